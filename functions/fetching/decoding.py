@@ -1,0 +1,153 @@
+"""Turning a response body into text: content-encoding first, then the character set.
+
+Pure functions, no sockets. Decompression is capped (a small gzip body can expand to
+gigabytes); charset decoding never raises.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from collections.abc import Mapping
+
+from fetching.errors import ContentEncodingError
+
+DEFAULT_MAX_BYTES = 2_000_000
+META_PRESCAN_BYTES = 4096
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+_ZLIB_WBITS = zlib.MAX_WBITS
+_RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
+
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';,]+)""", re.IGNORECASE)
+# One pattern covers <meta charset="x"> and
+# <meta http-equiv="Content-Type" content="text/html; charset=x">.
+_META_CHARSET = re.compile(
+    rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+# Checked longest first: the UTF-32 LE BOM starts with the UTF-16 LE one. These codecs
+# consume the BOM rather than leaving U+FEFF at the start of the text.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What browsers do (WHATWG Encoding): pages labelled Latin-1 or ASCII are really
+# windows-1252, which matters for prices because "€" is byte 0x80 there.
+_LABEL_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
+def decompress_body(raw: bytes, content_encoding: str | None, max_bytes: int) -> tuple[bytes, bool]:
+    """Undo ``Content-Encoding`` (gzip, deflate, identity), producing at most ``max_bytes``.
+
+    Returns the body and whether it was cut at ``max_bytes``. ``raw`` may itself be a
+    truncated prefix: what it decodes to is returned. Raises ContentEncodingError for corrupt
+    data or an encoding we never advertise.
+    """
+    body, truncated = raw, False
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):  # listed in the order they were applied
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            body, cut = _inflate(body, _GZIP_WBITS, max_bytes)
+        elif coding == "deflate":
+            # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+            try:
+                body, cut = _inflate(body, _ZLIB_WBITS, max_bytes)
+            except ContentEncodingError:
+                body, cut = _inflate(body, _RAW_DEFLATE_WBITS, max_bytes)
+        else:
+            raise ContentEncodingError(f"unsupported content-encoding {coding!r}")
+        truncated = truncated or cut
+    if len(body) > max_bytes:
+        body, truncated = body[:max_bytes], True
+    return body, truncated
+
+
+def detect_charset(body: bytes, content_type: str | None) -> str:
+    """The Python codec name to decode ``body`` with.
+
+    Order (as browsers do it): a byte-order mark, the Content-Type charset, a <meta> charset
+    in the first 4 KB, else UTF-8. Unknown or non-text labels are skipped.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    if content_type:
+        match = _HEADER_CHARSET.search(content_type)
+        codec = _codec_for(match.group(1)) if match else None
+        if codec:
+            return codec
+    match = _META_CHARSET.search(body[:META_PRESCAN_BYTES])
+    if match:
+        codec = _codec_for(match.group(1).decode("ascii"))
+        # A <meta> we could read as ASCII cannot really be UTF-16/32; browsers use UTF-8.
+        if codec and not codec.startswith(("utf-16", "utf-32")):
+            return codec
+    return "utf-8"
+
+
+def decode_text(body: bytes, content_type: str | None, *, complete: bool = True) -> str:
+    """Decode ``body`` to text; never raises (undecodable bytes become U+FFFD).
+
+    ``complete=False`` says the body was cut short, so a character split by the cut is
+    dropped instead of showing up as a replacement character.
+    """
+    codec = detect_charset(body, content_type)
+    try:
+        decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+        return decoder.decode(body, final=complete)
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        # A codec that passed _codec_for but still misbehaves (e.g. one that ignores
+        # errors="replace"): fall back rather than fail the fetch over text cosmetics.
+        return body.decode("utf-8", errors="replace")
+
+
+def decode_body(
+    raw: bytes, headers: Mapping[str, str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> str:
+    """Text of a response body as received: content-encoding, then charset.
+
+    ``headers`` needs case-insensitive ``get`` (``Headers``, ``email.message.Message``).
+    Raises ContentEncodingError only for a corrupt compressed body.
+    """
+    body, truncated = decompress_body(raw, headers.get("Content-Encoding"), max_bytes)
+    return decode_text(body, headers.get("Content-Type"), complete=not truncated)
+
+
+def _inflate(data: bytes, wbits: int, max_bytes: int) -> tuple[bytes, bool]:
+    """Decompress ``data`` producing at most ``max_bytes`` (+1 to tell "exactly" from "more")."""
+    out: list[bytes] = []
+    produced = 0
+    while data:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            # max_length bounds the output, so a decompression bomb costs at most max_bytes.
+            chunk = inflater.decompress(data, max_bytes + 1 - produced)
+        except zlib.error as exc:
+            if not out:
+                raise ContentEncodingError(f"corrupt compressed body ({exc})") from None
+            break  # junk after a complete gzip member: keep what decoded cleanly
+        out.append(chunk)
+        produced += len(chunk)
+        if produced > max_bytes:
+            return b"".join(out)[:max_bytes], True
+        # gzip allows several members back to back: what follows the end of one is the next.
+        data = inflater.unused_data if wbits == _GZIP_WBITS and inflater.eof else b""
+    return b"".join(out), False
+
+
+def _codec_for(label: str) -> str | None:
+    """Python codec name for a charset label, or None if unknown or not a text encoding."""
+    try:
+        name = codecs.lookup(label.strip()).name
+        # Probe: bytes-to-bytes codecs ("base64", "zlib") raise LookupError, and codecs that
+        # cannot honour errors="replace" ("idna") raise UnicodeError. Neither is a web charset.
+        b"a".decode(name, "replace")
+    except (LookupError, ValueError):  # UnicodeError is a ValueError
+        return None
+    return _LABEL_ALIASES.get(name, name)

@@ -1,0 +1,162 @@
+"""robots.txt, fetched once per origin and kept for the life of a ``RobotsPolicy``.
+
+Availability follows RFC 9309: a 4xx answer means there are no rules (allow everything), a
+5xx answer or a network failure means the site cannot tell us, so nothing is fetched from it.
+429 counts as a server error: the site is asking us to slow down. Rules are matched with
+``urllib.robotparser`` (first matching rule wins, not RFC 9309's longest match).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.robotparser import RobotFileParser
+
+from fetching.address import ALLOWED_SCHEMES, parse_http_url
+from fetching.errors import FetchError, TooManyRedirects
+
+if TYPE_CHECKING:
+    from fetching.client import FetchResult
+
+PRODUCT_TOKEN = "price-monitor"
+ROBOTS_MAX_BYTES = 512_000
+ROBOTS_TIMEOUT = 5.0
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
+
+# (robots_url, timeout, max_bytes) -> response; fetch_page supplies one that goes through
+# the same safety checks as the page itself.
+RobotsFetcher = Callable[[str, float, int], "FetchResult"]
+
+# urllib.robotparser crashes on Crawl-delay / Request-rate values made of non-ASCII digits
+# ("²".isdigit() is True, int("²") is not); such lines are dropped before parsing.
+_RATE_LINE = re.compile(r"\s*(crawl-delay|request-rate)\s*:", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """What one origin's robots.txt says for our product token."""
+
+    origin: str
+    summary: str  # why these rules, for logs and DisallowedByRobots messages
+    allow_all: bool = False  # no robots.txt (4xx)
+    unreachable: bool = False  # robots.txt could not be fetched (5xx, 429, network): allow none
+    product_token: str = PRODUCT_TOKEN
+    parser: RobotFileParser | None = field(default=None, compare=False, repr=False)
+
+    def allows(self, url: str) -> bool:
+        """True when ``url`` (on this origin) may be fetched."""
+        if self.unreachable:
+            return False
+        if self.allow_all or self.parser is None:
+            return True
+        return self.parser.can_fetch(self.product_token, url)
+
+    @property
+    def crawl_delay(self) -> float | None:
+        """Crawl-delay for our token (or "*"), in seconds; whole seconds only (robotparser)."""
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(self.product_token)
+        return float(delay) if delay is not None else None
+
+
+class RobotsPolicy:
+    """robots.txt cache for one scraper run; safe to share between threads.
+
+    Each origin (scheme, host, port) is fetched at most once, even when several threads ask
+    for it together.
+    """
+
+    def __init__(
+        self,
+        product_token: str = PRODUCT_TOKEN,
+        *,
+        max_bytes: int = ROBOTS_MAX_BYTES,
+        timeout: float = ROBOTS_TIMEOUT,
+    ) -> None:
+        self.product_token = product_token
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self._rules: dict[str, RobotsRules] = {}
+        self._origin_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def rules_for(self, url: str, fetch: RobotsFetcher) -> RobotsRules:
+        """The rules for ``url``'s origin, fetching robots.txt with ``fetch`` the first time."""
+        origin = origin_of(url)
+        with self._guard:
+            if origin in self._rules:
+                return self._rules[origin]
+            lock = self._origin_locks.setdefault(origin, threading.Lock())
+        with lock:
+            with self._guard:
+                if origin in self._rules:  # another thread loaded it while we waited
+                    return self._rules[origin]
+            rules = self._load(origin, fetch)
+            with self._guard:
+                self._rules[origin] = rules
+            return rules
+
+    def crawl_delay(self, url: str) -> float | None:
+        """Crawl-delay for ``url``'s origin if its robots.txt is already known, else None."""
+        with self._guard:
+            rules = self._rules.get(origin_of(url))
+        return rules.crawl_delay if rules else None
+
+    def _load(self, origin: str, fetch: RobotsFetcher) -> RobotsRules:
+        robots_url = f"{origin}/robots.txt"
+        try:
+            response = fetch(robots_url, self.timeout, self.max_bytes)
+        except TooManyRedirects:
+            return self._rules_with(origin, "robots.txt redirects too often", allow_all=True)
+        except FetchError as exc:
+            return self._rules_with(
+                origin, f"robots.txt unreachable ({exc.reason})", unreachable=True
+            )
+        status = response.status
+        if 200 <= status < 300:
+            parser = RobotFileParser(robots_url)
+            parser.parse(line for line in response.text.splitlines() if _parsable(line))
+            return self._rules_with(origin, "robots.txt rules", parser=parser)
+        if status == 429 or status >= 500:
+            return self._rules_with(
+                origin, f"robots.txt unreachable (HTTP {status})", unreachable=True
+            )
+        return self._rules_with(origin, f"no robots.txt (HTTP {status})", allow_all=True)
+
+    def _rules_with(
+        self,
+        origin: str,
+        summary: str,
+        *,
+        allow_all: bool = False,
+        unreachable: bool = False,
+        parser: RobotFileParser | None = None,
+    ) -> RobotsRules:
+        return RobotsRules(
+            origin,
+            summary,
+            allow_all=allow_all,
+            unreachable=unreachable,
+            product_token=self.product_token,
+            parser=parser,
+        )
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an http(s) URL: canonical host, default port left out."""
+    parsed = parse_http_url(url)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    if parsed.port != ALLOWED_SCHEMES[parsed.scheme]:
+        host = f"{host}:{parsed.port}"
+    return f"{parsed.scheme}://{host}"
+
+
+def _parsable(line: str) -> bool:
+    if not _RATE_LINE.match(line):
+        return True
+    value = line.split(":", 1)[1].split("#", 1)[0]
+    return value.isascii()
