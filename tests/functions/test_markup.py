@@ -1,0 +1,126 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extraction.markup import collapse_whitespace, parse_attributes, parse_html
+
+
+def tags(root):
+    return [element.tag for element in root.iter()]
+
+
+def test_attributes_in_every_quoting_style_are_read_and_unescaped():
+    attrs = parse_attributes(
+        ' id=main class="a b" data-x=\'1 &amp; 2\' hidden DATA-Y="first" data-y=2'
+    )
+    assert attrs == {
+        "id": "main",
+        "class": "a b",
+        "data-x": "1 & 2",
+        "hidden": "",
+        "data-y": "first",
+    }
+
+
+def test_void_elements_take_no_children():
+    root = parse_html('<div><img src="a.png"><span>text</span><br><input value=1></div>')
+    div = root.children[0]
+    assert [child.tag for child in div.children] == ["img", "span", "br", "input"]
+
+
+def test_end_tag_closes_up_to_its_nearest_open_match():
+    root = parse_html("<div><span><b>bold</div><p>after</p>")
+    assert [child.tag for child in root.children] == ["div", "p"]
+
+
+def test_stray_end_tags_are_ignored():
+    root = parse_html("</span><div>kept</b></i></div>")
+    assert tags(root) == ["#document", "div"]
+    assert root.text() == "kept"
+
+
+def test_open_paragraph_and_list_items_close_before_a_sibling():
+    root = parse_html("<ul><li>one<li>two</ul><p>a<p>b")
+    ul = root.children[0]
+    assert [li.text() for li in ul.children] == ["one", "two"]
+    assert [child.tag for child in root.children] == ["ul", "p", "p"]
+
+
+def test_script_content_is_raw_text_even_when_it_looks_like_markup():
+    root = parse_html('<script>if (a<b) { s = "</div><span>"; }</script><span>real</span>')
+    script, span = root.children
+    assert script.raw_text() == 'if (a<b) { s = "</div><span>"; }'
+    assert span.tag == "span"
+    assert root.text() == "real"  # script text is not visible text
+
+
+def test_unterminated_script_runs_to_the_end_of_the_page():
+    root = parse_html("<p>a</p><script>var x = '<p>'")
+    assert root.children[1].raw_text() == "var x = '<p>'"
+
+
+def test_comments_and_doctype_are_skipped():
+    root = parse_html("<!DOCTYPE html><!-- <b>hidden</b> --><p>shown</p><!-- unterminated <i>")
+    assert tags(root) == ["#document", "p"]
+
+
+def test_text_separates_blocks_and_joins_inline_parts():
+    root = parse_html(
+        '<div><div>$12</div><div>99</div> <span class="whole">29<span>.</span></span>'
+        "<sup>99</sup></div>"
+    )
+    assert root.text() == "$12 99 29.99"
+
+
+def test_text_decodes_entities_and_collapses_whitespace():
+    root = parse_html("<p>  1&nbsp;299,00\n\t&euro; </p>")
+    assert root.text() == "1 299,00 €"
+    assert collapse_whitespace(" a \n b ") == "a b"
+
+
+def test_ancestors_and_attributes_are_navigable():
+    root = parse_html('<section id="buy"><div class="price now"><b>9</b></div></section>')
+    bold = root.find_all(lambda element: element.tag == "b")[0]
+    assert [ancestor.tag for ancestor in bold.ancestors()] == ["div", "section", "#document"]
+    div = bold.parent
+    assert div.classes == ("price", "now")
+    assert div.get("class") == "price now"
+    assert div.get("missing", "x") == "x"
+    assert div.has_attribute_text("price")
+    assert repr(div) == '<div class="price now">'
+
+
+def test_self_closing_syntax_on_a_normal_element_takes_no_children():
+    root = parse_html("<div/><span>next</span>")
+    assert [child.tag for child in root.children] == ["div", "span"]
+
+
+MARKUP_PIECES = st.sampled_from(
+    [
+        *list("<>/=\"' abcdipsrt-!\n&;"),
+        "<div>",
+        "</div>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "<br/>",
+        "<p>",
+        "<li>",
+        "<a x='>'>",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP_PIECES, max_size=60).map("".join))
+def test_any_markup_builds_a_connected_tree(markup):
+    root = parse_html(markup)
+    for element in root.iter():
+        assert element is root or root in element.ancestors()
+        assert isinstance(element.text(), str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=200))
+def test_plain_text_is_kept_whole(text):
+    assert parse_html(text).text() == collapse_whitespace(text)

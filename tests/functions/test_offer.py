@@ -1,0 +1,141 @@
+from decimal import Decimal
+
+import pytest
+
+from extraction.offer import (
+    IN_STOCK,
+    OUT_OF_STOCK,
+    UNKNOWN,
+    Offer,
+    OfferCandidate,
+    choose_offer,
+    normalize_availability,
+)
+
+
+def candidate(price, currency="USD", availability=IN_STOCK, url=None, sku=None):
+    return OfferCandidate(Decimal(price), currency, availability, "jsonld", url=url, sku=sku)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://schema.org/InStock", IN_STOCK),
+        ("https://schema.org/instock", IN_STOCK),
+        ("schema:InStock", IN_STOCK),
+        ("INSTOCK", IN_STOCK),
+        ("In Stock", IN_STOCK),
+        ("https://schema.org/LimitedAvailability", IN_STOCK),
+        ("http://schema.org/PreOrder", IN_STOCK),
+        ("http://schema.org/OutOfStock", OUT_OF_STOCK),
+        ("https://SCHEMA.ORG/SoldOut", OUT_OF_STOCK),
+        ("Discontinued", OUT_OF_STOCK),
+        ("out of stock", OUT_OF_STOCK),
+        ("oos", UNKNOWN),
+        ("", UNKNOWN),
+        (None, UNKNOWN),
+        (["InStock"], UNKNOWN),
+    ],
+)
+def test_availability_is_read_in_any_casing_or_prefix(value, expected):
+    assert normalize_availability(value) == expected
+
+
+def test_no_candidates_means_no_offer():
+    assert choose_offer([]) is None
+
+
+def test_prices_equal_once_parsed_are_not_a_conflict():
+    offer = choose_offer([candidate("2879.2"), candidate("2879.20")])
+    assert offer.price == Decimal("2879.2")
+    assert not offer.ambiguous
+    assert offer.alternatives == ()
+
+
+def test_offer_matching_the_page_url_wins_without_ambiguity():
+    offers = [
+        candidate("10.00", url="https://shop.example/p/red"),
+        candidate("12.00", url="https://shop.example/p/blue/"),
+    ]
+    offer = choose_offer(offers, "https://www.shop.example/p/blue#reviews")
+    assert offer.price == Decimal("12.00")
+    assert not offer.ambiguous
+    assert offer.alternatives == (Decimal("10.00"),)
+
+
+def test_offer_whose_sku_appears_in_the_page_url_wins():
+    offers = [candidate("10.00", sku="AB-100"), candidate("12.00", sku="AB-200")]
+    offer = choose_offer(offers, "https://shop.example/item?sku=ab-200&ref=x")
+    assert offer.price == Decimal("12.00")
+    assert not offer.ambiguous
+
+
+def test_short_skus_do_not_match_by_accident():
+    offers = [candidate("10.00", sku="1"), candidate("12.00", sku="2")]
+    offer = choose_offer(offers, "https://shop.example/2/1")
+    assert offer.price == Decimal("10.00")
+    assert offer.ambiguous
+
+
+def test_disagreeing_offers_fall_back_to_the_lowest_in_stock_price_flagged_ambiguous():
+    offers = [
+        candidate("5.00", availability=OUT_OF_STOCK),
+        candidate("9.56"),
+        candidate("7.10"),
+        candidate("6.00", availability=UNKNOWN),
+    ]
+    offer = choose_offer(offers, "https://shop.example/other")
+    assert offer.price == Decimal("7.10")
+    assert offer.availability == IN_STOCK
+    assert offer.ambiguous
+    assert offer.alternatives == (Decimal("5.00"), Decimal("6.00"), Decimal("9.56"))
+
+
+def test_all_out_of_stock_offers_report_out_of_stock():
+    offer = choose_offer(
+        [candidate("5", availability=OUT_OF_STOCK), candidate("4", availability=OUT_OF_STOCK)]
+    )
+    assert offer.price == Decimal("4")
+    assert offer.availability == OUT_OF_STOCK
+
+
+def test_same_price_in_stock_anywhere_means_in_stock():
+    offer = choose_offer(
+        [candidate("5", availability=UNKNOWN), candidate("5.0", availability=IN_STOCK)]
+    )
+    assert offer.availability == IN_STOCK
+
+
+def test_offer_without_currency_takes_the_single_currency_the_page_states():
+    offer = choose_offer([candidate("5", currency=None), candidate("5", currency="EUR")])
+    assert offer.currency == "EUR"
+
+
+def test_offer_without_currency_stays_unknown_when_the_page_states_several():
+    offers = [
+        candidate("4", currency=None),
+        candidate("5", currency="EUR"),
+        candidate("6", currency="USD"),
+    ]
+    assert choose_offer(offers).currency is None
+
+
+def test_offer_serialises_for_logs_and_the_cli():
+    offer = Offer(
+        Decimal("12.50"),
+        "EUR",
+        IN_STOCK,
+        "heuristic",
+        confidence=0.71234,
+        ambiguous=True,
+        alternatives=(Decimal("15"),),
+    )
+    assert offer.to_dict() == {
+        "price": "12.50",
+        "currency": "EUR",
+        "availability": IN_STOCK,
+        "source": "heuristic",
+        "confidence": 0.712,
+        "ambiguous": True,
+        "alternatives": ["15"],
+    }
