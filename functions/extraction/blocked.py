@@ -1,0 +1,128 @@
+"""Recognise captcha, challenge and bot-wall pages, which must never be read as prices.
+
+Precision matters as much as recall: a product page wrongly called blocked is a product
+never observed. So:
+
+* HTTP 403 and 429 are always blocked; 503 is blocked when the page is a challenge or has
+  no product markup (a real page served with a wrong status still counts).
+* Markers are looked for only in the `<title>` and the first 30 KB (challenge pages are
+  small; a product page's footer can say anything).
+* Vendor challenge markers (Cloudflare, Amazon's Robot Check, Akamai, Distil/Imperva,
+  PerimeterX, DataDome) count on any page. Generic ones (a reCAPTCHA/hCaptcha widget, a
+  captcha form, "are you a robot") count on small pages only: real product pages embed a
+  reCAPTCHA for login or reviews.
+* A page with product markup (JSON-LD Product/Offer, microdata price, Open Graph price) is
+  never called blocked on its markers: no challenge page carries one.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REGION_CHARS = 30_000
+_SMALL_PAGE_CHARS = 64_000
+
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)(?:</title|$)", re.DOTALL)
+# (needle in the lower-cased title, reason), on any page.
+_TITLE_MARKERS = (
+    ("just a moment...", "cloudflare_challenge"),
+    ("just a moment…", "cloudflare_challenge"),
+    ("attention required! | cloudflare", "cloudflare_challenge"),
+    ("captcha", "captcha"),
+    ("robot check", "captcha"),  # Amazon
+    ("pardon our interruption", "bot_wall"),  # Distil / Imperva
+    ("access to this page has been denied", "perimeterx"),
+    ("are you a robot", "bot_wall"),
+    ("are you a human", "bot_wall"),
+    ("are you human", "bot_wall"),
+    ("human verification", "bot_wall"),
+)
+# (needle in the lower-cased first 30 KB, reason), on any page: vendors' challenge markup.
+_VENDOR_MARKERS = (
+    ("cf_chl_", "cloudflare_challenge"),
+    ("cf-challenge", "cloudflare_challenge"),
+    ("cf-browser-verification", "cloudflare_challenge"),
+    ("/cdn-cgi/challenge-platform/h/", "cloudflare_challenge"),  # the challenge, not the beacon
+    ("checking your browser before accessing", "cloudflare_challenge"),
+    ("pardon our interruption", "bot_wall"),
+    ("px-captcha", "perimeterx"),
+    ("captcha-delivery.com", "datadome"),
+    ("to discuss automated access to amazon data", "captcha"),
+)
+# Only on small pages: real product pages may carry these for login, reviews or analytics.
+_SMALL_PAGE_MARKERS = (
+    ("g-recaptcha", "captcha"),
+    ("h-captcha", "captcha"),
+    ("cf-turnstile", "captcha"),
+    ("enter the characters you see below", "captcha"),
+    ("are you a robot", "bot_wall"),
+    ("are you a human", "bot_wall"),
+    ("verify you are a human", "bot_wall"),
+    ("verify you are human", "bot_wall"),
+    ("unusual traffic from your computer", "bot_wall"),
+    ("_incapsula_resource", "bot_wall"),
+    ("challenge-platform", "cloudflare_challenge"),
+    ("_pxhd", "perimeterx"),
+    ("datadome", "datadome"),
+)
+_CAPTCHA_FORM = re.compile(
+    r"""<(?:form\b[^>]*\baction|input\b[^>]*\bname)\s*=\s*["']?[^"'>\s]*captcha"""
+)
+# Akamai: "Access Denied" title and a "Reference #18.xxxx" line, often entity-encoded.
+_AKAMAI_REFERENCE = ("reference #", "reference&#32;&#35;", "reference&#32;#")
+
+# Product markup, each a fast literal-prefix scan; run only when a marker was found.
+_PRODUCT_MARKUP = (
+    re.compile(
+        r""""@type"\s*:\s*\[?\s*"(?:https?://schema\.org/|schema:)?"""
+        r"""(?:Product|ProductGroup|IndividualProduct|Offer|AggregateOffer)\""""
+    ),
+    re.compile(r"""itemprop\s*=\s*["']?(?:price|lowPrice)["'\s>]"""),
+    re.compile(r"""price:amount["']?\s"""),
+)
+
+
+def classify_blocked(html: str, status: int | None = None) -> str | None:
+    """Why the page is a captcha/challenge/bot wall ("http_429", "captcha", ...), else None."""
+    if status == 429:
+        return "http_429"
+    if status == 403:
+        return "http_403"
+    if not isinstance(html, str):
+        return None
+    reason = _marker(html)
+    if reason is not None and not has_product_markup(html):
+        return reason
+    if status == 503 and not has_product_markup(html):
+        return "http_503"
+    return None
+
+
+def has_product_markup(html: str) -> bool:
+    """Whether the page declares a product or price in structured data."""
+    return any(pattern.search(html) is not None for pattern in _PRODUCT_MARKUP)
+
+
+def _marker(html: str) -> str | None:
+    region = html[:_REGION_CHARS].lower()
+    title_match = _TITLE.search(region)
+    title = title_match.group(1).strip() if title_match else ""
+    if title:
+        for needle, reason in _TITLE_MARKERS:
+            if needle in title:
+                return reason
+        if title.startswith("access denied") and any(ref in region for ref in _AKAMAI_REFERENCE):
+            return "access_denied"
+    for needle, reason in _VENDOR_MARKERS:
+        if needle in region:
+            return reason
+    if len(html) > _SMALL_PAGE_CHARS:
+        return None
+    if title.startswith("access denied"):
+        return "access_denied"
+    for needle, reason in _SMALL_PAGE_MARKERS:
+        if needle in region:
+            return reason
+    if "captcha" in region and _CAPTCHA_FORM.search(region):
+        return "captcha"
+    return None

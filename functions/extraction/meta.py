@@ -1,0 +1,180 @@
+"""Offers a page states in meta tags: Open Graph / Facebook product tags, Twitter cards, RDFa.
+
+Read with two regular expressions on the raw markup (no element tree): one over `<meta>`
+tags, one over `property="..."` attributes of other elements for simple RDFa
+(`<span property="schema:price" content="12.99">`). Only keys that name a price, its currency
+or availability are parsed, so the cost is the two scans.
+
+Which price: a sale price (`product:sale_price:amount`) over the regular one; otherwise the
+Open Graph price (`product:price:amount`, `og:price:amount`), else RDFa `price`, else a
+Twitter card labelled "Price". `og:price:standard_amount` (the pre-sale price) is never used.
+"""
+
+from __future__ import annotations
+
+import html as html_entities
+import re
+from decimal import Decimal
+
+from extraction.markup import parse_attributes
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, OfferCandidate, normalize_availability
+from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
+
+SOURCE = "meta"
+
+_META_TAG = re.compile(r"<meta\b([^>]*)>", re.IGNORECASE)
+# Literal first so the scan is a fast prefix search; the character before it is checked in code.
+_RDFA_PROPERTY = re.compile(
+    r"""property\s*=\s*["']?\s*(?:schema:|https?://schema\.org/)?"""
+    r"""(price|lowPrice|priceCurrency|availability|product:price:amount)\s*["']?(?=[\s/>])"""
+)
+_TAG_NAME = re.compile(r"<([a-zA-Z][\w:-]*)")
+_INTERESTING = ("price", "availab", "twitter:", "currency")
+_TWITTER = re.compile(r"twitter:(label|data)(\d{1,2})")
+
+_SALE_PRICE_KEYS = frozenset(("product:sale_price:amount", "og:sale_price:amount"))
+_PRICE_KEYS = frozenset(("product:price:amount", "og:price:amount", "product:price", "og:price"))
+_CURRENCY_KEYS = frozenset(
+    "product:price:currency og:price:currency product:sale_price:currency "
+    "og:sale_price:currency".split()
+)
+_AVAILABILITY_KEYS = frozenset(("product:availability", "og:availability"))
+_RDFA_PREFIXES = ("schema:", "http://schema.org/", "https://schema.org/")
+# Facebook catalogue wording that schema.org availability names do not cover.
+_AVAILABILITY_WORDS = {
+    "oos": OUT_OF_STOCK,
+    "out of stock": OUT_OF_STOCK,
+    "available for order": IN_STOCK,
+    "in stock": IN_STOCK,
+    "preorder": IN_STOCK,
+    "pre-order": IN_STOCK,
+}
+_LOOKBEHIND = 2_000  # how far before a property attribute its start tag may begin
+_MAX_CANDIDATES = 20
+
+
+class _Found:
+    """What the page's tags state, before choosing which prices to report."""
+
+    def __init__(self) -> None:
+        self.sale: list[tuple[str, bool]] = []  # (value, machine-readable)
+        self.regular: list[tuple[str, bool]] = []
+        self.rdfa: list[tuple[str, bool]] = []
+        self.twitter_labels: dict[str, str] = {}
+        self.twitter_data: dict[str, str] = {}
+        self.currencies: list[str] = []  # Open Graph first, then RDFa/itemprop
+        self.fallback_currencies: list[str] = []
+        self.availability: list[str] = []
+
+
+def candidates(html: str) -> list[OfferCandidate]:
+    """One candidate per distinct price the page's meta/RDFa tags state; never raises."""
+    found = _Found()
+    for match in _META_TAG.finditer(html):
+        raw = match.group(1)
+        lowered = raw.lower()
+        if any(word in lowered for word in _INTERESTING):
+            _read_meta(parse_attributes(raw), found)
+    for match in _RDFA_PROPERTY.finditer(html):
+        if match.start() and not html[match.start() - 1].isspace():
+            continue  # "data-property=..." and the like
+        _read_rdfa_element(html, match, found)
+
+    currency = next(filter(None, map(normalize_currency, found.currencies)), None) or next(
+        filter(None, map(normalize_currency, found.fallback_currencies)), None
+    )
+    availability = next(
+        (a for a in map(_availability, found.availability) if a != "unknown"), "unknown"
+    )
+    twitter = [
+        (found.twitter_data[index], False)
+        for index, label in sorted(found.twitter_labels.items())
+        if label.strip().lower() == "price" and index in found.twitter_data
+    ]
+    prices = found.sale or found.regular or found.rdfa or twitter
+    results: list[OfferCandidate] = []
+    seen: set[tuple[Decimal, str | None]] = set()
+    for value, machine in prices:
+        parsed = _parse(value, machine, currency)
+        amount = parsed.amount
+        if amount is None or not amount.is_finite() or amount <= 0:
+            continue
+        key = (amount, currency or parsed.currency)
+        if key in seen:
+            continue
+        seen.add(key)
+        results.append(OfferCandidate(amount, key[1], availability, SOURCE))
+        if len(results) >= _MAX_CANDIDATES:
+            break
+    return results
+
+
+def _read_meta(attrs: dict[str, str], found: _Found) -> None:
+    content = attrs.get("content")
+    if content is None or not content.strip():
+        return
+    itemprop = attrs.get("itemprop", "").strip().lower()
+    if itemprop == "pricecurrency":
+        found.fallback_currencies.append(content)
+    for attribute in ("property", "name"):
+        key = attrs.get(attribute, "").strip().lower()
+        if not key:
+            continue
+        if key in _SALE_PRICE_KEYS:
+            found.sale.append((content, True))
+        elif key in _PRICE_KEYS:
+            found.regular.append((content, True))
+        elif key in _CURRENCY_KEYS:
+            found.currencies.append(content)
+        elif key in _AVAILABILITY_KEYS:
+            found.availability.append(content)
+        elif attribute == "property":
+            _read_rdfa(key, content, True, found)
+        if twitter := _TWITTER.fullmatch(key):
+            kind, index = twitter.groups()
+            target = found.twitter_labels if kind == "label" else found.twitter_data
+            target.setdefault(index, content)
+        return  # one key per tag; property wins over name
+
+
+def _read_rdfa(key: str, value: str, machine: bool, found: _Found) -> None:
+    for prefix in _RDFA_PREFIXES:
+        key = key.removeprefix(prefix)
+    if key in ("price", "lowprice", "product:price:amount"):
+        found.rdfa.append((value, machine))
+    elif key == "pricecurrency":
+        found.fallback_currencies.append(value)
+    elif key == "availability":
+        found.availability.append(value)
+
+
+def _read_rdfa_element(html: str, match: re.Match[str], found: _Found) -> None:
+    """An RDFa property on any element but <meta>: its content attribute, else its text."""
+    tag_start = html.rfind("<", max(0, match.start() - _LOOKBEHIND), match.start())
+    tag_end = html.find(">", match.end() - 1)
+    name = _TAG_NAME.match(html, tag_start) if tag_start >= 0 else None
+    if name is None or tag_end < 0 or name.group(1).lower() == "meta":
+        return
+    if html.find(">", tag_start, match.start()) >= 0:
+        return  # the property text is not inside this tag (e.g. in a script)
+    attrs = parse_attributes(html[name.end() : tag_end])
+    value = attrs.get("content") or attrs.get("href")
+    machine = value is not None
+    if value is None:
+        text_end = html.find("<", tag_end + 1, tag_end + 500)
+        text = html[tag_end + 1 : text_end] if text_end >= 0 else ""
+        value = html_entities.unescape(text) if "&" in text else text
+    if value.strip():
+        _read_rdfa(match.group(1).lower(), value, machine, found)
+
+
+def _parse(value: str, machine: bool, currency: str | None) -> ParsedPrice:
+    parsed = parse_structured_price(value, currency) if machine else None
+    if parsed is None or parsed.amount is None:
+        parsed = parse_price(value, currency)  # "$249.95" or "48,00" in a content attribute
+    return parsed
+
+
+def _availability(value: str) -> str:
+    words = " ".join(value.lower().replace("_", " ").split())
+    return _AVAILABILITY_WORDS.get(words) or normalize_availability(value)

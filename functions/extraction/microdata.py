@@ -1,0 +1,265 @@
+"""Offers a page declares in schema.org microdata (`itemscope` / `itemprop` attributes).
+
+Items and their properties follow the HTML microdata model: an `itemprop` belongs to the
+nearest enclosing `itemscope`, an item's `itemref` pulls in the properties of the elements
+it names, and a property's value is its `content` attribute, else the URL, machine value or
+text its element type carries. Prices come from Offer, AggregateOffer and Product items,
+and also from an `itemprop="price"` outside any item, which sloppy pages often write.
+
+Items reached through related-product, review or list properties are skipped: their
+prices are someone else's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from extraction.markup import Element
+from extraction.offer import OfferCandidate, normalize_availability
+from extraction.price import normalize_currency, parse_price, parse_structured_price
+
+SOURCE = "microdata"
+
+_HAS_PRICE_PROPERTY = re.compile(
+    r"""itemprop\s*=\s*["']?[^"'>]*?(?<![\w-])(?:[pP]rice|low[pP]rice)(?![\w-])"""
+)
+_URL_ATTRIBUTE = {
+    "a": "href", "area": "href", "link": "href",
+    "audio": "src", "embed": "src", "iframe": "src", "img": "src", "source": "src",
+    "track": "src", "video": "src", "object": "data",
+}  # fmt: skip
+_PRODUCT_TYPES = frozenset(
+    "product productgroup productmodel individualproduct someproducts vehicle car book".split()
+)
+# Properties and item types whose nested prices belong to other products or to nobody.
+_FOREIGN_PROPERTIES = frozenset(
+    "isrelatedto issimilarto isaccessoryorsparepartfor isconsumablefor related_products "
+    "relatedproducts relatedproduct related review reviews aggregaterating".split()
+)
+_FOREIGN_TYPES = frozenset(
+    "review aggregaterating rating itemlist breadcrumblist listitem organization".split()
+)
+_NOT_SELLING_PRICE_TYPES = frozenset(
+    "strikethroughprice listprice srp msrp invoiceprice minimumadvertisedprice".split()
+)
+_TYPE_PREFIX = re.compile(r"[/:#]")
+_MAX_PRICES_PER_ITEM = 20
+
+
+def may_contain(html: str) -> bool:
+    """Whether the page has an `itemprop` price at all: a cheap test before building a tree."""
+    return _HAS_PRICE_PROPERTY.search(html) is not None
+
+
+class _Item:
+    """One microdata item (or the page itself, for properties outside any item)."""
+
+    __slots__ = ("children", "element", "names", "parent", "props", "types")
+
+    def __init__(self, element: Element | None, parent: _Item | None) -> None:
+        self.element = element
+        self.parent = parent
+        self.children: list[_Item] = []
+        self.props: list[tuple[str, Element]] = []
+        attrs = element.attrs if element is not None else {}
+        self.names = {name.lower() for name in attrs.get("itemprop", "").split()}
+        self.types = {_token(t) for t in attrs.get("itemtype", "").split()}
+
+    def values(self, name: str) -> Iterator[tuple[str, bool]]:
+        """The values of a property, each with whether it is a machine-readable value."""
+        for prop_name, element in self.props:
+            if prop_name == name and "itemscope" not in element.attrs:
+                value = _property_value(element)
+                if value is not None and value[0].strip():
+                    yield value
+
+    def first(self, name: str) -> str | None:
+        return next((value.strip() for value, _ in self.values(name)), None)
+
+    def is_foreign(self) -> bool:
+        item: _Item | None = self
+        for _ in range(50):
+            if item is None:
+                return False
+            if item.names & _FOREIGN_PROPERTIES or item.types & _FOREIGN_TYPES:
+                return True
+            item = item.parent
+        return True  # absurd nesting: not worth trusting
+
+    def product(self) -> _Item | None:
+        """The product this item offers: itself, or its nearest product ancestor."""
+        item: _Item | None = self
+        for _ in range(5):
+            if item is None or item.types & _PRODUCT_TYPES:
+                return item
+            item = item.parent
+        return None
+
+
+def candidates(root: Element) -> list[OfferCandidate]:
+    """Every offer the page's microdata declares for its product(s); never raises."""
+    page, items = _items(root)
+    stated = {
+        currency
+        for item in (page, *items)
+        for name in ("pricecurrency", "currency")
+        for value, _ in item.values(name)
+        if (currency := normalize_currency(value.strip()))
+    }
+    page_currency = next(iter(stated)) if len(stated) == 1 else None
+    found: list[OfferCandidate] = []
+    for item in (page, *items):
+        if "pricespecification" in item.names or item.is_foreign():
+            continue  # a specification is read with its offer; foreign prices are not ours
+        if "aggregateoffer" in item.types and _has_concrete_offers(item):
+            continue  # concrete offers inside or beside an aggregate beat its price range
+        found.extend(_item_candidates(item, page_currency))
+    return found
+
+
+def _has_concrete_offers(aggregate: _Item) -> bool:
+    siblings = aggregate.parent.children if aggregate.parent else []
+    return any(
+        "offer" in other.types and other.first("price") is not None
+        for other in (*aggregate.children, *siblings)
+    )
+
+
+def _item_candidates(item: _Item, page_currency: str | None) -> list[OfferCandidate]:
+    order = ("lowprice", "price") if "aggregateoffer" in item.types else ("price", "lowprice")
+    currency_text = item.first("pricecurrency") or item.first("currency")
+    prices = next((list(item.values(name)) for name in order if item.first(name)), [])
+    if not prices:
+        prices, currency_text = _specified_prices(item, currency_text)
+    if not prices:
+        return []
+    currency = normalize_currency(currency_text) if currency_text else None
+    product = item.product()
+    availability = normalize_availability(item.first("availability"))
+    url = item.first("url") or (product.first("url") if product else None)
+    sku = item.first("sku") or (product.first("sku") if product else None)
+    found = []
+    for value, machine in prices[:_MAX_PRICES_PER_ITEM]:
+        amount, parsed_currency = _amount(value, machine, currency or page_currency)
+        if amount is not None:
+            found.append(
+                OfferCandidate(
+                    price=amount,
+                    currency=currency or parsed_currency or page_currency,
+                    availability=availability,
+                    source=SOURCE,
+                    url=url,
+                    sku=sku,
+                )
+            )
+    return found
+
+
+def _specified_prices(
+    item: _Item, currency_text: str | None
+) -> tuple[list[tuple[str, bool]], str | None]:
+    """Prices from the item's priceSpecification items that state the selling price."""
+    for spec in item.children:
+        if "pricespecification" not in spec.names:
+            continue
+        if _token(spec.first("pricetype") or "") in _NOT_SELLING_PRICE_TYPES:
+            continue
+        prices = list(spec.values("price"))
+        if prices:
+            return prices, spec.first("pricecurrency") or currency_text
+    return [], currency_text
+
+
+def _amount(value: str, machine: bool, hint: str | None) -> tuple[Decimal | None, str | None]:
+    parsed = parse_structured_price(value, hint) if machine else None
+    if parsed is None or parsed.amount is None:
+        # Visible text, or a content attribute written the way the page displays prices.
+        parsed = parse_price(value, hint)
+    amount = parsed.amount
+    if amount is None or not amount.is_finite() or amount <= 0:
+        return None, None
+    return amount, parsed.currency
+
+
+def _items(root: Element) -> tuple[_Item, list[_Item]]:
+    """The page pseudo-item (properties outside any item) and every item, in page order."""
+    page = _Item(None, None)
+    items: list[_Item] = []
+    stack: list[tuple[Element, _Item]] = [(root, page)]
+    while stack:
+        element, owner = stack.pop()
+        scope = owner
+        # Attributes are parsed lazily: skip the parse for elements with no item* attribute.
+        if element.has_attribute_text("item") or element.has_attribute_text("ITEM"):
+            attrs = element.attrs
+            for name in attrs.get("itemprop", "").split():
+                owner.props.append((name.lower(), element))
+            if "itemscope" in attrs:
+                scope = _Item(element, owner)
+                owner.children.append(scope)
+                items.append(scope)
+        stack.extend(
+            (child, scope) for child in reversed(element.children) if isinstance(child, Element)
+        )
+    referring = [item for item in items if item.element.attrs.get("itemref", "").strip()]
+    if referring:
+        _add_referenced_properties(root, referring, page, items)
+    return page, items
+
+
+def _add_referenced_properties(
+    root: Element, referring: list[_Item], page: _Item, items: list[_Item]
+) -> None:
+    """Give each itemref'ing item the properties of the elements it names (HTML microdata)."""
+    wanted = {ref for item in referring for ref in item.element.attrs["itemref"].split()}
+    by_id: dict[str, Element] = {}
+    for element in root.iter():
+        if element.has_attribute_text("id"):
+            element_id = element.get("id")
+            if element_id in wanted and element_id not in by_id:
+                by_id[element_id] = element
+    item_of = {id(item.element): item for item in items}
+    claimed: set[int] = set()
+    for item in referring:
+        pending = [by_id[ref] for ref in item.element.attrs["itemref"].split() if ref in by_id]
+        visited: set[int] = set()
+        while pending and len(visited) < 10_000:  # bounded: ids can point anywhere
+            element = pending.pop()
+            if id(element) in visited or element is item.element:
+                continue
+            visited.add(id(element))
+            attrs = element.attrs if element.has_attribute_text("item") else {}
+            for name in attrs.get("itemprop", "").split():
+                item.props.append((name.lower(), element))
+                claimed.add(id(element))
+            nested = item_of.get(id(element))
+            if nested is None:
+                pending.extend(child for child in element.children if isinstance(child, Element))
+            elif attrs.get("itemprop") and nested.parent is not None:
+                # A referenced item that is a property value becomes the referrer's child.
+                nested.parent.children.remove(nested)
+                nested.parent = item
+                item.children.append(nested)
+    # A referenced property is the referring item's, not a stray one of the page.
+    page.props = [(name, element) for name, element in page.props if id(element) not in claimed]
+
+
+def _property_value(element: Element) -> tuple[str, bool] | None:
+    """A property's value per HTML microdata, with whether it is machine-readable."""
+    attrs = element.attrs
+    if "content" in attrs:
+        return attrs["content"], True
+    url_attribute = _URL_ATTRIBUTE.get(element.tag)
+    if url_attribute is not None:
+        return (attrs[url_attribute], True) if url_attribute in attrs else None
+    if element.tag in ("data", "meter") and "value" in attrs:
+        return attrs["value"], True
+    if element.tag == "time" and "datetime" in attrs:
+        return attrs["datetime"], True
+    return element.text(), False
+
+
+def _token(value: str) -> str:
+    return _TYPE_PREFIX.split(value.strip())[-1].lower()

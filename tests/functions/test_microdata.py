@@ -1,0 +1,217 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extraction import microdata
+from extraction.markup import parse_html
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, choose_offer
+
+
+def offers(html):
+    return [(c.price, c.currency, c.availability) for c in microdata.candidates(parse_html(html))]
+
+
+PRODUCT = """
+<div itemscope itemtype="http://schema.org/Product">
+  <h1 itemprop="name">Executive Anvil</h1>
+  <span itemprop="sku">ANV-1</span>
+  Regular price: $179.99
+  <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+    <meta itemprop="priceCurrency" content="USD">
+    $<span itemprop="price">119.99</span>
+    <link itemprop="availability" href="http://schema.org/InStock">In stock! Order now!
+    <a itemprop="url" href="https://shop.example/anvil">link</a>
+  </div>
+</div>
+"""
+
+
+def test_offer_item_gives_price_currency_availability_url_and_product_sku():
+    [candidate] = microdata.candidates(parse_html(PRODUCT))
+    assert candidate.price == Decimal("119.99")
+    assert candidate.currency == "USD"
+    assert candidate.availability == IN_STOCK
+    assert candidate.source == "microdata"
+    assert candidate.url == "https://shop.example/anvil"
+    assert candidate.sku == "ANV-1"
+
+
+@pytest.mark.parametrize(
+    "itemtype",
+    ["http://schema.org/Offer", "https://schema.org/Offer", "HTTPS://SCHEMA.ORG/offer", ""],
+)
+def test_offer_itemtype_in_any_scheme_or_case_or_missing_is_read(itemtype):
+    html = f"""<div itemscope itemtype="{itemtype}"><span itemprop="price">5.00</span>
+               <meta itemprop="priceCurrency" content="EUR"></div>"""
+    assert offers(html) == [(Decimal("5.00"), "EUR", UNKNOWN)]
+
+
+def test_content_attribute_wins_over_visible_text():
+    html = """<div itemscope itemtype="https://schema.org/Offer">
+      <span itemprop="price" content="1299.00">1.299,00 €</span>
+      <span itemprop="priceCurrency" content="EUR">€</span></div>"""
+    assert offers(html) == [(Decimal("1299.00"), "EUR", UNKNOWN)]
+
+
+def test_visible_text_is_parsed_as_displayed_price():
+    html = """<div itemscope itemtype="https://schema.org/Offer">
+      <span itemprop="price">1.299,00 €</span></div>"""
+    assert offers(html) == [(Decimal("1299.00"), "EUR", UNKNOWN)]
+
+
+def test_machine_values_of_data_and_meter_elements_are_read():
+    html = """<div itemscope itemtype="https://schema.org/Offer">
+      <data itemprop="price" value="42.50">forty-two fifty</data>
+      <meta itemprop="priceCurrency" content="GBP"></div>"""
+    assert offers(html) == [(Decimal("42.50"), "GBP", UNKNOWN)]
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [('<link itemprop="availability" href="https://schema.org/OutOfStock">', OUT_OF_STOCK),
+     ('<meta itemprop="availability" content="InStock">', IN_STOCK),
+     ('<span itemprop="availability">Out of stock</span>', OUT_OF_STOCK),
+     ('<link itemprop="availability" href="http://schema.org/PreOrder">', IN_STOCK)],
+)  # fmt: skip
+def test_availability_from_link_href_content_or_text(markup, expected):
+    html = f"""<div itemscope itemtype="https://schema.org/Offer">
+      <meta itemprop="price" content="10">{markup}</div>"""
+    assert offers(html)[0][2] == expected
+
+
+def test_itemref_pulls_properties_from_referenced_elements():
+    html = """
+    <div itemscope itemtype="http://schema.org/Product" itemref="offer-part missing">
+      <span itemprop="name">Anvil</span></div>
+    <div id="offer-part">
+      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer" itemref="price-part">
+        <meta itemprop="priceCurrency" content="USD"></div>
+    </div>
+    <p id="price-part">Now <span itemprop="price">119.99</span>
+       <link itemprop="availability" href="http://schema.org/InStock"></p>"""
+    assert offers(html) == [(Decimal("119.99"), "USD", IN_STOCK)]
+
+
+def test_stray_price_outside_any_item_uses_sibling_currency():
+    html = """<div class="buy-box"><span itemprop="price">24.95</span>
+      <meta itemprop="priceCurrency" content="CAD"></div>"""
+    assert offers(html) == [(Decimal("24.95"), "CAD", UNKNOWN)]
+
+
+def test_stray_price_takes_the_pages_only_currency():
+    html = """<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">A</span>
+      <div class="box"><meta itemprop="priceCurrency" content="SEK"></div></div>
+      <p>Pris: <span itemprop="price">199</span></p>"""
+    assert offers(html) == [(Decimal("199"), "SEK", UNKNOWN)]
+
+
+def test_product_with_price_directly_is_read():
+    html = """<div itemscope itemtype="http://data-vocabulary.org/Product">
+      <span itemprop="price">$12.00</span></div>"""
+    assert offers(html) == [(Decimal("12.00"), "USD", UNKNOWN)]
+
+
+def test_aggregate_offer_uses_low_price():
+    html = """<div itemscope itemtype="http://schema.org/Product">
+      <div itemprop="offers" itemscope itemtype="http://schema.org/AggregateOffer">
+        <meta itemprop="lowPrice" content="5.29"><meta itemprop="highPrice" content="9.56">
+        <meta itemprop="priceCurrency" content="GBP"></div></div>"""
+    assert offers(html) == [(Decimal("5.29"), "GBP", UNKNOWN)]
+
+
+def test_concrete_offers_beside_an_aggregate_replace_its_range():
+    html = """<div itemscope itemtype="http://schema.org/Product">
+      <p itemprop="offers" itemscope itemtype="http://schema.org/AggregateOffer">
+        <meta itemprop="lowPrice" content="1.00"><meta itemprop="priceCurrency" content="GBP"></p>
+      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+        <meta itemprop="sku" content="A"><meta itemprop="price" content="9.56">
+        <meta itemprop="priceCurrency" content="GBP"></div>
+      <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+        <meta itemprop="sku" content="B"><meta itemprop="price" content="5.29">
+        <meta itemprop="priceCurrency" content="GBP"></div></div>"""
+    candidates = microdata.candidates(parse_html(html))
+    assert [(c.price, c.sku) for c in candidates] == [
+        (Decimal("9.56"), "A"),
+        (Decimal("5.29"), "B"),
+    ]
+    assert choose_offer(candidates).ambiguous
+
+
+def test_price_specification_gives_the_selling_price_not_the_list_price():
+    html = """<div itemscope itemtype="https://schema.org/Offer">
+      <div itemprop="priceSpecification" itemscope itemtype="https://schema.org/UnitPriceSpecification">
+        <meta itemprop="priceType" content="https://schema.org/ListPrice">
+        <meta itemprop="price" content="30"></div>
+      <div itemprop="priceSpecification" itemscope itemtype="https://schema.org/UnitPriceSpecification">
+        <meta itemprop="price" content="25"><meta itemprop="priceCurrency" content="EUR"></div>
+    </div>"""
+    assert offers(html) == [(Decimal("25"), "EUR", UNKNOWN)]
+
+
+def test_offers_of_related_products_and_reviews_are_ignored():
+    html = PRODUCT.replace(
+        "</div>\n</div>",
+        """</div>
+        <div itemprop="isRelatedTo" itemscope itemtype="http://schema.org/Product">
+          <div itemprop="offers" itemscope itemtype="http://schema.org/Offer">
+            <span itemprop="price">5.00</span></div></div>
+        <div itemprop="review" itemscope itemtype="http://schema.org/Review">
+          <span itemprop="price">7.00</span></div>
+        </div>""",
+    )
+    assert offers(html) == [(Decimal("119.99"), "USD", IN_STOCK)]
+
+
+@pytest.mark.parametrize("price", ["0", "0.00", "-3", "", "call us"])
+def test_zero_negative_and_missing_prices_are_skipped(price):
+    html = f'<p itemscope itemtype="https://schema.org/Offer"><i itemprop=price content="{price}">'
+    assert offers(html) == []
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [('<span itemprop="price">1</span>', True), ("<meta itemprop='lowPrice' content=1>", True),
+     ("<span itemprop=price>1</span>", True), ('<b itemprop="name price">1</b>', True),
+     ('<meta itemprop="priceCurrency" content="USD">', False),
+     ('<span class="price">1</span>', False), ('<i itemprop="priceValidUntil">', False)],
+)  # fmt: skip
+def test_may_contain_detects_a_price_property(html, expected):
+    assert microdata.may_contain(html) is expected
+
+
+def assert_valid(candidates):
+    for candidate in candidates:
+        assert isinstance(candidate.price, Decimal)
+        assert candidate.price.is_finite()
+        assert candidate.price >= 0
+        assert candidate.availability in {IN_STOCK, OUT_OF_STOCK, UNKNOWN}
+
+
+@st.composite
+def mutated(draw, text):
+    """`text` with a few random characters deleted or inserted."""
+    chars = list(text)
+    for _ in range(draw(st.integers(1, 12))):
+        index = draw(st.integers(0, len(chars)))
+        if chars and index < len(chars) and draw(st.booleans()):
+            del chars[index]
+        else:
+            chars.insert(index, draw(st.sampled_from("<>/\"'= .,-9€") | st.characters()))
+    return "".join(chars)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text() | mutated(PRODUCT) | mutated('<p itemscope itemref="a b"><i id=a itemprop=price>1')
+)
+def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
+    assert_valid(microdata.candidates(parse_html(html)))
+    microdata.may_contain(html)
+
+
+def test_itemref_cycles_do_not_loop():
+    html = """<div id="a" itemscope itemref="b"><span itemprop="price">3</span></div>
+              <div id="b" itemscope itemprop="offers" itemref="a"></div>"""
+    assert offers(html)[0][0] == Decimal("3")
