@@ -1,0 +1,272 @@
+"""Per-retailer extraction rules: the operator's explicit instruction for where the price is.
+
+A rule is a mapping of string keys to string values (JSON in the catalog or a file):
+
+* `selector`: CSS selector (the subset in `extraction.selectors`) of the price element. Every
+  matching element gives a candidate; equal prices count once, different ones are flagged
+  ambiguous by `choose_offer`.
+* `attribute`: read this attribute of the selected element instead of its text
+  (`"content"`, `"data-price"`). Needs `selector`.
+* `pattern`: regular expression with a named group `price` and optionally `currency`. It is
+  searched (first match) in the selected text/attribute, in the JSON value, or in the whole
+  raw page when there is neither `selector` nor `json_path`.
+* `json_path`: dotted path into a JSON document embedded in the page; list indices are
+  numbers (`props.pageProps.product.offers.0.price`, `-1` for the last item). A JSON number
+  or string is read as a schema.org-style value ("2879.20"), other text as displayed text.
+* `json_script`: CSS selector of the script holding that JSON; default
+  `script#__NEXT_DATA__`. A plain `script#some-id` (or `#some-id`) is found with a string
+  search on the raw page; any other selector builds the element tree. Needs `json_path`.
+* `currency`: ISO 4217 code (or symbol) used when the page does not state one, and the hint
+  for reading ambiguous markers such as "$" or "kr".
+* `availability_selector`: CSS selector of a stock element. With `out_of_stock_text`, the
+  element's text containing that text (case-insensitive) means out of stock, otherwise in
+  stock; without it, the element's content/href/text is read as schema.org availability.
+  No matching element means unknown.
+* `out_of_stock_text`: see above. Needs `availability_selector`.
+* `decimal`: `","` or `"."` forces the decimal separator, for sites whose prices the generic
+  reading gets wrong (e.g. "1.299" meaning 1.299); every other separator is a thousands one.
+
+A rule needs one of `selector`, `json_path` or `pattern`, and not both `selector` and
+`json_path`. The element tree is built (the `tree` callable called) only when a selector
+needs it: pattern-only rules and JSON rules with a plain script id work on the raw page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from extraction.jsonld import loads_lenient
+from extraction.markup import Element
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, OfferCandidate, normalize_availability
+from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
+from extraction.selectors import InvalidSelectorError, compile_selector
+
+SOURCE = "rule"
+DEFAULT_JSON_SCRIPT = "script#__NEXT_DATA__"
+
+RULE_KEYS = {
+    "selector": "CSS selector of the price element",
+    "attribute": "attribute of the selected element holding the price",
+    "pattern": "regular expression with a named group 'price' (and optional 'currency')",
+    "json_script": "CSS selector of the script element holding JSON",
+    "json_path": "dotted path to the price in that JSON",
+    "currency": "ISO 4217 currency when the page states none",
+    "availability_selector": "CSS selector of the stock element",
+    "out_of_stock_text": "text of the stock element meaning out of stock",
+    "decimal": "the decimal separator, ',' or '.'",
+}
+_SELECTOR_KEYS = ("selector", "availability_selector", "json_script")
+_SCRIPT_ID = re.compile(r"(?:script)?#([\w-]+)")
+_NUMBER = re.compile(r"\d+(?:[.,'’]\d+|[ \u00a0\u202f]\d{3}(?!\d))*")
+_NON_DIGIT = re.compile(r"\D")
+_SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
+_MAX_ELEMENTS = 20
+_LOOKBEHIND = 1_000  # how far before a script's id its start tag may begin
+
+
+class InvalidRuleError(ValueError):
+    """A malformed retailer rule: which key, and what is wrong with it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"rule {key!r}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def validate_rules(rules: Mapping) -> None:
+    """Raise InvalidRuleError naming the key and the problem; return None for a valid rule."""
+    if not isinstance(rules, Mapping):
+        raise InvalidRuleError(
+            "rules", f"must be a mapping of keys to strings, not {type(rules).__name__}"
+        )
+    for key, value in rules.items():
+        if key not in RULE_KEYS:
+            known = ", ".join(RULE_KEYS)
+            raise InvalidRuleError(str(key), f"unknown key (known keys: {known})")
+        if not isinstance(value, str):
+            raise InvalidRuleError(
+                key, f"must be a string ({RULE_KEYS[key]}), not {type(value).__name__}"
+            )
+        if not value.strip():
+            raise InvalidRuleError(key, f"must not be empty ({RULE_KEYS[key]})")
+    for key in _SELECTOR_KEYS:
+        if key in rules:
+            try:
+                compile_selector(rules[key])
+            except InvalidSelectorError as error:
+                raise InvalidRuleError(key, error.reason) from error
+    if "pattern" in rules:
+        _compile_pattern(rules["pattern"])
+    if "json_path" in rules and any(not part for part in rules["json_path"].split(".")):
+        raise InvalidRuleError(
+            "json_path", "must be dot-separated names or list indices, with no empty part"
+        )
+    if "currency" in rules and normalize_currency(rules["currency"]) is None:
+        raise InvalidRuleError("currency", f"{rules['currency']!r} is not a currency code")
+    if "decimal" in rules and rules["decimal"] not in (",", "."):
+        raise InvalidRuleError("decimal", "must be ',' or '.'")
+    for key, needs in (
+        ("attribute", "selector"),
+        ("json_script", "json_path"),
+        ("out_of_stock_text", "availability_selector"),
+    ):
+        if key in rules and needs not in rules:
+            raise InvalidRuleError(key, f"needs {needs!r}")
+    if "selector" in rules and "json_path" in rules:
+        raise InvalidRuleError(
+            "json_path", "a rule uses either 'selector' or 'json_path', not both"
+        )
+    if not any(key in rules for key in ("selector", "json_path", "pattern")):
+        raise InvalidRuleError(
+            "selector", "a rule needs one of 'selector', 'json_path' or 'pattern'"
+        )
+
+
+def candidates(html: str, tree: Callable[[], Element], rules: Mapping) -> list[OfferCandidate]:
+    """The prices `rules` point at on the page. Raises InvalidRuleError for a bad rule only."""
+    validate_rules(rules)
+    hint = normalize_currency(rules["currency"]) if "currency" in rules else None
+    values = _rule_values(html, tree, rules)
+    pattern = _compile_pattern(rules["pattern"]) if "pattern" in rules else None
+    prices: list[tuple[Decimal, str | None]] = []
+    for value, machine in values:
+        currency_text = None
+        if pattern is not None:
+            match = pattern.search(value if isinstance(value, str) else str(value))
+            if match is None or not match.group("price"):
+                continue
+            value, machine = match.group("price"), False
+            currency_text = match.groupdict().get("currency")
+        parsed = _parse(value, machine, hint, rules.get("decimal"))
+        amount = parsed.amount
+        if amount is None or not amount.is_finite() or amount <= 0:
+            continue
+        currency = normalize_currency(currency_text) if currency_text else None
+        prices.append((amount, currency or parsed.currency or hint))
+    if not prices:
+        return []  # and no tree built just for the stock element
+    availability = _availability(tree, rules) if "availability_selector" in rules else UNKNOWN
+    return [OfferCandidate(price, currency, availability, SOURCE) for price, currency in prices]
+
+
+def _compile_pattern(pattern: str) -> re.Pattern[str]:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise InvalidRuleError("pattern", f"does not compile: {error}") from error
+    if "price" not in compiled.groupindex:
+        raise InvalidRuleError("pattern", "needs a named group 'price', as in (?P<price>[0-9.,]+)")
+    return compiled
+
+
+def _rule_values(
+    html: str, tree: Callable[[], Element], rules: Mapping
+) -> list[tuple[object, bool]]:
+    """The raw values the rule points at, each with whether it is machine-readable."""
+    if "selector" in rules:
+        attribute = rules.get("attribute")
+        values: list[tuple[object, bool]] = []
+        for element in compile_selector(rules["selector"]).select(tree())[:_MAX_ELEMENTS]:
+            value = element.get(attribute.lower()) if attribute else element.text()
+            if value and value.strip():
+                values.append((value, False))
+        return values
+    if "json_path" in rules:
+        document = _json_document(html, tree, rules.get("json_script", DEFAULT_JSON_SCRIPT))
+        value = _follow(document, rules["json_path"])
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return [(value, True)]
+        return []
+    return [(html, False)]
+
+
+def _json_document(html: str, tree: Callable[[], Element], json_script: str) -> object:
+    script_id = _SCRIPT_ID.fullmatch(json_script.strip())
+    if script_id is not None:
+        text = _script_text_by_id(html, script_id.group(1))
+    else:
+        script = next(iter(compile_selector(json_script).select(tree())), None)
+        text = "".join(c for c in script.children if isinstance(c, str)) if script else None
+    if text is None:
+        return None
+    try:
+        return json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        values = loads_lenient(text)
+        return values[0] if values else None
+
+
+def _script_text_by_id(html: str, element_id: str) -> str | None:
+    """The text of the first element with this id, found without building a tree."""
+    start_tag = re.compile(
+        rf"""<[a-zA-Z][\w-]*\s[^>]*?(?<![\w-])id\s*=\s*["']?{re.escape(element_id)}["'\s/>][^>]*>"""
+    )
+    hit = html.find(element_id)
+    while hit >= 0:
+        tag_start = html.rfind("<", max(0, hit - _LOOKBEHIND), hit)
+        tag = start_tag.match(html, tag_start) if tag_start >= 0 else None
+        if tag is not None and tag.end() > hit:
+            end = _SCRIPT_END.search(html, tag.end())
+            return html[tag.end() : end.start() if end else len(html)]
+        hit = html.find(element_id, hit + len(element_id))
+    return None
+
+
+def _follow(document: object, path: str) -> object:
+    value = document
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list):
+            try:
+                value = value[int(part)]
+            except (ValueError, IndexError):
+                return None
+        else:
+            return None
+    return value
+
+
+def _parse(value: object, machine: bool, hint: str | None, decimal: str | None) -> ParsedPrice:
+    if decimal is not None and isinstance(value, str):
+        return ParsedPrice(_with_decimal(value, decimal), parse_price(value, hint).currency)
+    if machine:
+        parsed = parse_structured_price(value, hint)
+        if parsed.amount is not None or not isinstance(value, str):
+            return parsed
+    return parse_price(value if isinstance(value, str) else str(value), hint)
+
+
+def _with_decimal(text: str, decimal: str) -> Decimal | None:
+    """The first number in `text`, `decimal` its decimal separator, any other a grouping one."""
+    number = _NUMBER.search(text)
+    if number is None:
+        return None
+    digits = number.group()
+    integer, separator, fraction = digits.rpartition(decimal)
+    if not separator:
+        integer, fraction = digits, ""
+    integer, fraction = _NON_DIGIT.sub("", integer) or "0", _NON_DIGIT.sub("", fraction)
+    if len(integer) > 15:
+        return None
+    try:
+        return Decimal(f"{integer}.{fraction}" if fraction else integer)
+    except InvalidOperation:
+        return None
+
+
+def _availability(tree: Callable[[], Element], rules: Mapping) -> str:
+    elements = compile_selector(rules["availability_selector"]).select(tree())
+    if not elements:
+        return UNKNOWN
+    element = elements[0]
+    if "out_of_stock_text" in rules:
+        text = " ".join(e.text() or e.get("content") or "" for e in elements[:_MAX_ELEMENTS])
+        return (
+            OUT_OF_STOCK if rules["out_of_stock_text"].casefold() in text.casefold() else IN_STOCK
+        )
+    value = element.get("content") or element.get("href") or element.text()
+    return normalize_availability(value)

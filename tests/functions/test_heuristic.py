@@ -1,0 +1,386 @@
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, find_visible_price
+from extraction.markup import parse_html
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
+
+TITLE = "Acme Steel Kettle 1.7 L"
+
+
+def product_page(buy_box: str, before: str = "", after: str = "", title: str = TITLE) -> str:
+    """A product page: site header, title, `buy_box`, an add-to-cart form, then `after`."""
+    return f"""<!doctype html><html><head><title>{title} | Acme Store</title>
+<script>var price = "$1.00"; window.dataLayer = {{"price": 2.00}};</script>
+<style>.price:before {{ content: "$"; }}</style></head>
+<body>
+<header class="site-header"><nav><a href="/cart">Cart ($0.00)</a></nav>
+<div class="promo-banner">Free shipping on orders over $35</div></header>
+{before}
+<main class="product-detail">
+  <div class="breadcrumbs"><a href="/">Home</a> / <a href="/kitchen">Kitchen</a></div>
+  <h1 class="product-title">{title}</h1>
+  <div class="rating">4.5 out of 5 stars (128 reviews)</div>
+  <div class="buy-box">
+    {buy_box}
+    <form action="/cart/add" method="post">
+      <label>Qty <input name="qty" value="1"></label>
+      <button type="submit" class="btn btn-primary" id="add-to-cart">Add to cart</button>
+    </form>
+  </div>
+  <div class="description"><p>Boils 1.7 litres in three minutes. Dishwasher safe lid.</p></div>
+</main>
+{after}
+<footer class="site-footer"><p>Gift cards from $10.00</p></footer>
+</body></html>"""
+
+
+RELATED_PRODUCTS = """
+<section class="related-products carousel">
+  <h2>Customers also bought</h2>
+  <div class="product-card"><a href="/p/2">Acme Toaster</a>
+    <span class="price">$19.99</span><button>Add to cart</button></div>
+  <div class="product-card"><a href="/p/3">Acme Mug</a>
+    <span class="price">$7.50</span><button>Add to cart</button></div>
+</section>
+"""
+
+
+def visible_price(markup: str):
+    return find_visible_price(parse_html(markup), "https://shop.example/p/1")
+
+
+def test_price_beside_title_and_cart_wins_over_related_product_cards():
+    markup = product_page(
+        '<span class="product-price">$34.99</span>',
+        before=RELATED_PRODUCTS,  # decoys earlier in the document than the real price
+        after=RELATED_PRODUCTS,
+    )
+
+    offer = visible_price(markup)
+
+    assert offer is not None
+    assert offer.price == Decimal("34.99")
+    assert offer.currency == "USD"
+    assert offer.source == "heuristic"
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+    assert not offer.ambiguous
+
+
+def test_a_long_list_of_recommended_products_does_not_outvote_the_main_price():
+    cards = "".join(
+        f'<div class="product-card"><a href="/p/{n}">Item {n}</a>'
+        f'<span class="price">${n}.99</span></div>'
+        for n in range(1, 120)
+    )
+    markup = product_page(
+        '<span class="product-price">$34.99</span>',
+        after=f'<section class="recommendations">{cards}</section>',
+    )
+
+    offer = visible_price(markup)
+
+    assert offer is not None
+    assert offer.price == Decimal("34.99")
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_plain_price_text_without_price_markup_is_found_next_to_the_title():
+    offer = visible_price(product_page('<div><span class="big bold">$149.00</span></div>'))
+
+    assert offer is not None
+    assert offer.price == Decimal("149.00")
+
+
+@pytest.mark.parametrize(
+    "buy_box",
+    [
+        '<span class="price"><del>$59.99</del> <ins>$44.99</ins></span>',
+        '<s class="price">$59.99</s> <span class="price">$44.99</span>',
+        '<span class="price was-price">$59.99</span> <span class="price now">$44.99</span>',
+        '<p class="old-price"><span class="price">$59.99</span></p>'
+        '<p class="special-price"><span class="price">$44.99</span></p>',
+        '<span class="price" style="text-decoration: line-through">$59.99</span>'
+        '<span class="price">$44.99</span>',
+        '<div>List Price: <span class="a-text-strike">$59.99</span></div>'
+        '<div>Price: <span id="priceblock_ourprice">$44.99</span></div>',
+        '<div class="price-box"><span>Was $59.99</span> <span class="price">$44.99</span></div>',
+        '<div class="pricing"><div><span class="label">RRP</span> <span>$59.99</span></div>'
+        '<div><span class="sale-price">$44.99</span></div></div>',
+        '<span class="price-standard" itemprop="price">59.99</span>'
+        '<span class="price-sales" itemprop="price">$44.99</span>',
+        '<span class="price"><span class="old-price">$59.99</span> $44.99</span>',
+    ],
+)
+def test_struck_through_and_was_prices_lose_to_the_current_price(buy_box):
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.price == Decimal("44.99")
+    assert Decimal("59.99") not in (offer.price,)
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        '<div class="shipping-cost">Shipping: $5.99</div>',
+        "<p>Delivery $4.95</p>",
+        '<p class="installments">or 4 interest-free payments of $7.50 with Klarna</p>',
+        "<p>As low as $12.50/mo with Affirm</p>",
+        '<div class="afterpay">Pay in 4 installments of $7.50</div>',
+        '<div class="savings">You save $15.00</div>',
+        '<div id="mini-cart"><span class="subtotal">Subtotal: $0.00</span></div>',
+        '<span class="price">$12.50</span><span class="term">/mo</span>',
+        '<p class="price-match">We match any competitor\'s advertised price within 14 days'
+        " of purchase, refunding up to $500 of the difference.</p>",
+        '<a href="/price-guarantee" class="link">$1 price guarantee</a>',
+    ],
+)
+def test_shipping_instalment_saving_and_cart_amounts_are_not_the_price(decoy):
+    offer = visible_price(product_page(f'<span class="price">$30.00</span>{decoy}'))
+
+    assert offer is not None
+    assert offer.price == Decimal("30.00")
+
+
+def test_amazon_price_split_in_whole_and_fraction_parts_is_read_whole():
+    buy_box = """
+    <div id="corePrice_feature_div">
+      <span class="a-price aok-align-center" data-a-size="xl">
+        <span class="a-offscreen">$29.99</span>
+        <span aria-hidden="true"><span class="a-price-symbol">$</span><span
+          class="a-price-whole">29<span class="a-price-decimal">.</span></span><span
+          class="a-price-fraction">99</span></span>
+      </span>
+    </div>"""
+
+    offer = visible_price(product_page(buy_box, after=RELATED_PRODUCTS))
+
+    assert offer is not None
+    assert offer.price == Decimal("29.99")
+    assert offer.currency == "USD"
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    ("buy_box", "price"),
+    [
+        (
+            '<span class="price">$<span class="dollars">31</span><span class="cents">57</span>'
+            "</span>",
+            "31.57",
+        ),
+        ('<li class="price-current">$<strong>339</strong><sup>.99</sup></li>', "339.99"),
+        ('<span class="price"><sup>$</sup>19<sup>95</sup></span>', "19.95"),
+    ],
+)
+def test_prices_split_over_inline_elements_are_rejoined(buy_box, price):
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.price == Decimal(price)
+
+
+def test_currency_symbol_in_its_own_element_is_the_prices_currency():
+    buy_box = (
+        '<span class="currency-symbol">£</span><span class="amount" itemprop="price">1.90</span>'
+    )
+
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("1.90"), "GBP")
+
+
+def test_hidden_part_of_a_price_element_is_not_read():
+    offer = visible_price(
+        product_page('<span class="price">$30.00<span hidden>$99.00</span></span>')
+    )
+
+    assert offer is not None
+    assert offer.price == Decimal("30.00")
+
+
+def test_product_name_stands_in_for_a_missing_h1():
+    markup = product_page('<span class="sale">$22.00</span>', before=RELATED_PRODUCTS)
+    markup = markup.replace('<h1 class="product-title">', '<div class="product-name">')
+    markup = markup.replace("</h1>", "</div>")
+
+    offer = visible_price(markup)
+
+    assert offer is not None
+    assert offer.price == Decimal("22.00")
+
+
+def test_page_without_any_price_gives_no_offer():
+    markup = product_page('<p class="availability">Call us for a quote.</p>').replace(
+        "Cart ($0.00)", "Cart"
+    )
+    markup = markup.replace("Free shipping on orders over $35", "Free shipping")
+    markup = markup.replace("Gift cards from $10.00", "Gift cards")
+
+    assert visible_price(markup) is None
+    assert visible_price("") is None
+    assert visible_price("<html><body><p>Hello</p></body></html>") is None
+
+
+def test_prices_in_scripts_hidden_elements_and_option_lists_are_not_shown_prices():
+    buy_box = """
+    <span class="price" style="display:none">$99.00</span>
+    <span class="price hidden">$98.00</span>
+    <template><span class="price">$97.00</span></template>
+    <select name="size"><option>Small - $10.00</option><option>Large - $20.00</option></select>
+    <noscript><span class="price">$96.00</span></noscript>
+    <script>document.write('<span class="price">$95.00</span>')</script>
+    <span class="price">$12.00</span>"""
+
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.price == Decimal("12.00")
+
+
+def test_two_equally_plausible_different_prices_are_ambiguous_and_not_trusted():
+    buy_box = """
+    <div class="variant"><span class="price">$40.00</span> 1 litre</div>
+    <div class="variant"><span class="price">$45.00</span> 1.7 litre</div>"""
+
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.ambiguous
+    assert offer.confidence < DEFAULT_MIN_CONFIDENCE
+    assert {offer.price, *offer.alternatives} >= {Decimal("40.00"), Decimal("45.00")}
+
+
+def test_related_product_prices_are_listed_as_alternatives_of_a_clear_winner():
+    offer = visible_price(
+        product_page('<span class="product-price">$34.99</span>', after=RELATED_PRODUCTS)
+    )
+
+    assert offer is not None
+    assert offer.price not in offer.alternatives
+
+
+@pytest.mark.parametrize(
+    ("text", "price", "currency"),
+    [
+        ("1.299,00 €", "1299.00", "EUR"),
+        ("£24.50", "24.50", "GBP"),
+        ("CHF 89.90", "89.90", "CHF"),
+        ("&euro;15,95", "15.95", "EUR"),
+        ("US $649.99", "649.99", "USD"),
+    ],
+)
+def test_currency_is_read_from_the_price_text(text, price, currency):
+    offer = visible_price(product_page(f'<span class="price">{text}</span>'))
+
+    assert offer is not None
+    assert offer.price == Decimal(price)
+    assert offer.currency == currency
+
+
+@pytest.mark.parametrize(
+    ("status_markup", "availability"),
+    [
+        ('<p class="stock">In stock.</p>', IN_STOCK),
+        ('<p class="stock">Availability: In Stock - ships in 2 days</p>', IN_STOCK),
+        ('<p class="stock">Out of stock</p>', OUT_OF_STOCK),
+        ("<strong>Currently unavailable.</strong>", OUT_OF_STOCK),
+        ("<span>Sold out</span>", OUT_OF_STOCK),
+        ("<p>Ships from our warehouse.</p>", UNKNOWN),
+        # Sentences that mention stock are not a status; hidden messages are not shown.
+        ("<p>Notify me when this item is back in stock</p>", UNKNOWN),
+        ('<p class="stock" style="display:none">Out of stock</p>', UNKNOWN),
+        # A sold-out size beside an in-stock product says nothing for sure.
+        ("<p>In stock</p><ul><li>S</li><li>M <em>Sold out</em></li></ul>", UNKNOWN),
+    ],
+)
+def test_availability_is_read_from_a_stock_status_near_the_buy_box(status_markup, availability):
+    offer = visible_price(product_page(f'<span class="price">$30.00</span>{status_markup}'))
+
+    assert offer is not None
+    assert offer.availability == availability
+
+
+def test_stock_status_of_a_far_away_product_is_not_this_products():
+    far_away = "".join(f"<div><span>row {n}</span></div>" for n in range(200))
+    offer = visible_price(
+        product_page('<span class="price">$30.00</span>', after=f"{far_away}<p>Out of stock</p>")
+    )
+
+    assert offer is not None
+    assert offer.availability == UNKNOWN
+
+
+def test_page_with_a_single_clear_price_is_trusted():
+    offer = visible_price(product_page('<span id="our-price" class="price">$34.99</span>'))
+
+    assert offer is not None
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+    assert 0.0 <= DEFAULT_MIN_CONFIDENCE <= 1.0
+
+
+def test_deeply_nested_and_very_wide_pages_do_not_raise():
+    deep = "<div>" * 20_000 + '<span class="price">$5.00</span>' + "</div>" * 20_000
+    wide = "<div>" + "<span>x</span>" * 20_000 + '<span class="price">$6.00</span></div>'
+
+    deep_offer = visible_price(deep)
+    wide_offer = visible_price(wide)
+
+    assert deep_offer is None or deep_offer.price == Decimal("5.00")
+    assert wide_offer is None or wide_offer.price == Decimal("6.00")
+
+
+def assert_sane(offer):
+    if offer is None:
+        return
+    assert 0.0 <= offer.confidence <= 1.0
+    assert not math.isnan(offer.confidence)
+    assert offer.price.is_finite()
+    assert offer.price >= 0
+    assert offer.source == "heuristic"
+    assert offer.availability in (IN_STOCK, OUT_OF_STOCK, UNKNOWN)
+    assert offer.price not in offer.alternatives
+    assert all(alternative.is_finite() for alternative in offer.alternatives)
+
+
+MARKUP_PIECES = st.sampled_from(
+    [
+        "<div>", "</div>", "<span>", "</span>", '<span class="price">', '<p class="was">',
+        "<del>", "</del>", "<sup>", "</sup>", "<h1>", "</h1>", "<button>Add to cart</button>",
+        '<div class="related carousel">', '<div style="display:none">', "<select><option>",
+        "<script>", "</script>", "<table><tr><td>", "</td></tr></table>", "<!--", "-->",
+        "$", "€", "£", "19", "99", ".", ",", " ", "In stock", "Out of stock", "Was", "/mo",
+        "&euro;", "&#36;", "1,299.00", "0", "-", "9" * 30, "<br>", "<a href='/cart'>",
+        '<span class="a-price-whole">', '<span class="a-price-fraction">', "<img src=x>",
+        '<div hidden>', "<s>", "</s>", "<strike>", "<li>", "</li>", "\u00a0", "%",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP_PIECES, max_size=80).map("".join))
+def test_random_markup_never_raises_and_gives_none_or_a_sane_offer(markup):
+    assert_sane(visible_price(markup))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=300),
+    st.integers(min_value=0, max_value=4000),
+    st.integers(min_value=0, max_value=200),
+)
+def test_mutated_product_page_never_raises(noise, position, cut):
+    page = product_page(
+        '<span class="price">$34.99</span><span class="was">$40.00</span>',
+        after=RELATED_PRODUCTS,
+    )
+    position %= len(page)
+    mutated = page[:position] + noise + page[position + cut :]
+
+    assert_sane(visible_price(mutated))
