@@ -1,0 +1,23 @@
+"""Price extraction from product pages: standard library only, no AWS."""
+
+from extraction.blocked import classify_blocked
+from extraction.extract import extract_offer
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer, normalize_availability
+from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
+from extraction.rules import InvalidRuleError, validate_rules
+
+__all__ = [
+    "IN_STOCK",
+    "OUT_OF_STOCK",
+    "UNKNOWN",
+    "InvalidRuleError",
+    "Offer",
+    "ParsedPrice",
+    "classify_blocked",
+    "extract_offer",
+    "normalize_availability",
+    "normalize_currency",
+    "parse_price",
+    "parse_structured_price",
+    "validate_rules",
+]

@@ -1,0 +1,93 @@
+"""Read the offer of a product page: price, currency and availability, with its source.
+
+A retailer rule, when given, is the operator's explicit instruction and alone decides.
+Otherwise sources are tried in order of trust: schema.org JSON-LD, microdata, RDFa/meta
+tags, and last a heuristic over the visible page (marked with its confidence). The first
+source that yields a price decides it; lower sources may still fill in a currency or
+availability the deciding source left out, when they agree on the price.
+
+Cheap sources run first on the raw text; the element tree, which costs more than all of
+them together on a large page, is built only when microdata, a selector rule or the
+heuristic needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import cached_property
+
+from extraction import heuristic, jsonld, meta, microdata
+from extraction import rules as retailer_rules
+from extraction.blocked import classify_blocked
+from extraction.markup import Element, parse_html
+from extraction.offer import UNKNOWN, Offer, OfferCandidate, choose_offer
+
+
+class Page:
+    """A page's markup with its element tree built on first use, at most once."""
+
+    def __init__(self, html: str, url: str | None = None) -> None:
+        self.html = html
+        self.url = url
+
+    @cached_property
+    def tree(self) -> Element:
+        return parse_html(self.html)
+
+
+def extract_offer(
+    html: str,
+    url: str | None = None,
+    rules: Mapping[str, object] | None = None,
+    *,
+    use_heuristic: bool = True,
+) -> Offer | None:
+    """The offer a shopper sees on the page, or None when the page states no price.
+
+    A captcha or bot-wall page has no offer, whatever numbers it shows. Raises
+    `InvalidRuleError` for a malformed rule, never for malformed pages.
+    """
+    if not html or classify_blocked(html) is not None:
+        return None
+    page = Page(html, url)
+    sources = _structured_sources(page)
+    if rules:
+        # A rule exists because the page's own data is missing or wrong for this retailer:
+        # when it finds nothing, the page has no price, rather than a silently stale one.
+        offer = choose_offer(retailer_rules.candidates(page.html, lambda: page.tree, rules), url)
+        return None if offer is None else _completed(offer, sources)
+    for position, read_source in enumerate(sources):
+        offer = choose_offer(read_source(), url)
+        if offer is not None:
+            return _completed(offer, sources[position + 1 :])
+    if use_heuristic:
+        return heuristic.find_visible_price(page.tree, url)
+    return None
+
+
+Source = Callable[[], list[OfferCandidate]]
+
+
+def _structured_sources(page: Page) -> list[Source]:
+    """Readers of each structured source, most trusted first; each runs only when asked."""
+    return [
+        lambda: jsonld.candidates(page.html),
+        lambda: microdata.candidates(page.tree) if microdata.may_contain(page.html) else [],
+        lambda: meta.candidates(page.html),
+    ]
+
+
+def _completed(offer: Offer, other_sources: list[Source]) -> Offer:
+    """Fill a missing currency or availability from less trusted sources that agree on price."""
+    for read_source in other_sources:
+        if offer.currency is not None and offer.availability != UNKNOWN:
+            break
+        for candidate in read_source():
+            if candidate.price != offer.price:
+                continue
+            if offer.currency is None and candidate.currency:
+                offer = replace(offer, currency=candidate.currency)
+            if offer.availability == UNKNOWN and candidate.availability != UNKNOWN:
+                offer = replace(offer, availability=candidate.availability)
+    return offer

@@ -1,0 +1,135 @@
+import json
+from decimal import Decimal
+
+import pytest
+
+from extraction import IN_STOCK, OUT_OF_STOCK, InvalidRuleError, extract_offer
+
+
+def page(head="", body=""):
+    return f"<html><head><title>Kettle</title>{head}</head><body>{body}</body></html>"
+
+
+def jsonld(data):
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+PRODUCT = {
+    "@context": "https://schema.org",
+    "@type": "Product",
+    "name": "Kettle",
+    "offers": {"@type": "Offer", "price": "24.99", "priceCurrency": "EUR"},
+}
+OG_PRICE = (
+    '<meta property="og:price:amount" content="24.99">'
+    '<meta property="og:price:currency" content="EUR">'
+    '<meta property="product:availability" content="in stock">'
+)
+MICRODATA = (
+    '<div itemscope itemtype="https://schema.org/Offer">'
+    '<span itemprop="price" content="19.99">19,99 €</span>'
+    '<meta itemprop="priceCurrency" content="EUR"></div>'
+)
+VISIBLE = (
+    '<h1>Kettle</h1><div class="product-price"><span class="price">€ 21,50</span></div>'
+    '<button id="add-to-cart">Add to cart</button>'
+)
+
+
+def test_jsonld_is_trusted_over_microdata_meta_and_visible_text():
+    offer = extract_offer(page(jsonld(PRODUCT) + OG_PRICE, MICRODATA + VISIBLE))
+    assert (offer.price, offer.currency, offer.source) == (Decimal("24.99"), "EUR", "jsonld")
+
+
+def test_microdata_is_trusted_over_meta_tags():
+    offer = extract_offer(page(OG_PRICE, MICRODATA))
+    assert (offer.price, offer.source) == (Decimal("19.99"), "microdata")
+
+
+def test_meta_tags_are_used_when_nothing_more_specific_exists():
+    offer = extract_offer(page(OG_PRICE, "<p>No visible price</p>"))
+    assert (offer.price, offer.currency, offer.source) == (Decimal("24.99"), "EUR", "meta")
+    assert offer.availability == IN_STOCK
+
+
+def test_missing_currency_and_availability_come_from_a_source_agreeing_on_the_price():
+    product = {"@type": "Product", "offers": {"@type": "Offer", "price": 24.99}}
+    offer = extract_offer(page(jsonld(product) + OG_PRICE))
+    assert (offer.price, offer.source) == (Decimal("24.99"), "jsonld")
+    assert offer.currency == "EUR"
+    assert offer.availability == IN_STOCK
+
+
+def test_a_source_disagreeing_on_the_price_does_not_fill_in_the_currency():
+    product = {"@type": "Product", "offers": {"@type": "Offer", "price": 30}}
+    offer = extract_offer(page(jsonld(product) + OG_PRICE))
+    assert offer.price == Decimal("30")
+    assert offer.currency is None
+
+
+def test_heuristic_finds_the_visible_price_on_a_page_without_structured_data():
+    offer = extract_offer(page(body=VISIBLE))
+    assert (offer.price, offer.currency, offer.source) == (Decimal("21.50"), "EUR", "heuristic")
+    assert 0 < offer.confidence <= 1
+
+
+def test_heuristic_can_be_turned_off():
+    assert extract_offer(page(body=VISIBLE), use_heuristic=False) is None
+
+
+def test_page_without_any_price_has_no_offer():
+    assert extract_offer(page(body="<h1>Kettle</h1><p>Coming soon</p>")) is None
+    assert extract_offer("") is None
+
+
+def test_captcha_page_is_never_read_as_a_price():
+    captcha = (
+        "<html><head><title>Robot Check</title></head><body>"
+        "<p>Enter the characters you see below. Price: $5.00</p>"
+        '<form action="/errors/validateCaptcha"><input name="field-keywords"></form>'
+        "</body></html>"
+    )
+    assert extract_offer(captcha) is None
+
+
+def test_rule_wins_over_structured_data():
+    rules = {"selector": "span.sale", "currency": "EUR"}
+    offer = extract_offer(page(jsonld(PRODUCT), '<span class="sale">17,00</span>'), rules=rules)
+    assert (offer.price, offer.currency, offer.source) == (Decimal("17.00"), "EUR", "rule")
+
+
+def test_rule_finding_nothing_means_no_price_rather_than_a_stale_one():
+    assert extract_offer(page(jsonld(PRODUCT)), rules={"selector": "span.sale"}) is None
+
+
+def test_rule_reading_embedded_json_takes_availability_from_structured_data():
+    next_data = {"props": {"product": {"price": 24.99}}}
+    html = page(
+        jsonld(PRODUCT | {"offers": PRODUCT["offers"] | {"availability": "OutOfStock"}}),
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(next_data)}</script>',
+    )
+    offer = extract_offer(html, rules={"json_path": "props.product.price"})
+    assert (offer.price, offer.source) == (Decimal("24.99"), "rule")
+    assert offer.currency == "EUR"
+    assert offer.availability == OUT_OF_STOCK
+
+
+def test_malformed_rule_is_a_clear_error():
+    with pytest.raises(InvalidRuleError, match="selektor"):
+        extract_offer(page(jsonld(PRODUCT)), rules={"selektor": "span"})
+
+
+def test_variant_matching_the_page_url_is_chosen_among_disagreeing_offers():
+    product = {
+        "@type": "Product",
+        "offers": [
+            {"@type": "Offer", "price": "10.00", "priceCurrency": "USD", "sku": "KT-RED"},
+            {"@type": "Offer", "price": "12.00", "priceCurrency": "USD", "sku": "KT-BLUE"},
+        ],
+    }
+    html = page(jsonld(product))
+    chosen = extract_offer(html, url="https://shop.example/kettle?variant=kt-blue")
+    assert (chosen.price, chosen.ambiguous) == (Decimal("12.00"), False)
+    fallback = extract_offer(html, url="https://shop.example/kettle")
+    assert (fallback.price, fallback.ambiguous) == (Decimal("10.00"), True)
+    assert fallback.alternatives == (Decimal("12.00"),)
