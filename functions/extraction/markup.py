@@ -30,7 +30,7 @@ BLOCK_TAGS = frozenset(
 
 _TOKEN = re.compile(
     r"<(?:"
-    r"(?P<end>/)?(?P<tag>[a-zA-Z][^\s/>]*)(?P<attrs>[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>"
+    r"(/)?([a-zA-Z][^\s/>]*)([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>"
     r"|!--.*?(?:-->|\Z)"
     r"|[!?][^>]*>"
     r")",
@@ -157,19 +157,28 @@ def parse_html(markup: str) -> Element:
 def _build_until_raw_text(
     markup: str, position: int, stack: list[Element]
 ) -> tuple[Element | None, int]:
-    """Add tokens from `position` to the tree; stop after a raw-text element's start tag."""
+    """Add tokens from `position` to the tree; stop after a raw-text element's start tag.
+
+    This loop is the cost of reading a page, so it avoids per-token method calls where a
+    cached lookup or a direct test does the same.
+    """
     current = stack[-1]
+    lower_names = _LOWER_NAMES
     for match in _TOKEN.finditer(markup, position):
-        start = match.start()
+        start, end = match.span()
         if start > position:
             current.children.append(markup[position:start])
-        position = match.end()
-        is_end, tag, raw_attrs = match.group(1, 2, 3)
-        if tag is None:  # comment, doctype or processing instruction
+        position = end
+        is_end, name, raw_attrs = match.groups()
+        if name is None:  # comment, doctype or processing instruction
             continue
-        tag = tag.lower()
+        tag = lower_names.get(name) or lower_names.setdefault(name, name.lower())
         if is_end:
-            for depth in range(len(stack) - 1, 0, -1):
+            if current.tag == tag and len(stack) > 1:
+                stack.pop()
+                current = stack[-1]
+                continue
+            for depth in range(len(stack) - 2, 0, -1):
                 if stack[depth].tag == tag:
                     del stack[depth:]
                     current = stack[-1]
@@ -182,10 +191,14 @@ def _build_until_raw_text(
         current.children.append(element)
         if tag in RAW_TEXT_TAGS:
             return element, position
-        if tag in VOID_TAGS or raw_attrs.endswith("/"):
+        if tag in VOID_TAGS or raw_attrs[-1:] == "/":
             continue
         stack.append(element)
         current = element
     if position < len(markup):
         current.children.append(markup[position:])
     return None, len(markup)
+
+
+# Tag names as written -> lower case; pages use a few dozen distinct spellings.
+_LOWER_NAMES: dict[str, str] = {}

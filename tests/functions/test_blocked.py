@@ -3,6 +3,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from untrusted_input import mutated
 
 from extraction.blocked import classify_blocked
 
@@ -19,6 +20,7 @@ RECAPTCHA = (
     '<script src="https://www.google.com/recaptcha/api.js" async defer></script>'
     '<form action="/login"><div class="g-recaptcha" data-sitekey="x"></div></form>'
 )
+
 FILLER = "<p>" + "Great kettle, boils fast. " * 40 + "</p>"
 
 
@@ -117,19 +119,6 @@ def test_markers_past_the_first_30_kb_are_not_read():
 )  # fmt: skip
 def test_ordinary_pages_are_not_blocked(html):
     assert classify_blocked(html) is None
-
-
-@st.composite
-def mutated(draw, text):
-    """`text` with a few random characters deleted or inserted."""
-    chars = list(text)
-    for _ in range(draw(st.integers(1, 12))):
-        index = draw(st.integers(0, len(chars)))
-        if chars and index < len(chars) and draw(st.booleans()):
-            del chars[index]
-        else:
-            chars.insert(index, draw(st.sampled_from("<>/\"'= -") | st.characters()))
-    return "".join(chars)
 
 
 CHALLENGE = page("Just a moment...", '<div class="g-recaptcha"></div>', JSON_LD_PRODUCT)

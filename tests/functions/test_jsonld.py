@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from untrusted_input import assert_valid_candidates, mutated
 
 from extraction import jsonld
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, choose_offer
@@ -274,33 +275,10 @@ def test_page_without_json_ld_has_no_candidates():
     assert jsonld.candidates("<html><body>Price: 19.99 €</body></html>") == []
 
 
-def assert_valid(candidates):
-    for candidate in candidates:
-        assert isinstance(candidate.price, Decimal)
-        assert candidate.price.is_finite()
-        assert candidate.price >= 0
-        assert candidate.availability in {IN_STOCK, OUT_OF_STOCK, UNKNOWN}
-
-
-@st.composite
-def mutated(draw, text):
-    """`text` with a few random characters deleted or inserted."""
-    chars = list(text)
-    for _ in range(draw(st.integers(1, 12))):
-        index = draw(st.integers(0, len(chars)))
-        if chars and index < len(chars) and draw(st.booleans()):
-            del chars[index]
-        else:
-            chars.insert(
-                index, draw(st.sampled_from('{}[]",:\\<>/- .0e9\x00\u2028€') | st.characters())
-            )
-    return "".join(chars)
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.text() | mutated(page(GOOD, product([OFFER, {**OFFER, "price": 2.5}]))))
 def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
-    assert_valid(jsonld.candidates(html))
+    assert_valid_candidates(jsonld.candidates(html))
 
 
 @settings(max_examples=100, deadline=None)
@@ -315,4 +293,4 @@ def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
     max_leaves=30,
 ))  # fmt: skip
 def test_arbitrary_json_structures_never_raise(data):
-    assert_valid(jsonld.candidates(page(json.dumps(data))))
+    assert_valid_candidates(jsonld.candidates(page(json.dumps(data))))

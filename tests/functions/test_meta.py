@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from untrusted_input import assert_valid_candidates, mutated
 
 from extraction import meta
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
@@ -125,31 +126,10 @@ def test_page_without_price_tags_has_no_candidates():
     assert offers(page('<meta property="og:title" content="Kettle for $5">')) == []
 
 
-def assert_valid(candidates):
-    for candidate in candidates:
-        assert isinstance(candidate.price, Decimal)
-        assert candidate.price.is_finite()
-        assert candidate.price >= 0
-        assert candidate.availability in {IN_STOCK, OUT_OF_STOCK, UNKNOWN}
-
-
-@st.composite
-def mutated(draw, text):
-    """`text` with a few random characters deleted or inserted."""
-    chars = list(text)
-    for _ in range(draw(st.integers(1, 12))):
-        index = draw(st.integers(0, len(chars)))
-        if chars and index < len(chars) and draw(st.booleans()):
-            del chars[index]
-        else:
-            chars.insert(index, draw(st.sampled_from("<>/\"'= .,-9€") | st.characters()))
-    return "".join(chars)
-
-
 RDFA = '<p property="schema:price" content="3.5">3,50</p><i property=priceCurrency>EUR</i>'
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text() | mutated(page(OPEN_GRAPH, RDFA)))
 def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
-    assert_valid(meta.candidates(html))
+    assert_valid_candidates(meta.candidates(html))

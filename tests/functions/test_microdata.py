@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from untrusted_input import assert_valid_candidates, mutated
 
 from extraction import microdata
 from extraction.markup import parse_html
@@ -181,33 +182,12 @@ def test_may_contain_detects_a_price_property(html, expected):
     assert microdata.may_contain(html) is expected
 
 
-def assert_valid(candidates):
-    for candidate in candidates:
-        assert isinstance(candidate.price, Decimal)
-        assert candidate.price.is_finite()
-        assert candidate.price >= 0
-        assert candidate.availability in {IN_STOCK, OUT_OF_STOCK, UNKNOWN}
-
-
-@st.composite
-def mutated(draw, text):
-    """`text` with a few random characters deleted or inserted."""
-    chars = list(text)
-    for _ in range(draw(st.integers(1, 12))):
-        index = draw(st.integers(0, len(chars)))
-        if chars and index < len(chars) and draw(st.booleans()):
-            del chars[index]
-        else:
-            chars.insert(index, draw(st.sampled_from("<>/\"'= .,-9€") | st.characters()))
-    return "".join(chars)
-
-
 @settings(max_examples=150, deadline=None)
 @given(
     st.text() | mutated(PRODUCT) | mutated('<p itemscope itemref="a b"><i id=a itemprop=price>1')
 )
 def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
-    assert_valid(microdata.candidates(parse_html(html)))
+    assert_valid_candidates(microdata.candidates(parse_html(html)))
     microdata.may_contain(html)
 
 
