@@ -1,0 +1,1 @@
+"""The service's runtime domain: dispatching, scraping, recording and detecting changes."""
