@@ -1,0 +1,656 @@
+"""Typed stack settings: read once from the stack's config, validated, with defaults.
+
+`load_settings()` reads the stack's `price-monitor:*` keys and `aws:region`;
+`settings_from_config()` does the validating and building, without Pulumi, so it is testable
+on its own. Values may come as the Pulumi CLI hands them to the program (every scalar a
+string, every object or list a JSON string) or as plain Python values. A bad value raises
+`ConfigError` naming the key, as written in the stack file, and the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pulumi
+
+PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
+
+# The AWS-published Powertools for AWS Lambda (Python) v3 layer for the functions' runtime
+# and architecture (python3.12, arm64); only its version comes from the stack config.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
+
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+# fmt: off
+LOG_RETENTION_DAYS = frozenset((
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+))
+# fmt: on
+
+# The keys of a retailer's extraction rules: those of functions/extraction/rules.py, which
+# the Pulumi program cannot import (it is the Lambda package's, with its own import root);
+# a test holds the two lists equal.
+RULE_KEYS = frozenset(
+    (
+        "selector",
+        "attribute",
+        "pattern",
+        "json_script",
+        "json_path",
+        "currency",
+        "availability_selector",
+        "out_of_stock_text",
+        "decimal",
+    )
+)
+
+_SUFFIX_MAX_LENGTH = 20  # keeps suffixed names within AWS limits (S3 buckets: 63 characters)
+_SUFFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+_RETAILER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_RATE = re.compile(r"rate\((?P<count>\d+) (?P<unit>minutes?|hours?|days?)\)")
+_CRON = re.compile(r"cron\((?P<fields>[^()]*)\)")
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*?,/#-]+")
+_AT = re.compile(r"at\((?P<time>[^()]*)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": 86_400}
+_DAY_SECONDS = 86_400
+_CONTACT = (
+    "an http(s) URL or a mailto: address where site owners can reach you "
+    "(it goes into the scraper's User-Agent)"
+)
+
+
+@dataclass(frozen=True)
+class RetailerSettings:
+    """How politely, and how, one retailer's pages are read."""
+
+    name: str
+    spacing_seconds: float = 1.0
+    respect_robots_txt: bool = True
+    rules: Mapping[str, str] | None = None  # extraction rules, see functions/extraction/rules.py
+
+
+@dataclass(frozen=True)
+class ScraperSettings:
+    timeout_seconds: int = 120
+    memory_mb: int = 512
+    max_concurrency: int = 5  # SQS event source maximum concurrency (2..1000)
+    batch_size: int = 10
+    batching_window_seconds: int = 5
+    fetch_timeout_seconds: float = 15.0
+    max_page_bytes: int = 3_000_000
+    fetch_concurrency: int = 10
+    min_heuristic_confidence: float = 0.6
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    timeout_seconds: int = 30
+    memory_mb: int = 256
+    batch_size: int = 100
+    maximum_retry_attempts: int = 5
+    maximum_record_age_seconds: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment_suffix: str
+    region: str
+    schedule_expression: str = "rate(6 hours)"
+    schedule_flexible_window_minutes: int = 15  # 0: the scheduler's flexible window is off
+    drop_threshold_percent: float = 10.0
+    history_retention_days: int = 90
+    log_retention_days: int = 30
+    alert_emails: tuple[str, ...] = ()
+    ops_emails: tuple[str, ...] = ()
+    deletion_protection: bool = False
+    scraper: ScraperSettings = field(default_factory=ScraperSettings)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    powertools_layer_version: int = 0  # 0: set a real version in the stack config
+    user_agent_contact: str = ""
+    default_spacing_seconds: float = 1.0
+    retailers: tuple[RetailerSettings, ...] = ()
+    repeated_failure_threshold: int = 3
+    # Hosts the fetcher may reach despite private addresses: empty on AWS, the local
+    # retailer site on the local stack.
+    allowed_hosts: tuple[str, ...] = ()
+
+    @property
+    def schedule_period_seconds(self) -> int:
+        """Seconds between two scheduled runs, for alarm periods (a day for cron and at())."""
+        return schedule_period_seconds(self.schedule_expression)
+
+    @property
+    def powertools_layer_arn(self) -> str:
+        """The AWS-published Powertools layer version the functions run with, in this region."""
+        return (
+            f"arn:aws:lambda:{self.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"{POWERTOOLS_LAYER_NAME}:{self.powertools_layer_version}"
+        )
+
+
+class ConfigError(ValueError, pulumi.RunError):
+    """A stack setting that is missing, unknown or invalid: which key, and what is wrong.
+
+    A RunError too, so `pulumi up` stops with this message instead of a traceback.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def load_settings() -> Settings:
+    """The current stack's settings; raises ConfigError for a bad or unknown key."""
+    config = pulumi.Config(PROJECT)
+    values = {name: config.get(name) for name in _stack_key_names()}
+    return settings_from_config(values, pulumi.Config("aws").get("region"))
+
+
+def settings_from_config(values: Mapping[str, Any], region: str | None) -> Settings:
+    """Validate the `price-monitor:*` values (keys without the namespace) and build Settings."""
+    top = _Fields(values, f"{PROJECT}:", _TOP_KEYS)
+    suffix, region = _suffix(top), _region(region)
+    defaults = Settings(environment_suffix=suffix, region=region)
+    schedule = top.text("scheduleExpression", defaults.schedule_expression)
+    problem = _schedule_problem(schedule)
+    if problem:
+        raise ConfigError(top.key("scheduleExpression"), problem)
+    window = top.integer(
+        "scheduleFlexibleWindowMinutes", defaults.schedule_flexible_window_minutes, 0, 1440
+    )
+    if schedule.startswith("rate(") and window * 60 >= schedule_period_seconds(schedule):
+        raise ConfigError(
+            top.key("scheduleFlexibleWindowMinutes"),
+            f"must be shorter than the schedule's period ({schedule}), got {window}",
+        )
+    default_spacing = top.number("defaultSpacingSeconds", defaults.default_spacing_seconds, 0, 900)
+    return Settings(
+        environment_suffix=suffix,
+        region=region,
+        schedule_expression=schedule,
+        schedule_flexible_window_minutes=window,
+        drop_threshold_percent=top.number(
+            "dropThresholdPercent", defaults.drop_threshold_percent, 0, 100, above_low=True
+        ),
+        history_retention_days=top.integer(
+            "historyRetentionDays", defaults.history_retention_days, 1
+        ),
+        log_retention_days=_log_retention(top, defaults.log_retention_days),
+        alert_emails=_emails(top, "alertEmails"),
+        ops_emails=_emails(top, "opsEmails"),
+        deletion_protection=top.boolean("deletionProtection", defaults.deletion_protection),
+        scraper=_scraper(top.nested("scraper", _SCRAPER_KEYS)),
+        detector=_detector(top.nested("detector", _DETECTOR_KEYS)),
+        powertools_layer_version=top.integer("powertoolsLayerVersion", None, 1),
+        user_agent_contact=_user_agent_contact(top),
+        default_spacing_seconds=default_spacing,
+        retailers=_retailers(top, default_spacing),
+        repeated_failure_threshold=top.integer(
+            "repeatedFailureThreshold", defaults.repeated_failure_threshold, 1, 1000
+        ),
+        allowed_hosts=_allowed_hosts(top),
+    )
+
+
+def schedule_period_seconds(expression: str) -> int:
+    """Seconds between two runs of a valid schedule expression; a day for cron and at()."""
+    rate = _RATE.fullmatch(expression)
+    if rate is None:
+        return _DAY_SECONDS  # cron periods vary; a day is the longest a daily cron waits
+    return int(rate["count"]) * _UNIT_SECONDS[rate["unit"].rstrip("s")]
+
+
+_TOP_KEYS = (
+    "environmentSuffix",
+    "scheduleExpression",
+    "scheduleFlexibleWindowMinutes",
+    "dropThresholdPercent",
+    "historyRetentionDays",
+    "logRetentionDays",
+    "alertEmails",
+    "opsEmails",
+    "deletionProtection",
+    "scraper",
+    "detector",
+    "powertoolsLayerVersion",
+    "userAgentContact",
+    "defaultSpacingSeconds",
+    "repeatedFailureThreshold",
+    "retailers",
+    "allowedHosts",
+)
+_SCRAPER_KEYS = (
+    "timeoutSeconds",
+    "memoryMb",
+    "maxConcurrency",
+    "batchSize",
+    "batchingWindowSeconds",
+    "fetchTimeoutSeconds",
+    "maxPageBytes",
+    "fetchConcurrency",
+    "minHeuristicConfidence",
+)
+_DETECTOR_KEYS = (
+    "timeoutSeconds",
+    "memoryMb",
+    "batchSize",
+    "maximumRetryAttempts",
+    "maximumRecordAgeSeconds",
+)
+_RETAILER_KEYS = ("spacingSeconds", "respectRobotsTxt", "rules")
+
+
+class _Fields:
+    """Typed reads of one config object, every problem a ConfigError with the full key."""
+
+    def __init__(self, values: Mapping[str, Any], prefix: str, known: Iterable[str]) -> None:
+        self.values = values
+        self.prefix = prefix
+        for name in values:
+            if name not in known:
+                raise ConfigError(self.key(name), _unknown_key_problem(name, known))
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def raw(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def integer(self, name: str, default: int | None, low: int, high: int | None = None) -> int:
+        raw = self.raw(name)
+        expected = (
+            f"a whole number from {low} to {high}"
+            if high is not None
+            else f"a whole number of at least {low}"
+        )
+        if raw is None:
+            if default is None:
+                raise ConfigError(self.key(name), f"must be set ({expected})")
+            return default
+        value = _to_int(raw)
+        if value is None or value < low or (high is not None and value > high):
+            raise ConfigError(self.key(name), f"must be {expected}, {_got(raw)}")
+        return value
+
+    def number(
+        self, name: str, default: float, low: float, high: float, *, above_low: bool = False
+    ) -> float:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        value = _to_float(raw)
+        too_low = value is not None and (value <= low if above_low else value < low)
+        if value is None or too_low or value > high:
+            expected = (
+                f"a number above {low:g} and at most {high:g}"
+                if above_low
+                else f"a number from {low:g} to {high:g}"
+            )
+            raise ConfigError(self.key(name), f"must be {expected}, {_got(raw)}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ConfigError(self.key(name), f"must be true or false, {_got(raw)}")
+
+    def text(self, name: str, default: str | None, hint: str = "") -> str:
+        raw = self.raw(name)
+        if raw is None:
+            if default is None:
+                raise ConfigError(self.key(name), f"must be set{hint}")
+            return default
+        if not isinstance(raw, str):
+            raise ConfigError(self.key(name), f"must be a string, {_got(raw)}")
+        return raw
+
+    def mapping(self, name: str) -> Mapping[str, Any]:
+        """An object given as a mapping or as a JSON object string; {} when unset."""
+        raw = self.raw(name)
+        return {} if raw is None else _as_mapping(raw, self.key(name))
+
+    def nested(self, name: str, known: Iterable[str]) -> _Fields:
+        return _Fields(self.mapping(name), f"{self.key(name)}.", known)
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        """A list given as a list, a JSON list string or a comma-separated string."""
+        raw = self.raw(name)
+        if raw is None:
+            return ()
+        value = _json_or_raw(raw)
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(self.key(name), f"must be a list of strings, {_got(raw)}")
+        return tuple(value)
+
+
+def _stack_key_names() -> list[str]:
+    """Every `price-monitor:*` key the stack sets, without the namespace.
+
+    pulumi.Config only answers for keys it is asked about, so the full set comes from the
+    runtime's config bag (which the language host fills from the stack's config).
+    """
+    bag = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    prefix = f"{PROJECT}:"
+    return sorted(key.removeprefix(prefix) for key in bag if key.startswith(prefix))
+
+
+def _suffix(top: _Fields) -> str:
+    suffix = top.text("environmentSuffix", None, " (the environment's name, e.g. dev)")
+    if len(suffix) > _SUFFIX_MAX_LENGTH or not _SUFFIX.fullmatch(suffix):
+        raise ConfigError(
+            top.key("environmentSuffix"),
+            f"must be 1 to {_SUFFIX_MAX_LENGTH} lowercase letters, digits or hyphens, not "
+            f"starting or ending with a hyphen (it ends every resource name), {_got(suffix)}",
+        )
+    return suffix
+
+
+def _region(region: str | None) -> str:
+    if not region:
+        raise ConfigError("aws:region", "must be set (pulumi config set aws:region eu-west-1)")
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ConfigError("aws:region", f"must be a region name like eu-west-1, {_got(region)}")
+    if region.startswith(("cn-", "us-gov-")):
+        # The Powertools layer ARN is the aws partition's; other partitions publish elsewhere.
+        raise ConfigError("aws:region", f"must be a region of the aws partition, {_got(region)}")
+    return region
+
+
+def _schedule_problem(expression: str) -> str | None:
+    rate = _RATE.fullmatch(expression)
+    if rate is not None:
+        count, unit = int(rate["count"]), rate["unit"]
+        if count == 0:
+            return f"a rate must be at least 1, got {expression!r}"
+        if (count == 1) == unit.endswith("s"):
+            return (
+                "a rate of 1 takes a singular unit and any other a plural one, as in "
+                f"rate(1 hour) and rate(6 hours), got {expression!r}"
+            )
+        return None
+    cron = _CRON.fullmatch(expression)
+    if cron is not None:
+        fields = cron["fields"].split()
+        if len(fields) != 6 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
+            return (
+                "cron() takes 6 fields (minutes hours day-of-month month day-of-week year), "
+                f"got {expression!r}"
+            )
+        if (fields[2] == "?") == (fields[4] == "?"):
+            return (
+                "cron() needs '?' in exactly one of day-of-month and day-of-week, "
+                f"got {expression!r}"
+            )
+        return None
+    at = _AT.fullmatch(expression)
+    if at is not None:
+        try:
+            datetime.strptime(at["time"], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return f"at() takes a time as yyyy-mm-ddThh:mm:ss, got {expression!r}"
+        return None
+    return f"must be rate(N unit), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss), got {expression!r}"
+
+
+def _log_retention(top: _Fields, default: int) -> int:
+    days = top.integer("logRetentionDays", default, 1)
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
+        raise ConfigError(
+            top.key("logRetentionDays"),
+            f"must be one of the periods CloudWatch Logs accepts ({allowed}), got {days}",
+        )
+    return days
+
+
+def _emails(top: _Fields, name: str) -> tuple[str, ...]:
+    emails = top.strings(name)
+    seen: set[str] = set()
+    for email in emails:
+        if not _is_email(email):
+            raise ConfigError(top.key(name), f"{email!r} is not a valid email address")
+        if email.lower() in seen:
+            raise ConfigError(top.key(name), f"{email!r} is listed twice")
+        seen.add(email.lower())
+    return emails
+
+
+def _is_email(text: str) -> bool:
+    match = _EMAIL.fullmatch(text)
+    if match is None or len(text) > 254:
+        return False
+    local = match["local"]
+    return not (local.startswith(".") or local.endswith(".") or ".." in local)
+
+
+def _scraper(fields: _Fields) -> ScraperSettings:
+    defaults = ScraperSettings()
+    timeout = fields.integer("timeoutSeconds", defaults.timeout_seconds, 1, 900)
+    fetch_timeout = fields.number(
+        "fetchTimeoutSeconds", defaults.fetch_timeout_seconds, 0, 900, above_low=True
+    )
+    if fetch_timeout >= timeout:
+        raise ConfigError(
+            fields.key("fetchTimeoutSeconds"),
+            f"must be less than timeoutSeconds ({timeout}), got {fetch_timeout:g}",
+        )
+    return ScraperSettings(
+        timeout_seconds=timeout,
+        memory_mb=fields.integer("memoryMb", defaults.memory_mb, 128, 10_240),
+        # AWS's bounds for an SQS event source's maximum concurrency.
+        max_concurrency=fields.integer("maxConcurrency", defaults.max_concurrency, 2, 1000),
+        # The scraper sends one SendMessageBatch (at most 10 entries) per batch.
+        batch_size=fields.integer("batchSize", defaults.batch_size, 1, 10),
+        batching_window_seconds=fields.integer(
+            "batchingWindowSeconds", defaults.batching_window_seconds, 0, 300
+        ),
+        fetch_timeout_seconds=fetch_timeout,
+        max_page_bytes=fields.integer("maxPageBytes", defaults.max_page_bytes, 1024, 50_000_000),
+        fetch_concurrency=fields.integer("fetchConcurrency", defaults.fetch_concurrency, 1, 100),
+        min_heuristic_confidence=fields.number(
+            "minHeuristicConfidence", defaults.min_heuristic_confidence, 0, 1
+        ),
+    )
+
+
+def _detector(fields: _Fields) -> DetectorSettings:
+    defaults = DetectorSettings()
+    record_age = fields.integer(
+        "maximumRecordAgeSeconds", defaults.maximum_record_age_seconds, -1, 604_800
+    )
+    if 0 <= record_age < 60:
+        raise ConfigError(
+            fields.key("maximumRecordAgeSeconds"),
+            f"must be -1 (no limit) or from 60 to 604800, got {record_age}",
+        )
+    return DetectorSettings(
+        timeout_seconds=fields.integer("timeoutSeconds", defaults.timeout_seconds, 1, 900),
+        memory_mb=fields.integer("memoryMb", defaults.memory_mb, 128, 10_240),
+        batch_size=fields.integer("batchSize", defaults.batch_size, 1, 10_000),
+        maximum_retry_attempts=fields.integer(
+            "maximumRetryAttempts", defaults.maximum_retry_attempts, -1, 10_000
+        ),
+        maximum_record_age_seconds=record_age,
+    )
+
+
+def _user_agent_contact(top: _Fields) -> str:
+    contact = top.text("userAgentContact", None, f" ({_CONTACT})")
+    parts = urlsplit(contact)
+    if parts.scheme == "mailto":
+        valid = _is_email(parts.path)
+    else:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    # It goes into an HTTP header: printable ASCII only, no spaces.
+    if not valid or len(contact) > 200 or not all(33 <= ord(c) < 127 for c in contact):
+        raise ConfigError(
+            top.key("userAgentContact"),
+            f"must be {_CONTACT}, {_got(contact)}",
+        )
+    return contact
+
+
+def _retailers(top: _Fields, default_spacing: float) -> tuple[RetailerSettings, ...]:
+    retailers = []
+    configured = top.mapping("retailers")
+    for name in sorted(configured):
+        entry_key = top.key(f"retailers.{name}")
+        if not _RETAILER_NAME.fullmatch(name):
+            raise ConfigError(
+                entry_key,
+                "a retailer name must be a lowercase letter then up to 63 lowercase letters, "
+                "digits, '-' or '_' (as in the catalog's retailer column)",
+            )
+        entry = _Fields(_as_mapping(configured[name], entry_key), f"{entry_key}.", _RETAILER_KEYS)
+        raw_rules = entry.raw("rules")
+        retailers.append(
+            RetailerSettings(
+                name=name,
+                spacing_seconds=entry.number("spacingSeconds", default_spacing, 0, 900),
+                respect_robots_txt=entry.boolean("respectRobotsTxt", True),
+                rules=None if raw_rules is None else _rules(entry.nested("rules", RULE_KEYS)),
+            )
+        )
+    return tuple(retailers)
+
+
+def _rules(rules: _Fields) -> dict[str, str]:
+    """A light structural check of extraction rules (extraction.rules.validate_rules is the
+    full one; the scraper applies it again when it loads the rules)."""
+    values = rules.values
+    for name, value in values.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(rules.key(name), f"must be a non-empty string, {_got(value)}")
+    if "pattern" in values:
+        try:
+            pattern = re.compile(values["pattern"])
+        except re.error as error:
+            raise ConfigError(rules.key("pattern"), f"does not compile: {error}") from error
+        if "price" not in pattern.groupindex:
+            raise ConfigError(
+                rules.key("pattern"), "needs a named group 'price', as in (?P<price>[0-9.,]+)"
+            )
+    if "json_path" in values and any(not part for part in values["json_path"].split(".")):
+        raise ConfigError(
+            rules.key("json_path"),
+            "must be dot-separated names or list indices, with no empty part",
+        )
+    if "decimal" in values and values["decimal"] not in (",", "."):
+        raise ConfigError(rules.key("decimal"), f"must be ',' or '.', {_got(values['decimal'])}")
+    for name, needs in (
+        ("attribute", "selector"),
+        ("json_script", "json_path"),
+        ("out_of_stock_text", "availability_selector"),
+    ):
+        if name in values and needs not in values:
+            raise ConfigError(rules.key(name), f"needs {needs!r}")
+    if "selector" in values and "json_path" in values:
+        raise ConfigError(
+            rules.key("json_path"), "a rule uses either 'selector' or 'json_path', not both"
+        )
+    if not any(name in values for name in ("selector", "json_path", "pattern")):
+        raise ConfigError(
+            rules.key("selector"), "a rule needs one of 'selector', 'json_path' or 'pattern'"
+        )
+    return dict(values)
+
+
+def _allowed_hosts(top: _Fields) -> tuple[str, ...]:
+    hosts = top.strings("allowedHosts")
+    for host in hosts:
+        if not _is_host_entry(host):
+            raise ConfigError(
+                top.key("allowedHosts"),
+                f"{host!r} is not a host, host:port, [IPv6] or [IPv6]:port entry",
+            )
+    return hosts
+
+
+def _is_host_entry(entry: str) -> bool:
+    if entry.startswith("["):
+        host, closed, rest = entry[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else None
+        if not closed or (rest and port is None):
+            return False
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+    else:
+        host, _, port = entry.partition(":")
+        port = port if ":" in entry else None
+        if not _HOST.fullmatch(host):
+            return False
+    return port is None or (port.isdigit() and 0 < int(port) < 65_536)
+
+
+def _unknown_key_problem(name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"unknown key (did you mean {close[0]!r}?)"
+    return f"unknown key (known keys: {', '.join(known) or 'none'})"
+
+
+def _as_mapping(raw: Any, key: str) -> Mapping[str, Any]:
+    value = _json_or_raw(raw)
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, f"must be an object (a YAML mapping or JSON object), {_got(raw)}")
+    return value
+
+
+def _json_or_raw(raw: Any) -> Any:
+    """Decode a JSON object or list string (how the CLI passes objects and lists)."""
+    if isinstance(raw, str) and raw.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _to_int(raw: Any) -> int | None:
+    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+        return int(raw)
+    value = _to_float(raw)
+    return int(value) if value is not None and value.is_integer() else None
+
+
+def _to_float(raw: Any) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _got(raw: Any) -> str:
+    if isinstance(raw, str):
+        return f"got {raw}" if _to_float(raw) is not None else f"got {raw!r}"
+    return f"got {json.dumps(raw, default=str)}"
