@@ -1,0 +1,121 @@
+"""PriceMonitor: the whole service as one component, wiring its four parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from functions.monitor import metric_names
+from price_monitor.alerting import Alerting, AlertingArgs
+from price_monitor.compute import Compute, ComputeArgs
+from price_monitor.config import Settings
+from price_monitor.messaging import Messaging, MessagingArgs
+from price_monitor.storage import Storage, StorageArgs
+
+
+@dataclass(frozen=True)
+class PriceMonitorArgs:
+    settings: Settings
+
+
+class PriceMonitor(pulumi.ComponentResource):
+    """Storage, Messaging, Compute and Alerting of one stack; `outputs` are its exports."""
+
+    storage: Storage
+    messaging: Messaging
+    compute: Compute
+    alerting: Alerting
+    outputs: dict[str, pulumi.Output[Any]]
+
+    def __init__(
+        self, name: str, args: PriceMonitorArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("price-monitor:index:PriceMonitor", name, None, opts)
+        settings = args.settings
+        suffix = settings.environment_suffix
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        namespace = metric_names.namespace(suffix)
+
+        self.storage = Storage(
+            f"{name}-storage",
+            StorageArgs(
+                suffix=suffix,
+                account_id=account_id,
+                deletion_protection=settings.deletion_protection,
+            ),
+            child,
+        )
+        self.messaging = Messaging(
+            f"{name}-messaging",
+            MessagingArgs(
+                suffix=suffix,
+                account_id=account_id,
+                partition=partition,
+                scraper_timeout_seconds=settings.scraper.timeout_seconds,
+                scraper_batching_window_seconds=settings.scraper.batching_window_seconds,
+                alert_emails=settings.alert_emails,
+                ops_emails=settings.ops_emails,
+            ),
+            child,
+        )
+        self.compute = Compute(
+            f"{name}-compute",
+            ComputeArgs(
+                suffix=suffix,
+                region=settings.region,
+                account_id=account_id,
+                storage=self.storage,
+                messaging=self.messaging,
+                scraper=settings.scraper,
+                detector=settings.detector,
+                powertools_layer_arn=settings.powertools_layer_arn,
+                log_retention_days=settings.log_retention_days,
+                schedule_expression=settings.schedule_expression,
+                schedule_flexible_window_minutes=settings.schedule_flexible_window_minutes,
+                history_retention_days=settings.history_retention_days,
+                drop_threshold_percent=settings.drop_threshold_percent,
+                default_spacing_seconds=settings.default_spacing_seconds,
+                user_agent_contact=settings.user_agent_contact,
+                repeated_failure_threshold=settings.repeated_failure_threshold,
+                retailers=settings.retailers,
+                allowed_hosts=settings.allowed_hosts,
+            ),
+            child,
+        )
+        self.alerting = Alerting(
+            f"{name}-alerting",
+            AlertingArgs(
+                suffix=suffix,
+                region=settings.region,
+                metrics_namespace=namespace,
+                schedule_period_seconds=settings.schedule_period_seconds,
+                compute=self.compute,
+                messaging=self.messaging,
+            ),
+            child,
+        )
+
+        # The stack outputs of docs/architecture.md, exported as they are by __main__.py.
+        self.outputs = {
+            "products_table": self.storage.products_table.name,
+            "prices_table": self.storage.prices_table.name,
+            "runs_table": self.storage.runs_table.name,
+            "archive_bucket": self.storage.archive_bucket.bucket,
+            "scrape_queue_url": self.messaging.scrape_queue.url,
+            "scrape_dlq_url": self.messaging.scrape_dlq.url,
+            "alerts_topic_arn": self.messaging.alerts_topic.arn,
+            "ops_topic_arn": self.messaging.ops_topic.arn,
+            "scraper_function": self.compute.scraper_function.name,
+            "detector_function": self.compute.detector_function.name,
+            "schedule_name": self.compute.schedule.name,
+            "dashboard_name": self.alerting.dashboard.dashboard_name,
+            "metrics_namespace": pulumi.Output.from_input(namespace),
+            "region": pulumi.Output.from_input(settings.region),
+        }
+        self.register_outputs(self.outputs)

@@ -1,0 +1,187 @@
+"""Pulumi mock harness: the program runs once per stack, and tests read what it declared.
+
+`declared_stack(stack)` runs `__main__.py` with the config of Pulumi.<stack>.yaml, as the CLI
+passes it, under Pulumi mocks with `preview=False`, so every `apply` runs; `outputs` are the
+stack's exports. Mocked outputs are the inputs plus the attributes AWS would compute (ARNs,
+URLs, stream ARNs), camelCase as the engine sends them. An invoke the mocks do not know fails
+the run, so a new provider call cannot slip in unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+from stack_files import ROOT, stack_config
+
+from price_monitor.config import Settings, load_settings
+
+PROJECT = "price-monitor"
+ACCOUNT_ID = "123456789012"
+PACKAGE_HASH = "bW9ja2VkLXBhY2thZ2UtaGFzaA=="
+
+
+@dataclass(frozen=True)
+class DeclaredResource:
+    type: str
+    name: str
+    urn: str
+    id: str
+    parent: str  # the parent's URN
+    inputs: dict[str, Any]
+    state: dict[str, Any]  # inputs plus what the mocks computed (arn, url, ...)
+
+    def json(self, key: str) -> Any:
+        """An input holding a JSON document (policies, dashboard body), parsed."""
+        return json.loads(self.inputs[key])
+
+
+@dataclass
+class DeclaredStack:
+    stack: str
+    settings: Settings
+    outputs: dict[str, Any]  # the stack's exports
+    resources: list[DeclaredResource]
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def suffix(self) -> str:
+        return self.settings.environment_suffix
+
+    def of_type(self, type_: str) -> list[DeclaredResource]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def find(self, type_: str, **inputs: Any) -> DeclaredResource:
+        """The one resource of `type_` whose inputs have these (camelCase) values."""
+        (match,) = [
+            resource
+            for resource in self.of_type(type_)
+            if all(resource.inputs.get(key) == value for key, value in inputs.items())
+        ]
+        return match
+
+    def by_urn(self, urn: str) -> DeclaredResource:
+        (match,) = [resource for resource in self.resources if resource.urn == urn]
+        return match
+
+
+class _StackMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.inputs: dict[tuple[str, str], dict[str, Any]] = {}
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.inputs[(args.typ, args.name)] = dict(args.inputs)
+        return f"{args.name}-id", {**args.inputs, **self._computed(args)}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        self.invokes.append((args.token, dict(args.args)))
+        if args.token == "archive:index/getFile:getFile":
+            return {
+                **args.args,
+                "id": "package",
+                "outputBase64sha256": PACKAGE_HASH,
+                "outputSize": 1024,
+                "outputMd5": "0" * 32,
+                "outputSha": "0" * 40,
+                "outputSha256": "0" * 64,
+                "outputSha512": "0" * 128,
+                "outputBase64sha512": PACKAGE_HASH,
+            }
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer",
+                "userId": "AIDAMOCKED",
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {
+                "id": "aws",
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        raise NotImplementedError(f"unexpected invoke {args.token}")
+
+    def _computed(self, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+        inputs = args.inputs
+        physical = inputs.get("name") or inputs.get("bucket") or args.name
+        service = args.typ.split(":")[1].split("/")[0]
+        computed: dict[str, Any] = {
+            "name": physical,
+            "arn": f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{physical}",
+        }
+        if args.typ == "aws:dynamodb/table:Table":
+            computed["arn"] = f"arn:aws:dynamodb:{self.region}:{ACCOUNT_ID}:table/{physical}"
+            if inputs.get("streamEnabled"):
+                computed["streamArn"] = f"{computed['arn']}/stream/2024-01-01T00:00:00.000"
+        elif args.typ == "aws:s3/bucket:Bucket":
+            computed["arn"] = f"arn:aws:s3:::{physical}"
+        elif args.typ == "aws:sqs/queue:Queue":
+            computed["url"] = f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{physical}"
+        elif args.typ == "aws:kms/key:Key":
+            computed["keyId"] = "0b1c2d3e-mocked-key"
+            computed["arn"] = f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/0b1c2d3e-mocked-key"
+        return computed
+
+
+class _RecordingMonitor(MockMonitor):
+    """The mock monitor, remembering each resource's parent."""
+
+    def __init__(self, mocks: _StackMocks) -> None:
+        super().__init__(mocks)
+        self.parents: dict[str, str] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self.parents[response.urn] = request.parent
+        return response
+
+
+@cache
+def declared_stack(stack: str) -> DeclaredStack:
+    """What the program declares for `stack`, from its stack file (run once per session)."""
+    return run_program(stack, stack_config(stack))
+
+
+def run_program(stack: str, config: Mapping[str, str]) -> DeclaredStack:
+    """Run the program as `pulumi up` would for `stack` with this config bag, under mocks."""
+    mocks = _StackMocks(region=config["aws:region"])
+    monitor = _RecordingMonitor(mocks)
+    pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config))
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(ROOT / "__main__.py"))  # the real entry point, as `pulumi up` runs it
+        stack_outputs = pulumi.runtime.get_root_resource().outputs
+        return pulumi.Output.all(**stack_outputs).apply(exports.update)
+
+    program()
+    resources = []
+    for urn, registration in monitor.get_registered_resources().items():
+        qualified_type, name = urn.split("::")[2:4]
+        type_ = qualified_type.split("$")[-1]
+        resources.append(
+            DeclaredResource(
+                type=type_,
+                name=name,
+                urn=urn,
+                id=registration.id,
+                parent=monitor.parents[urn],
+                inputs=mocks.inputs[(type_, name)],
+                state=dict(registration.state),
+            )
+        )
+    # Settings are a pure function of the config: the same ones the program loaded.
+    return DeclaredStack(stack, load_settings(), exports, resources, mocks.invokes)
