@@ -253,3 +253,12 @@ def other_fetch_site() -> Iterator[FetchSite]:
     """A second site on another port, e.g. as a redirect target that is not allowed."""
     with _running_site() as site:
         yield site
+
+
+# --- AWS (moto): tables, queue, bucket and topic of the service ----------------------------
+# Defined in aws_fixtures.py (shared by the dispatcher, scraper and detector tests); imported
+# here because pytest only collects fixtures from conftest modules and plugins.
+from aws_fixtures import *  # noqa: E402, F403
+
+# --- scraper: a retailer site and the scraper Lambda on moto ------------------------------
+from scraper_fixtures import *  # noqa: E402, F403

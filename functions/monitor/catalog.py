@@ -1,0 +1,192 @@
+"""The products table's item: a catalog entry and its latest observed state.
+
+DESIGN.md "Data contracts" is the specification. The catalog part (`product_id`,
+`retailer`, `url`, `name`, `active`, `drop_threshold_percent`, `target_price`) comes from
+the catalog import; the latest state (`last_*`, `consecutive_failures`) is written by the
+scraper. Items arrive as boto3 resource-style mappings (numbers are Decimal); a row that
+breaks the contract raises InvalidCatalogItemError naming the product and the problem, so
+the caller can record or skip that one product instead of failing a whole batch.
+
+Two readings of an item: `CatalogItem.from_item` (the whole item, for the scraper) and
+`CatalogListing.from_item` (what the dispatcher projects: `LISTING_ATTRIBUTES`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
+
+AVAILABILITIES = (IN_STOCK, OUT_OF_STOCK, UNKNOWN)
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+STATUS_BLOCKED = "blocked"
+STATUSES = (STATUS_OK, STATUS_ERROR, STATUS_BLOCKED)
+URL_SCHEMES = ("http", "https")
+# The attributes the dispatcher reads of each catalog row (a Scan projection).
+LISTING_ATTRIBUTES = ("product_id", "retailer", "active")
+
+
+class InvalidCatalogItemError(ValueError):
+    """A products-table item that breaks the data contract: which product, and what is wrong."""
+
+    def __init__(self, product_id: str | None, problem: str) -> None:
+        super().__init__(f"catalog item {product_id!r}: {problem}")
+        self.product_id = product_id
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class CatalogListing:
+    """A catalog row as the dispatcher sees it: enough to enqueue a product job."""
+
+    product_id: str
+    retailer: str
+    active: bool
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> CatalogListing:
+        product_id = _product_id(item)
+        reader = _Reader(item, product_id)
+        return cls(product_id, reader.required_text("retailer"), reader.active())
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """A catalog entry with its latest state (absent state: never observed yet)."""
+
+    product_id: str
+    retailer: str
+    url: str
+    name: str | None
+    active: bool
+    drop_threshold_percent: Decimal | None
+    target_price: Decimal | None
+    last_price: Decimal | None
+    last_currency: str | None
+    last_availability: str | None
+    last_checked_at: str | None
+    last_run_id: str | None
+    last_status: str | None
+    last_error: str | None
+    consecutive_failures: int
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> CatalogItem:
+        product_id = _product_id(item)
+        reader = _Reader(item, product_id)
+        threshold = reader.number("drop_threshold_percent")
+        # 0 % would call an unchanged price a drop.
+        if threshold is not None and not 0 < threshold <= 100:
+            reader.reject("drop_threshold_percent", f"{threshold} is not in (0, 100]")
+        target_price = reader.number("target_price")
+        if target_price is not None and target_price <= 0:
+            reader.reject("target_price", f"{target_price} is not a positive price")
+        last_price = reader.number("last_price")
+        if last_price is not None and last_price < 0:
+            reader.reject("last_price", f"{last_price} is negative")
+        currency = reader.text("last_currency")
+        if currency is not None and not (
+            len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()
+        ):
+            reader.reject("last_currency", f"{currency!r} is not an ISO 4217 code")
+        failures = reader.number("consecutive_failures")
+        if failures is not None and (failures < 0 or failures != failures.to_integral_value()):
+            reader.reject("consecutive_failures", f"{failures} is not a count")
+        return cls(
+            product_id=product_id,
+            retailer=reader.required_text("retailer"),
+            url=reader.url(),
+            # A blank name in an imported CSV row means "no name".
+            name=(reader.text("name") or "").strip() or None,
+            active=reader.active(),
+            drop_threshold_percent=threshold,
+            target_price=target_price,
+            last_price=last_price,
+            last_currency=currency,
+            last_availability=reader.choice("last_availability", AVAILABILITIES),
+            last_checked_at=reader.text("last_checked_at"),
+            last_run_id=reader.text("last_run_id"),
+            last_status=reader.choice("last_status", STATUSES),
+            last_error=reader.text("last_error"),
+            consecutive_failures=0 if failures is None else int(failures),
+        )
+
+
+def _product_id(item: Mapping[str, Any]) -> str:
+    product_id = item.get("product_id")
+    if not isinstance(product_id, str) or not product_id.strip():
+        raise InvalidCatalogItemError(None, f"product_id {product_id!r} is not a non-empty string")
+    return product_id
+
+
+class _Reader:
+    """Typed access to one item's attributes; every problem names the product."""
+
+    def __init__(self, item: Mapping[str, Any], product_id: str) -> None:
+        self._item = item
+        self._product_id = product_id
+
+    def reject(self, attribute: str, problem: str) -> NoReturn:
+        raise InvalidCatalogItemError(self._product_id, f"{attribute}: {problem}")
+
+    def text(self, attribute: str) -> str | None:
+        # DynamoDB NULL arrives as None: the same as an absent attribute.
+        value = self._item.get(attribute)
+        if value is not None and not isinstance(value, str):
+            self.reject(attribute, f"is a {type(value).__name__}, not a string")
+        return value
+
+    def required_text(self, attribute: str) -> str:
+        value = self.text(attribute)
+        if value is None or not value.strip():
+            self.reject(attribute, "is missing or empty")
+        return value
+
+    def choice(self, attribute: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.text(attribute)
+        if value is not None and value not in allowed:
+            self.reject(attribute, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def number(self, attribute: str) -> Decimal | None:
+        value = self._item.get(attribute)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+            self.reject(attribute, f"is a {type(value).__name__}, not a number")
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                self.reject(attribute, f"{value} is not a finite number")
+            return Decimal(str(value))
+        number = Decimal(value)
+        if not number.is_finite():
+            self.reject(attribute, f"{value} is not a finite number")
+        return number
+
+    def active(self) -> bool:
+        value = self._item.get("active")
+        if value is None:
+            return True  # DESIGN: active defaults to true
+        if not isinstance(value, bool):
+            self.reject("active", f"{value!r} is not a boolean")
+        return value
+
+    def url(self) -> str:
+        url = self.required_text("url")
+        if any(character.isspace() for character in url):
+            self.reject("url", f"{url!r} contains whitespace")
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. a malformed IPv6 literal
+            self.reject("url", f"{url!r} is not a URL")
+        if parts.scheme.lower() not in URL_SCHEMES:
+            self.reject("url", f"{url!r} is not an http or https URL")
+        if not parts.hostname:
+            self.reject("url", f"{url!r} has no host")
+        return url
