@@ -1,0 +1,561 @@
+"""Scrape a batch of product jobs: read, fetch, classify, extract, record, archive.
+
+docs/architecture.md ("Writes per scraped product", "Failure classes") is the contract.
+For one SQS batch of `scrape_product` jobs:
+
+1. One BatchGetItem reads the batch's catalog items. A product that left the catalog or is
+   inactive, or that this run already recorded (`last_run_id == run_id`: a redelivered job),
+   is done and writes nothing. A malformed item cannot be fetched: it is recorded as an
+   error so the operator sees it.
+2. Pages are fetched concurrently, one worker per retailer: a retailer's jobs in the batch
+   are fetched one after another, spaced by its spacing (or its robots.txt Crawl-delay when
+   longer), while different retailers overlap, so a batch of 10 retailers at page latency L
+   takes about L. Nothing sleeps past the invocation's remaining time: a job whose turn
+   would come too late goes back to the queue with a short delay instead.
+3. Each outcome is classified (`monitor.failures`) and a readable page is extracted.
+4. Observations and permanent/blocked failures are recorded (`monitor.state`); transient
+   failures write nothing, except on the message's last receive, when the error is
+   recorded on the item before the message moves to the DLQ.
+5. Transient failures get their visibility timeout set to the backoff and are reported as
+   batch item failures, so SQS redelivers them when the backoff ends.
+6. The batch's new observations go to S3 as one JSON-lines object (`monitor.archive`).
+
+The caller (the scraper handler) turns the `BatchReport` into metrics and the Lambda
+response. AWS clients, the clock and the fetcher are arguments, so tests choose them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from extraction import extract_offer
+from extraction.rules import InvalidRuleError
+from fetching import FetchError, FetchResult, RobotsPolicy, fetch_page
+from monitor import archive, failures, state
+from monitor.catalog import CatalogItem, InvalidCatalogItemError
+from monitor.failures import FailureDecision
+from monitor.messages import ProductJob
+from monitor.retailers import (
+    MAX_SPACING_SECONDS,
+    ConfigurationError,
+    RetailerDirectory,
+    RetailerPolicy,
+)
+from monitor.telemetry import logger
+
+# Time kept back at the end of the invocation for the writes, the archive and the
+# visibility changes after the last fetch.
+RESERVED_SECONDS = 5.0
+# A fetch is not started with less time than this: it could only time out.
+MIN_FETCH_SECONDS = 1.0
+HEURISTIC_SOURCE = "heuristic"
+# SQS ChangeMessageVisibilityBatch takes at most 10 entries.
+_VISIBILITY_BATCH = 10
+
+Clock = Callable[[], datetime]
+Fetcher = Callable[..., FetchResult]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ScrapeSettings:
+    """The scraper's fetch and recording settings, from its environment."""
+
+    allowed_hosts: tuple[str, ...]
+    fetch_timeout_seconds: float
+    max_page_bytes: int
+    fetch_concurrency: int
+    contact_url: str
+    min_heuristic_confidence: float
+    history_retention_days: int
+    repeated_failure_threshold: int
+
+    @classmethod
+    def from_environment(cls, values: Mapping[str, str]) -> ScrapeSettings:
+        """Read the settings from the scraper's variables (see monitor.environment)."""
+        hosts = tuple(h.strip() for h in values["ALLOWED_HOSTS"].split(",") if h.strip())
+        return cls(
+            allowed_hosts=hosts,
+            fetch_timeout_seconds=_number(values, "FETCH_TIMEOUT_SECONDS", float, low=0.1),
+            max_page_bytes=_number(values, "MAX_PAGE_BYTES", int, low=1),
+            fetch_concurrency=_number(values, "FETCH_CONCURRENCY", int, low=1),
+            contact_url=values["USER_AGENT_CONTACT"].strip(),
+            min_heuristic_confidence=_number(
+                values, "MIN_HEURISTIC_CONFIDENCE", float, low=0.0, high=1.0
+            ),
+            history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, low=1),
+            repeated_failure_threshold=_number(values, "REPEATED_FAILURE_THRESHOLD", int, low=1),
+        )
+
+
+@dataclass(frozen=True)
+class ScrapeResources:
+    """Where the scraper reads and writes."""
+
+    dynamodb: Any
+    sqs: Any
+    s3: Any
+    products_table: str
+    prices_table: str
+    archive_bucket: str
+    queue_url: str
+
+
+@dataclass(frozen=True)
+class ScrapeRequest:
+    """A product job and the SQS delivery that brought it."""
+
+    job: ProductJob
+    message_id: str
+    receipt_handle: str
+    receive_count: int = 1
+
+
+@dataclass
+class BatchReport:
+    """What happened to a batch: the messages to report as failures, and the counts."""
+
+    failed_message_ids: list[str] = field(default_factory=list)
+    scraped: int = 0  # observations recorded
+    failed: int = 0  # permanent failures recorded
+    blocked: int = 0  # blocked pages recorded
+    retried: int = 0  # transient failures sent back to the queue
+    failing_repeatedly: int = 0  # recorded failures at or past the repeated threshold
+    skipped: int = 0  # already recorded, inactive, or no longer in the catalog
+    fetch_latencies_ms: list[int] = field(default_factory=list)
+    archive_key: str | None = None
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A job whose catalog item is fetchable."""
+
+    request: ScrapeRequest
+    item: CatalogItem
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What scraping one task found: an observation or a failure, and the fetch time."""
+
+    task: _Task
+    result: state.Observation | FailureDecision
+    latency_ms: int | None = None
+
+
+def scrape_batch(
+    requests: Sequence[ScrapeRequest],
+    *,
+    resources: ScrapeResources,
+    settings: ScrapeSettings,
+    retailers: RetailerDirectory,
+    robots: RobotsPolicy,
+    remaining_ms: Callable[[], int],
+    clock: Clock = utc_now,
+    fetch: Fetcher = fetch_page,
+) -> BatchReport:
+    """Scrape the batch's jobs (see the module docstring) and say what became of each."""
+    report = BatchReport()
+    recorder = _Recorder(resources, settings, report, clock)
+    if not requests:
+        return report
+    try:
+        read = state.read_products(
+            resources.dynamodb, resources.products_table, [r.job.product_id for r in requests]
+        )
+    except (ClientError, BotoCoreError) as error:
+        logger.exception("could not read the batch's catalog items")
+        for request in requests:
+            reason = f"catalog read failed: {error}"
+            recorder.retry(request, failures.transient(reason, request.receive_count))
+        recorder.finish()
+        return report
+
+    tasks: list[_Task] = []
+    seen: set[tuple[str, str]] = set()
+    for request in requests:
+        job = request.job
+        if (job.product_id, job.run_id) in seen:
+            recorder.skip(request, "the same job twice in one batch")
+            continue
+        seen.add((job.product_id, job.run_id))
+        if job.product_id in read.unprocessed:
+            recorder.retry(
+                request, failures.transient("catalog read throttled", request.receive_count)
+            )
+            continue
+        raw = read.items.get(job.product_id)
+        if raw is None:
+            recorder.skip(request, "no longer in the catalog")
+            continue
+        try:
+            item = CatalogItem.from_item(raw)
+        except InvalidCatalogItemError as error:
+            # It cannot be fetched; recorded so the operator sees the broken row on the item.
+            recorder.failure(request, failures.permanent(f"invalid catalog item: {error.problem}"))
+            continue
+        if not item.active:
+            recorder.skip(request, "inactive")
+        elif item.last_run_id == job.run_id:
+            recorder.skip(request, "already recorded in this run (redelivered job)")
+        else:
+            tasks.append(_Task(request, item))
+
+    fetcher = _Fetcher(settings, retailers, robots, remaining_ms, clock, fetch)
+    for outcome in fetcher.run(tasks):
+        request = outcome.task.request
+        if outcome.latency_ms is not None:
+            report.fetch_latencies_ms.append(outcome.latency_ms)
+        if isinstance(outcome.result, state.Observation):
+            recorder.observation(request, outcome.result)
+        elif outcome.result.kind == failures.TRANSIENT:
+            recorder.retry(request, outcome.result)
+        else:
+            recorder.failure(request, outcome.result)
+    recorder.finish()
+    return report
+
+
+class _Fetcher:
+    """Fetches tasks concurrently across retailers and one by one, spaced, within one."""
+
+    def __init__(
+        self,
+        settings: ScrapeSettings,
+        retailers: RetailerDirectory,
+        robots: RobotsPolicy,
+        remaining_ms: Callable[[], int],
+        clock: Clock,
+        fetch: Fetcher,
+    ) -> None:
+        self.settings = settings
+        self.retailers = retailers
+        self.robots = robots
+        self.remaining_ms = remaining_ms
+        self.clock = clock
+        self.fetch = fetch
+
+    def run(self, tasks: Sequence[_Task]) -> list[_Outcome]:
+        groups: dict[str, list[_Task]] = {}
+        for task in tasks:
+            groups.setdefault(task.item.retailer, []).append(task)
+        if not groups:
+            return []
+        workers = min(self.settings.fetch_concurrency, len(groups))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+            per_retailer = list(pool.map(self._scrape_retailer, groups.values()))
+        return [outcome for outcomes in per_retailer for outcome in outcomes]
+
+    def _seconds_left(self) -> float:
+        return self.remaining_ms() / 1000 - RESERVED_SECONDS
+
+    def _scrape_retailer(self, tasks: list[_Task]) -> list[_Outcome]:
+        policy = self.retailers.policy(tasks[0].item.retailer)
+        outcomes: list[_Outcome] = []
+        spacing = 0.0
+        last_end: float | None = None
+        for index, task in enumerate(tasks):
+            if last_end is not None:
+                # From the end of the previous fetch: its last request (a redirect, robots.txt)
+                # may have gone out at any time before that.
+                spacing = self._spacing(policy.spacing_seconds, policy.respect_robots_txt, task)
+                wait = last_end + spacing - time.monotonic()
+                if wait > 0 and self._seconds_left() - wait < MIN_FETCH_SECONDS:
+                    outcomes.extend(_deferred(tasks[index:], spacing, "the retailer's spacing"))
+                    break
+                if wait > 0:
+                    time.sleep(wait)
+            timeout = min(self.settings.fetch_timeout_seconds, self._seconds_left())
+            if timeout < MIN_FETCH_SECONDS:
+                outcomes.extend(_deferred(tasks[index:], spacing, "a fetch"))
+                break
+            try:
+                outcomes.append(self._scrape(task, policy, timeout))
+            except Exception as error:  # a bug must cost one job a retry, not the whole batch
+                job = task.request.job
+                logger.exception(
+                    "unexpected error scraping a product",
+                    extra={"product_id": job.product_id, "run_id": job.run_id},
+                )
+                reason = f"unexpected error: {error!r}"
+                failure = failures.transient(reason, task.request.receive_count)
+                outcomes.append(_Outcome(task, failure))
+            last_end = time.monotonic()
+        return outcomes
+
+    def _spacing(self, configured: float, respect_robots_txt: bool, task: _Task) -> float:
+        """The retailer's spacing, or its robots.txt Crawl-delay when that is longer."""
+        if not respect_robots_txt:
+            return configured
+        crawl_delay = self.robots.crawl_delay(task.item.url) or 0.0
+        return max(configured, min(crawl_delay, MAX_SPACING_SECONDS))
+
+    def _scrape(self, task: _Task, policy: RetailerPolicy, timeout: float) -> _Outcome:
+        request, item = task.request, task.item
+        started = time.monotonic()
+        try:
+            result = self.fetch(
+                item.url,
+                allowed_hosts=self.settings.allowed_hosts,
+                timeout=timeout,
+                max_bytes=self.settings.max_page_bytes,
+                contact_url=self.settings.contact_url or None,
+                robots=self.robots if policy.respect_robots_txt else None,
+            )
+        except FetchError as error:
+            latency = _elapsed_ms(started)
+            decision = failures.classify_fetch_error(error, receive_count=request.receive_count)
+            return _Outcome(task, decision, latency)
+        latency = _elapsed_ms(started)
+        decision = failures.classify_failure(
+            result, receive_count=request.receive_count, now=self.clock()
+        )
+        if decision is not None:
+            return _Outcome(task, decision, latency)
+        try:
+            offer = extract_offer(result.text, result.url, rules=policy.rules)
+        except InvalidRuleError as error:
+            reason = f"invalid extraction rule for {item.retailer}: {error}"
+            return _Outcome(task, failures.permanent(reason), latency)
+        if offer is None:
+            return _Outcome(task, failures.permanent("no price on the page"), latency)
+        minimum = self.settings.min_heuristic_confidence
+        if offer.source == HEURISTIC_SOURCE and offer.confidence < minimum:
+            reason = f"no trusted price (heuristic confidence {offer.confidence:.2f} < {minimum:g})"
+            return _Outcome(task, failures.permanent(reason), latency)
+        if offer.ambiguous:
+            logger.warning(
+                "the page states several prices; the shopper's one was chosen",
+                extra={
+                    "product_id": item.product_id,
+                    "run_id": request.job.run_id,
+                    "price": str(offer.price),
+                    "alternatives": [str(price) for price in offer.alternatives],
+                },
+            )
+        observation = state.Observation(
+            product_id=item.product_id,
+            retailer=item.retailer,
+            url=item.url,
+            run_id=request.job.run_id,
+            price=offer.price,
+            currency=offer.currency,
+            availability=offer.availability,
+            observed_at=self.clock(),
+            previous_price=item.last_price,
+            source=offer.source,
+            confidence=offer.confidence,
+            ambiguous=offer.ambiguous,
+        )
+        return _Outcome(task, observation, latency)
+
+
+class _Recorder:
+    """Records each job's outcome and collects what goes back to the queue and to S3."""
+
+    def __init__(
+        self,
+        resources: ScrapeResources,
+        settings: ScrapeSettings,
+        report: BatchReport,
+        clock: Clock,
+    ) -> None:
+        self.resources = resources
+        self.settings = settings
+        self.report = report
+        self.clock = clock
+        self.retries: list[tuple[ScrapeRequest, FailureDecision]] = []
+        self.observations: list[state.Observation] = []
+
+    def skip(self, request: ScrapeRequest, why: str) -> None:
+        self.report.skipped += 1
+        logger.info("job done without scraping", extra={**_job_keys(request), "reason": why})
+
+    def observation(self, request: ScrapeRequest, observation: state.Observation) -> None:
+        try:
+            written = state.record_observation(
+                self.resources.dynamodb,
+                products_table=self.resources.products_table,
+                prices_table=self.resources.prices_table,
+                observation=observation,
+                history_retention_days=self.settings.history_retention_days,
+            )
+        except (state.StateWriteError, ClientError, BotoCoreError) as error:
+            self._write_failed(request, error)
+            return
+        if not written:
+            self.skip(request, "already recorded in this run (concurrent duplicate)")
+            return
+        self.report.scraped += 1
+        self.observations.append(observation)
+        logger.info(
+            "product observed",
+            extra={
+                **_job_keys(request),
+                "price": str(observation.price),
+                "currency": observation.currency,
+                "availability": observation.availability,
+                "source": observation.source,
+            },
+        )
+
+    def failure(self, request: ScrapeRequest, decision: FailureDecision) -> None:
+        """Record a permanent or blocked failure on the catalog item."""
+        try:
+            count = self._record(request, decision)
+        except (state.StateWriteError, ClientError, BotoCoreError) as error:
+            self._write_failed(request, error)
+            return
+        if count is None:
+            self.skip(request, "already recorded in this run (concurrent duplicate)")
+            return
+        if decision.kind == failures.BLOCKED:
+            self.report.blocked += 1
+        else:
+            self.report.failed += 1
+        logger.warning(
+            "product check failed",
+            extra={**_job_keys(request), "kind": decision.kind, "reason": decision.reason},
+        )
+
+    def retry(self, request: ScrapeRequest, decision: FailureDecision) -> None:
+        """Send the job back to the queue; on its last receive, record the error first."""
+        self.retries.append((request, decision))
+        self.report.retried += 1
+        self.report.failed_message_ids.append(request.message_id)
+        last_receive = request.receive_count >= failures.MAX_RECEIVE_COUNT
+        logger.warning(
+            "product check will be retried" if not last_receive else "product check gave up",
+            extra={
+                **_job_keys(request),
+                "reason": decision.reason,
+                "retry_after_seconds": decision.retry_after_seconds,
+                "receive_count": request.receive_count,
+            },
+        )
+        if not last_receive:
+            return
+        # The next stop is the DLQ: the catalog item says why, for the operator.
+        reason = f"{decision.reason} (gave up after {request.receive_count} tries)"
+        try:
+            self._record(request, failures.permanent(reason))
+        except (state.StateWriteError, ClientError, BotoCoreError):
+            logger.exception("could not record the last failure", extra=_job_keys(request))
+
+    def finish(self) -> None:
+        _return_to_queue(self.resources, self.retries)
+        self.report.archive_key = _archive(self.resources, self.observations)
+
+    def _record(self, request: ScrapeRequest, decision: FailureDecision) -> int | None:
+        count = state.record_failure(
+            self.resources.dynamodb,
+            products_table=self.resources.products_table,
+            product_id=request.job.product_id,
+            run_id=request.job.run_id,
+            status=decision.record_status,
+            error=decision.reason,
+            checked_at=self.clock(),
+        )
+        if count is not None and count >= self.settings.repeated_failure_threshold:
+            self.report.failing_repeatedly += 1
+            logger.warning(
+                "product keeps failing",
+                extra={**_job_keys(request), "consecutive_failures": count},
+            )
+        return count
+
+    def _write_failed(self, request: ScrapeRequest, error: Exception) -> None:
+        logger.exception("could not record the outcome", extra=_job_keys(request))
+        self.retry(request, failures.transient(f"write failed: {error}", request.receive_count))
+
+
+def _deferred(tasks: Sequence[_Task], spacing: float, waiting_for: str) -> list[_Outcome]:
+    """Jobs with no time left in this invocation: back to the queue, one spacing apart."""
+    outcomes = []
+    for position, task in enumerate(tasks, start=1):
+        delay = min(max(math.ceil(spacing * position), 1), failures.BACKOFF_CAP_SECONDS)
+        reason = f"deferred: no time left in this invocation for {waiting_for}"
+        outcomes.append(_Outcome(task, FailureDecision(failures.TRANSIENT, reason, delay)))
+    return outcomes
+
+
+def _return_to_queue(
+    resources: ScrapeResources, retries: Sequence[tuple[ScrapeRequest, FailureDecision]]
+) -> None:
+    """Set each retried message's visibility timeout to its backoff (10 per call).
+
+    If a change fails, the message still comes back, after the queue's own visibility
+    timeout: later than planned, never lost.
+    """
+    entries = [
+        {
+            "Id": str(index),
+            "ReceiptHandle": request.receipt_handle,
+            "VisibilityTimeout": decision.retry_after_seconds or failures.backoff_seconds(1),
+        }
+        for index, (request, decision) in enumerate(retries)
+    ]
+    for start in range(0, len(entries), _VISIBILITY_BATCH):
+        chunk = entries[start : start + _VISIBILITY_BATCH]
+        try:
+            response = resources.sqs.change_message_visibility_batch(
+                QueueUrl=resources.queue_url, Entries=chunk
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception("could not set the retry backoff of messages")
+            continue
+        for failed in response.get("Failed", []):
+            logger.warning("could not set a message's retry backoff", extra={"failure": failed})
+
+
+def _archive(resources: ScrapeResources, observations: Sequence[state.Observation]) -> str | None:
+    """Archive the batch's observations; a failure is logged (they are already recorded)."""
+    try:
+        return archive.archive_batch(resources.s3, resources.archive_bucket, observations)
+    except (ClientError, BotoCoreError):
+        logger.exception(
+            "could not archive the batch's observations",
+            extra={"product_ids": [o.product_id for o in observations]},
+        )
+        return None
+
+
+def _job_keys(request: ScrapeRequest) -> dict[str, Any]:
+    job = request.job
+    return {"product_id": job.product_id, "run_id": job.run_id, "message_id": request.message_id}
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _number(
+    values: Mapping[str, str],
+    name: str,
+    kind: type[int] | type[float],
+    *,
+    low: float,
+    high: float | None = None,
+) -> Any:
+    """A numeric setting within its bounds, else ConfigurationError naming it."""
+    text = values[name].strip()
+    try:
+        number = kind(text)
+    except ValueError:
+        noun = "whole number" if kind is int else "number"
+        raise ConfigurationError(name, f"{text!r} is not a {noun}") from None
+    if not math.isfinite(number) or number < low or (high is not None and number > high):
+        bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+        raise ConfigurationError(name, f"{text!r} is not {bounds}")
+    return number

@@ -1,0 +1,324 @@
+"""scrape_batch on its own: races, faults of AWS calls and of the code, and its settings."""
+
+from types import MappingProxyType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from scraper_fixtures import RUN_ID, ShopPage, scraper_environment
+
+from fetching import RobotsPolicy, fetch_page
+from monitor.failures import receive_count_of
+from monitor.messages import ProductJob, parse_message
+from monitor.retailers import ConfigurationError, RetailerDirectory, RetailerPolicy
+from monitor.scrape import (
+    BatchReport,
+    ScrapeRequest,
+    ScrapeResources,
+    ScrapeSettings,
+    scrape_batch,
+)
+
+SETTINGS = ScrapeSettings(
+    allowed_hosts=("127.0.0.1",),
+    fetch_timeout_seconds=1.0,
+    max_page_bytes=1_000_000,
+    fetch_concurrency=4,
+    contact_url="https://example.com/price-monitor",
+    min_heuristic_confidence=0.6,
+    history_retention_days=90,
+    repeated_failure_threshold=3,
+)
+NO_SPACING = RetailerDirectory(0.0, MappingProxyType({}))
+
+
+def throttled(operation: str) -> ClientError:
+    error = {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}
+    return ClientError({"Error": error}, operation)
+
+
+class Wrapper:
+    """A boto3 client with some operations replaced."""
+
+    def __init__(self, client: Any, **replacements: Any) -> None:
+        self._client = client
+        self._replacements = replacements
+
+    def __getattr__(self, name: str) -> Any:
+        return self._replacements.get(name) or getattr(self._client, name)
+
+
+def run(scraper, *product_ids, dynamodb=None, sqs=None, retailers=NO_SPACING, **options):
+    """Queue one job per product, receive them and scrape them with scrape_batch."""
+    scraper.enqueue(
+        *(ProductJob(RUN_ID, pid, scraper.item(pid)["retailer"]) for pid in product_ids)
+    )
+    records = []
+    while len(records) < len(product_ids):
+        records.extend(scraper.receive())
+    requests = [
+        ScrapeRequest(
+            parse_message(record["body"]),
+            record["messageId"],
+            record["receiptHandle"],
+            receive_count_of(record["attributes"]),
+        )
+        for record in records
+    ]
+    resources = ScrapeResources(
+        dynamodb=dynamodb or boto3.client("dynamodb"),
+        sqs=sqs or boto3.client("sqs"),
+        s3=boto3.client("s3"),
+        products_table=scraper.tables.products,
+        prices_table=scraper.tables.prices,
+        archive_bucket=scraper.bucket,
+        queue_url=scraper.queue.url,
+    )
+    report = scrape_batch(
+        requests,
+        resources=resources,
+        settings=SETTINGS,
+        retailers=retailers,
+        robots=RobotsPolicy(),
+        remaining_ms=lambda: 60_000,
+        **options,
+    )
+    return report, requests
+
+
+def add(scraper, product_id, page=None, retailer="shop-a"):
+    path = f"/p/{product_id}"
+    if page is None:
+        scraper.shop.product(path, "19.99")
+    else:
+        scraper.shop.serve(path, page)
+    scraper.add_product(product_id, scraper.shop.url(path), retailer)
+
+
+def finish_first(scraper, product_id):
+    """A DynamoDB client under which a concurrent delivery records the product first."""
+    client = boto3.client("dynamodb")
+
+    def batch_get_item(**arguments):
+        response = client.batch_get_item(**arguments)
+        client.update_item(
+            TableName=scraper.tables.products,
+            Key={"product_id": {"S": product_id}},
+            UpdateExpression="SET last_run_id = :run",
+            ExpressionAttributeValues={":run": {"S": RUN_ID}},
+        )
+        return response
+
+    return Wrapper(client, batch_get_item=batch_get_item)
+
+
+def test_an_empty_batch_does_nothing():
+    report = scrape_batch(
+        [],
+        resources=None,
+        settings=SETTINGS,
+        retailers=NO_SPACING,
+        robots=RobotsPolicy(),
+        remaining_ms=lambda: 60_000,
+    )
+    assert report == BatchReport()
+
+
+def test_a_concurrent_duplicate_observation_writes_nothing_twice(scraper):
+    add(scraper, "kettle")
+
+    report, _ = run(scraper, "kettle", dynamodb=finish_first(scraper, "kettle"))
+
+    assert (report.scraped, report.skipped, report.failed_message_ids) == (0, 1, [])
+    assert scraper.history("kettle") == []
+    assert report.archive_key is None
+
+
+def test_a_concurrent_duplicate_failure_counts_once(scraper):
+    add(scraper, "kettle", ShopPage(404, "gone"))
+
+    report, _ = run(scraper, "kettle", dynamodb=finish_first(scraper, "kettle"))
+
+    assert (report.failed, report.skipped) == (0, 1)
+    assert "consecutive_failures" not in scraper.item("kettle")
+
+
+def test_catalog_keys_left_unprocessed_go_back_to_the_queue(scraper):
+    add(scraper, "kettle")
+    client = boto3.client("dynamodb")
+
+    def batch_get_item(RequestItems):
+        return {"Responses": {}, "UnprocessedKeys": RequestItems}
+
+    report, requests = run(
+        scraper, "kettle", dynamodb=Wrapper(client, batch_get_item=batch_get_item)
+    )
+
+    assert report.failed_message_ids == [requests[0].message_id]
+    assert scraper.shop.requests == []
+
+
+def test_a_failure_that_cannot_be_recorded_goes_back_to_the_queue(scraper):
+    add(scraper, "kettle", ShopPage(404, "gone"))
+
+    def update_item(**arguments):
+        raise throttled("UpdateItem")
+
+    client = Wrapper(boto3.client("dynamodb"), update_item=update_item)
+    report, requests = run(scraper, "kettle", dynamodb=client)
+
+    assert report.failed_message_ids == [requests[0].message_id]
+    assert (report.failed, report.retried) == (0, 1)
+
+
+def test_a_last_receive_that_cannot_record_its_error_still_goes_to_the_dlq(scraper, caplog):
+    add(scraper, "kettle", ShopPage(500, "down"))
+
+    def update_item(**arguments):
+        raise throttled("UpdateItem")
+
+    scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"))
+    [record] = scraper.receive()
+    request = ScrapeRequest(
+        parse_message(record["body"]), record["messageId"], record["receiptHandle"], 3
+    )
+    resources = ScrapeResources(
+        Wrapper(boto3.client("dynamodb"), update_item=update_item),
+        boto3.client("sqs"),
+        boto3.client("s3"),
+        scraper.tables.products,
+        scraper.tables.prices,
+        scraper.bucket,
+        scraper.queue.url,
+    )
+
+    report = scrape_batch(
+        [request],
+        resources=resources,
+        settings=SETTINGS,
+        retailers=NO_SPACING,
+        robots=RobotsPolicy(),
+        remaining_ms=lambda: 60_000,
+    )
+
+    assert report.failed_message_ids == [record["messageId"]]
+    assert any(r.getMessage() == "could not record the last failure" for r in caplog.records)
+
+
+def test_an_unexpected_error_costs_one_job_a_retry(scraper):
+    add(scraper, "kettle")
+    add(scraper, "toaster", retailer="shop-b")
+
+    def fetch(url, **options):
+        if url.endswith("/kettle"):
+            raise RuntimeError("bug")
+        return fetch_page(url, **options)
+
+    report, requests = run(scraper, "kettle", "toaster", fetch=fetch)
+
+    kettle = next(r.message_id for r in requests if r.job.product_id == "kettle")
+    assert report.failed_message_ids == [kettle]
+    assert scraper.item("toaster")["last_status"] == "ok"
+
+
+def test_an_invalid_extraction_rule_is_recorded_on_the_item(scraper):
+    add(scraper, "kettle")
+    policy = RetailerPolicy("shop-a", 0.0, True, MappingProxyType({"selector": "p[["}))
+    retailers = RetailerDirectory(0.0, MappingProxyType({"shop-a": policy}))
+
+    report, _ = run(scraper, "kettle", retailers=retailers)
+
+    assert report.failed == 1
+    assert scraper.item("kettle")["last_error"].startswith("invalid extraction rule for shop-a")
+
+
+def test_spacing_ignores_crawl_delay_for_a_retailer_not_respecting_robots_txt(scraper):
+    scraper.shop.serve("/robots.txt", ShopPage(body="User-agent: *\nCrawl-delay: 30\n"))
+    add(scraper, "kettle")
+    add(scraper, "toaster")
+    policy = RetailerPolicy("shop-a", 0.0, False, None)
+    retailers = RetailerDirectory(0.0, MappingProxyType({"shop-a": policy}))
+
+    report, _ = run(scraper, "kettle", "toaster", retailers=retailers)
+
+    assert report.scraped == 2
+
+
+def refuse_entries(QueueUrl, Entries):
+    return {"Successful": [], "Failed": [{"Id": e["Id"], "Code": "X"} for e in Entries]}
+
+
+def fail_call(QueueUrl, Entries):
+    raise throttled("ChangeMessageVisibilityBatch")
+
+
+@pytest.mark.parametrize(
+    ("change_visibility", "logged"),
+    [
+        (refuse_entries, "could not set a message's retry backoff"),
+        (fail_call, "could not set the retry backoff of messages"),
+    ],
+    ids=["entries-refused", "call-failed"],
+)
+def test_backoff_that_cannot_be_set_is_logged_and_the_job_still_retried(
+    scraper, caplog, change_visibility, logged
+):
+    add(scraper, "kettle", ShopPage(500, "down"))
+    sqs = Wrapper(boto3.client("sqs"), change_message_visibility_batch=change_visibility)
+
+    report, requests = run(scraper, "kettle", sqs=sqs)
+
+    assert report.failed_message_ids == [requests[0].message_id]
+    assert logged in [r.getMessage() for r in caplog.records]
+
+
+def test_backoffs_are_set_ten_messages_per_call(scraper):
+    calls = []
+
+    def record_visibility(QueueUrl, Entries):
+        calls.append([entry["VisibilityTimeout"] for entry in Entries])
+        return {"Successful": Entries, "Failed": []}
+
+    # Eleven jobs: an event source mapping with a batching window may deliver more than 10.
+    for index in range(11):
+        add(scraper, f"p{index}", ShopPage(503, "down", [("Retry-After", "60")]), f"shop-{index}")
+    sqs = Wrapper(boto3.client("sqs"), change_message_visibility_batch=record_visibility)
+
+    report, _ = run(scraper, *(f"p{i}" for i in range(11)), sqs=sqs)
+
+    assert len(report.failed_message_ids) == 11
+    assert calls == [[60] * 10, [60]]
+
+
+def test_settings_are_read_from_the_declared_variables(scraper):
+    values = scraper_environment(
+        scraper.tables, scraper.queue, scraper.bucket, ALLOWED_HOSTS=" shop.local:8080, 127.0.0.1 "
+    )
+
+    settings = ScrapeSettings.from_environment(values)
+
+    assert settings.allowed_hosts == ("shop.local:8080", "127.0.0.1")
+    assert settings.fetch_concurrency == 10
+    assert settings.min_heuristic_confidence == 0.6
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("FETCH_CONCURRENCY", "0", "at least 1"),
+        ("FETCH_CONCURRENCY", "2.5", "not a whole number"),
+        ("FETCH_TIMEOUT_SECONDS", "nan", "at least 0.1"),
+        ("MAX_PAGE_BYTES", "-1", "at least 1"),
+        ("MIN_HEURISTIC_CONFIDENCE", "1.5", "between 0 and 1"),
+        ("HISTORY_RETENTION_DAYS", "forever", "not a whole number"),
+        ("REPEATED_FAILURE_THRESHOLD", "0", "at least 1"),
+    ],
+)
+def test_a_malformed_setting_is_refused_naming_it(scraper, name, value, problem):
+    values = scraper_environment(scraper.tables, scraper.queue, scraper.bucket, **{name: value})
+
+    with pytest.raises(ConfigurationError, match=problem) as raised:
+        ScrapeSettings.from_environment(values)
+
+    assert raised.value.setting == name
