@@ -1,0 +1,203 @@
+"""Detector Lambda: products table stream -> change rules -> price-alerts topic, once per event.
+
+A thin adapter (docs/architecture.md "Detector"): each stream record is parsed
+(`monitor.stream_records`), judged (`monitor.change_rules`) and every event it raises is
+published (`monitor.notifications`) at most once: the notification id
+`product_id#run_id#kind` is guarded by Powertools idempotency in the idempotency table, so a
+redelivered record, or a record the stream replays after a failure later in its batch,
+publishes nothing twice.
+
+Failures are per record: Powertools' BatchProcessor reports a failed record's
+SequenceNumber in `batchItemFailures` (the event source mapping has ReportBatchItemFailures
+and bisect on error), Lambda retries from that record, and after the mapping's retry limit
+the record goes to the on-failure destination. Only when every record of a batch fails
+does the invocation fail (Powertools' default), which is what makes a systemic fault (the
+topic denied, the idempotency table missing) show on the function's Errors alarm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from monitor import aws, environment
+from monitor.change_rules import Skip, detect_changes, skip_reason
+from monitor.metric_names import NOTIFICATIONS_PUBLISHED
+from monitor.notifications import Notification, notification_for, publish
+from monitor.stream_records import StreamChange, parse_record
+from monitor.telemetry import logger, metrics
+
+# Far beyond the stream's 24 h retention and the mapping's maximum record age: no
+# redelivery can outlive the record that says "already published".
+IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600
+# A fixed prefix instead of Powertools' default (function name + Python qualname), so a
+# renamed function or module does not forget what was already published.
+IDEMPOTENCY_KEY_PREFIX = "notification"
+
+
+class DetectorConfigError(ValueError):
+    """A declared environment variable holds a value the detector cannot use."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"detector: environment variable {name} {problem}")
+        self.name = name
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    alerts_topic_arn: str
+    idempotency_table: str
+    default_drop_threshold_percent: Decimal
+
+    @classmethod
+    def from_environment(cls, values: Mapping[str, str]) -> DetectorConfig:
+        """The configuration in `values` (see `monitor.environment.DETECTOR`), validated."""
+        for name in ("ALERTS_TOPIC_ARN", "IDEMPOTENCY_TABLE"):
+            if not values[name].strip():
+                raise DetectorConfigError(name, "is empty")
+        raw = values["DEFAULT_DROP_THRESHOLD_PERCENT"]
+        try:
+            threshold = Decimal(raw.strip())
+        except InvalidOperation:
+            raise DetectorConfigError(
+                "DEFAULT_DROP_THRESHOLD_PERCENT", f"is not a number: {raw!r}"
+            ) from None
+        if not threshold.is_finite() or not 0 <= threshold <= 100:
+            raise DetectorConfigError(
+                "DEFAULT_DROP_THRESHOLD_PERCENT", f"is not a percentage from 0 to 100: {raw!r}"
+            )
+        return cls(values["ALERTS_TOPIC_ARN"], values["IDEMPOTENCY_TABLE"], threshold)
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    config: DetectorConfig
+    idempotency: IdempotencyConfig
+    # publish_once(notification=..., topic_arn=...) -> message id, or None when the
+    # notification had already been published.
+    publish_once: Callable[..., str | None]
+
+
+@cache
+def _runtime() -> _Runtime:
+    """Configuration and clients, once per container, on first use."""
+    config = DetectorConfig.from_environment(environment.load("detector"))
+    idempotency = IdempotencyConfig(
+        event_key_jmespath="id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
+        response_hook=_already_published,
+    )
+    persistence = DynamoDBPersistenceLayer(
+        table_name=config.idempotency_table, boto3_client=aws.client("dynamodb")
+    )
+    publish_once = idempotent_function(
+        _publish,
+        data_keyword_argument="notification",
+        persistence_store=persistence,
+        config=idempotency,
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
+    return _Runtime(config, idempotency, publish_once)
+
+
+def reset() -> None:
+    """Forget the container's configuration and clients (tests, between moto sessions)."""
+    _runtime.cache_clear()
+
+
+_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    runtime = _runtime()
+    # Lets Powertools release the in-progress record of an invocation that timed out, so
+    # the retry is not refused as "already in progress" until the expiry.
+    runtime.idempotency.register_lambda_context(context)
+    return process_partial_response(
+        event=event, record_handler=_handle_record, processor=_processor, context=context
+    )
+
+
+def _handle_record(record: DynamoDBRecord) -> int:
+    """Publishes the record's events; returns how many were published just now."""
+    raw = record.raw_event
+    stream = raw.get("dynamodb") if isinstance(raw.get("dynamodb"), dict) else {}
+    with logger.append_context_keys(sequence_number=stream.get("SequenceNumber")):
+        try:
+            return _detect_and_publish(parse_record(raw))
+        except Exception:
+            # Logged here, with the record's identity; the batch processor reports it.
+            logger.exception("stream record failed; reported as a batch item failure")
+            raise
+
+
+def _detect_and_publish(change: StreamChange) -> int:
+    old, new = change.old_image, change.new_image
+    if old is None or new is None:
+        # INSERT (a catalog import) or REMOVE: no observation to compare. The mapping's
+        # event filter keeps these away; one that gets through changes nothing.
+        logger.info("not an update of a catalog item; ignored", extra={"event": change.event_name})
+        return 0
+    runtime = _runtime()
+    with logger.append_context_keys(
+        product_id=change.keys.get("product_id"), run_id=new.get("last_run_id")
+    ):
+        skip = skip_reason(old, new)
+        if skip is Skip.CURRENCY_CHANGED:
+            logger.warning(
+                "currency changed; prices not compared",
+                extra={
+                    "old_currency": old.get("last_currency"),
+                    "new_currency": new.get("last_currency"),
+                },
+            )
+        elif skip is not None:
+            logger.debug("no comparison", extra={"reason": str(skip)})
+        published = 0
+        for event in detect_changes(old, new, runtime.config.default_drop_threshold_percent):
+            message_id = runtime.publish_once(
+                notification=notification_for(event), topic_arn=runtime.config.alerts_topic_arn
+            )
+            if message_id is not None:
+                published += 1
+        return published
+
+
+def _publish(*, notification: Notification, topic_arn: str) -> str:
+    # Runs only when the idempotency table has no completed record of this notification.
+    message_id = publish(aws.client("sns"), topic_arn, notification)
+    metrics.add_metric(name=NOTIFICATIONS_PUBLISHED, unit=MetricUnit.Count, value=1)
+    logger.info(
+        "notification published",
+        extra={"notification_id": notification.id, "message_id": message_id},
+    )
+    return message_id
+
+
+def _already_published(response: Any, data_record: Any) -> None:
+    logger.info(
+        "notification already published; not repeated",
+        extra={"message_id": response, "idempotency_key": data_record.idempotency_key},
+    )
+    return None

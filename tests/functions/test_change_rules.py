@@ -1,0 +1,300 @@
+"""The change rules: which catalog item updates raise price_drop, target_price, back_in_stock."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stream_events import OBSERVED_2, RUN_2, catalog_item, observed
+
+from monitor.change_rules import (
+    EventKind,
+    MalformedImageError,
+    PriceEvent,
+    Skip,
+    detect_changes,
+    price_drop_percent,
+    skip_reason,
+)
+
+DEFAULT = Decimal(10)
+
+
+def kinds(old, new, default=DEFAULT):
+    return [event.kind for event in detect_changes(old, new, default)]
+
+
+def second(price, **fields):
+    """The next successful observation (a new run) at `price`."""
+    return observed(price, run_id=RUN_2, checked_at=OBSERVED_2, **fields)
+
+
+# --- price_drop and its threshold --------------------------------------------------------
+
+
+def test_drop_exactly_at_the_default_threshold_notifies():
+    assert kinds(observed("20.00"), second("18.00")) == [EventKind.PRICE_DROP]
+
+
+def test_drop_above_the_threshold_notifies():
+    assert kinds(observed("20.00"), second("15.00")) == [EventKind.PRICE_DROP]
+
+
+def test_drop_just_below_the_threshold_does_not_notify():
+    # 9.95 %
+    assert kinds(observed("20.00"), second("18.01")) == []
+
+
+def test_threshold_is_compared_before_rounding():
+    # 24.99 / 250 = 9.996 %: shown rounded it would read 10.00 %, but it is below 10 %.
+    assert price_drop_percent(Decimal("250.00"), Decimal("225.01")) == Decimal("10.00")
+    assert kinds(observed("250.00"), second("225.01")) == []
+
+
+def test_product_threshold_overrides_a_lower_default():
+    old = observed("100.00", drop_threshold_percent=Decimal(20))
+    new = second("85.00", drop_threshold_percent=Decimal(20))
+    assert kinds(old, new) == []
+    assert kinds(old, second("80.00", drop_threshold_percent=Decimal(20))) == [EventKind.PRICE_DROP]
+
+
+def test_product_threshold_overrides_a_higher_default():
+    new = second("94.00", drop_threshold_percent=Decimal("5.5"))
+    assert kinds(observed("100.00"), new) == [EventKind.PRICE_DROP]
+
+
+def test_threshold_comes_from_the_new_image_so_catalog_edits_apply_at_once():
+    old = observed("100.00", drop_threshold_percent=Decimal(50))
+    new = second("90.00", drop_threshold_percent=None)
+    assert kinds(old, new) == [EventKind.PRICE_DROP]
+
+
+def test_default_threshold_applies_when_the_product_has_none():
+    assert kinds(observed("100.00"), second("85.00"), default=Decimal(20)) == []
+    assert kinds(observed("100.00"), second("80.00"), default=Decimal(20)) == [EventKind.PRICE_DROP]
+
+
+def test_zero_threshold_notifies_any_drop_but_not_an_unchanged_price():
+    assert kinds(observed("10.00"), second("9.99"), default=Decimal(0)) == [EventKind.PRICE_DROP]
+    assert kinds(observed("10.00"), second("10.00"), default=Decimal(0)) == []
+
+
+def test_price_rise_does_not_notify():
+    assert kinds(observed("10.00"), second("15.00")) == []
+
+
+@given(
+    old_cents=st.integers(min_value=1, max_value=10**9),
+    new_cents=st.integers(min_value=1, max_value=10**9),
+    threshold=st.integers(min_value=0, max_value=100),
+)
+def test_drop_notifies_exactly_when_the_new_price_is_at_most_old_times_one_minus_threshold(
+    old_cents, new_cents, threshold
+):
+    old = observed(str(Decimal(old_cents) / 100))
+    new = second(str(Decimal(new_cents) / 100))
+    # The same rule in integers, without any division: new <= old * (1 - threshold / 100).
+    expected = new_cents < old_cents and new_cents * 100 <= old_cents * (100 - threshold)
+    assert (EventKind.PRICE_DROP in kinds(old, new, Decimal(threshold))) is expected
+
+
+# --- target_price -------------------------------------------------------------------------
+
+
+def test_crossing_the_target_price_notifies():
+    old = observed("25.00", target_price=Decimal("20.00"), drop_threshold_percent=Decimal(50))
+    new = second("19.99", target_price=Decimal("20.00"), drop_threshold_percent=Decimal(50))
+    assert kinds(old, new) == [EventKind.TARGET_PRICE]
+
+
+def test_reaching_the_target_price_exactly_notifies():
+    new = second("20.00", target_price=Decimal("20.00"), drop_threshold_percent=Decimal(50))
+    assert kinds(observed("21.00"), new) == [EventKind.TARGET_PRICE]
+
+
+def test_price_already_below_target_does_not_notify_again():
+    new = second("17.00", target_price=Decimal("20.00"), drop_threshold_percent=Decimal(50))
+    assert kinds(observed("18.00"), new) == []
+
+
+def test_price_still_above_target_does_not_notify():
+    new = second("20.01", target_price=Decimal("20.00"), drop_threshold_percent=Decimal(50))
+    assert kinds(observed("25.00"), new) == []
+
+
+def test_large_drop_through_the_target_raises_both_events_in_kind_order():
+    new = second("15.00", target_price=Decimal("20.00"))
+    assert kinds(observed("25.00"), new) == [EventKind.PRICE_DROP, EventKind.TARGET_PRICE]
+
+
+# --- back_in_stock ------------------------------------------------------------------------
+
+
+def test_out_of_stock_to_in_stock_notifies_back_in_stock():
+    old = observed("30.00", availability="out_of_stock")
+    assert kinds(old, second("30.00", availability="in_stock")) == [EventKind.BACK_IN_STOCK]
+
+
+def test_unknown_to_in_stock_is_not_back_in_stock():
+    old = observed("30.00", availability="unknown")
+    assert kinds(old, second("30.00", availability="in_stock")) == []
+
+
+def test_going_out_of_stock_does_not_notify():
+    assert kinds(observed("30.00"), second("30.00", availability="out_of_stock")) == []
+
+
+def test_back_in_stock_at_a_lower_price_raises_drop_and_stock_events():
+    old = observed("30.00", availability="out_of_stock")
+    assert kinds(old, second("20.00")) == [EventKind.PRICE_DROP, EventKind.BACK_IN_STOCK]
+
+
+# --- when nothing is compared -------------------------------------------------------------
+
+
+def test_first_observation_raises_nothing():
+    old = catalog_item(target_price=Decimal("50.00"))
+    new = second("10.00", target_price=Decimal("50.00"))
+    assert skip_reason(old, new) is Skip.FIRST_OBSERVATION
+    assert kinds(old, new) == []
+
+
+def test_catalog_edit_without_a_new_observation_raises_nothing():
+    # The user lowers the threshold and sets a target under the last price: same run id.
+    old = observed("40.00", availability="out_of_stock")
+    new = observed(
+        "40.00",
+        availability="out_of_stock",
+        target_price=Decimal("45.00"),
+        drop_threshold_percent=Decimal(0),
+    )
+    assert skip_reason(old, new) is Skip.SAME_OBSERVATION
+    assert kinds(old, new) == []
+
+
+def test_rewrite_of_the_same_observation_raises_nothing():
+    old = second("10.00")
+    assert kinds(old, second("10.00")) == []
+
+
+def test_currency_change_raises_nothing():
+    old = observed("100.00", currency="EUR", availability="out_of_stock")
+    new = second("50.00", currency="GBP", target_price=Decimal("60.00"))
+    assert skip_reason(old, new) is Skip.CURRENCY_CHANGED
+    assert kinds(old, new) == []
+
+
+def test_currency_known_on_one_side_only_raises_nothing():
+    old = observed("100.00", currency="EUR")
+    assert skip_reason(old, second("50.00", currency=None)) is Skip.CURRENCY_CHANGED
+    assert skip_reason(observed("100.00", currency=None), second("50.00")) is Skip.CURRENCY_CHANGED
+
+
+def test_prices_compare_when_neither_page_states_a_currency():
+    (event,) = detect_changes(
+        observed("100.00", currency=None), second("50.00", currency=None), DEFAULT
+    )
+    assert (event.kind, event.currency) == (EventKind.PRICE_DROP, None)
+
+
+@pytest.mark.parametrize("status", ["error", "blocked"])
+def test_failed_or_blocked_observation_raises_nothing(status):
+    # Even an image that (wrongly) carries a new low price and stock change.
+    old = observed("100.00", availability="out_of_stock")
+    new = second("1.00", last_status=status, last_error="captcha")
+    assert skip_reason(old, new) is Skip.NOT_SUCCESSFUL
+    assert kinds(old, new) == []
+
+
+def test_rules_apply_after_failures_between_two_successful_observations():
+    # Failures keep last_price: the old image after a failed run still has the last good price.
+    old = observed("100.00", last_run_id="2024-05-01T03:00:00Z", last_status="error")
+    assert kinds(old, second("80.00")) == [EventKind.PRICE_DROP]
+
+
+# --- the event's facts --------------------------------------------------------------------
+
+
+def test_event_carries_the_facts_of_the_new_observation():
+    (event,) = detect_changes(observed("19.99"), second("17.99"), DEFAULT)
+    assert event == PriceEvent(
+        kind=EventKind.PRICE_DROP,
+        product_id="acme-kettle-1",
+        retailer="acme",
+        name="Kettle 1.7 l",
+        url="https://shop.example/kettle",
+        currency="EUR",
+        old_price=Decimal("19.99"),
+        new_price=Decimal("17.99"),
+        change_percent=Decimal("10.01"),
+        observed_at=OBSERVED_2,
+        run_id=RUN_2,
+    )
+    assert event.notification_id == f"acme-kettle-1#{RUN_2}#price_drop"
+
+
+def test_event_has_no_name_when_the_catalog_has_none_or_a_blank_one():
+    for name in (None, "   "):
+        (event,) = detect_changes(observed("20.00"), second("10.00", name=name), DEFAULT)
+        assert event.name is None
+
+
+def test_change_percent_of_a_back_in_stock_event_is_the_price_change():
+    old = observed("20.00", availability="out_of_stock")
+    (event,) = detect_changes(old, second("22.00"), DEFAULT)
+    assert event.change_percent == Decimal("-10.00")
+
+
+# --- price_drop_percent -------------------------------------------------------------------
+
+
+def test_drop_percent_is_exact_decimal_rounded_to_two_places():
+    assert price_drop_percent(Decimal("19.99"), Decimal("17.99")) == Decimal("10.01")
+    assert price_drop_percent(Decimal("3"), Decimal("2.99")) == Decimal("0.33")
+
+
+def test_drop_percent_rounds_half_up():
+    # 0.01 / 200 = 0.005 %: half up gives 0.01 (banker's rounding would give 0.00).
+    assert price_drop_percent(Decimal("200"), Decimal("199.99")) == Decimal("0.01")
+
+
+def test_drop_percent_is_negative_for_a_rise():
+    assert price_drop_percent(Decimal("10"), Decimal("11")) == Decimal("-10.00")
+
+
+def test_drop_percent_of_a_non_positive_old_price_is_refused():
+    with pytest.raises(ValueError, match="positive"):
+        price_drop_percent(Decimal(0), Decimal(1))
+
+
+# --- images that break the contract -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("new", "field"),
+    [
+        (second("10.00", last_price=None), "last_price"),
+        (second("10.00", last_price="9.99"), "last_price"),
+        (second("10.00", last_price=Decimal("-1")), "last_price"),
+        (second("10.00", last_price=Decimal("Infinity")), "last_price"),
+        (second("10.00", target_price=Decimal(0)), "target_price"),
+        (second("10.00", drop_threshold_percent=Decimal(101)), "drop_threshold_percent"),
+        (second("10.00", drop_threshold_percent="10"), "drop_threshold_percent"),
+        (second("10.00", url=None), "url"),
+        (second("10.00", retailer=""), "retailer"),
+        (second("10.00", last_checked_at=None), "last_checked_at"),
+        (second("10.00", product_id=None), "product_id"),
+        (second("10.00", last_run_id=None), "last_run_id"),
+        (second("10.00", last_currency=""), "last_currency"),
+    ],
+)
+def test_successful_observation_missing_or_mistyping_a_field_is_malformed(new, field):
+    with pytest.raises(MalformedImageError) as raised:
+        detect_changes(observed("20.00"), new, DEFAULT)
+    assert raised.value.field == field
+
+
+def test_malformed_old_price_is_reported_with_its_product():
+    with pytest.raises(MalformedImageError) as raised:
+        detect_changes(observed("20.00", last_price=Decimal(0)), second("10.00"), DEFAULT)
+    assert (raised.value.product_id, raised.value.field) == ("acme-kettle-1", "last_price")

@@ -1,0 +1,450 @@
+"""The detector Lambda on moto: products table stream in, price alerts out, each exactly once.
+
+Records come from the products table's own stream (moto), shaped as Lambda delivers them
+and filtered as the event source mapping's filter does, so the handler sees what it would
+see on AWS. A subscriber's inbox (an SQS queue on the alerts topic, raw delivery off) shows
+what subscribers receive.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+from aws_fixtures import AWS_TEST_REGION, ServiceTables
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from scraper_fixtures import LambdaContext
+from sns_inbox import SnsInbox, subscribe_inbox
+from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, stream_event
+
+from handlers import detector
+from monitor import environment
+from monitor.environment import MissingEnvironmentError
+from monitor.metric_names import NOTIFICATIONS_PUBLISHED
+from monitor.telemetry import logger, metrics
+from price_monitor.compute import DETECTOR_EVENT_FILTER
+
+METRICS_NAMESPACE = "PriceMonitor/test"
+DETECTOR_CONTEXT = LambdaContext(
+    remaining_millis=30_000,
+    function_name="price-monitor-detector-test",
+    memory_limit_in_mb=256,
+    invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:price-monitor-detector-test",
+)
+
+
+def detector_environment(tables: ServiceTables, topic_arn: str, **overrides: str) -> dict[str, str]:
+    """A value for every variable the detector Function declares (monitor.environment)."""
+    values = {
+        "POWERTOOLS_SERVICE_NAME": "price-monitor",
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "ALERTS_TOPIC_ARN": topic_arn,
+        "IDEMPOTENCY_TABLE": tables.idempotency,
+        "DEFAULT_DROP_THRESHOLD_PERCENT": "10",
+    }
+    values.update(overrides)
+    assert set(values) == set(environment.DETECTOR)
+    return values
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Lambda event filtering for the pattern's forms used here: nested keys, value lists."""
+    if isinstance(pattern, list):
+        return value in pattern
+    return isinstance(value, Mapping) and all(
+        key in value and matches(inner, value[key]) for key, inner in pattern.items()
+    )
+
+
+def passes_event_filter(record: Mapping[str, Any]) -> bool:
+    """Whether the stream mapping's filter, as the Pulumi program declares it, lets `record` in."""
+    return matches(DETECTOR_EVENT_FILTER, record)
+
+
+def sequence_numbers(response: Mapping[str, Any]) -> list[str]:
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+@dataclass
+class Detector:
+    """The products table with its stream, the detector Lambda and a subscriber's inbox."""
+
+    tables: ServiceTables
+    topic_arn: str
+    inbox: SnsInbox
+    context: LambdaContext = field(default_factory=lambda: DETECTOR_CONTEXT)
+    _read: set[str] = field(default_factory=set)
+
+    def write(self, item: dict[str, Any]) -> None:
+        """Put the catalog item as the catalog import or the scraper leaves it."""
+        boto3.resource("dynamodb").Table(self.tables.products).put_item(Item=item)
+
+    def new_records(self) -> list[dict[str, Any]]:
+        """Stream records written since the last call, as Lambda delivers them (unfiltered)."""
+        streams = boto3.client("dynamodbstreams")
+        stream_arn = boto3.client("dynamodb").describe_table(TableName=self.tables.products)[
+            "Table"
+        ]["LatestStreamArn"]
+        records = []
+        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            for record in streams.get_records(ShardIterator=iterator)["Records"]:
+                change = record["dynamodb"]
+                if change["SequenceNumber"] in self._read:
+                    continue
+                self._read.add(change["SequenceNumber"])
+                created = change["ApproximateCreationDateTime"]
+                change["ApproximateCreationDateTime"] = created.timestamp()
+                records.append(
+                    {**record, "awsRegion": AWS_TEST_REGION, "eventSourceARN": stream_arn}
+                )
+        return records
+
+    def deliverable(self) -> list[dict[str, Any]]:
+        """The new records that pass the mapping's event filter."""
+        return [record for record in self.new_records() if passes_event_filter(record)]
+
+    def observe(self, *items: dict[str, Any]) -> list[dict[str, Any]]:
+        """Write each item in turn; the deliverable records they produced."""
+        for item in items:
+            self.write(item)
+        return self.deliverable()
+
+    def invoke(self, *records: dict[str, Any]) -> dict[str, Any]:
+        return detector.handler(stream_event(*records), self.context)
+
+    def published(self) -> list[dict[str, Any]]:
+        """The SNS envelopes subscribers received since the last call."""
+        return self.inbox.envelopes()
+
+
+@pytest.fixture
+def world(
+    service_tables: ServiceTables, alerts_topic: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Detector]:
+    # telemetry's Metrics read its namespace when first imported, before any test ran.
+    monkeypatch.setattr(metrics.provider, "namespace", METRICS_NAMESPACE)
+    for name, value in detector_environment(service_tables, alerts_topic).items():
+        monkeypatch.setenv(name, value)
+    detector.reset()
+    yield Detector(service_tables, alerts_topic, subscribe_inbox(alerts_topic))
+    detector.reset()
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The handler's structured log lines (one JSON object each) written during the test."""
+    buffer = io.StringIO()
+    original = logger.registered_handler.setStream(buffer)
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+    logger.registered_handler.setStream(original)
+
+
+@pytest.fixture
+def drop(world: Detector) -> dict[str, Any]:
+    """The stream record of a 19.99 -> 17.99 drop (10.01 %) after a first observation."""
+    world.write(catalog_item())
+    world.observe(observed("19.99"))
+    (record,) = world.observe(observed("17.99", run_id=RUN_2, checked_at=OBSERVED_2))
+    return record
+
+
+# --- what subscribers receive -------------------------------------------------------------
+
+
+def test_price_drop_publishes_one_notification_with_body_subject_and_attributes(world, drop):
+    response = world.invoke(drop)
+
+    assert response == {"batchItemFailures": []}
+    (envelope,) = world.published()
+    assert json.loads(envelope["Message"], parse_float=Decimal) == {
+        "kind": "price_drop",
+        "product_id": "acme-kettle-1",
+        "retailer": "acme",
+        "name": "Kettle 1.7 l",
+        "url": "https://shop.example/kettle",
+        "currency": "EUR",
+        "old_price": Decimal("19.99"),
+        "new_price": Decimal("17.99"),
+        "change_percent": Decimal("10.01"),
+        "observed_at": OBSERVED_2,
+        "run_id": RUN_2,
+    }
+    assert envelope["Subject"] == "Price drop 10.01%: Kettle 1.7 l, now 17.99 EUR (was 19.99)"
+    assert envelope["MessageAttributes"] == {
+        "kind": {"Type": "String", "Value": "price_drop"},
+        "product_id": {"Type": "String", "Value": "acme-kettle-1"},
+        "retailer": {"Type": "String", "Value": "acme"},
+    }
+
+
+def test_one_observation_publishes_each_of_its_events(world):
+    world.write(catalog_item(target_price=Decimal("20.00")))
+    world.observe(observed("25.00", availability="out_of_stock", target_price=Decimal("20.00")))
+    (record,) = world.observe(observed("15.00", run_id=RUN_2, target_price=Decimal("20.00")))
+
+    assert world.invoke(record) == {"batchItemFailures": []}
+    kinds = sorted(json.loads(envelope["Message"])["kind"] for envelope in world.published())
+    assert kinds == ["back_in_stock", "price_drop", "target_price"]
+
+
+def test_first_observation_and_catalog_edits_publish_nothing(world):
+    world.write(catalog_item())
+    first = world.observe(observed("19.99"))
+    edit = world.observe(observed("19.99", target_price=Decimal("25"), drop_threshold_percent=0))
+
+    assert world.invoke(*first, *edit) == {"batchItemFailures": []}
+    assert world.published() == []
+
+
+def test_currency_change_publishes_nothing_and_warns(world, json_logs):
+    world.write(catalog_item())
+    world.observe(observed("100.00", currency="EUR"))
+    (record,) = world.observe(observed("50.00", run_id=RUN_2, currency="GBP"))
+
+    assert world.invoke(record) == {"batchItemFailures": []}
+    assert world.published() == []
+    (warning,) = [log for log in json_logs() if log["level"] == "WARNING"]
+    assert (warning["product_id"], warning["old_currency"], warning["new_currency"]) == (
+        "acme-kettle-1",
+        "EUR",
+        "GBP",
+    )
+
+
+def test_records_the_event_filter_should_have_dropped_change_nothing(world):
+    # Catalog import (INSERT), failure record (status error) and deletion (REMOVE).
+    world.write(catalog_item())
+    world.write(observed("19.99"))
+    world.write(observed("1.00", run_id=RUN_2, last_status="error", last_error="HTTP 404"))
+    boto3.resource("dynamodb").Table(world.tables.products).delete_item(
+        Key={"product_id": "acme-kettle-1"}
+    )
+    records = world.new_records()
+    assert [record["eventName"] for record in records] == ["INSERT", "MODIFY", "MODIFY", "REMOVE"]
+
+    assert world.invoke(*records) == {"batchItemFailures": []}
+    assert world.published() == []
+
+
+def emf_published(output: str) -> list[float]:
+    """NotificationsPublished of each EMF blob in `output` (a value or a list of values)."""
+    totals = []
+    for line in output.splitlines():
+        blob = json.loads(line) if '"_aws"' in line else {}
+        if NOTIFICATIONS_PUBLISHED in blob:
+            assert blob["_aws"]["CloudWatchMetrics"][0]["Namespace"] == METRICS_NAMESPACE
+            value = blob[NOTIFICATIONS_PUBLISHED]
+            totals.append(sum(value) if isinstance(value, list) else value)
+    return totals
+
+
+def test_counts_published_notifications_as_emf_and_not_suppressed_repeats(world, drop, capsys):
+    capsys.readouterr()
+    world.invoke(drop)
+    assert emf_published(capsys.readouterr().out) == [1]
+
+    world.invoke(drop)
+    assert emf_published(capsys.readouterr().out) == []
+
+
+# --- exactly once -------------------------------------------------------------------------
+
+
+def test_same_record_delivered_twice_publishes_once(world, drop):
+    assert world.invoke(drop) == {"batchItemFailures": []}
+    assert world.invoke(drop) == {"batchItemFailures": []}
+
+    assert len(world.published()) == 1
+
+
+def test_redelivery_to_a_new_container_publishes_nothing_twice(world, drop):
+    world.invoke(drop)
+    detector.reset()  # a cold start: nothing remembered in memory
+
+    world.invoke(drop)
+    assert len(world.published()) == 1
+
+
+def test_poison_record_is_reported_alone_and_the_others_still_publish(world):
+    world.write(catalog_item(product_id="p-1"))
+    world.write(catalog_item(product_id="p-2"))
+    world.observe(observed("10.00", product_id="p-1"), observed("10.00", product_id="p-2"))
+    first, second = world.observe(
+        observed("5.00", product_id="p-1", run_id=RUN_2),
+        observed("5.00", product_id="p-2", run_id=RUN_2),
+    )
+    poison = json.loads(json.dumps(first))
+    poison["dynamodb"]["SequenceNumber"] = str(int(first["dynamodb"]["SequenceNumber"]) + 1)
+    del poison["dynamodb"]["OldImage"]  # as a NEW_IMAGE stream view would send it
+
+    response = world.invoke(first, poison, second)
+
+    assert sequence_numbers(response) == [poison["dynamodb"]["SequenceNumber"]]
+    assert sorted(
+        envelope["MessageAttributes"]["product_id"]["Value"] for envelope in world.published()
+    ) == ["p-1", "p-2"]
+
+    # Lambda retries from the failed record: what already went out does not go out again.
+    response = world.invoke(poison, second)
+    assert sequence_numbers(response) == [poison["dynamodb"]["SequenceNumber"]]
+    assert world.published() == []
+
+
+def test_observation_breaking_the_data_contract_is_reported_and_logged(world, json_logs):
+    world.write(catalog_item())
+    world.observe(observed("10.00"))
+    (record,) = world.observe(observed("5.00", run_id=RUN_2, url=None))
+
+    with pytest.raises(BatchProcessingError):
+        # The only record of its batch fails: the invocation fails (see below).
+        world.invoke(record)
+
+    (error,) = [log for log in json_logs() if log["level"] == "ERROR"]
+    assert error["sequence_number"] == record["dynamodb"]["SequenceNumber"]
+    assert error["exception_name"] == "MalformedImageError"
+    assert "url must be a non-empty string" in error["exception"]
+    assert world.published() == []
+
+
+def test_failed_publish_is_retried_and_not_forgotten(world, drop):
+    sns = boto3.client("sns")
+    sns.delete_topic(TopicArn=world.topic_arn)
+
+    # Every record failing is a systemic fault: the invocation fails, Lambda retries it.
+    with pytest.raises(BatchProcessingError):
+        world.invoke(drop)
+
+    assert sns.create_topic(Name="price-alerts-test")["TopicArn"] == world.topic_arn
+    world.inbox = subscribe_inbox(world.topic_arn, name="alerts-inbox-again")
+    assert world.invoke(drop) == {"batchItemFailures": []}
+    assert len(world.published()) == 1
+
+
+class SandboxKilled(BaseException):
+    """What a Lambda timeout looks like from inside: the process stops mid-work."""
+
+
+def test_publish_cut_short_by_a_timeout_is_retried_once_the_invocation_time_is_up(
+    world, drop, monkeypatch
+):
+    real_publish = detector.publish
+
+    def killed(*args, **kwargs):
+        raise SandboxKilled
+
+    monkeypatch.setattr(detector, "publish", killed)
+    world.context = LambdaContext(remaining_millis=50)
+    with pytest.raises(SandboxKilled):
+        world.invoke(drop)
+
+    # The in-progress marker lives as long as the killed invocation could have, not 7 days.
+    monkeypatch.setattr(detector, "publish", real_publish)
+    world.context = DETECTOR_CONTEXT
+    time.sleep(0.1)
+    assert world.invoke(drop) == {"batchItemFailures": []}
+    assert len(world.published()) == 1
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+class RecordingEnviron(dict):
+    """An environment that remembers which variables were looked up."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        self.read.add(str(name))
+        return super().__contains__(name)
+
+    def __getitem__(self, name: str) -> str:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.read.add(name)
+        return super().get(name, default)
+
+
+def test_reads_exactly_the_variables_its_function_declares_once_per_container(
+    world, drop, monkeypatch
+):
+    import os
+
+    recorded = RecordingEnviron(os.environ)
+    calls = []
+    real_load = environment.load
+
+    def recording_load(function, environ=None):
+        calls.append(function)
+        return real_load(function, recorded)
+
+    monkeypatch.setattr(environment, "load", recording_load)
+    detector.reset()
+
+    world.invoke(drop)
+    world.invoke(drop)
+
+    assert calls == ["detector"]
+    assert recorded.read == set(environment.DETECTOR)
+
+
+def test_handler_module_reads_no_environment_variable_directly():
+    with open(detector.__file__, encoding="utf-8") as module:
+        source = module.read()
+    assert "os.environ" not in source
+    assert "getenv" not in source
+
+
+@pytest.mark.parametrize("missing", environment.DETECTOR[-3:])
+def test_missing_variable_stops_the_function_naming_it(world, drop, monkeypatch, missing):
+    monkeypatch.delenv(missing)
+    detector.reset()
+    with pytest.raises(MissingEnvironmentError, match=missing):
+        world.invoke(drop)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("DEFAULT_DROP_THRESHOLD_PERCENT", "ten", "is not a number"),
+        ("DEFAULT_DROP_THRESHOLD_PERCENT", "100.5", "from 0 to 100"),
+        ("DEFAULT_DROP_THRESHOLD_PERCENT", "NaN", "from 0 to 100"),
+        ("ALERTS_TOPIC_ARN", " ", "is empty"),
+        ("IDEMPOTENCY_TABLE", "", "is empty"),
+    ],
+)
+def test_unusable_configuration_is_refused_naming_the_variable(name, value, problem):
+    values = detector_environment(
+        ServiceTables("products", "prices", "runs", "idempotency"),
+        "arn:aws:sns:eu-west-1:123456789012:alerts",
+        **{name: value},
+    )
+    with pytest.raises(detector.DetectorConfigError, match=problem) as raised:
+        detector.DetectorConfig.from_environment(values)
+    assert raised.value.name == name
+
+
+def test_default_threshold_comes_from_the_environment(world, monkeypatch):
+    monkeypatch.setenv("DEFAULT_DROP_THRESHOLD_PERCENT", "5")
+    detector.reset()
+    world.write(catalog_item())
+    world.observe(observed("100.00"))
+    (record,) = world.observe(observed("94.00", run_id=RUN_2))
+
+    world.invoke(record)
+    (envelope,) = world.published()
+    assert json.loads(envelope["Message"])["kind"] == "price_drop"

@@ -1,0 +1,155 @@
+"""Notifications: the message body contract, the attributes subscribers filter on, the subject."""
+
+import json
+from dataclasses import replace
+from decimal import Decimal
+
+import boto3
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sns_inbox import subscribe_inbox
+
+from monitor.change_rules import EventKind, PriceEvent
+from monitor.notifications import SUBJECT_MAX_CHARS, notification_for, publish
+
+DROP = PriceEvent(
+    kind=EventKind.PRICE_DROP,
+    product_id="acme-kettle-1",
+    retailer="acme",
+    name="Kettle 1.7 l",
+    url="https://shop.example/kettle",
+    currency="EUR",
+    old_price=Decimal("19.99"),
+    new_price=Decimal("17.99"),
+    change_percent=Decimal("10.01"),
+    observed_at="2024-05-01T06:01:30.250Z",
+    run_id="2024-05-01T06:00:00Z",
+)
+
+
+def body_of(event):
+    return json.loads(notification_for(event).body, parse_float=Decimal, parse_int=Decimal)
+
+
+def is_sns_subject(subject):
+    # SNS: ASCII, printable (no line breaks or control characters), under 100 characters.
+    return 0 < len(subject) < 100 and all(" " <= char <= "~" for char in subject)
+
+
+def test_body_is_the_design_notification_contract():
+    assert body_of(DROP) == {
+        "kind": "price_drop",
+        "product_id": "acme-kettle-1",
+        "retailer": "acme",
+        "name": "Kettle 1.7 l",
+        "url": "https://shop.example/kettle",
+        "currency": "EUR",
+        "old_price": Decimal("19.99"),
+        "new_price": Decimal("17.99"),
+        "change_percent": Decimal("10.01"),
+        "observed_at": "2024-05-01T06:01:30.250Z",
+        "run_id": "2024-05-01T06:00:00Z",
+    }
+
+
+def test_amounts_are_json_numbers_with_their_exact_digits():
+    event = replace(DROP, old_price=Decimal("1234567.10"), new_price=Decimal("0.30"))
+    text = notification_for(event).body
+    assert '"old_price":1234567.10' in text
+    assert '"new_price":0.30' in text
+    assert '"change_percent":10.01' in text
+    body = json.loads(text)
+    assert isinstance(body["change_percent"], float)  # numbers, for numeric filter policies
+
+
+def test_body_has_null_name_when_the_product_has_none():
+    assert body_of(replace(DROP, name=None))["name"] is None
+
+
+def test_unstated_currency_is_null_in_the_body_and_left_out_of_the_subject():
+    notification = notification_for(replace(DROP, currency=None))
+    assert json.loads(notification.body)["currency"] is None
+    assert notification.subject == "Price drop 10.01%: Kettle 1.7 l, now 17.99 (was 19.99)"
+
+
+def test_body_keeps_unicode_names_and_escapes_json_specials():
+    name = 'Crème brûlée "deluxe"\nset'
+    text = notification_for(replace(DROP, name=name)).body
+    assert "Crème brûlée" in text
+    assert json.loads(text)["name"] == name
+
+
+def test_attributes_let_subscribers_filter_by_kind_product_and_retailer():
+    notification = notification_for(replace(DROP, kind=EventKind.TARGET_PRICE))
+    assert notification.attributes == {
+        "kind": "target_price",
+        "product_id": "acme-kettle-1",
+        "retailer": "acme",
+    }
+
+
+def test_notification_id_is_product_run_and_kind():
+    assert notification_for(DROP).id == "acme-kettle-1#2024-05-01T06:00:00Z#price_drop"
+    back = notification_for(replace(DROP, kind=EventKind.BACK_IN_STOCK))
+    assert back.id == "acme-kettle-1#2024-05-01T06:00:00Z#back_in_stock"
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject"),
+    [
+        (EventKind.PRICE_DROP, "Price drop 10.01%: Kettle 1.7 l, now 17.99 EUR (was 19.99)"),
+        (EventKind.TARGET_PRICE, "Target price reached: Kettle 1.7 l, now 17.99 EUR"),
+        (EventKind.BACK_IN_STOCK, "Back in stock: Kettle 1.7 l, at 17.99 EUR"),
+    ],
+)
+def test_subject_says_what_happened_to_which_product(kind, subject):
+    assert notification_for(replace(DROP, kind=kind)).subject == subject
+
+
+def test_subject_folds_accents_and_drops_line_breaks_and_other_scripts():
+    event = replace(DROP, name="Crème\tbrûlée\r\nset 日本 ✓", kind=EventKind.BACK_IN_STOCK)
+    assert notification_for(event).subject == "Back in stock: Creme brulee set, at 17.99 EUR"
+
+
+def test_subject_names_the_product_id_when_the_name_has_nothing_printable():
+    for name in (None, "日本語", "\n\t"):
+        subject = notification_for(replace(DROP, name=name)).subject
+        assert subject == "Price drop 10.01%: acme-kettle-1, now 17.99 EUR (was 19.99)"
+
+
+def test_long_name_is_shortened_with_an_ellipsis_and_the_prices_kept():
+    subject = notification_for(replace(DROP, name="Extra long kettle " * 20)).subject
+    assert len(subject) == SUBJECT_MAX_CHARS
+    assert subject.startswith("Price drop 10.01%: Extra long kettle")
+    assert subject.endswith("..., now 17.99 EUR (was 19.99)")
+
+
+@given(
+    name=st.one_of(st.none(), st.text(max_size=300)),
+    product_id=st.text(min_size=1, max_size=300),
+    kind=st.sampled_from(EventKind),
+    price=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10**12), places=2),
+    currency=st.one_of(st.none(), st.text(max_size=5)),
+)
+def test_subject_is_always_valid_for_sns(name, product_id, kind, price, currency):
+    event = replace(
+        DROP, name=name, product_id=product_id, kind=kind, old_price=price, currency=currency
+    )
+    assert is_sns_subject(notification_for(event).subject)
+
+
+def test_publish_sends_body_subject_and_string_attributes(alerts_topic):
+    inbox = subscribe_inbox(alerts_topic)
+    notification = notification_for(DROP)
+    message_id = publish(boto3.client("sns"), alerts_topic, notification)
+
+    (envelope,) = inbox.envelopes()
+    assert envelope["MessageId"] == message_id
+    assert envelope["Subject"] == notification.subject
+    assert envelope["Message"] == notification.body
+    assert envelope["MessageAttributes"] == {
+        "kind": {"Type": "String", "Value": "price_drop"},
+        "product_id": {"Type": "String", "Value": "acme-kettle-1"},
+        "retailer": {"Type": "String", "Value": "acme"},
+    }
