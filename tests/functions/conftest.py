@@ -5,7 +5,6 @@
 # port, which records every request it receives (so a test can prove "no request was made").
 
 import gzip
-import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import serving
 
 FETCH_PAGE_HTML = (
     "<!doctype html><html><head><title>Kettle</title></head>"
@@ -229,16 +229,9 @@ class _SiteHandler(BaseHTTPRequestHandler):
 @contextmanager
 def _running_site() -> Iterator[FetchSite]:
     site = FetchSite(port=0)
-    server = _SiteServer(site)
-    site.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(_SiteServer(site)) as port:
+        site.port = port
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

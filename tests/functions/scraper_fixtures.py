@@ -11,7 +11,6 @@ back what was recorded.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import boto3
 import moto.sqs.models
 import pytest
 from aws_fixtures import ScrapeQueue, ServiceTables
+from loopback import serving
 
 from handlers import scraper as scraper_handler
 from monitor import environment
@@ -126,16 +126,9 @@ class _ShopHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def shop() -> Iterator[Shop]:
     site = Shop()
-    server = _ShopServer(site)
-    site.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(_ShopServer(site)) as port:
+        site.port = port
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
