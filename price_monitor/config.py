@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from functions.monitor.catalog_rules import RETAILER_NAME
+
 PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
 
 # The AWS-published Powertools for AWS Lambda (Python) v3 layer for the functions' runtime
@@ -57,7 +59,6 @@ RULE_KEYS = frozenset(
 _SUFFIX_MAX_LENGTH = 20  # keeps suffixed names within AWS limits (S3 buckets: 63 characters)
 _SUFFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
-_RETAILER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _EMAIL = re.compile(
     r"(?P<local>[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -519,7 +520,7 @@ def _retailers(top: _Fields, default_spacing: float) -> tuple[RetailerSettings, 
     configured = top.mapping("retailers")
     for name in sorted(configured):
         entry_key = top.key(f"retailers.{name}")
-        if not _RETAILER_NAME.fullmatch(name):
+        if not RETAILER_NAME.fullmatch(name):
             raise ConfigError(
                 entry_key,
                 "a retailer name must be a lowercase letter then up to 63 lowercase letters, "

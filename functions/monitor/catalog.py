@@ -5,7 +5,8 @@ DESIGN.md "Data contracts" is the specification. The catalog part (`product_id`,
 the catalog import; the latest state (`last_*`, `consecutive_failures`) is written by the
 scraper. Items arrive as boto3 resource-style mappings (numbers are Decimal); a row that
 breaks the contract raises InvalidCatalogItemError naming the product and the problem, so
-the caller can record or skip that one product instead of failing a whole batch.
+the caller can record or skip that one product instead of failing a whole batch. The rules
+of the catalog fields are `monitor.catalog_rules`, which the catalog file applies too.
 
 Two readings of an item: `CatalogItem.from_item` (the whole item, for the scraper) and
 `CatalogListing.from_item` (what the dispatcher projects: `LISTING_ATTRIBUTES`).
@@ -14,20 +15,20 @@ Two readings of an item: `CatalogItem.from_item` (the whole item, for the scrape
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
+from monitor import catalog_rules
 
 AVAILABILITIES = (IN_STOCK, OUT_OF_STOCK, UNKNOWN)
 STATUS_OK = "ok"
 STATUS_ERROR = "error"
 STATUS_BLOCKED = "blocked"
 STATUSES = (STATUS_OK, STATUS_ERROR, STATUS_BLOCKED)
-URL_SCHEMES = ("http", "https")
+URL_SCHEMES = catalog_rules.URL_SCHEMES
 # The attributes the dispatcher reads of each catalog row (a Scan projection).
 LISTING_ATTRIBUTES = ("product_id", "retailer", "active")
 
@@ -80,13 +81,10 @@ class CatalogItem:
     def from_item(cls, item: Mapping[str, Any]) -> CatalogItem:
         product_id = _product_id(item)
         reader = _Reader(item, product_id)
-        threshold = reader.number("drop_threshold_percent")
-        # 0 % would call an unchanged price a drop.
-        if threshold is not None and not 0 < threshold <= 100:
-            reader.reject("drop_threshold_percent", f"{threshold} is not in (0, 100]")
-        target_price = reader.number("target_price")
-        if target_price is not None and target_price <= 0:
-            reader.reject("target_price", f"{target_price} is not a positive price")
+        threshold = reader.checked_number(
+            "drop_threshold_percent", catalog_rules.drop_threshold_problem
+        )
+        target_price = reader.checked_number("target_price", catalog_rules.target_price_problem)
         last_price = reader.number("last_price")
         if last_price is not None and last_price < 0:
             reader.reject("last_price", f"{last_price} is negative")
@@ -169,6 +167,15 @@ class _Reader:
             self.reject(attribute, f"{value} is not a finite number")
         return number
 
+    def checked_number(
+        self, attribute: str, problem_of: Callable[[Decimal], str | None]
+    ) -> Decimal | None:
+        number = self.number(attribute)
+        problem = None if number is None else problem_of(number)
+        if problem is not None:
+            self.reject(attribute, problem)
+        return number
+
     def active(self) -> bool:
         value = self._item.get("active")
         if value is None:
@@ -179,14 +186,7 @@ class _Reader:
 
     def url(self) -> str:
         url = self.required_text("url")
-        if any(character.isspace() for character in url):
-            self.reject("url", f"{url!r} contains whitespace")
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # e.g. a malformed IPv6 literal
-            self.reject("url", f"{url!r} is not a URL")
-        if parts.scheme.lower() not in URL_SCHEMES:
-            self.reject("url", f"{url!r} is not an http or https URL")
-        if not parts.hostname:
-            self.reject("url", f"{url!r} has no host")
+        problem = catalog_rules.url_problem(url)
+        if problem is not None:
+            self.reject("url", problem)
         return url

@@ -1,0 +1,59 @@
+"""The rules a catalog entry's fields obey (DESIGN.md "Data contracts"), in one place.
+
+Two readers apply them: `monitor.catalog` (a products-table item, in the Lambda functions)
+and `price_monitor.catalog_file` (a catalog CSV, on the operator's machine, which imports
+this module as `functions.monitor.catalog_rules`). That second import root is why this
+module uses the standard library only and defines no exception types: each check returns
+the problem as text, or None, and the reader reports it its own way.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+URL_SCHEMES = ("http", "https")
+# The catalog's retailer column is matched exactly against the stack's retailer settings,
+# whose keys follow the same rule (price_monitor/config.py).
+RETAILER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a product page address the scraper may fetch, or None."""
+    if any(character.isspace() for character in url):
+        return f"{url!r} contains whitespace"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 literal
+        return f"{url!r} is not a URL"
+    if parts.scheme.lower() not in URL_SCHEMES:
+        return f"{url!r} is not an http or https URL"
+    if not parts.hostname:
+        return f"{url!r} has no host"
+    return None
+
+
+def retailer_problem(retailer: str) -> str | None:
+    """Why `retailer` is not a retailer name, or None."""
+    if RETAILER_NAME.fullmatch(retailer):
+        return None
+    return (
+        f"{retailer!r} is not a retailer name: a lowercase letter, then up to 63 lowercase "
+        "letters, digits, '-' or '_'"
+    )
+
+
+def drop_threshold_problem(threshold: Decimal) -> str | None:
+    """Why a finite `drop_threshold_percent` is out of range, or None."""
+    # 0 % would call an unchanged price a drop.
+    if 0 < threshold <= 100:
+        return None
+    return f"{threshold} is not in (0, 100]"
+
+
+def target_price_problem(target_price: Decimal) -> str | None:
+    """Why a finite `target_price` is not a price, or None."""
+    if target_price > 0:
+        return None
+    return f"{target_price} is not a positive price"
