@@ -1,45 +1,33 @@
 """Pulumi mock harness: the program runs once per stack, and tests read what it declared.
 
 `declared_stack(stack)` runs `__main__.py` with the config of Pulumi.<stack>.yaml, as the CLI
-passes it, under Pulumi mocks with `preview=False`, so every `apply` runs; `outputs` are the
-stack's exports. Mocked outputs are the inputs plus the attributes AWS would compute (ARNs,
-URLs, stream ARNs), camelCase as the engine sends them. An invoke the mocks do not know fails
-the run, so a new provider call cannot slip in unnoticed.
+passes it, under Pulumi mocks with `preview=False`, so every `apply` runs (the running itself
+is price_monitor/local/program.py's, shared with the local stack); `outputs` are the stack's
+exports. Mocked outputs are the inputs plus the attributes AWS would compute (ARNs, URLs,
+stream ARNs), camelCase as the engine sends them. An invoke the mocks do not know fails the
+run, so a new provider call cannot slip in unnoticed.
 """
 
 from __future__ import annotations
 
-import json
-import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import pulumi
-from pulumi.runtime.mocks import MockMonitor
-from stack_files import ROOT, stack_config
+from stack_files import stack_config
 
-from price_monitor.config import Settings, load_settings
+from price_monitor.config import Settings
+from price_monitor.local import program
+from price_monitor.local.program import RecordedResource
 
-PROJECT = "price-monitor"
 ACCOUNT_ID = "123456789012"
 PACKAGE_HASH = "bW9ja2VkLXBhY2thZ2UtaGFzaA=="
 
 
-@dataclass(frozen=True)
-class DeclaredResource:
-    type: str
-    name: str
-    urn: str
-    id: str
-    parent: str  # the parent's URN
-    inputs: dict[str, Any]
-    state: dict[str, Any]  # inputs plus what the mocks computed (arn, url, ...)
-
-    def json(self, key: str) -> Any:
-        """An input holding a JSON document (policies, dashboard body), parsed."""
-        return json.loads(self.inputs[key])
+# A resource as the program declared it: type, name, urn, id, parent, inputs, state.
+DeclaredResource = RecordedResource
 
 
 @dataclass
@@ -74,11 +62,9 @@ class DeclaredStack:
 class _StackMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
-        self.inputs: dict[tuple[str, str], dict[str, Any]] = {}
         self.invokes: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        self.inputs[(args.typ, args.name)] = dict(args.inputs)
         return f"{args.name}-id", {**args.inputs, **self._computed(args)}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -133,19 +119,6 @@ class _StackMocks(pulumi.runtime.Mocks):
         return computed
 
 
-class _RecordingMonitor(MockMonitor):
-    """The mock monitor, remembering each resource's parent."""
-
-    def __init__(self, mocks: _StackMocks) -> None:
-        super().__init__(mocks)
-        self.parents: dict[str, str] = {}
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        self.parents[response.urn] = request.parent
-        return response
-
-
 @cache
 def declared_stack(stack: str) -> DeclaredStack:
     """What the program declares for `stack`, from its stack file (run once per session)."""
@@ -155,33 +128,5 @@ def declared_stack(stack: str) -> DeclaredStack:
 def run_program(stack: str, config: Mapping[str, str]) -> DeclaredStack:
     """Run the program as `pulumi up` would for `stack` with this config bag, under mocks."""
     mocks = _StackMocks(region=config["aws:region"])
-    monitor = _RecordingMonitor(mocks)
-    pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(dict(config))
-    exports: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        runpy.run_path(str(ROOT / "__main__.py"))  # the real entry point, as `pulumi up` runs it
-        stack_outputs = pulumi.runtime.get_root_resource().outputs
-        return pulumi.Output.all(**stack_outputs).apply(exports.update)
-
-    program()
-    resources = []
-    for urn, registration in monitor.get_registered_resources().items():
-        qualified_type, name = urn.split("::")[2:4]
-        type_ = qualified_type.split("$")[-1]
-        resources.append(
-            DeclaredResource(
-                type=type_,
-                name=name,
-                urn=urn,
-                id=registration.id,
-                parent=monitor.parents[urn],
-                inputs=mocks.inputs[(type_, name)],
-                state=dict(registration.state),
-            )
-        )
-    # Settings are a pure function of the config: the same ones the program loaded.
-    return DeclaredStack(stack, load_settings(), exports, resources, mocks.invokes)
+    run = program.run_program(stack, config, mocks)
+    return DeclaredStack(stack, run.settings, run.outputs, run.resources, mocks.invokes)
