@@ -1,0 +1,418 @@
+"""A local retailer site for the demo and the end-to-end tests: product pages on 127.0.0.1.
+
+Four retailers, each writing its pages the way a family of real shops does: `jsonld-mart`
+(schema.org JSON-LD), `micro-store` (microdata), `meta-shop` (Open Graph product meta tags)
+and `example-shop`, whose pages carry no structured data and are read with the retailer
+rule of Pulumi.dev.yaml (`#product .price`, `#product .stock`, "sold out", EUR).
+
+What each page shows is table-driven (`PRODUCTS`), cycle by cycle: `set_cycle(n)` before
+each run of the scraper moves the whole site to cycle n (past the table, the last column
+repeats). The table gives every case the service must handle: drops above, at and below
+the 10 % default threshold, a product with its own threshold, a rise, out of stock and
+back, a target price reached, a page that is gone (404), a flaky page (503 to the first
+request of each cycle, then the page), a captcha page served with 200, and a product the
+catalog marks inactive. `expected(cycle)` says what each page shows and what the service
+should make of it, and the site logs every request so tests can check retries and
+politeness. robots.txt allows everything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType, TracebackType
+from typing import Self
+from urllib.parse import urlsplit
+
+from price_monitor.catalog_file import CatalogRow
+
+# What a product's page is, whatever the cycle.
+OFFER = "offer"  # the product page, with this cycle's price and stock
+MISSING = "missing"  # 404: the product is gone (a permanent failure)
+FLAKY = "flaky"  # 503 to the first request of each cycle, then the product page
+CAPTCHA = "captcha"  # a captcha page served with 200 (blocked, never a price)
+
+# The catalog item's last_status after a cycle, per page kind (DESIGN data contract).
+OUTCOMES = {OFFER: "ok", FLAKY: "ok", MISSING: "error", CAPTCHA: "blocked"}
+
+PRICE_DROP = "price_drop"
+TARGET_PRICE = "target_price"
+BACK_IN_STOCK = "back_in_stock"
+
+IN_STOCK = "in_stock"
+OUT_OF_STOCK = "out_of_stock"
+
+ROBOTS_TXT = "User-agent: *\nAllow: /\n"
+
+# Each retailer's currency; example-shop's is also its rule's `currency` in Pulumi.dev.yaml.
+CURRENCIES = MappingProxyType(
+    {"jsonld-mart": "EUR", "micro-store": "GBP", "meta-shop": "USD", "example-shop": "EUR"}
+)
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product of the site and its page, cycle by cycle (past the end: the last)."""
+
+    product_id: str
+    retailer: str
+    name: str
+    prices: tuple[str, ...]
+    in_stock: tuple[bool, ...] = (True,)
+    page: str = OFFER
+    drop_threshold_percent: Decimal | None = None
+    target_price: Decimal | None = None
+    active: bool = True
+    # The notifications each cycle's observation raises: the demo's story, by hand, so the
+    # tests compare the service against an account written independently of its code.
+    alerts: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"/{self.retailer}/{self.product_id}"
+
+    def price(self, cycle: int) -> Decimal:
+        return Decimal(self.prices[min(cycle, len(self.prices) - 1)])
+
+    def availability(self, cycle: int) -> str:
+        return IN_STOCK if self.in_stock[min(cycle, len(self.in_stock) - 1)] else OUT_OF_STOCK
+
+
+# fmt: off
+PRODUCTS = (
+    Product("kettle", "jsonld-mart", "Steel kettle 1.7 l", ("40.00", "34.00"),
+            alerts={1: (PRICE_DROP,)}),  # -15 %
+    Product("toaster", "jsonld-mart", "Two-slot toaster", ("50.00", "50.00", "45.00"),
+            alerts={2: (PRICE_DROP,)}),  # -10 %: exactly the threshold
+    Product("blender", "jsonld-mart", "Blender 600 W", ("80.00", "76.00")),  # -5 %: too small
+    Product("grill", "jsonld-mart", "Contact grill", ("64.99",), page=MISSING),
+    Product("fryer", "jsonld-mart", "Air fryer (retired)", ("99.00", "49.00"), active=False),
+    Product("headphones", "micro-store", "Wireless headphones", ("100.00", "110.00")),  # a rise
+    Product("speaker", "micro-store", "Bluetooth speaker", ("59.00",), page=FLAKY),
+    Product("lamp", "meta-shop", "Desk lamp", ("30.00", "29.00", "28.00"),
+            target_price=Decimal("28.50"),
+            alerts={2: (TARGET_PRICE,)}),  # -3.4 %: only the target price speaks
+    Product("desk-chair", "meta-shop", "Office chair", ("200.00", "190.00"),
+            drop_threshold_percent=Decimal(5),
+            alerts={1: (PRICE_DROP,)}),  # -5 %: its own threshold
+    Product("standing-desk", "meta-shop", "Standing desk", ("450.00",), page=CAPTCHA),
+    Product("espresso-machine", "example-shop", "Espresso machine", ("249.00", "199.00"),
+            alerts={1: (PRICE_DROP,)}),  # -20 %
+    Product("grinder", "example-shop", "Coffee grinder", ("89.90",), in_stock=(True, False, True),
+            alerts={2: (BACK_IN_STOCK,)}),
+)
+# fmt: on
+
+
+@dataclass(frozen=True)
+class ExpectedPage:
+    """What a product's page shows in a cycle, and what the service should make of it.
+
+    `outcome` is the catalog item's `last_status` after the cycle (None: an inactive
+    product, never fetched); `price`, `currency` and `availability` are what an
+    observation reads (None when the page has no offer); `alerts` the notifications due.
+    """
+
+    product_id: str
+    retailer: str
+    page: str
+    http_status: int  # of the page; a flaky page answers 503 first in every cycle
+    outcome: str | None
+    price: Decimal | None
+    currency: str | None
+    availability: str | None
+    alerts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """One request the site answered."""
+
+    cycle: int
+    path: str
+    status: int
+    user_agent: str
+    at: float  # time.monotonic()
+
+
+def expected(cycle: int) -> dict[str, ExpectedPage]:
+    """What every product's page shows in `cycle`, by product_id."""
+    _check_cycle(cycle)
+    pages = {}
+    for product in PRODUCTS:
+        has_offer = product.page in (OFFER, FLAKY)
+        pages[product.product_id] = ExpectedPage(
+            product_id=product.product_id,
+            retailer=product.retailer,
+            page=product.page,
+            http_status=404 if product.page == MISSING else 200,
+            outcome=OUTCOMES[product.page] if product.active else None,
+            price=product.price(cycle) if has_offer else None,
+            currency=CURRENCIES[product.retailer] if has_offer else None,
+            availability=product.availability(cycle) if has_offer else None,
+            alerts=product.alerts.get(cycle, ()) if product.active else (),
+        )
+    return pages
+
+
+class RetailerSite:
+    """The site, served on 127.0.0.1 at a free port from `start()` to `stop()`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cycle = 0
+        self._requests: list[SiteRequest] = []
+        self._served: Counter[tuple[int, str]] = Counter()  # (cycle, path) -> requests
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Serve from a background thread; returns once the port is bound."""
+        if self._server is not None:
+            raise RuntimeError("the retailer site is already running")
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="retailer-site",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port (does nothing when not running)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the retailer site is not running: start() it first")
+        return self._server.server_address[1]
+
+    @property
+    def host_port(self) -> str:
+        """`127.0.0.1:PORT`: what the fetcher's allowed hosts must list to reach the site."""
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, product_id: str) -> str:
+        return f"http://{self.host_port}{_PRODUCTS[product_id].path}"
+
+    def set_cycle(self, cycle: int) -> None:
+        """Show every page as it is in `cycle` from now on."""
+        _check_cycle(cycle)
+        with self._lock:
+            self._cycle = cycle
+
+    def expected(self, cycle: int) -> dict[str, ExpectedPage]:
+        """What every product's page shows in `cycle` (the module's `expected`)."""
+        return expected(cycle)
+
+    def sample_catalog(self) -> list[CatalogRow]:
+        """The catalog of every product, with URLs on this site's port."""
+        return [
+            CatalogRow(
+                product_id=product.product_id,
+                retailer=product.retailer,
+                url=self.url(product.product_id),
+                name=product.name,
+                drop_threshold_percent=product.drop_threshold_percent,
+                target_price=product.target_price,
+                active=product.active,
+            )
+            for product in PRODUCTS
+        ]
+
+    def requests(self) -> list[SiteRequest]:
+        """Every request answered so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def request_count(self, path: str, cycle: int | None = None) -> int:
+        """How many requests `path` received (in `cycle`, or in all cycles)."""
+        with self._lock:
+            if cycle is not None:
+                return self._served[cycle, path]
+            return sum(count for (_, served), count in self._served.items() if served == path)
+
+    def respond(self, path: str, user_agent: str = "") -> tuple[int, str, str]:
+        """The (status, content type, body) answering a GET of `path`; the request is logged."""
+        path = urlsplit(path).path
+        with self._lock:
+            cycle = self._cycle
+            self._served[cycle, path] += 1
+            first_of_cycle = self._served[cycle, path] == 1
+            status, content_type, body = _page(path, cycle, first_of_cycle)
+            self._requests.append(SiteRequest(cycle, path, status, user_agent, time.monotonic()))
+        return status, content_type, body
+
+
+_PRODUCTS = MappingProxyType({product.product_id: product for product in PRODUCTS})
+_BY_PATH = MappingProxyType({product.path: product for product in PRODUCTS})
+_HTML = "text/html; charset=utf-8"
+
+
+def _check_cycle(cycle: int) -> None:
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 0:
+        raise ValueError(f"a cycle is a number from 0, not {cycle!r}")
+
+
+def _page(path: str, cycle: int, first_of_cycle: bool) -> tuple[int, str, str]:
+    if path == "/robots.txt":
+        return 200, "text/plain; charset=utf-8", ROBOTS_TXT
+    if path == "/":
+        return 200, _HTML, _INDEX_PAGE
+    product = _BY_PATH.get(path)
+    if product is None or product.page == MISSING:
+        return 404, _HTML, _document("Not found", "<h1>Not found</h1><p>No such product.</p>")
+    if product.page == FLAKY and first_of_cycle:
+        body = "<h1>Service unavailable</h1><p>Please try again in a moment.</p>"
+        return 503, _HTML, _document("Service unavailable", body)
+    if product.page == CAPTCHA:
+        return 200, _HTML, _CAPTCHA_PAGE
+    return 200, _HTML, _MARKUP[product.retailer](product, cycle)
+
+
+def _document(title: str, body: str, head: str = "") -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>{head}</head><body>{body}</body></html>"
+    )
+
+
+def _jsonld_page(product: Product, cycle: int) -> str:
+    offer = {
+        "@type": "Offer",
+        "price": str(product.price(cycle)),
+        "priceCurrency": CURRENCIES[product.retailer],
+        "availability": "https://schema.org/"
+        + ("InStock" if product.availability(cycle) == IN_STOCK else "OutOfStock"),
+    }
+    data = {"@context": "https://schema.org", "@type": "Product", "name": product.name}
+    data |= {"sku": product.product_id, "offers": offer}
+    # "</" cannot end the script early: JSON allows "<\/".
+    script = json.dumps(data).replace("</", "<\\/")
+    head = f'<script type="application/ld+json">{script}</script>'
+    body = f"<h1>{html.escape(product.name)}</h1><p>{product.price(cycle)} EUR</p>"
+    return _document(f"{product.name} | JSON-LD Mart", body, head)
+
+
+def _microdata_page(product: Product, cycle: int) -> str:
+    stock = "InStock" if product.availability(cycle) == IN_STOCK else "OutOfStock"
+    price = product.price(cycle)
+    body = (
+        '<main itemscope itemtype="https://schema.org/Product">'
+        f'<h1 itemprop="name">{html.escape(product.name)}</h1>'
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        f'<span itemprop="priceCurrency" content="{CURRENCIES[product.retailer]}">£</span>'
+        f'<span itemprop="price" content="{price}">{price}</span>'
+        f'<link itemprop="availability" href="https://schema.org/{stock}">'
+        "</div></main>"
+    )
+    return _document(f"{product.name} - Micro Store", body)
+
+
+def _meta_page(product: Product, cycle: int) -> str:
+    stock = "in stock" if product.availability(cycle) == IN_STOCK else "out of stock"
+    properties = {
+        "og:type": "product",
+        "og:title": product.name,
+        "product:price:amount": str(product.price(cycle)),
+        "product:price:currency": CURRENCIES[product.retailer],
+        "product:availability": stock,
+    }
+    head = "".join(
+        f'<meta property="{key}" content="{html.escape(value)}">'
+        for key, value in properties.items()
+    )
+    body = f"<h1>{html.escape(product.name)}</h1><p>${product.price(cycle)}</p>"
+    return _document(f"{product.name} — Meta Shop", body, head)
+
+
+def _rule_page(product: Product, cycle: int) -> str:
+    # No structured data: only example-shop's retailer rule finds the price ("249,00 €").
+    price = f"{product.price(cycle):.2f}".replace(".", ",")
+    stock = "In stock" if product.availability(cycle) == IN_STOCK else "Sold out"
+    body = (
+        f'<div id="product"><h1>{html.escape(product.name)}</h1>'
+        f'<span class="price">{price} €</span><span class="stock">{stock}</span></div>'
+        "<aside><h2>You may also like</h2><p>Milk frother <span>39,00 €</span></p></aside>"
+    )
+    return _document(f"{product.name} · Example Shop", body)
+
+
+_MARKUP = MappingProxyType(
+    {
+        "jsonld-mart": _jsonld_page,
+        "micro-store": _microdata_page,
+        "meta-shop": _meta_page,
+        "example-shop": _rule_page,
+    }
+)
+
+_INDEX_PAGE = _document(
+    "Local retailer site",
+    "<h1>Local retailer site</h1><ul>"
+    + "".join(
+        f'<li><a href="{product.path}">{html.escape(product.name)}</a> ({product.retailer})</li>'
+        for product in PRODUCTS
+    )
+    + "</ul>",
+)
+_CAPTCHA_PAGE = _document(
+    "Captcha check",
+    "<h1>Please confirm you are not a robot</h1>"
+    '<form action="/captcha" method="post"><div class="g-recaptcha" data-sitekey="local"></div>'
+    "<button>Continue</button></form>",
+)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, site: RetailerSite) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.site = site
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "RetailerSite/1.0"
+
+    def do_GET(self) -> None:
+        status, content_type, body = self.server.site.respond(
+            self.path, self.headers.get("User-Agent", "")
+        )
+        payload = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silent: the site's request log is `RetailerSite.requests()`."""
