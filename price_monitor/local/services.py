@@ -1,0 +1,740 @@
+"""The AWS services' part of the local stack: what calls the functions, and what they reach.
+
+moto holds the state (tables, stream, queues, topics); these classes play the services
+that act on it by themselves in AWS:
+
+- `SqsEventSource`: Lambda's SQS event source mapping. It receives up to the batch size
+  (waiting out the batching window on the simulated clock), hands the function the event
+  Lambda builds, deletes what succeeded and leaves the rest to come back after its
+  visibility timeout. The queue's redrive policy (maxReceiveCount, DLQ) is moto's own:
+  a message received maxReceiveCount times moves to the DLQ on the next receive, as in
+  SQS.
+- `StreamEventSource`: Lambda's DynamoDB stream event source mapping. It reads the table's
+  stream, drops the records the mapping's filters reject, invokes in batches and, on
+  failure, retries as Lambda does: from the first failed record of a partial batch
+  response, halving a failed batch when bisect is on (which uses no retry), and after the
+  retry limit or maximum record age sends the failure record to the on-failure queue.
+- `Inbox`: a local subscriber of the SNS topics (an SQS queue, raw delivery off), keeping
+  every delivered message in order.
+- `Scheduler`: EventBridge Scheduler firing a schedule at a scheduled time, with its
+  declared input, retries and dead-letter queue.
+
+Time comes from the `SimulatedClock`, which moto's SQS keeps (`clock.services_follow`).
+`Queue` is where the loop asks moto's own model the two things the SQS API does not tell:
+when the next delayed or in-flight message becomes visible (so the clock can skip to it)
+and what rests in a queue without receiving it (the DLQ, read like the console's "view").
+
+`scalable_transactions()` keeps moto's TransactWriteItems from growing slower with every
+item and stream record of the tables it writes (see its docstring): without it, a cycle of
+thousands of products would take hours.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import moto.dynamodb.models
+from botocore.exceptions import BotoCoreError, ClientError
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+from moto.sqs.models import sqs_backends
+
+from functions.monitor.messages import SCHEDULED_TIME_PLACEHOLDER
+from price_monitor.local.clock import SimulatedClock
+from price_monitor.local.event_filter import EventFilter
+from price_monitor.local.lambda_runtime import Invocation, LambdaRuntime
+from price_monitor.local.stack import (
+    LocalSchedule,
+    ProvisioningError,
+    QueueMapping,
+    StreamMapping,
+)
+
+SQS_RECEIVE_LIMIT = 10  # ReceiveMessage's MaxNumberOfMessages
+SQS_DELETE_LIMIT = 10  # DeleteMessageBatch's entries
+STREAM_READ_LIMIT = 1000  # GetRecords' Limit
+# The system attributes Lambda copies into an SQS record, when the message has them.
+LAMBDA_SQS_ATTRIBUTES = (
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
+    "AWSTraceHeader",
+    "SequenceNumber",
+    "MessageGroupId",
+    "MessageDeduplicationId",
+)
+_RATE = re.compile(r"rate\((?P<count>\d+) (?P<unit>minutes?|hours?|days?)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def iso_seconds(moment: datetime) -> str:
+    """`moment` as EventBridge Scheduler writes a scheduled time: 2026-11-25T06:00:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_millis(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _from_epoch_millis(millis: float) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+# --- SQS -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message resting in a queue, seen without receiving it."""
+
+    message_id: str
+    body: str
+    receive_count: int
+
+
+class Queue:
+    """One SQS queue: the API for what a client does, moto's model for what only SQS knows."""
+
+    def __init__(self, sqs: Any, url: str) -> None:
+        self.sqs = sqs
+        self.url = url
+        self.arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        _, _, _, self.region, self.account_id, self.name = self.arn.split(":", 5)
+
+    def receive(self, max_messages: int) -> list[dict[str, Any]]:
+        """Up to `max_messages` visible messages, with every attribute (the queue's visibility)."""
+        messages: list[dict[str, Any]] = []
+        while len(messages) < max_messages:
+            response = self.sqs.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=min(SQS_RECEIVE_LIMIT, max_messages - len(messages)),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            )
+            received = response.get("Messages", [])
+            if not received:
+                break
+            messages.extend(received)
+        return messages
+
+    def delete(self, receipt_handles: Sequence[str]) -> None:
+        for start in range(0, len(receipt_handles), SQS_DELETE_LIMIT):
+            entries = [
+                {"Id": str(index), "ReceiptHandle": handle}
+                for index, handle in enumerate(receipt_handles[start : start + SQS_DELETE_LIMIT])
+            ]
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
+
+    def send(self, body: str, attributes: Mapping[str, str] | None = None) -> str:
+        arguments: dict[str, Any] = {"QueueUrl": self.url, "MessageBody": body}
+        if attributes:
+            arguments["MessageAttributes"] = {
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+            }
+        return self.sqs.send_message(**arguments)["MessageId"]
+
+    # moto's model: SQS knows these, its API does not say them.
+    def _model(self) -> Any:
+        return sqs_backends[self.account_id][self.region].get_queue(self.name)
+
+    def messages(self) -> list[QueuedMessage]:
+        """Every message in the queue (visible, delayed or in flight), oldest first."""
+        return [
+            QueuedMessage(message.id, message.body, message.approximate_receive_count)
+            for message in self._model()._messages
+        ]
+
+    def next_visible_at(self) -> datetime | None:
+        """When the next delayed or in-flight message can be received; None if none waits."""
+        waiting = [
+            # moto: visible once now > visible_at, no longer delayed once now >= delayed_until.
+            max(message.visible_at + 1, message.delayed_until)
+            for message in self._model()._messages
+            if not (message.visible and not message.delayed)
+        ]
+        return _from_epoch_millis(min(waiting)) if waiting else None
+
+    def is_empty(self) -> bool:
+        return not self._model()._messages
+
+
+def lambda_sqs_record(message: Mapping[str, Any], queue: Queue) -> dict[str, Any]:
+    """One record of the SQS event Lambda sends for a received message."""
+    attributes = message.get("Attributes", {})
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            name: attributes[name] for name in LAMBDA_SQS_ATTRIBUTES if name in attributes
+        },
+        "messageAttributes": {
+            name: _lambda_message_attribute(value)
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue.arn,
+        "awsRegion": queue.region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def _lambda_message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    attribute: dict[str, Any] = {
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": value["DataType"],
+    }
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return attribute
+
+
+class SqsEventSource:
+    """Lambda polling a queue for a function (an SQS event source mapping)."""
+
+    def __init__(
+        self,
+        mapping: QueueMapping,
+        queue: Queue,
+        runtime: LambdaRuntime,
+        clock: SimulatedClock,
+    ) -> None:
+        self.mapping = mapping
+        self.queue = queue
+        self.runtime = runtime
+        self.clock = clock
+
+    def poll(self) -> Invocation | None:
+        """Invoke the function with one batch, if a message is visible; settle the batch."""
+        messages = self.queue.receive(self.mapping.batch_size)
+        if not messages:
+            return None
+        messages.extend(self._wait_for_batch(len(messages)))
+        records = [lambda_sqs_record(message, self.queue) for message in messages]
+        invocation = self.runtime.invoke(self.mapping.function, {"Records": records})
+        done = self._succeeded(invocation, [record["messageId"] for record in records])
+        self.queue.delete([r["receiptHandle"] for r in records if r["messageId"] in done])
+        return invocation
+
+    def _wait_for_batch(self, received: int) -> list[dict[str, Any]]:
+        """Messages gathered during the batching window, which Lambda waits out unless full."""
+        window = self.mapping.batching_window_seconds
+        more: list[dict[str, Any]] = []
+        if window <= 0:
+            return more
+        deadline = self.clock.now() + timedelta(seconds=window)
+        while received + len(more) < self.mapping.batch_size:
+            wake = self.queue.next_visible_at()
+            if wake is None or wake > deadline:
+                self.clock.advance_to(deadline)
+                break
+            self.clock.advance_to(wake)
+            more.extend(self.queue.receive(self.mapping.batch_size - received - len(more)))
+        return more
+
+    def _succeeded(self, invocation: Invocation, message_ids: list[str]) -> set[str]:
+        """The messages Lambda deletes after `invocation`."""
+        if not invocation.ok:
+            return set()
+        if not self.mapping.report_batch_item_failures:
+            return set(message_ids)
+        failed = _reported_failures(invocation.response, message_ids)
+        if failed is None:  # a malformed response fails the whole batch
+            return set()
+        return set(message_ids) - failed
+
+
+def _reported_failures(response: Any, identifiers: Sequence[str]) -> set[str] | None:
+    """The identifiers a partial batch response names; None when Lambda would reject it."""
+    if not isinstance(response, Mapping):
+        return set()
+    failures = response.get("batchItemFailures")
+    if not failures:
+        return set()
+    if not isinstance(failures, list):
+        return None
+    named: set[str] = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
+        if not isinstance(identifier, str) or identifier not in identifiers:
+            return None
+        named.add(identifier)
+    return named
+
+
+# --- DynamoDB stream -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """A stream record (as Lambda delivers it) and the shard it was read from."""
+
+    shard_id: str
+    record: dict[str, Any]
+
+
+class StreamReader:
+    """Reads a table's stream from where the mapping started, shard by shard."""
+
+    def __init__(
+        self, streams: Any, stream_arn: str, region: str, starting_position: str = "LATEST"
+    ) -> None:
+        self.streams = streams
+        self.stream_arn = stream_arn
+        self.region = region
+        self._iterators: dict[str, str | None] = {}
+        # Shards that exist when the mapping starts begin at its starting position; shards
+        # that appear later are read from their start.
+        self._discover(starting_position)
+
+    def _discover(self, position: str) -> None:
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description.get("Shards", []):
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+                )["ShardIterator"]
+
+    def read(self) -> list[ShardRecord]:
+        """The records written since the last read, as Lambda puts them in an event."""
+        self._discover("TRIM_HORIZON")
+        records: list[ShardRecord] = []
+        for shard_id, iterator in self._iterators.items():
+            while iterator is not None:
+                response = self.streams.get_records(ShardIterator=iterator, Limit=STREAM_READ_LIMIT)
+                iterator = response.get("NextShardIterator")
+                self._iterators[shard_id] = iterator
+                batch = response.get("Records", [])
+                records.extend(ShardRecord(shard_id, self._lambda_record(r)) for r in batch)
+                if not batch:
+                    break
+        return records
+
+    def _lambda_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        change = dict(record["dynamodb"])
+        created = change.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            change["ApproximateCreationDateTime"] = int(created.timestamp())
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self.region,
+            "dynamodb": change,
+            "eventSourceARN": self.stream_arn,
+        }
+
+
+@dataclass
+class _StreamBatch:
+    """Records of one shard that Lambda delivers (and retries) together."""
+
+    shard_id: str
+    records: list[dict[str, Any]]
+    retries: int = 0
+    invocations: int = 0
+
+
+class StreamEventSource:
+    """Lambda reading a table's stream for a function (a stream event source mapping)."""
+
+    def __init__(
+        self,
+        mapping: StreamMapping,
+        reader: StreamReader,
+        runtime: LambdaRuntime,
+        clock: SimulatedClock,
+        failure_queue: Queue | None,
+        on_record: Callable[[Mapping[str, Any]], None] | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.reader = reader
+        self.runtime = runtime
+        self.clock = clock
+        self.failure_queue = failure_queue
+        self.filter = EventFilter.from_patterns(mapping.filter_patterns)
+        # Sees every record read, before filtering (the runner's progress).
+        self.on_record = on_record
+        self._unread: deque[ShardRecord] = deque()
+        self._batches: deque[_StreamBatch] = deque()
+        self.failure_records: list[dict[str, Any]] = []
+
+    def poll(self) -> Invocation | None:
+        """Invoke the function with the next batch, if any; apply Lambda's retry rules."""
+        self._read()
+        if not self._batches and self._unread:
+            self._batches.append(self._next_batch())
+        if not self._batches:
+            return None
+        batch = self._batches[0]
+        self._discard_expired(batch)
+        if not batch.records:
+            self._batches.popleft()
+            return self.poll()
+        invocation = self.runtime.invoke(self.mapping.function, {"Records": batch.records})
+        batch.invocations += 1
+        self._settle(batch, invocation)
+        return invocation
+
+    def _read(self) -> None:
+        for read in self.reader.read():
+            if self.on_record is not None:
+                self.on_record(read.record)
+            if self.filter.matches(read.record):
+                self._unread.append(read)
+
+    def _next_batch(self) -> _StreamBatch:
+        """Up to the batch size of the oldest unread records, all from one shard."""
+        shard_id = self._unread[0].shard_id
+        records: list[dict[str, Any]] = []
+        while self._unread and len(records) < self.mapping.batch_size:
+            if self._unread[0].shard_id != shard_id:
+                break
+            records.append(self._unread.popleft().record)
+        return _StreamBatch(shard_id, records)
+
+    def _settle(self, batch: _StreamBatch, invocation: Invocation) -> None:
+        sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch.records]
+        failed: set[str] | None = set()
+        if invocation.ok and self.mapping.report_batch_item_failures:
+            failed = _reported_failures(invocation.response, sequence_numbers)
+        if invocation.ok and failed == set():
+            self._batches.popleft()
+            return
+        if invocation.ok and failed:
+            # Checkpoint before the first failed record; retry from it (a retry is used).
+            first = min(sequence_numbers.index(number) for number in failed)
+            batch.records = batch.records[first:]
+        elif self.mapping.bisect_on_error and len(batch.records) > 1:
+            # Halving a failed batch uses no retry.
+            half = len(batch.records) // 2
+            self._batches.popleft()
+            self._batches.extendleft(
+                [
+                    _StreamBatch(batch.shard_id, batch.records[half:], batch.retries),
+                    _StreamBatch(batch.shard_id, batch.records[:half], batch.retries),
+                ]
+            )
+            return
+        batch.retries += 1
+        limit = self.mapping.maximum_retry_attempts
+        if limit >= 0 and batch.retries > limit:
+            self._batches.popleft()
+            self._send_failure(batch, "RetryAttemptsExhausted", function_error=not invocation.ok)
+
+    def _discard_expired(self, batch: _StreamBatch) -> None:
+        limit = self.mapping.maximum_record_age_seconds
+        if limit < 0:
+            return
+        now = self.clock.epoch_seconds()
+        expired = [
+            record
+            for record in batch.records
+            if now - record["dynamodb"]["ApproximateCreationDateTime"] > limit
+        ]
+        if expired:
+            batch.records = [record for record in batch.records if record not in expired]
+            self._send_failure(
+                _StreamBatch(batch.shard_id, expired, batch.retries, batch.invocations),
+                "RecordAgeExceeded",
+                function_error=False,
+            )
+
+    def _send_failure(self, batch: _StreamBatch, condition: str, *, function_error: bool) -> None:
+        """Send Lambda's failure record for `batch` to the on-failure destination."""
+        first, last = batch.records[0]["dynamodb"], batch.records[-1]["dynamodb"]
+        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        if function_error:
+            response_context["functionError"] = "Unhandled"
+        record = {
+            "requestContext": {
+                "requestId": f"local-{first['SequenceNumber']}",
+                "functionArn": (
+                    f"arn:aws:lambda:{self.reader.region}:{self.runtime.account_id}"
+                    f":function:{self.mapping.function}"
+                ),
+                "condition": condition,
+                "approximateInvokeCount": batch.invocations,
+            },
+            "responseContext": response_context,
+            "version": "1.0",
+            "timestamp": iso_millis(self.clock.now()),
+            "DDBStreamBatchInfo": {
+                "shardId": batch.shard_id,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": _iso_epoch(first["ApproximateCreationDateTime"]),
+                "approximateArrivalOfLastRecord": _iso_epoch(last["ApproximateCreationDateTime"]),
+                "batchSize": len(batch.records),
+                "streamArn": self.reader.stream_arn,
+            },
+        }
+        self.failure_records.append(record)
+        if self.failure_queue is not None:
+            self.failure_queue.send(json.dumps(record))
+
+
+def _iso_epoch(seconds: float) -> str:
+    return iso_seconds(datetime.fromtimestamp(seconds, UTC))
+
+
+# --- SNS -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message an SNS topic delivered to the local subscriber."""
+
+    topic_arn: str
+    message_id: str
+    subject: str | None
+    message: str
+    attributes: dict[str, str]
+    timestamp: str
+
+    def json(self) -> Any:
+        """The message body, parsed (notifications are JSON)."""
+        return json.loads(self.message)
+
+
+@dataclass
+class Inbox:
+    """An SQS queue subscribed to topics with raw delivery off: what a subscriber receives."""
+
+    queue: Queue
+    delivered: list[Delivery] = field(default_factory=list)
+
+    @classmethod
+    def subscribe(
+        cls,
+        sqs: Any,
+        sns: Any,
+        topic_arns: Sequence[str],
+        name: str,
+        filter_policy: Mapping[str, Any] | None = None,
+    ) -> Inbox:
+        """A new queue `name` subscribed to every topic (SNS applies `filter_policy`)."""
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue = Queue(sqs, url)
+        attributes = {"RawMessageDelivery": "false"}
+        if filter_policy is not None:
+            attributes["FilterPolicy"] = json.dumps(filter_policy)
+        for topic_arn in topic_arns:
+            sns.subscribe(
+                TopicArn=topic_arn, Protocol="sqs", Endpoint=queue.arn, Attributes=attributes
+            )
+        return cls(queue)
+
+    def collect(self) -> list[Delivery]:
+        """The messages delivered since the last call, in order (also kept in `delivered`)."""
+        new: list[Delivery] = []
+        while messages := self.queue.receive(SQS_RECEIVE_LIMIT):
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                new.append(
+                    Delivery(
+                        topic_arn=envelope["TopicArn"],
+                        message_id=envelope["MessageId"],
+                        subject=envelope.get("Subject"),
+                        message=envelope["Message"],
+                        attributes={
+                            name: value["Value"]
+                            for name, value in envelope.get("MessageAttributes", {}).items()
+                        },
+                        timestamp=envelope.get("Timestamp", ""),
+                    )
+                )
+            self.queue.delete([message["ReceiptHandle"] for message in messages])
+        self.delivered.extend(new)
+        return new
+
+
+# --- EventBridge Scheduler -------------------------------------------------------------
+
+
+class UnsupportedScheduleError(ProvisioningError):
+    """A schedule expression the local scheduler cannot fire."""
+
+
+def rate_seconds(expression: str) -> int:
+    """The period of a rate() schedule; UnsupportedScheduleError for any other expression."""
+    match = _RATE.fullmatch(expression)
+    if match is None:
+        raise UnsupportedScheduleError(
+            f"the local stack fires rate() schedules only, got {expression!r}"
+        )
+    return int(match["count"]) * _UNIT_SECONDS[match["unit"].rstrip("s")]
+
+
+def fire_times(expression: str, after: datetime) -> Iterator[datetime]:
+    """The scheduled times of a rate() schedule after `after`, on whole periods since 1970."""
+    period = rate_seconds(expression)
+    first = int(after.timestamp()) // period + 1
+    return (datetime.fromtimestamp(step * period, UTC) for step in itertools.count(first))
+
+
+def scheduled_input(template: str, scheduled: datetime) -> str:
+    """The schedule's input with the scheduled-time placeholder filled in, as the Scheduler does."""
+    return template.replace(SCHEDULED_TIME_PLACEHOLDER, iso_seconds(scheduled))
+
+
+@dataclass(frozen=True)
+class Fire:
+    """What one schedule fire did."""
+
+    scheduled: datetime
+    body: str
+    message_id: str | None  # on the target queue; None when it went to the DLQ
+    error: str | None = None
+
+
+@dataclass
+class Scheduler:
+    """EventBridge Scheduler for the local stack's schedules (SQS targets)."""
+
+    sqs: Any
+    fires: list[Fire] = field(default_factory=list)
+
+    def fire(self, schedule: LocalSchedule, scheduled: datetime) -> Fire:
+        """Send the schedule's input for `scheduled`; after its retries, to its DLQ."""
+        body = scheduled_input(schedule.input, scheduled)
+        error = ""
+        for _ in range(1 + max(schedule.retry_attempts, 0)):
+            try:
+                message_id = self.sqs.send_message(
+                    QueueUrl=schedule.target_queue_url, MessageBody=body
+                )["MessageId"]
+            except (ClientError, BotoCoreError) as failure:
+                error = str(failure)
+                continue
+            result = Fire(scheduled, body, message_id)
+            self.fires.append(result)
+            return result
+        if schedule.dead_letter_queue_url is not None:
+            Queue(self.sqs, schedule.dead_letter_queue_url).send(
+                body,
+                {
+                    "ERROR_CODE": "SQS.SendMessage",
+                    "ERROR_MESSAGE": error,
+                    "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+                    "RETRY_ATTEMPTS": str(schedule.retry_attempts),
+                },
+            )
+        result = Fire(scheduled, body, None, error)
+        self.fires.append(result)
+        return result
+
+
+# --- DynamoDB transactions -------------------------------------------------------------
+
+
+@contextmanager
+def scalable_transactions() -> Iterator[None]:
+    """While open, a moto TransactWriteItems costs the same whatever the size of its tables.
+
+    moto deep-copies every table a transaction writes before it starts, to put the copy back
+    if an operation fails: every item and every stream record, for each transaction, so the
+    scraper's one transaction per product gets slower with each product and each cycle (a
+    cycle of thousands of products would take hours). Here moto's transaction runs
+    unchanged, conditions and all, but without the table copies: it is given the live
+    tables instead, and a failed transaction is undone from what it could have changed (the
+    items it names, as they were, and the stream records written since it started).
+    """
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        undo = _UndoLog.before(self, transact_items)
+        if undo is None:  # moto refuses the request before writing anything
+            return original(self, transact_items)
+        module_copy = moto.dynamodb.models.copy
+        moto.dynamodb.models.copy = _LiveTables()  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        except Exception:
+            # Whatever moto raises, it has rolled the transaction back: so must the undo.
+            undo.restore()
+            raise
+        finally:
+            moto.dynamodb.models.copy = module_copy
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+
+
+@dataclass
+class _UndoLog:
+    """What a transaction may change, as it was before: its items, its tables' streams."""
+
+    items: list[tuple[Table, Any, Any, Any]]  # table, hash key, range key, item (None: absent)
+    streams: list[tuple[Any, int]]  # stream shard, records it held
+
+    @classmethod
+    def before(
+        cls, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]
+    ) -> _UndoLog | None:
+        """The log for a transaction about to run; None for one moto will refuse as malformed."""
+        items: list[tuple[Table, Any, Any, Any]] = []
+        shards: dict[int, tuple[Any, int]] = {}
+        try:
+            for entry in transact_items:
+                ((operation, request),) = entry.items()
+                table = backend.get_table(request["TableName"])
+                key = request["Item"] if operation == "Put" else request["Key"]
+                hash_key, range_key = backend.get_keys_value(table, key)
+                current = table.get_item(hash_key, range_key)
+                items.append((table, hash_key, range_key, copy.deepcopy(current)))
+                if table.stream_shard is not None:
+                    shard = table.stream_shard
+                    shards.setdefault(id(shard), (shard, len(shard.items)))
+        except (KeyError, TypeError, ValueError, JsonRESTError):
+            return None
+        return cls(items, list(shards.values()))
+
+    def restore(self) -> None:
+        for shard, length in self.streams:
+            del shard.items[length:]
+        # In reverse: an item named twice ends as it was before the first.
+        for table, hash_key, range_key, item in reversed(self.items):
+            if table.range_key_attr is None:
+                slot, key = table.items, hash_key
+            else:
+                slot, key = table.items[hash_key], range_key
+            if item is None:
+                slot.pop(key, None)
+            else:
+                slot[key] = item
+
+
+class _LiveTables:
+    """Stands in for the `copy` module inside moto's transaction: tables are not copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
