@@ -1,0 +1,225 @@
+"""`python -m price_monitor.local`: run the service offline, on the local stack.
+
+    python -m price_monitor.local run --catalog CATALOG.csv --cycles N [--stack dev]
+        [--allow-host HOST:PORT ...] [--report report.json] [--logs functions.log]
+    python -m price_monitor.local demo [--cycles 3] [--report report.json] [--logs ...]
+
+`run` checks the catalog file (every bad row is reported with its line number, and nothing
+is imported), provisions the stack in moto from the Pulumi program, imports the catalog and
+runs N cycles back to back, printing each notification as it is delivered and a summary per
+cycle. `--allow-host` is the only way catalog URLs on loopback or private addresses become
+fetchable: it becomes the stack's allowedHosts. `demo` does the same over the local
+retailer site and its sample catalog, moving the site to the next cycle's prices before
+each cycle.
+
+Exit status: 0 when the cycles ran (whatever the products did), 2 for an invalid catalog
+or command line, 3 when the stack could not be provisioned, 4 when a cycle never became
+idle. The functions' own output (structured logs, EMF metrics) goes to the --logs file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import boto3
+
+from price_monitor.catalog_file import CatalogFileError, CatalogRow, import_catalog, read_catalog
+from price_monitor.local.demo import demo_site, describe_cycle
+from price_monitor.local.report import RunReport, cycle_line, notification_line, summary_lines
+from price_monitor.local.runner import LocalWorld, RunawayCycleError, local_stack
+from price_monitor.local.services import Delivery, iso_seconds
+from price_monitor.local.stack import ProvisioningError
+
+EXIT_OK = 0
+EXIT_INVALID_CATALOG = 2
+EXIT_NOT_PROVISIONED = 3
+EXIT_CYCLE_STUCK = 4
+DEMO_CYCLES = 3
+# Seconds between two progress lines while a cycle runs.
+PROGRESS_INTERVAL_SECONDS = 5.0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    arguments = _parser().parse_args(argv)
+    logs = Path(arguments.logs) if arguments.logs else _default_logs(arguments.stack)
+    report = Path(arguments.report) if arguments.report else None
+    if arguments.command == "demo":
+        return _demo(arguments.cycles, report, logs, out)
+    try:
+        rows = read_catalog(arguments.catalog)
+    except CatalogFileError as error:
+        _say(out, f"{arguments.catalog}: {error}")
+        _say(out, "nothing was imported")
+        return EXIT_INVALID_CATALOG
+    except OSError as error:
+        _say(out, f"cannot read the catalog {arguments.catalog}: {error.strerror}")
+        return EXIT_INVALID_CATALOG
+    return run(
+        rows,
+        cycles=arguments.cycles,
+        stack=arguments.stack,
+        allowed_hosts=arguments.allow_host,
+        report=report,
+        logs=logs,
+        out=out,
+    )
+
+
+def run(
+    rows: Sequence[CatalogRow],
+    *,
+    cycles: int,
+    stack: str,
+    allowed_hosts: Sequence[str],
+    report: Path | None,
+    logs: Path,
+    out: TextIO,
+    before_cycle: Callable[[int], None] | None = None,
+) -> int:
+    """Provision `stack`, import `rows`, run `cycles` cycles; the exit status."""
+    _say(out, f"provisioning the {stack} stack in moto from the Pulumi program ...")
+    with logs.open("w", encoding="utf-8") as log_stream:
+        try:
+            with local_stack(stack, allowed_hosts=allowed_hosts, log_stream=log_stream) as world:
+                result = _cycles(world, rows, cycles, before_cycle, out)
+        except ProvisioningError as error:
+            _say(out, f"the {stack} stack could not be provisioned: {error}")
+            return EXIT_NOT_PROVISIONED
+        except RunawayCycleError as error:
+            _say(out, f"a cycle did not finish: {error}")
+            return EXIT_CYCLE_STUCK
+    for line in summary_lines(result):
+        _say(out, line)
+    if report is not None:
+        result.write(report)
+        _say(out, f"report: {report}")
+    _say(out, f"function logs: {logs}")
+    return EXIT_OK
+
+
+def _cycles(
+    world: LocalWorld,
+    rows: Sequence[CatalogRow],
+    cycles: int,
+    before_cycle: Callable[[int], None] | None,
+    out: TextIO,
+) -> RunReport:
+    """Import the catalog, run the cycles back to back, printing as they go."""
+    table = boto3.resource("dynamodb", region_name=world.stack.region).Table(
+        world.stack.outputs["products_table"]
+    )
+    _say(out, f"imported {import_catalog(table, rows)} catalog items into {table.name}")
+    progress = _Progress(out)
+    world.on_notification = lambda delivery: _print_notification(delivery, out)
+    world.on_progress = progress.update
+    for number in range(1, cycles + 1):
+        if before_cycle is not None:
+            before_cycle(number)
+        scheduled = world.next_scheduled_time()
+        _say(out, f"cycle {number}/{cycles}: the schedule fires for {iso_seconds(scheduled)}")
+        progress.start()
+        _say(out, cycle_line(world.run_cycle(scheduled), cycles))
+    return world.report()
+
+
+def _demo(cycles: int, report: Path | None, logs: Path, out: TextIO) -> int:
+    with demo_site() as (site, catalog_path):
+        _say(out, f"local retailer site: http://{site.host_port}/ ({catalog_path.name})")
+
+        def before_cycle(number: int) -> None:
+            site.set_cycle(number - 1)
+            _say(out, f"the site now shows cycle {number}'s pages:")
+            for line in describe_cycle(number - 1):
+                _say(out, f"    {line}")
+
+        return run(
+            read_catalog(catalog_path),
+            cycles=cycles,
+            stack="dev",
+            allowed_hosts=[site.host_port],
+            report=report,
+            logs=logs,
+            out=out,
+            before_cycle=before_cycle,
+        )
+
+
+class _Progress:
+    """A progress line now and then while a cycle runs (big catalogs take a while)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.last = time.monotonic()
+
+    def start(self) -> None:
+        self.last = time.monotonic()
+
+    def update(self, checked: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_INTERVAL_SECONDS:
+            self.last = now
+            _say(self.out, f"  ... {checked}/{total} products checked")
+
+
+def _print_notification(delivery: Delivery, out: TextIO) -> None:
+    _say(out, f"  notification: {notification_line(delivery.message)}")
+
+
+def _say(out: TextIO, text: str) -> None:
+    # Flushed: the summary is read while the cycles run, also through a pipe.
+    print(text, file=out, flush=True)
+
+
+def _default_logs(stack: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"price-monitor-local-{stack}.log"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m price_monitor.local",
+        description="Run the price monitor offline: the Pulumi program's stack in moto.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_command = commands.add_parser("run", help="run cycles over a catalog file")
+    run_command.add_argument("--catalog", required=True, help="catalog CSV (DESIGN.md format)")
+    run_command.add_argument("--cycles", type=_positive, default=1, help="cycles to run (1)")
+    run_command.add_argument("--stack", default="dev", help="stack whose config to use (dev)")
+    run_command.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="a host the fetcher may reach despite a loopback or private address (repeatable)",
+    )
+    demo_command = commands.add_parser(
+        "demo", help="run cycles over the local retailer site's sample catalog"
+    )
+    demo_command.add_argument(
+        "--cycles", type=_positive, default=DEMO_CYCLES, help=f"cycles to run ({DEMO_CYCLES})"
+    )
+    demo_command.set_defaults(stack="dev")
+    for command in (run_command, demo_command):
+        command.add_argument("--report", help="write the report JSON here")
+        command.add_argument("--logs", help="write the functions' logs here (default: temp dir)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""What the local stack's cycles did: per-cycle accounting, the printed summary, the report JSON.
+
+Every active product of a cycle must end in exactly one of four ways (DESIGN "Nothing is
+lost"), and `account_for` decides which from the catalog item and the scrape DLQ:
+
+- dead-lettered: the product's job for this run reached the DLQ during the cycle (a job
+  that gave up after its last receive also records the error on the item; it counts here,
+  where the message is);
+- scraped: the item's `last_run_id` is this run and `last_status` is `ok`;
+- blocked: the same with `last_status` `blocked`;
+- failed: the same with `last_status` `error` (a permanent failure, recorded and done).
+
+A product in none of these is `unaccounted`: the cycle lost it, and the report says which.
+
+The report file is {"cycles": [...], "notifications": [...], "products": [...],
+"dead_letters": [...], "history_count": N}, as issue 4 specifies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from functions.monitor.messages import PoisonMessageError, ProductJob, parse_message
+
+OK = "ok"
+ERROR = "error"
+BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """One cycle: a schedule fire and everything it caused, until the stack was idle."""
+
+    number: int
+    run_id: str
+    products: int  # active catalog items when the cycle started
+    scraped: int
+    failed: int
+    blocked: int
+    dead_lettered: int  # this run's product jobs that reached the DLQ during the cycle
+    notifications: int  # price alerts delivered during the cycle
+    seconds: float  # real time the cycle took
+    unaccounted: tuple[str, ...] = ()  # active products the cycle did not account for
+    other_dead_letters: int = 0  # DLQ arrivals that were not this run's product jobs
+
+    @property
+    def accounted(self) -> bool:
+        """Every product ended scraped, failed, blocked or dead-lettered."""
+        return (
+            not self.unaccounted
+            and self.scraped + self.failed + self.blocked + self.dead_lettered == self.products
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "products": self.products,
+            "scraped": self.scraped,
+            "failed": self.failed,
+            "blocked": self.blocked,
+            "dead_lettered": self.dead_lettered,
+            "notifications": self.notifications,
+            "seconds": round(self.seconds, 3),
+            "unaccounted": list(self.unaccounted),
+            "other_dead_letters": self.other_dead_letters,
+        }
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Which active products of a run ended which way."""
+
+    scraped: frozenset[str]
+    failed: frozenset[str]
+    blocked: frozenset[str]
+    dead_lettered: frozenset[str]
+    unaccounted: tuple[str, ...]
+    other_dead_letters: int
+
+
+def is_active(item: Mapping[str, Any]) -> bool:
+    """Catalog rows without `active` are active (DESIGN default true)."""
+    return item.get("active", True) is not False
+
+
+def account_for(
+    items: Iterable[Mapping[str, Any]], run_id: str, new_dead_letters: Iterable[str]
+) -> Accounting:
+    """Sort the active `items` of run `run_id` by how they ended (see the module docstring).
+
+    `new_dead_letters` are the bodies of the messages that reached the DLQ in the cycle.
+    """
+    dead_jobs: set[str] = set()
+    others = 0
+    for body in new_dead_letters:
+        try:
+            message = parse_message(body)
+        except PoisonMessageError:
+            others += 1
+            continue
+        if isinstance(message, ProductJob) and message.run_id == run_id:
+            dead_jobs.add(message.product_id)
+        else:
+            others += 1
+    outcomes: dict[str, set[str]] = {OK: set(), ERROR: set(), BLOCKED: set()}
+    dead: set[str] = set()
+    unaccounted: list[str] = []
+    for item in items:
+        if not is_active(item):
+            continue
+        product_id = str(item["product_id"])
+        status = item.get("last_status")
+        if product_id in dead_jobs:
+            dead.add(product_id)
+        elif item.get("last_run_id") == run_id and status in outcomes:
+            outcomes[status].add(product_id)
+        else:
+            unaccounted.append(product_id)
+    return Accounting(
+        scraped=frozenset(outcomes[OK]),
+        failed=frozenset(outcomes[ERROR]),
+        blocked=frozenset(outcomes[BLOCKED]),
+        dead_lettered=frozenset(dead),
+        unaccounted=tuple(sorted(unaccounted)),
+        other_dead_letters=others,
+    )
+
+
+@dataclass
+class RunReport:
+    """Everything the command writes to --report."""
+
+    cycles: list[CycleReport] = field(default_factory=list)
+    notifications: list[str] = field(default_factory=list)  # delivered bodies, in order
+    products: list[dict[str, Any]] = field(default_factory=list)  # final catalog items
+    dead_letters: list[str] = field(default_factory=list)  # bodies resting in the scrape DLQ
+    history_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cycles": [cycle.to_json() for cycle in self.cycles],
+            "notifications": [_parsed(body) for body in self.notifications],
+            "products": [_plain(item) for item in self.products],
+            "dead_letters": list(self.dead_letters),
+            "history_count": self.history_count,
+        }
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _parsed(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body  # not ours to fix: reported as delivered
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB values as JSON: numbers as numbers, sets as sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+# --- what the command prints -----------------------------------------------------------
+
+
+def cycle_line(cycle: CycleReport, total: int) -> str:
+    """cycle 2/3 run 2026-11-25T12:00:00Z: 14 products, 11 scraped, ... 4.2 s"""
+    line = (
+        f"cycle {cycle.number}/{total} run {cycle.run_id}: {_count(cycle.products, 'product')}, "
+        f"{cycle.scraped} scraped, {cycle.failed} failed, {cycle.blocked} blocked, "
+        f"{cycle.dead_lettered} dead-lettered, {_count(cycle.notifications, 'notification')}, "
+        f"{cycle.seconds:.1f} s"
+    )
+    if cycle.unaccounted:
+        shown = ", ".join(cycle.unaccounted[:5]) + (" ..." if len(cycle.unaccounted) > 5 else "")
+        line += f"\n  NOT ACCOUNTED FOR: {len(cycle.unaccounted)} products ({shown})"
+    if cycle.other_dead_letters:
+        line += f"\n  {_count(cycle.other_dead_letters, 'other message')} reached the DLQ"
+    return line
+
+
+def notification_line(body: str) -> str:
+    """price_drop kettle (jsonld-mart) "Steel kettle 1.7 l": 40.00 -> 34.00 EUR (-15.00%)"""
+    try:
+        message = json.loads(body, parse_float=Decimal)
+    except ValueError:
+        return f"notification (not JSON): {body[:80]}"
+    if not isinstance(message, dict):
+        return f"notification: {body[:80]}"
+    name = f' "{message["name"]}"' if message.get("name") else ""
+    currency = f" {message['currency']}" if message.get("currency") else ""
+    change = message.get("change_percent")
+    # change_percent is the drop: 15.00 means 15 % cheaper.
+    change_text = f" ({-change:+}%)" if isinstance(change, int | Decimal) and change else ""
+    return (
+        f"{message.get('kind')} {message.get('product_id')} ({message.get('retailer')}){name}: "
+        f"{message.get('old_price')} -> {message.get('new_price')}{currency}{change_text}"
+    )
+
+
+def summary_lines(report: RunReport) -> list[str]:
+    """The closing summary: totals over all cycles."""
+    cycles = report.cycles
+    lines = [
+        f"{_count(len(cycles), 'cycle')}: "
+        f"{sum(c.scraped for c in cycles)} scraped, {sum(c.failed for c in cycles)} failed, "
+        f"{sum(c.blocked for c in cycles)} blocked, "
+        f"{sum(c.dead_lettered for c in cycles)} dead-lettered, "
+        f"{_count(len(report.notifications), 'notification')}, "
+        f"{_count(report.history_count, 'history row')}, "
+        f"{_count(len(report.dead_letters), 'message')} in the DLQ"
+    ]
+    unaccounted = [cycle for cycle in cycles if not cycle.accounted]
+    lines.append(
+        "every product of every cycle is accounted for"
+        if not unaccounted
+        else "NOT every product was accounted for in cycles "
+        + ", ".join(str(cycle.number) for cycle in unaccounted)
+    )
+    return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
