@@ -32,20 +32,20 @@ import importlib
 import io
 import json
 import logging
-import os
 import sys
 import time
 import traceback
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import AbstractContextManager, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
 
+from price_monitor.local.environ import environment_changed
 from price_monitor.packaging import FUNCTIONS_DIR
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's account
@@ -228,27 +228,19 @@ class LambdaRuntime:
             )
         return handler, module
 
-    @contextmanager
-    def _environment(self, definition: FunctionDefinition) -> Iterator[None]:
-        saved = dict(os.environ)
-        for other in self.functions.values():
-            for variable in other.environment:
-                os.environ.pop(variable, None)
-        os.environ.update(definition.environment)
-        os.environ.update(
+    def _environment(self, definition: FunctionDefinition) -> AbstractContextManager[None]:
+        """The function's declared variables and Lambda's own, none of another function's."""
+        return environment_changed(
             {
+                **definition.environment,
                 "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_LAMBDA_FUNCTION_NAME": definition.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(definition.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            }
+            },
+            removed=[name for other in self.functions.values() for name in other.environment],
         )
-        try:
-            yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
 
     def _log_warning(
         self,

@@ -21,10 +21,9 @@ which keeps runs reproducible; fetches within a scraper invocation are concurren
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TextIO
@@ -35,6 +34,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from price_monitor.local.clock import SimulatedClock, services_follow
+from price_monitor.local.environ import environment_changed
 from price_monitor.local.lambda_runtime import LambdaRuntime
 from price_monitor.local.program import stack_config
 from price_monitor.local.provision import provision
@@ -255,13 +255,9 @@ _DESERIALIZER = TypeDeserializer()
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"})
 
 
-@contextmanager
-def offline_aws(region: str) -> Iterator[None]:
+def offline_aws(region: str) -> AbstractContextManager[None]:
     """Fake credentials and `region` in the environment, nothing pointing at a real account."""
-    saved = dict(os.environ)
-    for name in _REAL_AWS_VARIABLES:
-        os.environ.pop(name, None)
-    os.environ.update(
+    return environment_changed(
         {
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
@@ -271,13 +267,9 @@ def offline_aws(region: str) -> Iterator[None]:
             # Recent botocore sends DynamoDB (Streams) calls to account-based endpoints,
             # which moto does not route.
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }
+        },
+        removed=_REAL_AWS_VARIABLES,
     )
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @contextmanager
