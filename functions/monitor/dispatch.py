@@ -53,7 +53,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,7 @@ from monitor.catalog import LISTING_ATTRIBUTES, CatalogListing, InvalidCatalogIt
 from monitor.messages import ContinueDispatch, ProductJob, StartRun, encode
 from monitor.retailers import RetailerDirectory
 from monitor.telemetry import logger
+from monitor.timestamps import iso_seconds
 
 DISPATCHING = "dispatching"
 DISPATCHED = "dispatched"
@@ -267,7 +268,7 @@ def _acquire(
                 ":owner": owner,
                 ":lease": now_ms + max(lease_ms, 0),
                 ":now": now_ms,
-                ":started": _iso(moment),
+                ":started": iso_seconds(moment),
                 ":expires": int((moment + retention).timestamp()),
                 ":zero": 0,
                 ":no_spacing": {},
@@ -421,7 +422,7 @@ def _finish(
         | {
             ":owner": owner,
             ":dispatched_status": DISPATCHED,
-            ":finished": _iso(moment),
+            ":finished": iso_seconds(moment),
             # The active rows of the catalog: the jobs sent and the rows that were malformed.
             ":catalog_size": progress.dispatched + progress.rejected,
         },
@@ -470,7 +471,3 @@ def _names(*attributes: str) -> dict[str, str]:
 
 def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

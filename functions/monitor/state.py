@@ -21,12 +21,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from monitor.timestamps import iso_millis
 
 OK = "ok"
 ERROR = "error"
@@ -75,7 +77,7 @@ class Observation:
 
     @property
     def scraped_at(self) -> str:
-        return iso_utc(self.observed_at)
+        return iso_millis(self.observed_at)
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,6 @@ class ProductsRead:
 
     items: Mapping[str, Mapping[str, Any]]
     unprocessed: frozenset[str]
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and a `Z`: `2024-05-01T06:00:00.123Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> ProductsRead:
@@ -208,7 +205,7 @@ def record_failure(
     values = {
         ":status": status,
         ":error": error[:_MAX_ERROR_CHARS],
-        ":checked": iso_utc(checked_at),
+        ":checked": iso_millis(checked_at),
         ":run": run_id,
         ":zero": 0,
         ":one": 1,

@@ -29,11 +29,12 @@ from typing import TextIO
 
 import boto3
 
+from functions.monitor.timestamps import iso_seconds
 from price_monitor.catalog_file import CatalogFileError, CatalogRow, import_catalog, read_catalog
 from price_monitor.local.demo import demo_site, describe_cycle
 from price_monitor.local.report import RunReport, cycle_line, notification_line, summary_lines
 from price_monitor.local.runner import LocalWorld, RunawayCycleError, local_stack
-from price_monitor.local.services import Delivery, iso_seconds
+from price_monitor.local.services import Delivery
 from price_monitor.local.stack import ProvisioningError
 
 EXIT_OK = 0

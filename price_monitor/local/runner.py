@@ -33,6 +33,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from moto import mock_aws
 
+from functions.monitor.timestamps import iso_seconds
 from price_monitor.local.clock import SimulatedClock, services_follow
 from price_monitor.local.environ import environment_changed
 from price_monitor.local.lambda_runtime import LambdaRuntime
@@ -49,7 +50,6 @@ from price_monitor.local.services import (
     StreamEventSource,
     StreamReader,
     fire_times,
-    iso_seconds,
     rate_seconds,
     scalable_transactions,
 )

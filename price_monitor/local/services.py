@@ -51,6 +51,7 @@ from moto.dynamodb.models.table import Table
 from moto.sqs.models import sqs_backends
 
 from functions.monitor.messages import SCHEDULED_TIME_PLACEHOLDER
+from functions.monitor.timestamps import iso_millis, iso_seconds
 from price_monitor.local.clock import SimulatedClock
 from price_monitor.local.event_filter import EventFilter
 from price_monitor.local.lambda_runtime import Invocation, LambdaRuntime
@@ -77,15 +78,6 @@ LAMBDA_SQS_ATTRIBUTES = (
 )
 _RATE = re.compile(r"rate\((?P<count>\d+) (?P<unit>minutes?|hours?|days?)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
-def iso_seconds(moment: datetime) -> str:
-    """`moment` as EventBridge Scheduler writes a scheduled time: 2026-11-25T06:00:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_millis(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _from_epoch_millis(millis: float) -> datetime:

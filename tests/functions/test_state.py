@@ -1,6 +1,6 @@
 """Recording observations and failures on the catalog item and the history, idempotently."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +10,6 @@ import pytest
 from monitor.state import (
     Observation,
     StateWriteError,
-    iso_utc,
     read_products,
     record_failure,
     record_observation,
@@ -253,8 +252,3 @@ def test_read_products_reports_keys_that_stay_unprocessed():
 
     assert read.items == {}
     assert read.unprocessed == {"a", "b"}
-
-
-def test_iso_utc_is_utc_with_milliseconds_and_z():
-    moment = datetime(2024, 5, 1, 8, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))
-    assert iso_utc(moment) == "2024-05-01T08:00:00.000Z"
