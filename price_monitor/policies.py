@@ -121,14 +121,21 @@ def scraper_policy(
     return document(
         allow(
             # Scan pages the catalog (dispatch); BatchGetItem reads a batch's current state;
-            # UpdateItem writes latest state and failures (also inside TransactWriteItems).
+            # UpdateItem writes latest state and failures.
             "ReadCatalogAndWriteLatestState",
             ["dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
             [products_table_arn],
         ),
-        allow("WritePriceHistory", ["dynamodb:PutItem"], [prices_table_arn]),
+        # BatchWriteItem puts a batch's history rows (authorised as PutItem and needing its
+        # own action); DeleteItem takes back a row whose latest state lost a duplicate race.
+        allow(
+            "WritePriceHistory",
+            ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            [prices_table_arn],
+        ),
         # A conditional UpdateItem creates (or takes over) a run's record, so a duplicated
-        # schedule fire is a no-op, and counts its progress; GetItem reads a duplicate's run.
+        # schedule fire is a no-op, and counts its progress and outcomes (run_tally);
+        # GetItem reads a duplicate's run.
         allow("RecordRuns", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [runs_table_arn]),
         allow(
             # The SQS event source needs the first four; SendMessage is dispatch and

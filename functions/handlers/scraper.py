@@ -150,6 +150,7 @@ def _scrape(runtime: _Runtime, jobs: list[ScrapeRequest], context: LambdaContext
         prices_table=runtime.prices_table,
         archive_bucket=runtime.archive_bucket,
         queue_url=runtime.queue_url,
+        runs_table=runtime.runs_table,
     )
     try:
         report = scrape_batch(
@@ -168,6 +169,19 @@ def _scrape(runtime: _Runtime, jobs: list[ScrapeRequest], context: LambdaContext
         )
         return [request.message_id for request in jobs]
     _emit_scrape_metrics(report)
+    logger.info(
+        "batch scraped",
+        extra={
+            "run_ids": sorted({request.job.run_id for request in jobs}),
+            "jobs": len(jobs),
+            "scraped": report.scraped,
+            "failed": report.failed,
+            "blocked": report.blocked,
+            "retried": report.retried,
+            "skipped": report.skipped,
+            "archive_key": report.archive_key,
+        },
+    )
     return report.failed_message_ids
 
 

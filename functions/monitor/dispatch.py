@@ -59,14 +59,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from monitor import run_record
 from monitor.catalog import LISTING_ATTRIBUTES, CatalogListing, InvalidCatalogItemError
 from monitor.messages import ContinueDispatch, ProductJob, StartRun, encode
 from monitor.retailers import RetailerDirectory
+from monitor.run_record import DISPATCHED, DISPATCHING
 from monitor.telemetry import logger
 from monitor.timestamps import iso_seconds
-
-DISPATCHING = "dispatching"
-DISPATCHED = "dispatched"
 
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
 SEND_BATCH_SIZE = 10  # SendMessageBatch limit
@@ -75,7 +74,7 @@ SEND_RETRY_BACKOFF_SECONDS = 0.05
 DEFAULT_PAGE_SIZE = 500
 # Hand off when less than this (or twice the slowest page so far) remains.
 SAFETY_MARGIN_MS = 20_000
-RUN_RETENTION = timedelta(days=90)
+RUN_RETENTION = run_record.RETENTION
 
 
 class DispatchError(RuntimeError):

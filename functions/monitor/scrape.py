@@ -19,6 +19,7 @@ For one SQS batch of `scrape_product` jobs:
 5. Transient failures get their visibility timeout set to the backoff and are reported as
    batch item failures, so SQS redelivers them when the backoff ends.
 6. The batch's new observations go to S3 as one JSON-lines object (`monitor.archive`).
+7. What was recorded is added to each run's counts on its run record (`monitor.run_tally`).
 
 The caller (the scraper handler) turns the `BatchReport` into metrics and the Lambda
 response. AWS clients, the clock and the fetcher are arguments, so tests choose them.
@@ -49,6 +50,7 @@ from monitor.retailers import (
     RetailerDirectory,
     RetailerPolicy,
 )
+from monitor.run_tally import RunTally, add_to_runs
 from monitor.telemetry import logger
 
 # Time kept back at the end of the invocation for the writes, the archive and the
@@ -110,6 +112,7 @@ class ScrapeResources:
     prices_table: str
     archive_bucket: str
     queue_url: str
+    runs_table: str
 
 
 @dataclass(frozen=True)
@@ -376,39 +379,53 @@ class _Recorder:
         self.report = report
         self.clock = clock
         self.retries: list[tuple[ScrapeRequest, FailureDecision]] = []
-        self.observations: list[state.Observation] = []
+        self.pending: list[tuple[ScrapeRequest, state.Observation]] = []
+        self.observations: list[state.Observation] = []  # recorded, for the archive
+        self.tallies: dict[str, RunTally] = {}
+
+    def _tally(self, request: ScrapeRequest) -> RunTally:
+        return self.tallies.setdefault(request.job.run_id, RunTally())
 
     def skip(self, request: ScrapeRequest, why: str) -> None:
         self.report.skipped += 1
         logger.info("job done without scraping", extra={**_job_keys(request), "reason": why})
 
     def observation(self, request: ScrapeRequest, observation: state.Observation) -> None:
-        try:
-            written = state.record_observation(
-                self.resources.dynamodb,
-                products_table=self.resources.products_table,
-                prices_table=self.resources.prices_table,
-                observation=observation,
-                history_retention_days=self.settings.history_retention_days,
-            )
-        except (state.StateWriteError, ClientError, BotoCoreError) as error:
-            self._write_failed(request, error)
-            return
-        if not written:
-            self.skip(request, "already recorded in this run (concurrent duplicate)")
-            return
-        self.report.scraped += 1
-        self.observations.append(observation)
-        logger.info(
-            "product observed",
-            extra={
-                **_job_keys(request),
-                "price": str(observation.price),
-                "currency": observation.currency,
-                "availability": observation.availability,
-                "source": observation.source,
-            },
+        """Keep an observation for the batch's writes (`finish`)."""
+        self.pending.append((request, observation))
+
+    def _record_observations(self) -> None:
+        requests = {id(observation): request for request, observation in self.pending}
+        outcome = state.record_observations(
+            self.resources.dynamodb,
+            products_table=self.resources.products_table,
+            prices_table=self.resources.prices_table,
+            observations=[observation for _, observation in self.pending],
+            history_retention_days=self.settings.history_retention_days,
         )
+        for observation in outcome.duplicates:
+            self.skip(
+                requests[id(observation)], "already recorded in this run (concurrent duplicate)"
+            )
+        for observation, error in outcome.failed:
+            self._write_failed(requests[id(observation)], error)
+        for observation in outcome.recorded:
+            request = requests[id(observation)]
+            self.report.scraped += 1
+            self._tally(request).scraped += 1
+            self.observations.append(observation)
+            # Debug: each observation is already in history, the archive and the item;
+            # at INFO it would be most of the log volume (a cost: bench/README.md).
+            logger.debug(
+                "product observed",
+                extra={
+                    **_job_keys(request),
+                    "price": str(observation.price),
+                    "currency": observation.currency,
+                    "availability": observation.availability,
+                    "source": observation.source,
+                },
+            )
 
     def failure(self, request: ScrapeRequest, decision: FailureDecision) -> None:
         """Record a permanent or blocked failure on the catalog item."""
@@ -422,8 +439,10 @@ class _Recorder:
             return
         if decision.kind == failures.BLOCKED:
             self.report.blocked += 1
+            self._tally(request).blocked += 1
         else:
             self.report.failed += 1
+            self._tally(request).failed += 1
         logger.warning(
             "product check failed",
             extra={**_job_keys(request), "kind": decision.kind, "reason": decision.reason},
@@ -448,14 +467,18 @@ class _Recorder:
             return
         # The next stop is the DLQ: the catalog item says why, for the operator.
         reason = f"{decision.reason} (gave up after {request.receive_count} tries)"
+        self._tally(request).dead_lettered += 1
         try:
             self._record(request, failures.permanent(reason))
         except (state.StateWriteError, ClientError, BotoCoreError):
             logger.exception("could not record the last failure", extra=_job_keys(request))
 
     def finish(self) -> None:
+        if self.pending:
+            self._record_observations()
         _return_to_queue(self.resources, self.retries)
         self.report.archive_key = _archive(self.resources, self.observations)
+        add_to_runs(self.resources.dynamodb, self.resources.runs_table, self.tallies, self.clock())
 
     def _record(self, request: ScrapeRequest, decision: FailureDecision) -> int | None:
         count = state.record_failure(

@@ -3,42 +3,45 @@
 docs/architecture.md "Writes per scraped product" is the contract:
 
 - one BatchGetItem for the batch (`read_products`);
-- an observation is one TransactWriteItems: the catalog item's latest state, conditioned on
-  `last_run_id <> :run_id`, plus the history row, conditioned on `attribute_not_exists`
-  (`record_observation`);
+- the batch's observations: one BatchWriteItem of their history rows, then per product one
+  UpdateItem of the catalog item's latest state, conditioned on `last_run_id <> :run_id`
+  (`record_observations`; standard writes cost half a transaction's write units);
 - a permanent failure or a blocked page is one UpdateItem (`record_failure`) that leaves
   `last_price` and `last_availability` alone, so the detector always compares two
   successful observations.
 
-Both writes set `last_run_id`, so a job delivered twice (SQS is at-least-once) changes
-nothing the second time, even when the two deliveries run at the same moment: one write
-wins the condition, the other is reported as already recorded. Both also require the item
-to exist, so a product deleted from the catalog mid-run is not resurrected as a stub.
+Both latest-state writes set `last_run_id`, so a job delivered twice (SQS is at-least-once)
+changes nothing the second time, even when the two deliveries run at the same moment: one
+write wins the condition, the other is reported as already recorded and its history row
+is deleted again. Both also require the item to exist, so a product deleted from the
+catalog mid-run is not resurrected as a stub.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from monitor.telemetry import logger
 from monitor.timestamps import iso_millis
 
 OK = "ok"
 ERROR = "error"
 BLOCKED = "blocked"
 
-# DynamoDB takes at most 100 keys per BatchGetItem; a scraper batch is at most 10.
+# DynamoDB takes at most 100 keys per BatchGetItem and 25 items per BatchWriteItem.
 _BATCH_GET_LIMIT = 100
-# UnprocessedKeys (throttling) are retried a few times with a short, growing pause.
-_BATCH_GET_ATTEMPTS = 5
-_BATCH_GET_PAUSE_SECONDS = 0.05
+_BATCH_WRITE_LIMIT = 25
+# Unprocessed keys/items (throttling) are retried a few times with a short, growing pause.
+_BATCH_ATTEMPTS = 5
+_BATCH_PAUSE_SECONDS = 0.05
 # last_error is for a person to read; a page's error text can be long.
 _MAX_ERROR_CHARS = 500
 
@@ -92,40 +95,139 @@ def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> Prod
     """The catalog items of `product_ids` (missing ones are simply absent), strongly read."""
     wanted = list(dict.fromkeys(product_ids))
     items: dict[str, Mapping[str, Any]] = {}
+    unprocessed: set[str] = set()
     for start in range(0, len(wanted), _BATCH_GET_LIMIT):
         keys = [{"product_id": {"S": pid}} for pid in wanted[start : start + _BATCH_GET_LIMIT]]
-        request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-        for attempt in range(_BATCH_GET_ATTEMPTS):
-            response = dynamodb.batch_get_item(RequestItems=request)
+        responses, leftover = _with_retries(
+            lambda pending: dynamodb.batch_get_item(RequestItems=pending),
+            {table: {"Keys": keys, "ConsistentRead": True}},
+            "UnprocessedKeys",
+        )
+        for response in responses:
             for raw in response.get("Responses", {}).get(table, []):
                 item = _deserialize(raw)
                 items[item["product_id"]] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            if attempt + 1 < _BATCH_GET_ATTEMPTS:
-                time.sleep(_BATCH_GET_PAUSE_SECONDS * 2**attempt)
-        unprocessed_keys = request.get(table, {}).get("Keys", []) if request else []
-        if unprocessed_keys:
-            return ProductsRead(
-                items, frozenset(key["product_id"]["S"] for key in unprocessed_keys)
-            )
-    return ProductsRead(items, frozenset())
+        unprocessed.update(
+            key["product_id"]["S"] for key in leftover.get(table, {}).get("Keys", [])
+        )
+    return ProductsRead(items, frozenset(unprocessed))
 
 
-def record_observation(
+def _with_retries(
+    send: Callable[[dict[str, Any]], dict[str, Any]], request: dict[str, Any], leftover_key: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Call a batch API until nothing is left unprocessed (throttling) or attempts run out.
+
+    The responses, and what was still unprocessed after the last attempt.
+    """
+    responses = []
+    for attempt in range(_BATCH_ATTEMPTS):
+        response = send(request)
+        responses.append(response)
+        request = response.get(leftover_key) or {}
+        if not request:
+            break
+        if attempt + 1 < _BATCH_ATTEMPTS:
+            time.sleep(_BATCH_PAUSE_SECONDS * 2**attempt)
+    return responses, request
+
+
+@dataclass(frozen=True)
+class ObservationsRecorded:
+    """What became of a batch's observations."""
+
+    recorded: list[Observation]  # history row and latest state written
+    duplicates: list[Observation]  # already recorded in this run, or left the catalog
+    failed: list[tuple[Observation, StateWriteError]]  # to retry later
+
+
+def record_observations(
     dynamodb: Any,
     *,
     products_table: str,
     prices_table: str,
-    observation: Observation,
+    observations: Sequence[Observation],
     history_retention_days: int,
-) -> bool:
-    """Write the latest state and the history row in one transaction.
+) -> ObservationsRecorded:
+    """Write the batch's history rows, then each product's latest state.
 
-    True when written; False when this run already recorded the product (a duplicate
-    delivery) or the product left the catalog. StateWriteError for anything else.
+    History first, with BatchWriteItem (one call for a batch of up to 25): a crash before
+    the latest state is written leaves a history row whose product still waits for this
+    run, so the redelivered job observes it again (two genuine readings in history, one
+    latest state, one stream record: no duplicate notification), and nothing is lost.
+    Then one conditional UpdateItem per product; when it finds that this run already
+    recorded the product (a concurrent duplicate) or that the product left the catalog,
+    the row just written is deleted again.
     """
+    failed: list[tuple[Observation, StateWriteError]] = []
+    rows = [_history_row(observation, history_retention_days) for observation in observations]
+    try:
+        unwritten = _put_rows(dynamodb, prices_table, rows)
+    except (ClientError, BotoCoreError) as error:
+        problem = _describe(error)
+        return ObservationsRecorded(
+            [], [], [(o, StateWriteError(o.product_id, problem)) for o in observations]
+        )
+    recorded: list[Observation] = []
+    duplicates: list[Observation] = []
+    for observation in observations:
+        if (observation.product_id, observation.timestamp_ms) in unwritten:
+            error = StateWriteError(observation.product_id, "history write throttled")
+            failed.append((observation, error))
+            continue
+        try:
+            written = _record_latest(dynamodb, products_table, observation)
+        except StateWriteError as error:
+            failed.append((observation, error))
+            _forget(dynamodb, prices_table, observation)
+            continue
+        if written:
+            recorded.append(observation)
+        else:
+            duplicates.append(observation)
+            _forget(dynamodb, prices_table, observation)
+    return ObservationsRecorded(recorded, duplicates, failed)
+
+
+def _history_row(observation: Observation, retention_days: int) -> dict[str, Any]:
+    expires = observation.observed_at + timedelta(days=retention_days)
+    history: dict[str, Any] = {
+        "product_id": observation.product_id,
+        "timestamp": observation.timestamp_ms,
+        "retailer": observation.retailer,
+        "price": observation.price,
+        "availability": observation.availability,
+        "run_id": observation.run_id,
+        "url": observation.url,
+        "scraped_at": observation.scraped_at,
+        "expires_at": int(expires.timestamp()),
+    }
+    if observation.currency:
+        history["currency"] = observation.currency
+    if observation.previous_price is not None:
+        history["previous_price"] = observation.previous_price
+    return history
+
+
+def _put_rows(dynamodb: Any, table: str, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, int]]:
+    """BatchWriteItem the rows; the keys (product_id, timestamp) of rows left unprocessed."""
+    unwritten: set[tuple[str, int]] = set()
+    for start in range(0, len(rows), _BATCH_WRITE_LIMIT):
+        chunk = rows[start : start + _BATCH_WRITE_LIMIT]
+        request = {table: [{"PutRequest": {"Item": _serialize(row)}} for row in chunk]}
+        _, leftover = _with_retries(
+            lambda pending: dynamodb.batch_write_item(RequestItems=pending),
+            request,
+            "UnprocessedItems",
+        )
+        for entry in leftover.get(table, []):
+            item = entry["PutRequest"]["Item"]
+            unwritten.add((item["product_id"]["S"], int(item["timestamp"]["N"])))
+    return unwritten
+
+
+def _record_latest(dynamodb: Any, products_table: str, observation: Observation) -> bool:
+    """The catalog item's latest state; False when this run already recorded it or it left."""
     values: dict[str, Any] = {
         ":price": observation.price,
         ":availability": observation.availability,
@@ -148,41 +250,36 @@ def record_observation(
         values[":currency"] = observation.currency
     else:
         removals.append("last_currency")  # an old currency must not label a new price
-    expires = observation.observed_at + timedelta(days=history_retention_days)
-    history: dict[str, Any] = {
-        "product_id": observation.product_id,
-        "timestamp": observation.timestamp_ms,
-        "retailer": observation.retailer,
-        "price": observation.price,
-        "availability": observation.availability,
-        "run_id": observation.run_id,
-        "url": observation.url,
-        "scraped_at": observation.scraped_at,
-        "expires_at": int(expires.timestamp()),
-    }
-    if observation.currency:
-        history["currency"] = observation.currency
-    if observation.previous_price is not None:
-        history["previous_price"] = observation.previous_price
-    update = {
-        "TableName": products_table,
-        "Key": {"product_id": {"S": observation.product_id}},
-        "UpdateExpression": f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
-        "ConditionExpression": _SAME_RUN_CONDITION,
-        "ExpressionAttributeValues": _serialize(values),
-    }
-    put = {
-        "TableName": prices_table,
-        "Item": _serialize(history),
-        "ConditionExpression": "attribute_not_exists(product_id)",
-    }
     try:
-        dynamodb.transact_write_items(TransactItems=[{"Update": update}, {"Put": put}])
-    except ClientError as error:
-        if _cancelled_by_state_condition(error):
+        dynamodb.update_item(
+            TableName=products_table,
+            Key={"product_id": {"S": observation.product_id}},
+            UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
+            ConditionExpression=_SAME_RUN_CONDITION,
+            ExpressionAttributeValues=_serialize(values),
+        )
+    except (ClientError, BotoCoreError) as error:
+        if _error_code(error) == "ConditionalCheckFailedException":
             return False
         raise StateWriteError(observation.product_id, _describe(error)) from error
     return True
+
+
+def _forget(dynamodb: Any, prices_table: str, observation: Observation) -> None:
+    """Delete a history row whose latest state was not written (best effort: see above)."""
+    try:
+        dynamodb.delete_item(
+            TableName=prices_table,
+            Key={
+                "product_id": {"S": observation.product_id},
+                "timestamp": {"N": str(observation.timestamp_ms)},
+            },
+        )
+    except (ClientError, BotoCoreError):
+        logger.warning(
+            "could not delete an unconfirmed history row; it stays as a second reading",
+            extra={"product_id": observation.product_id, "run_id": observation.run_id},
+        )
 
 
 def record_failure(
@@ -235,19 +332,15 @@ _SAME_RUN_CONDITION = (
 )
 
 
-def _cancelled_by_state_condition(error: ClientError) -> bool:
-    """Whether a cancelled transaction failed on the catalog item's condition (item first)."""
-    if _error_code(error) != "TransactionCanceledException":
-        return False
-    reasons = error.response.get("CancellationReasons") or [{}]
-    return reasons[0].get("Code") == "ConditionalCheckFailed"
-
-
-def _error_code(error: ClientError) -> str:
+def _error_code(error: ClientError | BotoCoreError) -> str:
+    if not isinstance(error, ClientError):
+        return ""
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _describe(error: ClientError) -> str:
+def _describe(error: ClientError | BotoCoreError) -> str:
+    if not isinstance(error, ClientError):
+        return str(error)
     details = error.response.get("Error", {})
     return f"{details.get('Code', 'error')}: {details.get('Message', '')}".strip()
 

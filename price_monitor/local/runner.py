@@ -51,7 +51,7 @@ from price_monitor.local.services import (
     StreamReader,
     fire_times,
     rate_seconds,
-    scalable_transactions,
+    scalable_queues,
 )
 from price_monitor.local.stack import LocalSchedule, LocalStack
 
@@ -141,20 +141,24 @@ class LocalWorld:
         while True:
             if self.step():
                 continue
-            wakes = [
-                wake
-                for source in self.queue_sources
-                if (wake := source.queue.next_visible_at()) is not None
-            ]
-            if not wakes:
+            wake = self.next_wake()
+            if wake is None:
                 return
-            wake = min(wakes)
             if wake - started > self.horizon:
                 raise RunawayCycleError(
                     f"still busy {self.horizon} after {iso_seconds(started)}: "
                     f"messages wait in {', '.join(s.queue.name for s in self.queue_sources)}"
                 )
             self.clock.advance_to(wake)
+
+    def next_wake(self) -> datetime | None:
+        """When the next delayed or in-flight message becomes visible; None: queues empty."""
+        wakes = [
+            wake
+            for source in self.queue_sources
+            if (wake := source.queue.next_visible_at()) is not None
+        ]
+        return min(wakes, default=None)
 
     def _deliver_notifications(self) -> None:
         for delivery in self.inbox.collect():
@@ -291,7 +295,12 @@ def local_stack(
     """
     clock = SimulatedClock(start)
     region = _stack_region(stack, overrides)
-    with offline_aws(region), mock_aws(), services_follow(clock), scalable_transactions():
+    with (
+        offline_aws(region),
+        mock_aws(),
+        services_follow(clock),
+        scalable_queues(),
+    ):
         local = provision(stack, allowed_hosts=allowed_hosts, overrides=overrides)
         runtime = LambdaRuntime(
             local.functions, region=local.region, record_invocations=record_invocations

@@ -24,15 +24,14 @@ Time comes from the `SimulatedClock`, which moto's SQS keeps (`clock.services_fo
 when the next delayed or in-flight message becomes visible (so the clock can skip to it)
 and what rests in a queue without receiving it (the DLQ, read like the console's "view").
 
-`scalable_transactions()` keeps moto's TransactWriteItems from growing slower with every
-item and stream record of the tables it writes (see its docstring): without it, a cycle of
+`scalable_queues()` keeps moto's SendMessage and ReceiveMessage from growing slower with
+every message waiting in the queue (see its docstring): without it, a cycle of tens of
 thousands of products would take hours.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import itertools
 import json
 import re
@@ -44,11 +43,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import moto.dynamodb.models
+import moto.sqs.models
 from botocore.exceptions import BotoCoreError, ClientError
-from moto.core.exceptions import JsonRESTError
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.table import Table
-from moto.sqs.models import sqs_backends
+from moto.sqs.models import SQSBackend, sqs_backends
 
 from functions.monitor.messages import SCHEDULED_TIME_PLACEHOLDER
 from functions.monitor.timestamps import iso_millis, iso_seconds
@@ -641,92 +638,52 @@ class Scheduler:
         return result
 
 
-# --- DynamoDB transactions -------------------------------------------------------------
+# --- SQS sends and receives ------------------------------------------------------------
+
+# moto counts these by walking every message of the queue, each time it builds the map.
+_COUNTED_ATTRIBUTES = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesDelayed",
+    "ApproximateNumberOfMessagesNotVisible",
+)
 
 
 @contextmanager
-def scalable_transactions() -> Iterator[None]:
-    """While open, a moto TransactWriteItems costs the same whatever the size of its tables.
+def scalable_queues() -> Iterator[None]:
+    """While open, moto's SendMessage and ReceiveMessage no longer cost the queue's depth.
 
-    moto deep-copies every table a transaction writes before it starts, to put the copy back
-    if an operation fails: every item and every stream record, for each transaction, so the
-    scraper's one transaction per product gets slower with each product and each cycle (a
-    cycle of thousands of products would take hours). Here moto's transaction runs
-    unchanged, conditions and all, but without the table copies: it is given the live
-    tables instead, and a failed transaction is undone from what it could have changed (the
-    items it names, as they were, and the stream records written since it started).
+    moto builds the whole attribute map of a queue for every message it sends (to read
+    ContentBasedDeduplication) and three times for every message it receives (to read the
+    retention period), and each map counts the visible, delayed and in-flight messages by
+    walking every message: with a run's jobs waiting (delayed) in the queue, a cycle grew
+    with the square of the catalog (20,000 products: over 15 minutes per cycle). Here a
+    receive reads the retention period directly, and a send builds the map without the
+    three counts it never reads; what is sent and received is unchanged.
     """
-    original = DynamoDBBackend.transact_write_items
+    send, valid = SQSBackend.send_message, SQSBackend.is_message_valid_based_on_retention_period
 
-    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        undo = _UndoLog.before(self, transact_items)
-        if undo is None:  # moto refuses the request before writing anything
-            return original(self, transact_items)
-        module_copy = moto.dynamodb.models.copy
-        moto.dynamodb.models.copy = _LiveTables()  # type: ignore[assignment]
+    def send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        # An instance attribute shadows the class's list for the map built during the send.
+        queue.BASE_ATTRIBUTES = [a for a in queue.BASE_ATTRIBUTES if a not in _COUNTED_ATTRIBUTES]
         try:
-            return original(self, transact_items)
-        except Exception:
-            # Whatever moto raises, it has rolled the transaction back: so must the undo.
-            undo.restore()
-            raise
+            return send(self, queue_name, *args, **kwargs)
         finally:
-            moto.dynamodb.models.copy = module_copy
+            del queue.BASE_ATTRIBUTES
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    def is_message_valid_based_on_retention_period(
+        self: SQSBackend, queue_name: str, message: Any
+    ) -> bool:
+        retention_seconds = self.get_queue(queue_name).message_retention_period
+        # moto's own clock (the simulated one, under services_follow), looked up per call.
+        return retention_seconds + message.sent_timestamp / 1000 > moto.sqs.models.unix_time()
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period
+    )
     try:
         yield
     finally:
-        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-
-
-@dataclass
-class _UndoLog:
-    """What a transaction may change, as it was before: its items, its tables' streams."""
-
-    items: list[tuple[Table, Any, Any, Any]]  # table, hash key, range key, item (None: absent)
-    streams: list[tuple[Any, int]]  # stream shard, records it held
-
-    @classmethod
-    def before(
-        cls, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]
-    ) -> _UndoLog | None:
-        """The log for a transaction about to run; None for one moto will refuse as malformed."""
-        items: list[tuple[Table, Any, Any, Any]] = []
-        shards: dict[int, tuple[Any, int]] = {}
-        try:
-            for entry in transact_items:
-                ((operation, request),) = entry.items()
-                table = backend.get_table(request["TableName"])
-                key = request["Item"] if operation == "Put" else request["Key"]
-                hash_key, range_key = backend.get_keys_value(table, key)
-                current = table.get_item(hash_key, range_key)
-                items.append((table, hash_key, range_key, copy.deepcopy(current)))
-                if table.stream_shard is not None:
-                    shard = table.stream_shard
-                    shards.setdefault(id(shard), (shard, len(shard.items)))
-        except (KeyError, TypeError, ValueError, JsonRESTError):
-            return None
-        return cls(items, list(shards.values()))
-
-    def restore(self) -> None:
-        for shard, length in self.streams:
-            del shard.items[length:]
-        # In reverse: an item named twice ends as it was before the first.
-        for table, hash_key, range_key, item in reversed(self.items):
-            if table.range_key_attr is None:
-                slot, key = table.items, hash_key
-            else:
-                slot, key = table.items[hash_key], range_key
-            if item is None:
-                slot.pop(key, None)
-            else:
-                slot[key] = item
-
-
-class _LiveTables:
-    """Stands in for the `copy` module inside moto's transaction: tables are not copied."""
-
-    @staticmethod
-    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+        SQSBackend.send_message = send  # type: ignore[method-assign]
+        SQSBackend.is_message_valid_based_on_retention_period = valid  # type: ignore[method-assign]

@@ -72,8 +72,8 @@ def test_the_demo_runs_its_cycles_and_writes_the_report(tmp_path):
     assert report["dead_letters"] == []
     assert report["history_count"] == 18
     # The functions' own output went to their log, not to the summary.
-    assert '"message":"product observed"' in logs.read_text()
-    assert "product observed" not in output
+    assert '"message":"batch scraped"' in logs.read_text()
+    assert "batch scraped" not in output
 
 
 def test_a_catalog_with_bad_rows_is_reported_by_line_and_nothing_runs(bad_catalog):

@@ -74,6 +74,7 @@ def run(scraper, *product_ids, dynamodb=None, sqs=None, retailers=NO_SPACING, **
         prices_table=scraper.tables.prices,
         archive_bucket=scraper.bucket,
         queue_url=scraper.queue.url,
+        runs_table=scraper.tables.runs,
     )
     report = scrape_batch(
         requests,
@@ -191,6 +192,7 @@ def test_a_last_receive_that_cannot_record_its_error_still_goes_to_the_dlq(scrap
         scraper.tables.prices,
         scraper.bucket,
         scraper.queue.url,
+        scraper.tables.runs,
     )
 
     report = scrape_batch(

@@ -109,6 +109,20 @@ def test_scrape_counts_and_fetch_latency_go_out_as_emf(scraper, capsys):
     assert all(latency >= 0 for latency in metrics["FetchLatency"])
 
 
+def test_a_batch_is_summarised_in_one_info_line_and_observations_stay_at_debug(scraper, caplog):
+    add(scraper, "kettle")
+    add(scraper, "toaster")
+
+    scraper.scrape("kettle", "toaster")
+
+    [summary] = [r for r in caplog.records if r.getMessage() == "batch scraped"]
+    assert (summary.jobs, summary.scraped, summary.failed) == (2, 2, 0)
+    assert summary.run_ids == [RUN_ID]
+    assert summary.levelname == "INFO"
+    # At the function's log level (INFO), the per-product lines are not written.
+    assert not [r for r in caplog.records if r.getMessage() == "product observed"]
+
+
 def test_a_product_reaching_the_repeated_failure_threshold_is_counted(scraper, capsys):
     scraper.configure(REPEATED_FAILURE_THRESHOLD="2")
     scraper.shop.serve("/p/gone", ShopPage(404, "gone"))

@@ -6,13 +6,14 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from monitor.state import (
     Observation,
     StateWriteError,
     read_products,
     record_failure,
-    record_observation,
+    record_observations,
 )
 
 RUN = "2024-05-01T06:00:00Z"
@@ -59,11 +60,17 @@ class Store:
             "availability": "in_stock",
             "observed_at": OBSERVED_AT,
         } | fields
-        return record_observation(
-            self.client,
+        outcome = self.record([Observation(**values)])
+        if outcome.failed:
+            raise outcome.failed[0][1]
+        return bool(outcome.recorded)
+
+    def record(self, observations: list[Observation], client: Any = None) -> Any:
+        return record_observations(
+            client or self.client,
             products_table=self.products,
             prices_table=self.prices,
-            observation=Observation(**values),
+            observations=observations,
             history_retention_days=90,
         )
 
@@ -146,16 +153,123 @@ def test_observation_without_currency_drops_the_old_currency(store):
     assert "currency" not in store.history("kettle")[0]
 
 
-def test_history_row_conflict_is_a_write_error_to_retry(store):
+def test_the_same_observation_written_again_is_one_history_row(store):
     store.put(product_id="kettle")
     boto3.resource("dynamodb").Table(store.prices).put_item(
         Item={"product_id": "kettle", "timestamp": int(OBSERVED_AT.timestamp() * 1000)}
     )
 
-    with pytest.raises(StateWriteError, match="kettle"):
-        store.observe()
+    assert store.observe() is True
 
+    [row] = store.history("kettle")
+    assert row["price"] == Decimal("19.99")
+
+
+def test_a_batch_writes_its_history_rows_in_one_call_and_each_latest_state(store):
+    for product_id in ("kettle", "toaster", "gone"):
+        if product_id != "gone":
+            store.put(product_id=product_id)
+    calls = CountingClient(store.client)
+    observations = [
+        observation(product_id, observed_at=OBSERVED_AT + timedelta(milliseconds=index))
+        for index, product_id in enumerate(("kettle", "toaster", "gone"))
+    ]
+
+    outcome = store.record(observations, calls)
+
+    assert [o.product_id for o in outcome.recorded] == ["kettle", "toaster"]
+    assert [o.product_id for o in outcome.duplicates] == ["gone"]
+    assert calls.counts == {"batch_write_item": 1, "update_item": 3, "delete_item": 1}
+    assert store.history("gone") == []
+
+
+def test_history_rows_that_stay_throttled_are_write_errors_and_change_no_state(store):
+    store.put(product_id="kettle")
+    throttled = ThrottledWrites(store.client)
+
+    outcome = store.record([observation("kettle")], throttled)
+
+    [(failed, error)] = outcome.failed
+    assert failed.product_id == "kettle"
+    assert "throttled" in str(error)
+    assert throttled.calls == 5
     assert "last_price" not in store.item("kettle")
+
+
+def test_a_failed_latest_state_write_deletes_its_history_row(store):
+    store.put(product_id="kettle")
+    failing = FailingUpdates(store.client)
+
+    outcome = store.record([observation("kettle")], failing)
+
+    [(_, error)] = outcome.failed
+    assert error.product_id == "kettle"
+    assert store.history("kettle") == []
+
+
+def test_a_row_that_cannot_be_deleted_again_stays_and_is_logged(store, caplog):
+    failing = FailingUpdates(store.client, deletes_fail=True)
+
+    outcome = store.record([observation("gone")], failing)
+
+    assert [o.product_id for o in outcome.duplicates] == ["gone"]
+    assert len(store.history("gone")) == 1
+    assert "second reading" in caplog.text
+
+
+def observation(product_id: str, **fields: Any) -> Observation:
+    values = {
+        "product_id": product_id,
+        "retailer": "shop-a",
+        "url": URL,
+        "run_id": RUN,
+        "price": Decimal("19.99"),
+        "currency": "EUR",
+        "availability": "in_stock",
+        "observed_at": OBSERVED_AT,
+    } | fields
+    return Observation(**values)
+
+
+class CountingClient:
+    """A DynamoDB client that counts the calls made through it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.counts: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def counted(**kwargs: Any) -> Any:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return method(**kwargs)
+
+        return counted
+
+
+class ThrottledWrites(CountingClient):
+    calls = 0
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        return {"UnprocessedItems": RequestItems}
+
+
+class FailingUpdates(CountingClient):
+    def __init__(self, client: Any, deletes_fail: bool = False) -> None:
+        super().__init__(client)
+        self.deletes_fail = deletes_fail
+
+    def update_item(self, **kwargs: Any) -> Any:
+        if self.deletes_fail:
+            return self.client.update_item(**kwargs)
+        raise EndpointConnectionError(endpoint_url="https://dynamodb")
+
+    def delete_item(self, **kwargs: Any) -> Any:
+        if self.deletes_fail:
+            raise EndpointConnectionError(endpoint_url="https://dynamodb")
+        return self.client.delete_item(**kwargs)
 
 
 def test_observation_on_a_missing_table_is_a_write_error(store):

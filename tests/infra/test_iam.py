@@ -54,7 +54,10 @@ def test_scraper_may_do_exactly_what_the_scraper_does(stack):
             {"dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
             {table(stack, "products").state["arn"]},
         ),
-        "WritePriceHistory": ({"dynamodb:PutItem"}, {table(stack, "prices").state["arn"]}),
+        "WritePriceHistory": (
+            {"dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+            {table(stack, "prices").state["arn"]},
+        ),
         "RecordRuns": (
             {"dynamodb:GetItem", "dynamodb:UpdateItem"},
             {table(stack, "runs").state["arn"]},
