@@ -44,11 +44,11 @@ DEV = Settings(
         timeout_seconds=120,
         memory_mb=512,
         max_concurrency=5,
-        batch_size=10,
+        batch_size=25,
         batching_window_seconds=5,
         fetch_timeout_seconds=15.0,
         max_page_bytes=3_000_000,
-        fetch_concurrency=10,
+        fetch_concurrency=25,
         min_heuristic_confidence=0.6,
     ),
     detector=DetectorSettings(
@@ -412,8 +412,8 @@ BAD_VALUES = {
     "scraper memory fractional": (scraper("memoryMb", 512.5), "whole number from 128 to 10240"),
     "max concurrency 1": (scraper("maxConcurrency", 1), "from 2 to 1000, got 1"),
     "max concurrency 1001": (scraper("maxConcurrency", 1001), "from 2 to 1000, got 1001"),
-    "batch size 0": (scraper("batchSize", 0), "from 1 to 10, got 0"),
-    "batch size 11": (scraper("batchSize", 11), "from 1 to 10, got 11"),
+    "batch size 0": (scraper("batchSize", 0), "from 1 to 100, got 0"),
+    "batch size 101": (scraper("batchSize", 101), "from 1 to 100, got 101"),
     "batching window 301": (scraper("batchingWindowSeconds", 301), "from 0 to 300, got 301"),
     "fetch timeout = timeout": (
         scraper("fetchTimeoutSeconds", 120),
@@ -487,6 +487,17 @@ BAD_VALUES = {
     "host unclosed bracket": (top("allowedHosts", '["[::1"]'), "is not a host"),
     "host junk after bracket": (top("allowedHosts", '["[::1]x"]'), "is not a host"),
 }
+
+
+def test_a_batch_above_10_needs_a_batching_window():
+    document = json.loads(dev_values()["scraper"])
+    document.update(batchSize=25, batchingWindowSeconds=0)
+
+    with pytest.raises(ConfigError) as raised:
+        settings_from_config(dev_values(scraper=json.dumps(document)), REGION)
+
+    assert raised.value.key == "price-monitor:scraper.batchingWindowSeconds"
+    assert "at least 1 when batchSize is above 10 (25), got 0" in str(raised.value)
 
 
 @pytest.mark.parametrize(("case", "problem"), BAD_VALUES.values(), ids=BAD_VALUES.keys())
