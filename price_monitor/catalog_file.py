@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from functions.monitor import catalog_rules
 
@@ -162,13 +162,18 @@ def write_catalog(rows: Iterable[CatalogRow], path: str | os.PathLike[str]) -> N
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with open(handle, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(COLUMNS)
-            writer.writerows(_cells(row) for row in rows)
+            dump_catalog(rows, stream)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def dump_catalog(rows: Iterable[CatalogRow], stream: TextIO) -> None:
+    """Write `rows` as catalog CSV to an open text stream (opened with newline="")."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    writer.writerows(_cells(row) for row in rows)
 
 
 def import_catalog(

@@ -115,6 +115,9 @@ class PriceMonitor(pulumi.ComponentResource):
             "detector_function": self.compute.detector_function.name,
             "schedule_name": self.compute.schedule.name,
             "dashboard_name": self.alerting.dashboard.dashboard_name,
+            "alarm_names": pulumi.Output.all(
+                *(alarm.name for alarm in self.alerting.alarms.values())
+            ),
             "metrics_namespace": pulumi.Output.from_input(namespace),
             "region": pulumi.Output.from_input(settings.region),
         }

@@ -3,6 +3,8 @@
     python -m price_monitor.local run --catalog CATALOG.csv --cycles N [--stack dev]
         [--allow-host HOST:PORT ...] [--report report.json] [--logs functions.log]
     python -m price_monitor.local demo [--cycles 3] [--report report.json] [--logs ...]
+    python -m price_monitor.local serve [--port 0] [--outputs .pricemon-local.json]
+        [--catalog demo-catalog.csv] [--logs ...]
 
 `run` checks the catalog file (every bad row is reported with its line number, and nothing
 is imported), provisions the stack in moto from the Pulumi program, imports the catalog and
@@ -10,7 +12,9 @@ runs N cycles back to back, printing each notification as it is delivered and a 
 cycle. `--allow-host` is the only way catalog URLs on loopback or private addresses become
 fetchable: it becomes the stack's allowedHosts. `demo` does the same over the local
 retailer site and its sample catalog, moving the site to the next cycle's prices before
-each cycle.
+each cycle. `serve` keeps the stack running for `pricemon --local` (see serve.py): the
+stack's AWS API on 127.0.0.1, its outputs in a file, the site's sample catalog as a file,
+and the event loop delivering what the operator's commands start, until Ctrl-C.
 
 Exit status: 0 when the cycles ran (whatever the products did), 2 for an invalid catalog
 or command line, 3 when the stack could not be provisioned, 4 when a cycle never became
@@ -20,8 +24,10 @@ idle. The functions' own output (structured logs, EMF metrics) goes to the --log
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,10 +36,19 @@ from typing import TextIO
 import boto3
 
 from functions.monitor.timestamps import iso_seconds
-from price_monitor.catalog_file import CatalogFileError, CatalogRow, import_catalog, read_catalog
+from price_monitor.catalog_file import (
+    CatalogFileError,
+    CatalogRow,
+    import_catalog,
+    read_catalog,
+    write_catalog,
+)
+from price_monitor.cli.target import LOCAL_OUTPUTS_FILE
 from price_monitor.local.demo import demo_site, describe_cycle
 from price_monitor.local.report import RunReport, cycle_line, notification_line, summary_lines
+from price_monitor.local.retailer_site import RetailerSite
 from price_monitor.local.runner import LocalWorld, RunawayCycleError, local_stack
+from price_monitor.local.serve import RunWatcher, aws_endpoint, serve_forever, write_outputs_file
 from price_monitor.local.services import Delivery
 from price_monitor.local.stack import ProvisioningError
 
@@ -53,6 +68,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     report = Path(arguments.report) if arguments.report else None
     if arguments.command == "demo":
         return _demo(arguments.cycles, report, logs, out)
+    if arguments.command == "serve":
+        return serve(
+            port=arguments.port,
+            outputs=Path(arguments.outputs),
+            catalog=Path(arguments.catalog),
+            logs=logs,
+            out=out,
+        )
     try:
         rows = read_catalog(arguments.catalog)
     except CatalogFileError as error:
@@ -152,6 +175,52 @@ def _demo(cycles: int, report: Path | None, logs: Path, out: TextIO) -> int:
         )
 
 
+def serve(
+    *,
+    port: int,
+    outputs: Path,
+    catalog: Path,
+    logs: Path,
+    out: TextIO,
+    stop: threading.Event | None = None,
+) -> int:
+    """Keep the dev stack running for `pricemon --local` until Ctrl-C (or `stop` is set)."""
+    stop = threading.Event() if stop is None else stop
+    # moto's server logs every request through werkzeug; the operator wants the events.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _say(out, "provisioning the dev stack in moto from the Pulumi program ...")
+    with RetailerSite() as site, logs.open("w", encoding="utf-8") as log_stream:
+        try:
+            with (
+                local_stack("dev", allowed_hosts=[site.host_port], log_stream=log_stream) as world,
+                aws_endpoint(port=port) as endpoint,
+            ):
+                write_catalog(site.sample_catalog(), catalog)
+                write_outputs_file(outputs, world, endpoint)
+                _say(out, f"AWS API (moto): {endpoint.url}; stack outputs: {outputs}")
+                _say(out, f"local retailer site: http://{site.host_port}/")
+                _say(out, f"sample catalog: {catalog} (pricemon --local catalog import {catalog})")
+                _say(out, f"function logs: {logs}")
+                _say(out, "waiting for runs (pricemon --local run); Ctrl-C stops")
+
+                def new_run(count: int) -> None:
+                    site.set_cycle(count - 1)
+                    _say(out, f"run {count} started; the site shows cycle {count}'s prices")
+
+                world.on_notification = lambda delivery: _print_notification(delivery, out)
+                watcher = RunWatcher(world, new_run)
+                try:
+                    serve_forever(world, stop, after_step=watcher.check)
+                except KeyboardInterrupt:
+                    _say(out, "stopped")
+        except ProvisioningError as error:
+            _say(out, f"the dev stack could not be provisioned: {error}")
+            return EXIT_NOT_PROVISIONED
+        finally:
+            outputs.unlink(missing_ok=True)
+    return EXIT_OK
+
+
 class _Progress:
     """A progress line now and then while a cycle runs (big catalogs take a while)."""
 
@@ -218,6 +287,20 @@ def _parser() -> argparse.ArgumentParser:
     demo_command.set_defaults(stack="dev")
     for command in (run_command, demo_command):
         command.add_argument("--report", help="write the report JSON here")
+    serve_command = commands.add_parser(
+        "serve", help="keep the stack running for `pricemon --local` (Ctrl-C stops)"
+    )
+    serve_command.add_argument(
+        "--port", type=int, default=0, help="port of the AWS API on 127.0.0.1 (0: any free)"
+    )
+    serve_command.add_argument(
+        "--outputs", default=str(LOCAL_OUTPUTS_FILE), help="where to write the stack outputs"
+    )
+    serve_command.add_argument(
+        "--catalog", default="demo-catalog.csv", help="where to write the sample catalog"
+    )
+    serve_command.set_defaults(stack="dev", report=None)
+    for command in (run_command, demo_command, serve_command):
         command.add_argument("--logs", help="write the functions' logs here (default: temp dir)")
     return parser
 

@@ -102,6 +102,7 @@ def run_program(stack: str, config: Mapping[str, str], mocks: pulumi.runtime.Moc
     Raises ProgramError when the program fails (a bad config value, a resource the mocks
     refuse), with the first error the program met as its cause.
     """
+    _ensure_event_loop()
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
@@ -135,6 +136,14 @@ def run_program(stack: str, config: Mapping[str, str], mocks: pulumi.runtime.Moc
     ]
     # Settings are a pure function of the config: the same ones the program loaded.
     return ProgramRun(stack, dict(config), load_settings(), exports, resources)
+
+
+def _ensure_event_loop() -> None:
+    """The Pulumi SDK creates futures on the thread's event loop: give a new thread one."""
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def _report_once(failures: list[BaseException]) -> None:

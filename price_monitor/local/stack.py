@@ -162,7 +162,11 @@ def assemble(run: ProgramRun) -> LocalStack:
         queue_mappings=queue_mappings,
         stream_mappings=stream_mappings,
         schedules=[_schedule(schedule, resources) for schedule in resources.of_type(SCHEDULE)],
-        topics={name: value for name, value in run.outputs.items() if value in topic_arns},
+        topics={
+            name: value
+            for name, value in run.outputs.items()
+            if isinstance(value, str) and value in topic_arns
+        },
         recorded=list(run.resources),
     )
 

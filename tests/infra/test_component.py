@@ -84,7 +84,8 @@ def test_dev_and_prod_share_no_resource_name():
 
 def test_outputs_are_exactly_the_documented_stack_outputs(stack):
     assert set(stack.outputs) == documented_outputs()
-    assert all(isinstance(value, str) and value for value in stack.outputs.values())
+    names = {key: value for key, value in stack.outputs.items() if key != "alarm_names"}
+    assert all(isinstance(value, str) and value for value in names.values())
 
 
 def test_outputs_name_this_stacks_resources(stack):
@@ -102,6 +103,8 @@ def test_outputs_name_this_stacks_resources(stack):
     assert outputs["schedule_name"] == f"price-monitor-scrape-{suffix}"
     assert outputs["dashboard_name"] == f"price-monitor-{suffix}"
     assert outputs["metrics_namespace"] == f"PriceMonitor/{suffix}"
+    alarms = stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert sorted(outputs["alarm_names"]) == sorted(alarm.inputs["name"] for alarm in alarms)
     assert outputs["region"] == stack.settings.region
 
 

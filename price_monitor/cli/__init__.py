@@ -1,0 +1,1 @@
+"""`pricemon`, the operator's command line (see app.py)."""

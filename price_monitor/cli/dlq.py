@@ -1,0 +1,503 @@
+"""`pricemon dlq list|redrive`: read the scrape queue's dead letters, and send them back.
+
+    pricemon dlq list [--limit N]
+    pricemon dlq redrive (--all | --product ID ... | --run RUN_ID) [--include-poison]
+
+A message rests in the DLQ after maxReceiveCount receives from the scrape queue: a product
+job that kept failing transiently, a dispatch message that kept failing, or a poison
+message (a body that is no message at all). Why a product job is there is on its catalog
+item: the scraper records the last error, "... (gave up after 3 tries)", with the job's
+run id just before the job moves. A poison message's reason is what parsing it says.
+
+Reading does not consume: messages are received with a visibility timeout (hidden from
+other readers meanwhile), and made visible again when the command is done. Redrive sends
+the chosen messages to the scrape queue and deletes from the DLQ only those sent.
+
+Redriven product jobs become a run of their own, with a fresh run id (now, to the second)
+and a run record that says `origin: redrive`: their original run already recorded each
+product's give-up, so under the old run id the scraper would take them for duplicates and
+skip them (as it does after AWS's console redrive). Under the new run each product is
+checked again and counted like any run's (`status`, `run --wait`). Dispatch messages
+(start/continue) go back as they were: they resume their own run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.monitor.messages import (
+    ContinueDispatch,
+    PoisonMessageError,
+    ProductJob,
+    StartRun,
+    encode,
+    parse_message,
+)
+from functions.monitor.timestamps import iso_seconds
+from price_monitor.catalog_file import backoff_seconds
+from price_monitor.cli.runs import add_dispatched, close_run, open_run
+from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
+
+DLQ = "scrape_dlq_url"
+SCRAPE_QUEUE = "scrape_queue_url"
+RUNS_TABLE = "runs_table"
+PRODUCTS_TABLE = "products_table"
+
+SQS_BATCH = 10  # ReceiveMessage, SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibility
+# Long enough to read (and redrive) the queue; should the command die, messages reappear then.
+HOLD_SECONDS = 300
+# Short polls may come back empty while messages remain (SQS samples its servers): a few
+# empty receives in a row, or the queue's count reached, ends the reading.
+EMPTY_RECEIVES = 3
+BATCH_GET_LIMIT = 100
+MAX_READ_ATTEMPTS = 8
+DEFAULT_LIST_LIMIT = 100
+
+POISON = "poison"
+KINDS = {ProductJob: "product", StartRun: "start_run", ContinueDispatch: "continue_dispatch"}
+UNKNOWN_REASON = "unknown: see the scraper function's logs for the message id"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message of the DLQ, as an operator reads it."""
+
+    message_id: str
+    kind: str  # product | start_run | continue_dispatch | poison
+    product_id: str | None
+    retailer: str | None
+    run_id: str | None
+    receive_count: int
+    sent_at: datetime | None
+    reason: str
+    body: str
+    receipt_handle: str = field(repr=False, compare=False)
+    message_attributes: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def poison(self) -> bool:
+        return self.kind == POISON
+
+    def public(self) -> dict[str, Any]:
+        """The facts shown to the operator (JSON)."""
+        return {
+            "message_id": self.message_id,
+            "kind": self.kind,
+            "product_id": self.product_id,
+            "retailer": self.retailer,
+            "run_id": self.run_id,
+            "receive_count": self.receive_count,
+            "sent_at": self.sent_at,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class RedriveReport:
+    moved: list[DeadLetter] = field(default_factory=list)
+    skipped_poison: list[DeadLetter] = field(default_factory=list)
+    not_chosen: int = 0
+    failed: list[tuple[DeadLetter, str]] = field(default_factory=list)  # (message, why)
+    run_id: str | None = None  # the run of the redriven product jobs, if any
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which dead letters a redrive moves."""
+
+    everything: bool = False
+    product_ids: frozenset[str] = frozenset()
+    run_id: str | None = None
+    include_poison: bool = False
+
+    def chooses(self, letter: DeadLetter) -> bool:
+        if letter.poison:
+            return self.include_poison and self.everything
+        if self.everything:
+            return True
+        if self.product_ids:
+            return letter.product_id in self.product_ids
+        return self.run_id is not None and letter.run_id == self.run_id
+
+
+class DeadLetterReader:
+    """Receives the DLQ's messages batch by batch, holding them until `release`."""
+
+    def __init__(self, sqs: Any, dlq_url: str, products_table: Any) -> None:
+        self.sqs = sqs
+        self.dlq_url = dlq_url
+        self.products_table = products_table
+        self.held: dict[str, str] = {}  # message id -> receipt handle, not yet released
+
+    def batches(self, limit: int | None = None) -> Iterator[list[DeadLetter]]:
+        """The DLQ's messages, a receive at a time, up to `limit` (None: all visible)."""
+        expected = self._visible_count()
+        received = empty = 0
+        while empty < EMPTY_RECEIVES and received < expected:
+            wanted = SQS_BATCH if limit is None else min(SQS_BATCH, limit - received)
+            if wanted <= 0:
+                return
+            messages = self.sqs.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=wanted,
+                VisibilityTimeout=HOLD_SECONDS,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not messages:
+                empty += 1
+                continue
+            empty = 0
+            received += len(messages)
+            self.held.update((m["MessageId"], m["ReceiptHandle"]) for m in messages)
+            yield self._describe(messages)
+
+    def forget(self, letters: Sequence[DeadLetter]) -> None:
+        """Deleted or otherwise gone: not to be released."""
+        for letter in letters:
+            self.held.pop(letter.message_id, None)
+
+    def release(self) -> None:
+        """Make every held message visible again (ChangeMessageVisibilityBatch to 0)."""
+        held = list(self.held.items())
+        for start in range(0, len(held), SQS_BATCH):
+            entries = [
+                {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                for index, (_, handle) in enumerate(held[start : start + SQS_BATCH])
+            ]
+            self.sqs.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
+        self.held.clear()
+
+    def _visible_count(self) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+    def _describe(self, messages: Sequence[Mapping[str, Any]]) -> list[DeadLetter]:
+        parsed = [(message, _parse(message["Body"])) for message in messages]
+        product_ids = {m.product_id for _, m in parsed if isinstance(m, ProductJob)}
+        items = _catalog_errors(self.products_table, product_ids)
+        return [_dead_letter(message, parsed_body, items) for message, parsed_body in parsed]
+
+
+def list_dead_letters(reader: DeadLetterReader, limit: int) -> list[DeadLetter]:
+    """Up to `limit` dead letters, left in the DLQ as they were."""
+    try:
+        return [letter for batch in reader.batches(limit) for letter in batch]
+    finally:
+        reader.release()
+
+
+def redrive(
+    reader: DeadLetterReader,
+    sqs: Any,
+    queue_url: str,
+    selection: Selection,
+    *,
+    runs_table: Any,
+    now: datetime,
+) -> RedriveReport:
+    """Move the chosen dead letters to the scrape queue; the others stay in the DLQ.
+
+    Product jobs move as jobs of a new run (see the module docstring), opened with the
+    first of them and closed when all are sent.
+    """
+    report = RedriveReport()
+    try:
+        for batch in reader.batches():
+            chosen = [letter for letter in batch if selection.chooses(letter)]
+            left = [letter for letter in batch if not selection.chooses(letter)]
+            report.skipped_poison += [letter for letter in left if letter.poison]
+            report.not_chosen += sum(1 for letter in left if not letter.poison)
+            if any(letter.kind == KINDS[ProductJob] for letter in chosen) and not report.run_id:
+                run_id = iso_seconds(now)
+                open_run(runs_table, run_id, now, origin="redrive")
+                report.run_id = run_id  # only once it is ours to close
+            if chosen:
+                _move(reader, sqs, queue_url, chosen, report, runs_table)
+    finally:
+        if report.run_id is not None:
+            close_run(runs_table, report.run_id, now)
+        reader.release()
+    return report
+
+
+def _move(
+    reader: DeadLetterReader,
+    sqs: Any,
+    queue_url: str,
+    letters: Sequence[DeadLetter],
+    report: RedriveReport,
+    runs_table: Any,
+) -> None:
+    entries = []
+    for index, letter in enumerate(letters):
+        entry: dict[str, Any] = {"Id": str(index), "MessageBody": _redriven_body(letter, report)}
+        if letter.message_attributes:
+            entry["MessageAttributes"] = letter.message_attributes
+        entries.append(entry)
+    response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+    sent = [letters[int(entry["Id"])] for entry in response.get("Successful", [])]
+    for failure in response.get("Failed", []):
+        report.failed.append((letters[int(failure["Id"])], failure.get("Message", "")))
+    if report.run_id is not None:
+        jobs = sum(1 for letter in sent if letter.kind == KINDS[ProductJob])
+        if jobs:
+            add_dispatched(runs_table, report.run_id, jobs)
+    if not sent:
+        return
+    deleted = sqs.delete_message_batch(
+        QueueUrl=reader.dlq_url,
+        Entries=[
+            {"Id": str(index), "ReceiptHandle": letter.receipt_handle}
+            for index, letter in enumerate(sent)
+        ],
+    )
+    # A sent message whose delete failed stays in the DLQ too (a copy then exists in both;
+    # the new run checks the product once), and is released with the rest.
+    reader.forget([sent[int(entry["Id"])] for entry in deleted.get("Successful", [])])
+    report.moved += sent
+
+
+def _redriven_body(letter: DeadLetter, report: RedriveReport) -> str:
+    """A product job as a job of the redrive's run; any other message as it was."""
+    if letter.kind != KINDS[ProductJob] or report.run_id is None:
+        return letter.body
+    return encode(ProductJob(report.run_id, str(letter.product_id), str(letter.retailer)))
+
+
+def _parse(body: str) -> ProductJob | StartRun | ContinueDispatch | PoisonMessageError:
+    try:
+        return parse_message(body)
+    except PoisonMessageError as error:
+        return error
+
+
+def _dead_letter(
+    message: Mapping[str, Any],
+    parsed: ProductJob | StartRun | ContinueDispatch | PoisonMessageError,
+    items: Mapping[str, Mapping[str, Any]],
+) -> DeadLetter:
+    attributes = message.get("Attributes", {})
+    sent = attributes.get("SentTimestamp")
+    common = {
+        "message_id": message["MessageId"],
+        "receive_count": int(attributes.get("ApproximateReceiveCount", 0)),
+        "sent_at": None if sent is None else datetime.fromtimestamp(int(sent) / 1000, UTC),
+        "body": message["Body"],
+        "receipt_handle": message["ReceiptHandle"],
+        "message_attributes": message.get("MessageAttributes", {}),
+    }
+    if isinstance(parsed, PoisonMessageError):
+        return DeadLetter(
+            kind=POISON, product_id=None, retailer=None, run_id=None, reason=str(parsed), **common
+        )
+    if isinstance(parsed, ProductJob):
+        item = items.get(parsed.product_id)
+        recorded = item is not None and item.get("last_run_id") == parsed.run_id
+        if item is None:
+            reason = "the product is no longer in the catalog"
+        elif recorded and item.get("last_error"):
+            reason = str(item["last_error"])
+        else:
+            reason = UNKNOWN_REASON
+        return DeadLetter(
+            kind=KINDS[ProductJob],
+            product_id=parsed.product_id,
+            retailer=parsed.retailer,
+            run_id=parsed.run_id,
+            reason=reason,
+            **common,
+        )
+    return DeadLetter(
+        kind=KINDS[type(parsed)],
+        product_id=None,
+        retailer=None,
+        run_id=parsed.run_id,
+        reason=UNKNOWN_REASON,
+        **common,
+    )
+
+
+def _catalog_errors(
+    products_table: Any,
+    product_ids: set[str],
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, dict[str, Any]]:
+    """`last_run_id` and `last_error` of each product (BatchGetItem, unprocessed retried)."""
+    found: dict[str, dict[str, Any]] = {}
+    keys = [{"product_id": product_id} for product_id in sorted(product_ids)]
+    resource = products_table.meta.client
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        request = {
+            products_table.name: {
+                "Keys": keys[start : start + BATCH_GET_LIMIT],
+                "ProjectionExpression": "product_id, last_run_id, last_error",
+                "ConsistentRead": True,
+            }
+        }
+        for attempt in range(1, MAX_READ_ATTEMPTS + 1):
+            response = resource.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(products_table.name, []):
+                found[str(item["product_id"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            sleep(backoff_seconds(attempt))
+    return found
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        parents=[common],
+        help="list the dead-lettered messages, or move them back to the scrape queue",
+        description="The scrape queue's dead-letter queue. `list` reads without consuming;"
+        " `redrive` moves chosen messages back to the scrape queue. (AWS's console"
+        ' "Start DLQ redrive" on the DLQ does the same for all messages at once,'
+        " poison included.)",
+    )
+    actions = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    listed = actions.add_parser(
+        "list",
+        parents=[common],
+        help="show each dead-lettered message and why it is there",
+        description="Each message: id, kind, product, retailer, run, receives (SQS's"
+        " ApproximateReceiveCount, which counts listings too), when it was first sent, and"
+        " why it is there.",
+    )
+    listed.add_argument(
+        "--limit",
+        type=_positive_count,
+        default=DEFAULT_LIST_LIMIT,
+        metavar="N",
+        help=f"show at most N messages (default {DEFAULT_LIST_LIMIT})",
+    )
+    listed.set_defaults(action=list_command)
+
+    redriven = actions.add_parser(
+        "redrive",
+        parents=[common],
+        help="move dead-lettered messages back to the scrape queue",
+        description="Move the chosen messages to the scrape queue (poison messages stay"
+        " unless --include-poison with --all). Product jobs move as a new run of their own"
+        " (its run id is printed), so each product is checked again and counted in `status`.",
+    )
+    which = redriven.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every message")
+    which.add_argument(
+        "--product",
+        dest="products",
+        action="append",
+        metavar="ID",
+        help="the jobs of this product (repeatable)",
+    )
+    which.add_argument("--run", dest="run_id", metavar="RUN_ID", help="the messages of this run")
+    redriven.add_argument(
+        "--include-poison",
+        action="store_true",
+        help="with --all, move poison messages too (they will fail and return here)",
+    )
+    redriven.set_defaults(action=redrive_command)
+
+
+def list_command(arguments: argparse.Namespace, context: Any) -> int:
+    console = context.console
+    letters = list_dead_letters(_reader(context), arguments.limit)
+    data = {"messages": [letter.public() for letter in letters], "count": len(letters)}
+
+    def render() -> None:
+        if not letters:
+            console.line("the DLQ is empty")
+            return
+        console.table(
+            ["message", "kind", "product", "retailer", "run", "receives", "sent", "reason"],
+            [
+                [
+                    letter.message_id,
+                    letter.kind,
+                    letter.product_id,
+                    letter.retailer,
+                    letter.run_id,
+                    letter.receive_count,
+                    letter.sent_at,
+                    letter.reason,
+                ]
+                for letter in letters
+            ],
+            right=[5],
+            styles=[("red",) if letter.poison else () for letter in letters],
+        )
+
+    console.result(data, render)
+    return EXIT_OK
+
+
+def redrive_command(arguments: argparse.Namespace, context: Any) -> int:
+    console = context.console
+    stack = context.stack()
+    selection = Selection(
+        everything=arguments.all,
+        product_ids=frozenset(arguments.products or ()),
+        run_id=arguments.run_id,
+        include_poison=arguments.include_poison,
+    )
+    report = redrive(
+        _reader(context),
+        stack.client("sqs"),
+        stack.output(SCRAPE_QUEUE),
+        selection,
+        runs_table=stack.table(RUNS_TABLE),
+        now=context.clock(),
+    )
+    data = {
+        "moved": len(report.moved),
+        "skipped_poison": len(report.skipped_poison),
+        "not_chosen": report.not_chosen,
+        "failed": len(report.failed),
+        "run_id": report.run_id,
+        "moved_messages": [letter.public() for letter in report.moved],
+        "failures": [
+            {"message_id": letter.message_id, "reason": why} for letter, why in report.failed
+        ],
+    }
+
+    def render() -> None:
+        counts = [len(report.moved), len(report.skipped_poison), report.not_chosen]
+        console.table(
+            ["moved", "skipped (poison)", "not chosen", "failed"],
+            [[*counts, len(report.failed)]],
+            right=[0, 1, 2, 3],
+        )
+        for letter, why in report.failed:
+            console.line(console.style(f"not moved: {letter.message_id}: {why}", "red"))
+        if report.run_id is not None:
+            console.line(f"product jobs moved as run {report.run_id}: see it in `pricemon status`")
+
+    console.result(data, render)
+    return EXIT_PROBLEM if report.failed else EXIT_OK
+
+
+def _reader(context: Any) -> DeadLetterReader:
+    stack = context.stack()
+    return DeadLetterReader(stack.client("sqs"), stack.output(DLQ), stack.table(PRODUCTS_TABLE))
+
+
+def _positive_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive count")
+    return count

@@ -1,0 +1,152 @@
+"""`pricemon alerts subscribe|list`: subscriptions to the price alerts, filtered."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from price_monitor.cli.alerts import filter_policy, protocol_of
+from price_monitor.cli.target import UsageError
+
+
+@pytest.fixture
+def sns(world):
+    return boto3.client("sns", region_name=world.stack.region)
+
+
+def subscriptions(world, sns):
+    topic = world.stack.outputs["alerts_topic_arn"]
+    return {
+        entry["Endpoint"]: sns.get_subscription_attributes(
+            SubscriptionArn=entry["SubscriptionArn"]
+        )["Attributes"]
+        for entry in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    }
+
+
+def test_an_email_subscription_filters_on_kind_and_retailer_attributes(pricemon, world, sns):
+    outcome = pricemon(
+        "alerts",
+        "subscribe",
+        "ops@example.com",
+        "--kind",
+        "price_drop",
+        "--kind",
+        "back_in_stock",
+        "--retailer",
+        "jsonld-mart",
+        "--json",
+    )
+
+    assert outcome.code == 0
+    data = outcome.json()
+    assert data["protocol"] == "email"
+    assert data["filter_policy"] == {
+        "kind": ["back_in_stock", "price_drop"],
+        "retailer": ["jsonld-mart"],
+    }
+    assert data["subscription_arn"].startswith(world.stack.outputs["alerts_topic_arn"] + ":")
+    attributes = subscriptions(world, sns)["ops@example.com"]
+    assert json.loads(attributes["FilterPolicy"]) == data["filter_policy"]
+    assert attributes["FilterPolicyScope"] == "MessageAttributes"
+    assert attributes["Protocol"] == "email"
+
+
+def test_a_url_subscribes_with_its_scheme_and_no_options_means_every_alert(pricemon, world, sns):
+    outcome = pricemon("alerts", "subscribe", "https://hooks.example.com/prices")
+
+    assert outcome.code == 0
+    row = outcome.out.splitlines()[1].split()
+    assert row[:2] == ["https", "https://hooks.example.com/prices"]
+    assert row[-3:-1] == ["all", "all"]  # kinds, retailers
+    attributes = subscriptions(world, sns)["https://hooks.example.com/prices"]
+    assert attributes["Protocol"] == "https"
+    assert "FilterPolicy" not in attributes
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["ftp://files.example.com/prices", "ops-at-example.com", "ops@example", "http://", "a b@c.de"],
+)
+def test_anything_but_an_email_or_http_url_is_refused_before_any_aws_call(pricemon, endpoint):
+    outcome = pricemon("alerts", "subscribe", endpoint)
+
+    assert outcome.code == 2
+    assert outcome.err.startswith("pricemon: ")
+    assert outcome.calls == []
+
+
+def test_an_unknown_kind_is_a_usage_error(pricemon, capsys):
+    assert pricemon("alerts", "subscribe", "ops@example.com", "--kind", "price_rise").code == 2
+    assert "invalid choice: 'price_rise'" in capsys.readouterr().err
+
+
+def test_a_bad_retailer_name_is_refused(pricemon):
+    outcome = pricemon("alerts", "subscribe", "ops@example.com", "--retailer", "Big Shop")
+
+    assert outcome.code == 2
+    assert "is not a retailer name" in outcome.err
+
+
+def test_list_shows_each_subscription_with_its_filter(pricemon):
+    pricemon("alerts", "subscribe", "ops@example.com", "--kind", "target_price")
+    pricemon("alerts", "subscribe", "http://127.0.0.1:8080/hook", "--retailer", "meta-shop")
+
+    data = pricemon("alerts", "list", "--json").json()
+    table = pricemon("alerts", "list").out.splitlines()
+
+    policies = {s["endpoint"]: s["filter_policy"] for s in data["subscriptions"]}
+    inbox = next(endpoint for endpoint in policies if endpoint.startswith("arn:aws:sqs:"))
+    assert policies == {
+        inbox: None,  # the local stack's own inbox queue takes every alert
+        "ops@example.com": {"kind": ["target_price"]},
+        "http://127.0.0.1:8080/hook": {"retailer": ["meta-shop"]},
+    }
+    assert table[0].split()[:5] == ["protocol", "endpoint", "status", "kinds", "retailers"]
+    email = next(line for line in table if "ops@example.com" in line)
+    assert "target_price" in email
+    assert " all " in email
+
+
+def test_an_empty_topic_says_how_to_subscribe(pricemon, world, sns):
+    topic = world.stack.outputs["alerts_topic_arn"]
+    for entry in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=entry["SubscriptionArn"])
+
+    assert "pricemon alerts subscribe" in pricemon("alerts", "list").out
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "protocol"),
+    [
+        ("ops@example.com", "email"),
+        ("first.last+prices@mail.example.co.uk", "email"),
+        ("https://hooks.example.com/x", "https"),
+        ("HTTP://hooks.example.com/x", "http"),
+    ],
+)
+def test_the_protocol_follows_from_the_endpoint(endpoint, protocol):
+    assert protocol_of(endpoint) == protocol
+
+
+def test_a_filter_names_each_value_once():
+    assert filter_policy(["price_drop", "price_drop"], []) == {"kind": ["price_drop"]}
+    assert filter_policy([], []) is None
+    with pytest.raises(UsageError):
+        filter_policy([], ["UPPER"])
+
+
+def test_a_pending_subscription_says_where_to_confirm(pricemon):
+    pricemon.answers["sns.GetSubscriptionAttributes"] = lambda params: {
+        "Attributes": {"PendingConfirmation": "true"}
+    }
+
+    outcome = pricemon("alerts", "subscribe", "ops@example.com")
+
+    assert outcome.code == 0
+    assert "pending confirmation" in outcome.out.splitlines()[1]
+    assert outcome.out.splitlines()[-1].startswith(
+        "pending confirmation: SNS has sent a confirmation request to the inbox of ops@example.com"
+    )
