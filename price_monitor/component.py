@@ -119,6 +119,8 @@ class PriceMonitor(pulumi.ComponentResource):
                 *(alarm.name for alarm in self.alerting.alarms.values())
             ),
             "metrics_namespace": pulumi.Output.from_input(namespace),
+            # Read by `pricemon history` to apply the detector's rules as the detector does.
+            "drop_threshold_percent": pulumi.Output.from_input(settings.drop_threshold_percent),
             "region": pulumi.Output.from_input(settings.region),
         }
         self.register_outputs(self.outputs)

@@ -37,6 +37,7 @@ from functions.monitor.change_rules import (
     price_drop_percent,
 )
 from functions.monitor.timestamps import iso_millis
+from price_monitor.catalog_file import COLUMNS
 from price_monitor.cli.chart import ChartMarker, ChartPoint, PriceChart, render_svg
 from price_monitor.cli.html_report import render_report, signed_percent
 from price_monitor.cli.status import (
@@ -74,15 +75,7 @@ _ROW_ATTRIBUTES = (
     "run_id",
     "scraped_at",
 )
-_CATALOG_ATTRIBUTES = (
-    "product_id",
-    "retailer",
-    "url",
-    "name",
-    "drop_threshold_percent",
-    "target_price",
-    "active",
-)
+_CATALOG_ATTRIBUTES = COLUMNS  # the catalog file's columns are the item's catalog fields
 # What an image needs from the catalog item besides the observation.
 _IMAGE_CATALOG_FIELDS = (
     "product_id",
@@ -306,9 +299,17 @@ def catalog_items(products_table: Any) -> dict[str, dict[str, Any]]:
 
 def default_threshold(stack: Any, override: Decimal | None = None) -> Threshold:
     """The drop threshold of products without their own: --default-threshold, else the
-    detector's configured value, else the stack settings' default (with the reason)."""
+    stack's output, else the detector's configured value, else the settings' default (with
+    the reason)."""
     if override is not None:
         return Threshold(override, "--default-threshold")
+    exported = stack.outputs.get("drop_threshold_percent")
+    if exported is not None:
+        percent = Decimal(str(exported))  # a float output: 10.0 reads as 10
+        if percent == percent.to_integral_value():
+            percent = percent.quantize(Decimal(1))
+        return Threshold(percent, "the stack's dropThresholdPercent")
+    # Stacks deployed before that output: the detector's own environment.
     function = stack.outputs.get("detector_function")
     fallback = Decimal(f"{Settings.drop_threshold_percent:g}")
     if not function:
@@ -535,15 +536,7 @@ def history_chart(history: ProductHistory) -> PriceChart:
     return PriceChart(
         title=f"{product.name or product.product_id} ({product.retailer or '?'})"
         f" since {history.since:%Y-%m-%d}",
-        points=[
-            ChartPoint(
-                at=entry.observed_at,
-                price=entry.price,
-                in_stock=entry.availability == IN_STOCK,
-                label=f"{entry.observed_at:%Y-%m-%d %H:%M} {entry.price} {entry.availability}",
-            )
-            for entry in history.entries
-        ],
+        points=_chart_points(history.entries),
         all_time_low=history.all_time_low.price if history.all_time_low else None,
         markers=_markers(history.alerts),
         currency=history.entries[-1].currency if history.entries else None,
@@ -555,18 +548,22 @@ def report_chart(product: ChangedProduct) -> PriceChart:
     info = product.product
     return PriceChart(
         title=info.name or info.product_id,
-        points=[
-            ChartPoint(
-                at=row.observed_at,
-                price=row.price,
-                in_stock=row.availability == IN_STOCK,
-                label=f"{row.observed_at:%Y-%m-%d %H:%M} {row.price} {row.availability}",
-            )
-            for row in product.observations
-        ],
+        points=_chart_points(product.observations),
         markers=_markers(product.alerts),
         currency=product.observations[-1].currency,
     )
+
+
+def _chart_points(observations: Sequence[HistoryEntry | HistoryRow]) -> list[ChartPoint]:
+    return [
+        ChartPoint(
+            at=seen.observed_at,
+            price=seen.price,
+            in_stock=seen.availability == IN_STOCK,
+            label=f"{seen.observed_at:%Y-%m-%d %H:%M} {seen.price} {seen.availability}",
+        )
+        for seen in observations
+    ]
 
 
 def _markers(alerts: Sequence[DerivedAlert]) -> list[ChartMarker]:

@@ -26,12 +26,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import MappingProxyType, TracebackType
-from typing import Self
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from price_monitor.catalog_file import CatalogRow
+from price_monitor.local.loopback_site import LoopbackSite
 
 # What a product's page is, whatever the cycle.
 OFFER = "offer"  # the product page, with this cycle's price and stock
@@ -162,62 +161,18 @@ def expected(cycle: int) -> dict[str, ExpectedPage]:
     return pages
 
 
-class RetailerSite:
+class RetailerSite(LoopbackSite):
     """The site, served on 127.0.0.1 at a free port from `start()` to `stop()`."""
 
+    name = "retailer site"
+    server_version = "RetailerSite/1.0"
+
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._cycle = 0
         self._requests: list[SiteRequest] = []
         self._served: Counter[tuple[int, str]] = Counter()  # (cycle, path) -> requests
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Serve from a background thread; returns once the port is bound."""
-        if self._server is not None:
-            raise RuntimeError("the retailer site is already running")
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="retailer-site",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and release the port (does nothing when not running)."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the retailer site is not running: start() it first")
-        return self._server.server_address[1]
-
-    @property
-    def host_port(self) -> str:
-        """`127.0.0.1:PORT`: what the fetcher's allowed hosts must list to reach the site."""
-        return f"127.0.0.1:{self.port}"
 
     def url(self, product_id: str) -> str:
         return f"http://{self.host_port}{_PRODUCTS[product_id].path}"
@@ -389,30 +344,3 @@ _CAPTCHA_PAGE = _document(
     '<form action="/captcha" method="post"><div class="g-recaptcha" data-sitekey="local"></div>'
     "<button>Continue</button></form>",
 )
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, site: RetailerSite) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.site = site
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "RetailerSite/1.0"
-
-    def do_GET(self) -> None:
-        status, content_type, body = self.server.site.respond(
-            self.path, self.headers.get("User-Agent", "")
-        )
-        payload = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent: the site's request log is `RetailerSite.requests()`."""

@@ -182,7 +182,7 @@ def test_the_default_threshold_is_read_from_the_detector_when_it_can_be(
     )
 
     try:
-        threshold = default_threshold(pricemon.stack())
+        threshold = default_threshold(deployed_before_the_output(pricemon.stack()))
     finally:  # the module's other tests run without the function, as the local stack is
         functions.delete_function(FunctionName=name)
         iam.delete_role(RoleName="detector")
@@ -190,17 +190,33 @@ def test_the_default_threshold_is_read_from_the_detector_when_it_can_be(
     assert (threshold.percent, threshold.source) == (percent, source)
 
 
-def test_without_the_detectors_configuration_the_settings_default_is_used_and_said(pricemon):
+def deployed_before_the_output(stack):
+    """The stack as deployed before it exported drop_threshold_percent."""
+    outputs = {k: v for k, v in stack.outputs.items() if k != "drop_threshold_percent"}
+    return replace(stack, outputs=outputs)
+
+
+def test_the_stacks_exported_default_threshold_comes_first(pricemon):
     threshold = default_threshold(pricemon.stack())
+
+    assert (threshold.percent, threshold.source) == (10, "the stack's dropThresholdPercent")
+    assert str(threshold.percent) == "10"
+    fractional = replace(pricemon.stack(), outputs={"drop_threshold_percent": 7.5})
+    assert str(default_threshold(fractional).percent) == "7.5"
+
+
+def test_without_the_detectors_configuration_the_settings_default_is_used_and_said(pricemon):
+    threshold = default_threshold(deployed_before_the_output(pricemon.stack()))
 
     assert threshold.percent == 10
     assert "ResourceNotFoundException" in threshold.source
 
 
 def test_without_a_detector_output_the_settings_default_is_used_and_said(pricemon):
-    outputs = {**pricemon.stack().outputs, "detector_function": ""}
+    stack = deployed_before_the_output(pricemon.stack())
+    outputs = {**stack.outputs, "detector_function": ""}
 
-    threshold = default_threshold(replace(pricemon.stack(), outputs=outputs))
+    threshold = default_threshold(replace(stack, outputs=outputs))
 
     assert (threshold.percent, threshold.source) == (
         10,

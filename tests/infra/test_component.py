@@ -84,7 +84,8 @@ def test_dev_and_prod_share_no_resource_name():
 
 def test_outputs_are_exactly_the_documented_stack_outputs(stack):
     assert set(stack.outputs) == documented_outputs()
-    names = {key: value for key, value in stack.outputs.items() if key != "alarm_names"}
+    not_names = ("alarm_names", "drop_threshold_percent")
+    names = {key: value for key, value in stack.outputs.items() if key not in not_names}
     assert all(isinstance(value, str) and value for value in names.values())
 
 
@@ -106,6 +107,7 @@ def test_outputs_name_this_stacks_resources(stack):
     alarms = stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert sorted(outputs["alarm_names"]) == sorted(alarm.inputs["name"] for alarm in alarms)
     assert outputs["region"] == stack.settings.region
+    assert outputs["drop_threshold_percent"] == stack.settings.drop_threshold_percent
 
 
 def test_account_and_partition_are_looked_up_once_for_the_whole_stack(stack):
