@@ -1,0 +1,158 @@
+"""A generated retailer site for the benchmarks: N JSON-LD product pages on 127.0.0.1.
+
+Product i (`p000042`) belongs to retailer `shop<i mod R>` and lives at `/shop007/p000042`.
+Its price depends on the cycle the site shows (`set_cycle(n)`): in even cycles every
+product is at its base price; in odd cycles one product in five drops 15 % (above the
+stack's 10 % threshold, so the detector publishes a notification) and the rest rise 2 %
+(an observation, a stream record, no notification). Every cycle therefore changes every
+price, which keeps the detector as busy as it can be.
+
+`latency_seconds` delays every product page by that much before the answer (robots.txt is
+answered at once: a run reads it once per retailer, not once per page). The server is
+threaded, so concurrent fetches wait out their latency together, as they would on the web.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from price_monitor.catalog_file import CatalogRow
+from price_monitor.local.loopback_site import LoopbackSite
+
+DROP_EVERY = 5  # one product in DROP_EVERY drops in odd cycles
+DROP_FACTOR = Decimal("0.85")
+RISE_FACTOR = Decimal("1.02")
+CURRENCY = "EUR"
+ROBOTS_TXT = "User-agent: *\nAllow: /\n"
+_PATH = re.compile(r"/shop(?P<retailer>\d{3})/p(?P<index>\d{6})")
+
+
+@dataclass(frozen=True)
+class GeneratedProduct:
+    """One product of the site."""
+
+    index: int
+    retailer_count: int
+
+    @property
+    def product_id(self) -> str:
+        return f"p{self.index:06d}"
+
+    @property
+    def retailer(self) -> str:
+        return f"shop{self.index % self.retailer_count:03d}"
+
+    @property
+    def path(self) -> str:
+        return f"/{self.retailer}/{self.product_id}"
+
+    def price(self, cycle: int) -> Decimal:
+        base = Decimal(10 + self.index % 490) + Decimal("0.99")
+        if cycle % 2 == 0:
+            return base
+        factor = DROP_FACTOR if self.index % DROP_EVERY == 0 else RISE_FACTOR
+        return (base * factor).quantize(Decimal("0.01"))
+
+    def drops_in(self, cycle: int) -> bool:
+        """Whether this product's price drops by DROP_FACTOR when the site enters `cycle`."""
+        return cycle % 2 == 1 and self.index % DROP_EVERY == 0
+
+
+class GeneratedSite(LoopbackSite):
+    """`products` pages across `retailers` retailers, served from `start()` to `stop()`."""
+
+    name = "generated site"
+    server_version = "GeneratedSite/1.0"
+
+    def __init__(self, products: int, retailers: int, latency_seconds: float = 0.0) -> None:
+        if products < 1 or not 1 <= retailers <= 1000 or products >= 1_000_000:
+            raise ValueError(
+                f"a generated site has 1-999,999 products and 1-1,000 retailers, "
+                f"not {products} and {retailers}"
+            )
+        if latency_seconds < 0:
+            raise ValueError(f"page latency cannot be negative: {latency_seconds}")
+        super().__init__()
+        self.products = [GeneratedProduct(index, retailers) for index in range(products)]
+        self.retailers = retailers
+        self.latency_seconds = latency_seconds
+        self.cycle = 0
+        self._lock = threading.Lock()
+        self._pages_served = 0
+
+    @property
+    def pages_served(self) -> int:
+        """Product pages answered with 200 so far."""
+        with self._lock:
+            return self._pages_served
+
+    def set_cycle(self, cycle: int) -> None:
+        if cycle < 0:
+            raise ValueError(f"a cycle is a number from 0, not {cycle}")
+        self.cycle = cycle
+
+    def url(self, product: GeneratedProduct) -> str:
+        return f"http://{self.host_port}{product.path}"
+
+    def catalog(self) -> list[CatalogRow]:
+        """Every product as a catalog row (stack default threshold), URLs on this site."""
+        return [
+            CatalogRow(product.product_id, product.retailer, self.url(product), product.product_id)
+            for product in self.products
+        ]
+
+    def drops(self, cycle: int) -> int:
+        """How many products drop (and should notify) when the site enters `cycle`."""
+        return sum(1 for product in self.products if product.drops_in(cycle))
+
+    def respond(self, path: str, user_agent: str = "") -> tuple[int, str, str]:
+        """(status, content type, body) for a GET of `path`."""
+        path = path.split("?", 1)[0]
+        if path == "/robots.txt":
+            return 200, "text/plain; charset=utf-8", ROBOTS_TXT
+        product = self._product_at(path)
+        if product is None:
+            return 404, "text/html; charset=utf-8", "<!doctype html><title>Not found</title>"
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        with self._lock:
+            self._pages_served += 1
+        return 200, "text/html; charset=utf-8", product_page(product, self.cycle)
+
+    def _product_at(self, path: str) -> GeneratedProduct | None:
+        match = _PATH.fullmatch(path)
+        if match is None:
+            return None
+        index = int(match["index"])
+        if index >= len(self.products):
+            return None
+        product = self.products[index]
+        return product if product.retailer == f"shop{match['retailer']}" else None
+
+
+def product_page(product: GeneratedProduct, cycle: int) -> str:
+    """A product page with a schema.org JSON-LD offer, as many shops write it."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": f"Product {product.product_id}",
+        "sku": product.product_id,
+        "offers": {
+            "@type": "Offer",
+            "price": str(product.price(cycle)),
+            "priceCurrency": CURRENCY,
+            "availability": "https://schema.org/InStock",
+        },
+    }
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Product {product.product_id} | {product.retailer}</title>"
+        f'<script type="application/ld+json">{json.dumps(data)}</script></head>'
+        f"<body><h1>Product {product.product_id}</h1>"
+        f"<p>{product.price(cycle)} {CURRENCY}</p></body></html>"
+    )
