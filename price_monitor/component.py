@@ -83,6 +83,7 @@ class PriceMonitor(pulumi.ComponentResource):
                 default_spacing_seconds=settings.default_spacing_seconds,
                 user_agent_contact=settings.user_agent_contact,
                 repeated_failure_threshold=settings.repeated_failure_threshold,
+                tracing=settings.tracing,
                 retailers=settings.retailers,
                 allowed_hosts=settings.allowed_hosts,
             ),

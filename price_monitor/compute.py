@@ -54,6 +54,7 @@ class ComputeArgs:
     default_spacing_seconds: float
     user_agent_contact: str
     repeated_failure_threshold: int
+    tracing: bool = False  # X-Ray active tracing (config `tracing`)
     retailers: Sequence[RetailerSettings] = ()
     allowed_hosts: Sequence[str] = ()
 
@@ -100,6 +101,7 @@ class Compute(pulumi.ComponentResource):
                 scrape_queue_arn=queues.scrape_queue.arn,
                 log_group_arn=self.scraper_log_group.arn,
                 region=args.region,
+                tracing=args.tracing,
             ),
         )
         self.scraper_function = self._function(
@@ -128,6 +130,7 @@ class Compute(pulumi.ComponentResource):
                 stream_failure_queue_arn=queues.stream_failure_queue.arn,
                 log_group_arn=self.detector_log_group.arn,
                 region=args.region,
+                tracing=args.tracing,
             ),
         )
         self.detector_function = self._function(
@@ -257,7 +260,11 @@ class Compute(pulumi.ComponentResource):
                 system_log_level=SYSTEM_LOG_LEVEL,
                 log_group=log_group.name,
             ),
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            # PassThrough: traced only when a caller's trace says so (SQS and stream
+            # triggers carry none), so nothing is recorded unless `tracing` is on.
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(
+                mode="Active" if args.tracing else "PassThrough"
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
         )
 

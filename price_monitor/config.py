@@ -120,6 +120,9 @@ class Settings:
     alert_emails: tuple[str, ...] = ()
     ops_emails: tuple[str, ...] = ()
     deletion_protection: bool = False
+    # X-Ray active tracing of both functions. Off by default: the code is not instrumented,
+    # so traces show little beyond the REPORT lines and metrics, and they cost (bench/).
+    tracing: bool = False
     scraper: ScraperSettings = field(default_factory=ScraperSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     powertools_layer_version: int = 0  # 0: set a real version in the stack config
@@ -197,6 +200,7 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
         alert_emails=_emails(top, "alertEmails"),
         ops_emails=_emails(top, "opsEmails"),
         deletion_protection=top.boolean("deletionProtection", defaults.deletion_protection),
+        tracing=top.boolean("tracing", defaults.tracing),
         scraper=_scraper(top.nested("scraper", _SCRAPER_KEYS)),
         detector=_detector(top.nested("detector", _DETECTOR_KEYS)),
         powertools_layer_version=top.integer("powertoolsLayerVersion", None, 1),
@@ -228,6 +232,7 @@ _TOP_KEYS = (
     "alertEmails",
     "opsEmails",
     "deletionProtection",
+    "tracing",
     "scraper",
     "detector",
     "powertoolsLayerVersion",

@@ -116,6 +116,7 @@ def scraper_policy(
     scrape_queue_arn: pulumi.Input[str],
     log_group_arn: pulumi.Input[str],
     region: str,
+    tracing: bool,
 ) -> pulumi.Output[str]:
     """What the scraper (dispatcher included) does, and nothing else."""
     return document(
@@ -156,7 +157,7 @@ def scraper_policy(
             [pulumi.Output.concat(archive_bucket_arn, "/prices/*")],
         ),
         write_own_logs(log_group_arn),
-        send_traces(region),
+        *([send_traces(region)] if tracing else []),
     )
 
 
@@ -169,6 +170,7 @@ def detector_policy(
     stream_failure_queue_arn: pulumi.Input[str],
     log_group_arn: pulumi.Input[str],
     region: str,
+    tracing: bool,
 ) -> pulumi.Output[str]:
     """What the detector does, and nothing else."""
     return document(
@@ -199,7 +201,7 @@ def detector_policy(
         # Lambda sends a batch that exhausted its retries there, with this role.
         allow("SendFailedStreamBatches", ["sqs:SendMessage"], [stream_failure_queue_arn]),
         write_own_logs(log_group_arn),
-        send_traces(region),
+        *([send_traces(region)] if tracing else []),
     )
 
 

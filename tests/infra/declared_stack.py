@@ -125,6 +125,12 @@ def declared_stack(stack: str) -> DeclaredStack:
     return run_program(stack, stack_config(stack))
 
 
+@cache
+def traced_stack() -> DeclaredStack:
+    """The dev stack with X-Ray active tracing turned on."""
+    return run_program("dev", {**stack_config("dev"), "price-monitor:tracing": "true"})
+
+
 def run_program(stack: str, config: Mapping[str, str]) -> DeclaredStack:
     """Run the program as `pulumi up` would for `stack` with this config bag, under mocks."""
     mocks = _StackMocks(region=config["aws:region"])

@@ -48,12 +48,17 @@ def variant() -> DeclaredStack:
 
 
 @pytest.mark.parametrize("purpose", ["scraper", "detector"])
+def test_tracing_on_makes_both_functions_actively_traced(traced, purpose):
+    assert function(traced, purpose).inputs["tracingConfig"] == {"mode": "Active"}
+
+
+@pytest.mark.parametrize("purpose", ["scraper", "detector"])
 def test_functions_run_python312_on_arm64_with_json_logs_tracing_and_powertools(stack, purpose):
     inputs = function(stack, purpose).inputs
     assert inputs["runtime"] == "python3.12"
     assert inputs["architectures"] == ["arm64"]
     assert inputs["handler"] == HANDLERS[purpose]
-    assert inputs["tracingConfig"] == {"mode": "Active"}
+    assert inputs["tracingConfig"] == {"mode": "PassThrough"}  # `tracing` is off
     assert inputs["loggingConfig"]["logFormat"] == "JSON"
     assert inputs["loggingConfig"]["applicationLogLevel"] == "INFO"
     assert inputs["loggingConfig"]["systemLogLevel"] == "WARN"

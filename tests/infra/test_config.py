@@ -204,6 +204,7 @@ def test_values_given_as_cli_strings_and_as_plain_values_give_the_same_settings(
         ({"historyRetentionDays": " 30 "}, {"history_retention_days": 30}),
         ({"historyRetentionDays": 30.0}, {"history_retention_days": 30}),
         ({"deletionProtection": "True"}, {"deletion_protection": True}),
+        ({"tracing": "true"}, {"tracing": True}),
         (
             {"alertEmails": "a@example.com, b@example.org"},
             {"alert_emails": ("a@example.com", "b@example.org")},

@@ -3,6 +3,7 @@ stack's own resources, one statement per purpose."""
 
 from __future__ import annotations
 
+import pytest
 from declared_stack import DeclaredResource, DeclaredStack
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -77,7 +78,6 @@ def test_scraper_may_do_exactly_what_the_scraper_does(stack):
             {"logs:CreateLogStream", "logs:PutLogEvents"},
             log_group(stack, "scraper"),
         ),
-        "SendXRayTraces": XRAY,
     }
 
 
@@ -106,7 +106,6 @@ def test_detector_may_do_exactly_what_the_detector_does(stack):
             {"logs:CreateLogStream", "logs:PutLogEvents"},
             log_group(stack, "detector"),
         ),
-        "SendXRayTraces": XRAY,
     }
     # The key serves the detector only through SNS.
     assert by_sid["EncryptPriceAlerts"]["Condition"] == {
@@ -130,7 +129,18 @@ def test_no_role_is_granted_a_wildcard_action(stack):
     assert [action for action in actions if "*" in action] == []
 
 
-def test_wildcard_resources_appear_only_for_xray_and_only_in_the_stacks_region(stack):
+def test_x_ray_may_be_written_to_only_when_tracing_is_on(stack, traced):
+    for purpose in ("scraper", "detector"):
+        name = f"price-monitor-{purpose}"
+        assert "SendXRayTraces" not in policy(stack, f"{name}-{stack.suffix}")
+        assert grants(policy(traced, f"{name}-{traced.suffix}"))["SendXRayTraces"] == XRAY
+
+
+@pytest.mark.parametrize("tracing", [False, True], ids=["untraced", "traced"])
+def test_wildcard_resources_appear_only_for_xray_and_only_in_the_stacks_region(
+    stack, traced, tracing
+):
+    stack = traced if tracing else stack
     for declared in stack.of_type(ROLE_POLICY):
         for statement in declared.json("policy")["Statement"]:
             if "*" in statement["Resource"]:
