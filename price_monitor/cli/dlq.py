@@ -39,6 +39,7 @@ from functions.monitor.messages import (
     parse_message,
 )
 from functions.monitor.timestamps import iso_seconds
+from price_monitor.arguments import positive_count
 from price_monitor.catalog_file import backoff_seconds
 from price_monitor.cli.runs import add_dispatched, close_run, open_run
 from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
@@ -378,7 +379,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     listed.add_argument(
         "--limit",
-        type=_positive_count,
+        type=positive_count,
         default=DEFAULT_LIST_LIMIT,
         metavar="N",
         help=f"show at most N messages (default {DEFAULT_LIST_LIMIT})",
@@ -491,13 +492,3 @@ def redrive_command(arguments: argparse.Namespace, context: Any) -> int:
 def _reader(context: Any) -> DeadLetterReader:
     stack = context.stack()
     return DeadLetterReader(stack.client("sqs"), stack.output(DLQ), stack.table(PRODUCTS_TABLE))
-
-
-def _positive_count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive count")
-    return count

@@ -37,12 +37,12 @@ from functions.monitor.change_rules import (
     price_drop_percent,
 )
 from functions.monitor.timestamps import iso_millis
+from price_monitor.arguments import positive_count
 from price_monitor.catalog_file import COLUMNS
 from price_monitor.cli.chart import ChartMarker, ChartPoint, PriceChart, render_svg
 from price_monitor.cli.html_report import render_report, signed_percent
 from price_monitor.cli.status import (
     RunSummary,
-    positive_count,
     projection,
     read_all,
     recent_runs,

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.monitor.run_record import COUNTERS, DISPATCHED, DISPATCHING, LAST_ACTIVITY_AT
+from price_monitor.arguments import positive_count
 from price_monitor.cli.runs import RunProgress
 from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM, Console
 from price_monitor.config import Settings
@@ -396,14 +397,3 @@ def format_duration(seconds: float | None) -> str | None:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
-
-
-def positive_count(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value

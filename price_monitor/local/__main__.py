@@ -36,6 +36,7 @@ from typing import TextIO
 import boto3
 
 from functions.monitor.timestamps import iso_seconds
+from price_monitor.arguments import positive_count
 from price_monitor.catalog_file import (
     CatalogFileError,
     CatalogRow,
@@ -251,16 +252,6 @@ def _default_logs(stack: str) -> Path:
     return Path(tempfile.gettempdir()) / f"price-monitor-local-{stack}.log"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m price_monitor.local",
@@ -269,7 +260,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_command = commands.add_parser("run", help="run cycles over a catalog file")
     run_command.add_argument("--catalog", required=True, help="catalog CSV (DESIGN.md format)")
-    run_command.add_argument("--cycles", type=_positive, default=1, help="cycles to run (1)")
+    run_command.add_argument("--cycles", type=positive_count, default=1, help="cycles to run (1)")
     run_command.add_argument("--stack", default="dev", help="stack whose config to use (dev)")
     run_command.add_argument(
         "--allow-host",
@@ -282,7 +273,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run cycles over the local retailer site's sample catalog"
     )
     demo_command.add_argument(
-        "--cycles", type=_positive, default=DEMO_CYCLES, help=f"cycles to run ({DEMO_CYCLES})"
+        "--cycles", type=positive_count, default=DEMO_CYCLES, help=f"cycles to run ({DEMO_CYCLES})"
     )
     demo_command.set_defaults(stack="dev")
     for command in (run_command, demo_command):
