@@ -31,6 +31,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
 )
 
 from price_monitor.cli import alerts, catalog, dlq, history, runs, status
@@ -106,6 +107,11 @@ def main(
             "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and"
             " AWS_SECRET_ACCESS_KEY), run `aws sso login`, or use --local for the local stack"
         )
+    except ProfileNotFound as error:
+        console.error(
+            f"no AWS profile {error.kwargs.get('profile')!r} in your AWS config:"
+            " check AWS_PROFILE (`aws configure list-profiles`)"
+        )
     except NoRegionError:
         console.error("no AWS region: pass --region or set AWS_REGION")
     except EndpointConnectionError as error:
@@ -142,6 +148,7 @@ def _common_options() -> argparse.ArgumentParser:
     where.add_argument(
         "--stack",
         dest="stack_name",
+        metavar="NAME",
         default=argparse.SUPPRESS,
         help="a Pulumi stack: reads `pulumi stack output --json --stack NAME`",
     )

@@ -10,6 +10,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -62,6 +63,10 @@ def client_error(code, message="nope"):
     [
         (NoCredentialsError(), "no AWS credentials found: set AWS_PROFILE"),
         (NoRegionError(), "pass --region"),
+        (
+            ProfileNotFound(profile="ops"),
+            "no AWS profile 'ops' in your AWS config: check AWS_PROFILE",
+        ),
         (EndpointConnectionError(endpoint_url="https://sqs.x"), "cannot reach https://sqs.x"),
         (client_error("AccessDenied", "not allowed"), "access denied (AccessDenied)"),
         (client_error("ExpiredToken"), "credentials are for the stack's account"),
