@@ -377,7 +377,7 @@ def _render(console: Console, status: StackStatus, problems: Sequence[str]) -> N
         if any(alarm.state == ALARM_NOT_FOUND for alarm in status.alarms):
             console.line(
                 f"{ALARM_NOT_FOUND}: the stack's outputs name an alarm CloudWatch does not have"
-                " (the local stack creates no alarms; on AWS, are the outputs current?)"
+                " (are the outputs current? `pulumi up` and read them again)"
             )
     if problems:
         console.line()

@@ -57,9 +57,6 @@ RECORDED_ONLY: Mapping[str, str] = MappingProxyType(
             "the event loop plays it with its declared batch, window, filter and failure settings"
         ),
         "aws:cloudwatch/logGroup:LogGroup": "the handlers log to the console locally",
-        "aws:cloudwatch/metricAlarm:MetricAlarm": (
-            "no CloudWatch metrics locally: the EMF lines go to the console"
-        ),
         "aws:cloudwatch/dashboard:Dashboard": "no CloudWatch metrics locally",
         "aws:iam/role:Role": "moto does not enforce IAM; tests/infra checks every grant",
         "aws:iam/rolePolicy:RolePolicy": "moto does not enforce IAM; tests/infra checks it",
@@ -302,6 +299,40 @@ class MotoMocks(pulumi.runtime.Mocks):
             "arn": description["TableArn"],
             "streamArn": description.get("LatestStreamArn", ""),
             "streamLabel": description.get("LatestStreamLabel", ""),
+        }
+
+    # --- CloudWatch ----------------------------------------------------------------------
+
+    def _alarm(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The alarm as declared, so `pricemon status` finds it. Nothing evaluates it locally
+        (the EMF metrics stay in the functions' log): it stays INSUFFICIENT_DATA."""
+        client = self._client("cloudwatch", inputs)
+        alarm = inputs.get("name") or name
+        request: dict[str, Any] = {
+            "AlarmName": alarm,
+            "ComparisonOperator": inputs["comparisonOperator"],
+            "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+            "Threshold": float(inputs["threshold"]),
+            "AlarmActions": list(inputs.get("alarmActions") or []),
+            "OKActions": list(inputs.get("okActions") or []),
+        }
+        for key, field in _ALARM_FIELDS.items():
+            if inputs.get(key) not in (None, ""):
+                request[field] = _pascal(inputs[key])
+        if inputs.get("dimensions"):
+            request["Dimensions"] = _dimensions(inputs["dimensions"])
+        if inputs.get("metricQueries"):
+            request["Metrics"] = [_metric_query(query) for query in inputs["metricQueries"]]
+        client.put_metric_alarm(**request)
+        # moto would report OK, which nothing here has checked: say what is true.
+        client.set_alarm_state(
+            AlarmName=alarm,
+            StateValue="INSUFFICIENT_DATA",
+            StateReason="not evaluated on the local stack: metrics stay in the logs as EMF",
+        )
+        return alarm, {
+            "name": alarm,
+            "arn": self._arn("aws:cloudwatch/metricAlarm:MetricAlarm", alarm),
         }
 
     # --- SQS -----------------------------------------------------------------------------
@@ -623,6 +654,44 @@ def _pascal(value: Any) -> Any:
     return value
 
 
+# Alarm inputs passed to PutMetricAlarm as they are (the rest are built above).
+_ALARM_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "alarmDescription": "AlarmDescription",
+        "metricName": "MetricName",
+        "namespace": "Namespace",
+        "statistic": "Statistic",
+        "period": "Period",
+        "treatMissingData": "TreatMissingData",
+        "datapointsToAlarm": "DatapointsToAlarm",
+    }
+)
+
+
+def _dimensions(dimensions: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Name": key, "Value": str(value)} for key, value in dimensions.items()]
+
+
+def _metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """A declared metric query (camelCase, dimensions as a map) as PutMetricAlarm's Metrics."""
+    request: dict[str, Any] = {"Id": query["id"], "ReturnData": bool(query.get("returnData"))}
+    for key, field in (("expression", "Expression"), ("label", "Label")):
+        if query.get(key):
+            request[field] = query[key]
+    metric = query.get("metric")
+    if metric:
+        request["MetricStat"] = {
+            "Metric": {
+                "Namespace": metric["namespace"],
+                "MetricName": metric["metricName"],
+                "Dimensions": _dimensions(metric.get("dimensions") or {}),
+            },
+            "Period": int(metric["period"]),
+            "Stat": metric["stat"],
+        }
+    return request
+
+
 _EMULATIONS: Mapping[str, _Emulation] = MappingProxyType(
     {
         "aws:dynamodb/table:Table": _Emulation(
@@ -641,6 +710,22 @@ _EMULATIONS: Mapping[str, _Emulation] = MappingProxyType(
                     "pointInTimeRecovery",
                     "serverSideEncryption",
                     "deletionProtectionEnabled",
+                )
+            ),
+        ),
+        "aws:cloudwatch/metricAlarm:MetricAlarm": _Emulation(
+            MotoMocks._alarm,
+            frozenset(
+                (
+                    "name",
+                    "comparisonOperator",
+                    "evaluationPeriods",
+                    "threshold",
+                    "alarmActions",
+                    "okActions",
+                    "dimensions",
+                    "metricQueries",
+                    *_ALARM_FIELDS,
                 )
             ),
         ),

@@ -182,10 +182,21 @@ def test_alarm_states_are_read_and_an_alarm_in_alarm_is_red_on_a_terminal(world,
     assert "\x1b[" not in pricemon("status").out  # not a terminal: no colour
 
 
-def test_alarms_the_outputs_name_but_cloudwatch_lacks_are_reported_not_found(pricemon):
-    result = pricemon("status")  # the local stack creates no alarms
+def test_the_local_stacks_alarms_are_the_declared_ones(world, pricemon):
+    states = {a["name"]: a["state"] for a in pricemon("status", "--json").json()["alarms"]}
 
-    assert "NOT_FOUND" in result.out
+    assert sorted(states) == sorted(world.stack.outputs["alarm_names"])
+    assert set(states.values()) == {"INSUFFICIENT_DATA"}  # not evaluated locally
+
+
+def test_alarms_the_outputs_name_but_cloudwatch_lacks_are_reported_not_found(world, pricemon):
+    stale = world.stack.outputs["alarm_names"][0]
+    boto3.client("cloudwatch", region_name=world.stack.region).delete_alarms(AlarmNames=[stale])
+
+    result = pricemon("status")
+
+    (line,) = [line for line in result.out.splitlines() if line.startswith(f"{stale} ")]
+    assert "NOT_FOUND" in line
     assert "the stack's outputs name an alarm CloudWatch does not have" in result.out
 
 

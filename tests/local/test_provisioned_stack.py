@@ -275,3 +275,31 @@ def test_everything_the_program_declares_is_recorded_with_its_inputs(dev):
     (dashboard,) = recorded(dev, "aws:cloudwatch/dashboard:Dashboard")
     assert dashboard.inputs["dashboardName"] == dev.outputs["dashboard_name"]
     assert dashboard.state["dashboardArn"].endswith(":dashboard/price-monitor-dev")
+
+
+def test_alarms_exist_in_cloudwatch_as_declared_and_notify_the_ops_topic(dev):
+    alarms = client("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]
+
+    by_name = {alarm["AlarmName"]: alarm for alarm in alarms}
+    assert sorted(by_name) == sorted(dev.outputs["alarm_names"])
+    ops = dev.outputs["ops_topic_arn"]
+    assert all(a["AlarmActions"] == [ops] and a["OKActions"] == [ops] for a in alarms)
+    # Nothing evaluates them locally, and they say so rather than OK.
+    assert {a["StateValue"] for a in alarms} == {"INSUFFICIENT_DATA"}
+    errors = by_name["price-monitor-scraper-errors-dev"]
+    assert (errors["Namespace"], errors["MetricName"], errors["Statistic"]) == (
+        "AWS/Lambda",
+        "Errors",
+        "Sum",
+    )
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": "price-monitor-scraper-dev"}]
+    incomplete = by_name["price-monitor-incomplete-run-dev"]
+    assert incomplete["ComparisonOperator"] == "LessThanThreshold"
+    queries = {query["Id"]: query for query in incomplete["Metrics"]}
+    assert set(queries) == {"dispatched", "scraped", "failed", "blocked", "completion"}
+    assert queries["completion"]["ReturnData"] is True
+    dispatched = queries["dispatched"]["MetricStat"]["Metric"]
+    assert (dispatched["Namespace"], dispatched["MetricName"]) == (
+        "PriceMonitor/dev",
+        "ProductsDispatched",
+    )
