@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from functions.monitor import catalog_rules
+from functions.monitor.batch_calls import until_processed
 
 COLUMNS = (
     "product_id",
@@ -199,17 +200,19 @@ def import_catalog(
         requests = [
             {"PutRequest": {"Item": row.to_item()}} for row in rows[start : start + BATCH_SIZE]
         ]
-        for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
-            response = client.batch_write_item(RequestItems={name: requests})
+        for response in until_processed(
+            lambda pending: client.batch_write_item(RequestItems=pending),
+            {name: requests},
+            "UnprocessedItems",
+            attempts=MAX_WRITE_ATTEMPTS,
+            pause=backoff_seconds,
+            sleep=sleep,
+        ):
             unprocessed = response.get("UnprocessedItems", {}).get(name, [])
             written += len(requests) - len(unprocessed)
             if on_progress is not None:
                 on_progress(written, len(rows))
             requests = unprocessed
-            if not requests:
-                break
-            if attempt < MAX_WRITE_ATTEMPTS:
-                sleep(backoff_seconds(attempt))
         if requests:
             not_sent = [row.product_id for row in rows[start + BATCH_SIZE :]]
             kept = [request["PutRequest"]["Item"]["product_id"] for request in requests]

@@ -20,7 +20,7 @@ catalog mid-run is not resurrected as a stub.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +29,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from monitor.batch_calls import until_processed
 from monitor.telemetry import logger
 from monitor.timestamps import iso_millis
 
@@ -98,38 +99,20 @@ def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> Prod
     unprocessed: set[str] = set()
     for start in range(0, len(wanted), _BATCH_GET_LIMIT):
         keys = [{"product_id": {"S": pid}} for pid in wanted[start : start + _BATCH_GET_LIMIT]]
-        responses, leftover = _with_retries(
+        leftover: Mapping[str, Any] = {}
+        for response in _until_processed(
             lambda pending: dynamodb.batch_get_item(RequestItems=pending),
             {table: {"Keys": keys, "ConsistentRead": True}},
             "UnprocessedKeys",
-        )
-        for response in responses:
+        ):
             for raw in response.get("Responses", {}).get(table, []):
                 item = _deserialize(raw)
                 items[item["product_id"]] = item
+            leftover = response.get("UnprocessedKeys") or {}
         unprocessed.update(
             key["product_id"]["S"] for key in leftover.get(table, {}).get("Keys", [])
         )
     return ProductsRead(items, frozenset(unprocessed))
-
-
-def _with_retries(
-    send: Callable[[dict[str, Any]], dict[str, Any]], request: dict[str, Any], leftover_key: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Call a batch API until nothing is left unprocessed (throttling) or attempts run out.
-
-    The responses, and what was still unprocessed after the last attempt.
-    """
-    responses = []
-    for attempt in range(_BATCH_ATTEMPTS):
-        response = send(request)
-        responses.append(response)
-        request = response.get(leftover_key) or {}
-        if not request:
-            break
-        if attempt + 1 < _BATCH_ATTEMPTS:
-            time.sleep(_BATCH_PAUSE_SECONDS * 2**attempt)
-    return responses, request
 
 
 @dataclass(frozen=True)
@@ -209,17 +192,32 @@ def _history_row(observation: Observation, retention_days: int) -> dict[str, Any
     return history
 
 
+def _until_processed(
+    send: Callable[[dict[str, Any]], Mapping[str, Any]], request: dict[str, Any], key: str
+) -> Iterator[Mapping[str, Any]]:
+    return until_processed(
+        send,
+        request,
+        key,
+        attempts=_BATCH_ATTEMPTS,
+        pause=lambda attempt: _BATCH_PAUSE_SECONDS * 2 ** (attempt - 1),
+        sleep=time.sleep,
+    )
+
+
 def _put_rows(dynamodb: Any, table: str, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, int]]:
     """BatchWriteItem the rows; the keys (product_id, timestamp) of rows left unprocessed."""
     unwritten: set[tuple[str, int]] = set()
     for start in range(0, len(rows), _BATCH_WRITE_LIMIT):
         chunk = rows[start : start + _BATCH_WRITE_LIMIT]
         request = {table: [{"PutRequest": {"Item": _serialize(row)}} for row in chunk]}
-        _, leftover = _with_retries(
+        leftover: Mapping[str, Any] = {}
+        for response in _until_processed(
             lambda pending: dynamodb.batch_write_item(RequestItems=pending),
             request,
             "UnprocessedItems",
-        )
+        ):
+            leftover = response.get("UnprocessedItems") or {}
         for entry in leftover.get(table, []):
             item = entry["PutRequest"]["Item"]
             unwritten.add((item["product_id"]["S"], int(item["timestamp"]["N"])))

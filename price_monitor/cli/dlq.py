@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.monitor.batch_calls import until_processed
 from functions.monitor.messages import (
     ContinueDispatch,
     PoisonMessageError,
@@ -344,14 +345,16 @@ def _catalog_errors(
                 "ConsistentRead": True,
             }
         }
-        for attempt in range(1, MAX_READ_ATTEMPTS + 1):
-            response = resource.batch_get_item(RequestItems=request)
+        for response in until_processed(
+            lambda pending: resource.batch_get_item(RequestItems=pending),
+            request,
+            "UnprocessedKeys",
+            attempts=MAX_READ_ATTEMPTS,
+            pause=backoff_seconds,
+            sleep=sleep,
+        ):
             for item in response.get("Responses", {}).get(products_table.name, []):
                 found[str(item["product_id"])] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            sleep(backoff_seconds(attempt))
     return found
 
 
