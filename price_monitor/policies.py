@@ -107,6 +107,11 @@ def send_traces(region: str) -> Statement:
     )
 
 
+def run_function(log_group_arn: pulumi.Input[str], region: str, tracing: bool) -> list[Statement]:
+    """What every function needs to run: its logs, and its traces when tracing is on."""
+    return [write_own_logs(log_group_arn), *([send_traces(region)] if tracing else [])]
+
+
 def scraper_policy(
     *,
     products_table_arn: pulumi.Input[str],
@@ -156,8 +161,7 @@ def scraper_policy(
             ["s3:PutObject"],
             [pulumi.Output.concat(archive_bucket_arn, "/prices/*")],
         ),
-        write_own_logs(log_group_arn),
-        *([send_traces(region)] if tracing else []),
+        *run_function(log_group_arn, region, tracing),
     )
 
 
@@ -200,8 +204,7 @@ def detector_policy(
         ),
         # Lambda sends a batch that exhausted its retries there, with this role.
         allow("SendFailedStreamBatches", ["sqs:SendMessage"], [stream_failure_queue_arn]),
-        write_own_logs(log_group_arn),
-        *([send_traces(region)] if tracing else []),
+        *run_function(log_group_arn, region, tracing),
     )
 
 
