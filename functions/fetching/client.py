@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urldefrag, urljoin
 
 from fetching.address import AllowedHosts, Resolver, SafeTarget, check_url
+from fetching.deadline import Clock, Deadline
 from fetching.decoding import decode_text, decompress_body
 from fetching.errors import (
     ContentEncodingError,
@@ -90,13 +91,15 @@ def fetch_page(
     robots: RobotsPolicy | None = None,
     max_redirects: int = 5,
     resolver: Callable[[str], list[str]] | None = None,
+    clock: Clock = time.monotonic,
 ) -> FetchResult:
     """GET ``url`` safely and return its response, decoded to text.
 
-    ``timeout`` bounds the whole call: robots.txt, every redirect hop, connects, TLS and each
-    read (host-name resolution excepted: getaddrinfo cannot be interrupted). Raises
-    UnsafeURLError, DisallowedByRobots, TooManyRedirects, or a FetchNetworkError subclass
-    (FetchDNSError, FetchConnectionError, FetchTLSError, FetchTimeout, FetchProtocolError).
+    ``timeout`` bounds the whole call: robots.txt, every redirect hop, connects, TLS, each
+    read and the decompression of the body (host-name resolution excepted: getaddrinfo cannot
+    be interrupted), measured on ``clock`` (monotonic seconds). Raises UnsafeURLError,
+    DisallowedByRobots, TooManyRedirects, or a FetchNetworkError subclass (FetchDNSError,
+    FetchConnectionError, FetchTLSError, FetchTimeout, FetchProtocolError).
     """
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError("timeout must be a positive number of seconds")
@@ -108,8 +111,8 @@ def fetch_page(
         request_headers=request_headers(user_agent, contact_url),
         max_redirects=max_redirects,
     )
-    started = time.monotonic()
-    return _fetch(url, settings, deadline=started + timeout, max_bytes=max_bytes, robots=robots)
+    deadline = Deadline.after(timeout, clock)
+    return _fetch(url, settings, deadline=deadline, max_bytes=max_bytes, robots=robots)
 
 
 def user_agent_header(user_agent: str | None = None, contact_url: str | None = None) -> str:
@@ -138,11 +141,11 @@ def _fetch(
     url: str,
     settings: _Settings,
     *,
-    deadline: float,
+    deadline: Deadline,
     max_bytes: int,
     robots: RobotsPolicy | None,
 ) -> FetchResult:
-    started = time.monotonic()
+    started = deadline.clock()
     current, redirects = url, []
     while True:
         try:
@@ -158,20 +161,25 @@ def _fetch(
         response = _exchange(target, settings.request_headers, deadline, max_bytes)
         location = response.redirect_location
         if location is None:
-            return _result(current, response, max_bytes, redirects, started)
+            return _result(current, response, max_bytes, redirects, started, deadline)
         if len(redirects) >= settings.max_redirects:
             raise TooManyRedirects(url, f"more than {settings.max_redirects} redirects")
         redirects.append(current)
         current = _redirect_target(current, location)
 
 
-def _enforce_robots(url: str, robots: RobotsPolicy, settings: _Settings, deadline: float) -> None:
+def _enforce_robots(
+    url: str, robots: RobotsPolicy, settings: _Settings, deadline: Deadline
+) -> None:
     def fetch_robots_txt(robots_url: str, timeout: float, max_bytes: int) -> FetchResult:
         # Same checks and allowed hosts as the page; the page's deadline still applies.
         robots_settings = replace(settings, max_redirects=ROBOTS_MAX_REDIRECTS)
-        robots_deadline = min(deadline, time.monotonic() + timeout)
         return _fetch(
-            robots_url, robots_settings, deadline=robots_deadline, max_bytes=max_bytes, robots=None
+            robots_url,
+            robots_settings,
+            deadline=deadline.within(timeout),
+            max_bytes=max_bytes,
+            robots=None,
         )
 
     rules = robots.rules_for(url, fetch_robots_txt)
@@ -180,7 +188,7 @@ def _enforce_robots(url: str, robots: RobotsPolicy, settings: _Settings, deadlin
 
 
 def _exchange(
-    target: SafeTarget, headers: Mapping[str, str], deadline: float, max_bytes: int
+    target: SafeTarget, headers: Mapping[str, str], deadline: Deadline, max_bytes: int
 ) -> _Response:
     """One request/response on a fresh connection to a vetted address."""
     parsed = target.parsed
@@ -229,11 +237,17 @@ def _read_capped(
 
 
 def _result(
-    url: str, response: _Response, max_bytes: int, redirects: list[str], started: float
+    url: str,
+    response: _Response,
+    max_bytes: int,
+    redirects: list[str],
+    started: float,
+    deadline: Deadline,
 ) -> FetchResult:
     with _network_errors(url):
+        # Inside the fetch's budget: a body of many tiny gzip members takes real time.
         body, cut = decompress_body(
-            response.raw, response.headers.get("Content-Encoding"), max_bytes
+            response.raw, response.headers.get("Content-Encoding"), max_bytes, deadline=deadline
         )
     truncated = response.raw_truncated or cut
     return FetchResult(
@@ -242,7 +256,7 @@ def _result(
         headers=response.headers,
         text=decode_text(body, response.headers.get("Content-Type"), complete=not truncated),
         truncated=truncated,
-        elapsed_ms=round((time.monotonic() - started) * 1000),
+        elapsed_ms=round((deadline.clock() - started) * 1000),
         redirects=tuple(redirects),
     )
 

@@ -1,7 +1,8 @@
 """Turning a response body into text: content-encoding first, then the character set.
 
 Pure functions, no sockets. Decompression is capped (a small gzip body can expand to
-gigabytes); charset decoding never raises.
+gigabytes), takes time linear in the body however many gzip members it holds, and stops at
+the fetch's deadline when given one; charset decoding never raises.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import zlib
 from collections.abc import Mapping
 
+from fetching.deadline import Deadline
 from fetching.errors import ContentEncodingError
 
 DEFAULT_MAX_BYTES = 2_000_000
@@ -19,6 +21,13 @@ META_PRESCAN_BYTES = 4096
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
+# Input is fed to zlib in slices, starting small and doubling within a stream: when a gzip
+# member ends, zlib copies the rest of the slice it was given (unused_data), so the copy is
+# at most about twice the member's own size instead of the whole rest of the body.
+_FIRST_SLICE = 256
+_MAX_SLICE = 64 * 1024
+# Output produced per zlib call: between calls the deadline is checked.
+_OUTPUT_STEP = 256 * 1024
 
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^\s"';,]+)""", re.IGNORECASE)
 # One pattern covers <meta charset="x"> and
@@ -40,12 +49,14 @@ _BOMS = (
 _LABEL_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 
 
-def decompress_body(raw: bytes, content_encoding: str | None, max_bytes: int) -> tuple[bytes, bool]:
+def decompress_body(
+    raw: bytes, content_encoding: str | None, max_bytes: int, *, deadline: Deadline | None = None
+) -> tuple[bytes, bool]:
     """Undo ``Content-Encoding`` (gzip, deflate, identity), producing at most ``max_bytes``.
 
     Returns the body and whether it was cut at ``max_bytes``. ``raw`` may itself be a
     truncated prefix: what it decodes to is returned. Raises ContentEncodingError for corrupt
-    data or an encoding we never advertise.
+    data or an encoding we never advertise, and TimeoutError once ``deadline`` has passed.
     """
     body, truncated = raw, False
     codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
@@ -53,13 +64,13 @@ def decompress_body(raw: bytes, content_encoding: str | None, max_bytes: int) ->
         if coding == "identity":
             continue
         if coding in ("gzip", "x-gzip"):
-            body, cut = _inflate(body, _GZIP_WBITS, max_bytes)
+            body, cut = _inflate(body, _GZIP_WBITS, max_bytes, deadline)
         elif coding == "deflate":
             # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
             try:
-                body, cut = _inflate(body, _ZLIB_WBITS, max_bytes)
+                body, cut = _inflate(body, _ZLIB_WBITS, max_bytes, deadline)
             except ContentEncodingError:
-                body, cut = _inflate(body, _RAW_DEFLATE_WBITS, max_bytes)
+                body, cut = _inflate(body, _RAW_DEFLATE_WBITS, max_bytes, deadline)
         else:
             raise ContentEncodingError(f"unsupported content-encoding {coding!r}")
         truncated = truncated or cut
@@ -119,26 +130,76 @@ def decode_body(
     return decode_text(body, headers.get("Content-Type"), complete=not truncated)
 
 
-def _inflate(data: bytes, wbits: int, max_bytes: int) -> tuple[bytes, bool]:
-    """Decompress ``data`` producing at most ``max_bytes`` (+1 to tell "exactly" from "more")."""
-    out: list[bytes] = []
-    produced = 0
-    while data:
-        inflater = zlib.decompressobj(wbits)
+class _CappedOutput:
+    """Decompressed bytes, up to max_bytes + 1 (the extra byte tells "exactly" from "more")."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._chunks: list[bytes] = []
+        self._limit = max_bytes + 1
+        self.size = 0
+
+    @property
+    def room(self) -> int:
+        return self._limit - self.size
+
+    def add(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self.size += len(chunk)
+
+    def result(self, max_bytes: int) -> tuple[bytes, bool]:
+        body = b"".join(self._chunks)
+        return (body[:max_bytes], True) if self.size > max_bytes else (body, False)
+
+
+def _inflate(
+    data: bytes, wbits: int, max_bytes: int, deadline: Deadline | None
+) -> tuple[bytes, bool]:
+    """Decompress ``data`` (for gzip: every member, back to back), capped at ``max_bytes``."""
+    source = memoryview(data)
+    output = _CappedOutput(max_bytes)
+    offset, streams = 0, 0
+    while offset < len(source) and output.room > 0:
         try:
-            # max_length bounds the output, so a decompression bomb costs at most max_bytes.
-            chunk = inflater.decompress(data, max_bytes + 1 - produced)
+            offset = _inflate_stream(source, offset, wbits, output, deadline)
         except zlib.error as exc:
-            if not out:
+            if not streams:
                 raise ContentEncodingError(f"corrupt compressed body ({exc})") from None
             break  # junk after a complete gzip member: keep what decoded cleanly
-        out.append(chunk)
-        produced += len(chunk)
-        if produced > max_bytes:
-            return b"".join(out)[:max_bytes], True
-        # gzip allows several members back to back: what follows the end of one is the next.
-        data = inflater.unused_data if wbits == _GZIP_WBITS and inflater.eof else b""
-    return b"".join(out), False
+        streams += 1
+        if wbits != _GZIP_WBITS:
+            break  # only gzip allows several members; what follows a zlib stream is ignored
+    return output.result(max_bytes)
+
+
+def _inflate_stream(
+    source: memoryview, offset: int, wbits: int, output: _CappedOutput, deadline: Deadline | None
+) -> int:
+    """Decompress the one stream starting at ``source[offset]`` into ``output``.
+
+    Returns the offset just past the stream, or the end of ``source`` if the stream is cut
+    short or ``output`` fills up. Raises zlib.error for corrupt data.
+    """
+    inflater = zlib.decompressobj(wbits)
+    step, draining = _FIRST_SLICE, False
+    while not inflater.eof and output.room > 0:
+        if deadline is not None:
+            deadline.check()
+        if inflater.unconsumed_tail:  # input zlib left because the output step was full
+            chunk: bytes | memoryview = inflater.unconsumed_tail
+        elif draining:  # all input consumed, but zlib may hold more output for it
+            chunk = b""
+        elif offset < len(source):
+            chunk = source[offset : offset + step]
+            offset += len(chunk)
+            step = min(2 * step, _MAX_SLICE)
+        else:
+            break  # the body ends inside the stream: keep what it decoded to
+        wanted = min(output.room, _OUTPUT_STEP)
+        # max_length bounds the output, so a decompression bomb costs at most max_bytes.
+        piece = inflater.decompress(chunk, wanted)
+        output.add(piece)
+        draining = len(piece) == wanted
+    return offset - len(inflater.unused_data)
 
 
 def _codec_for(label: str) -> str | None:

@@ -15,17 +15,10 @@ import http.client
 import io
 import socket
 import ssl
-import time
 from collections.abc import Sequence
 from functools import cache
 
-
-def remaining(deadline: float) -> float:
-    """Seconds left before ``deadline`` (a time.monotonic() value); TimeoutError if none."""
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError("fetch deadline exceeded")
-    return left
+from fetching.deadline import Deadline
 
 
 @cache
@@ -41,18 +34,18 @@ class _DeadlineSocket:
     reader made by makefile() are closed: http.client closes its side first.
     """
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
         self._sock = sock
         self._deadline = deadline
         self._open_readers = 0
         self._closed = False
 
     def sendall(self, data: bytes) -> None:
-        self._sock.settimeout(remaining(self._deadline))
+        self._sock.settimeout(self._deadline.remaining())
         self._sock.sendall(data)
 
     def recv_into(self, buffer: memoryview) -> int:
-        self._sock.settimeout(remaining(self._deadline))
+        self._sock.settimeout(self._deadline.remaining())
         return self._sock.recv_into(buffer)
 
     def makefile(self, mode: str = "rb") -> io.BufferedReader:
@@ -91,7 +84,7 @@ class _SocketReader(io.RawIOBase):
 class PinnedHTTPConnection(http.client.HTTPConnection):
     """Plain-HTTP connection to the first reachable address of ``addresses``."""
 
-    def __init__(self, host: str, port: int, addresses: Sequence[str], deadline: float) -> None:
+    def __init__(self, host: str, port: int, addresses: Sequence[str], deadline: Deadline) -> None:
         super().__init__(host, port)
         self._addresses = tuple(addresses)
         self._deadline = deadline
@@ -105,7 +98,7 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
         for address in self._addresses:
             try:
                 sock = socket.create_connection(
-                    (address, self.port), timeout=remaining(self._deadline)
+                    (address, self.port), timeout=self._deadline.remaining()
                 )
             except TimeoutError:
                 raise  # the budget is spent; trying the next address cannot help
@@ -125,7 +118,7 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
     def connect(self) -> None:
         sock = self._open_socket()
         try:
-            sock.settimeout(remaining(self._deadline))
+            sock.settimeout(self._deadline.remaining())
             tls = tls_context().wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()

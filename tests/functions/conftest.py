@@ -23,6 +23,7 @@ FETCH_PAGE_HTML = (
     '<body><p class="price">19,99 €</p></body></html>'
 )
 FETCH_LATIN_TEXT = "Prix : 12,50 € — crème brûlée"
+FETCH_MEMBER_TEXT = "<p>19,99</p>"
 FETCH_BIG_BODY_BYTES = 5_000_000
 FETCH_BOMB_BYTES = 20_000_000
 FETCH_SLOW_SECONDS = 1.0
@@ -38,9 +39,10 @@ class RecordedRequest:
 class FetchSite:
     """Handle on a running test site: its address, what it received, its robots.txt."""
 
-    # What the default route serves, and the text of the /latin-* pages.
+    # What the default route serves, the text of the /latin-* pages and of each gzip member.
     PAGE_HTML: ClassVar[str] = FETCH_PAGE_HTML
     LATIN_TEXT: ClassVar[str] = FETCH_LATIN_TEXT
+    MEMBER_TEXT: ClassVar[str] = FETCH_MEMBER_TEXT
 
     port: int
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -149,6 +151,11 @@ class _SiteHandler(BaseHTTPRequestHandler):
 
     def route_gzip_bomb(self, tail, query):
         self.reply(200, _gzip_bomb(), "text/html", [("Content-Encoding", "gzip")])
+
+    def route_gzip_members(self, tail, query):
+        # /gzip-members/N: N gzip members back to back, each FETCH_MEMBER_TEXT.
+        body = gzip.compress(FETCH_MEMBER_TEXT.encode(), mtime=0) * int(tail)
+        self.reply(200, body, "text/html; charset=utf-8", [("Content-Encoding", "gzip")])
 
     def route_chunked(self, tail, query):
         self.protocol_version = "HTTP/1.1"

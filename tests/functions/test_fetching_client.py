@@ -5,6 +5,7 @@ import socket
 import time
 
 import pytest
+from ticking_clock import TickingClock
 
 from fetching import (
     FetchConnectionError,
@@ -171,6 +172,23 @@ def test_dripping_body_is_stopped_by_the_overall_deadline(fetch_site):
     with pytest.raises(FetchTimeout):
         fetch(fetch_site, "/drip", timeout=0.3)
     assert time.monotonic() - started < 0.7
+
+
+def test_decompression_counts_against_the_fetch_deadline(fetch_site):
+    # The clock moves 1 ms at every reading and the budget is 1 s: the exchange takes a few
+    # dozen readings, decompressing 20,000 gzip members takes one reading per member.
+    clock = TickingClock(step=0.001)
+    with pytest.raises(FetchTimeout) as caught:
+        fetch(fetch_site, "/gzip-members/20000", timeout=1.0, clock=clock)
+    assert caught.value.url == fetch_site.url("/gzip-members/20000")
+    assert clock.readings < 1_010  # it stopped at the deadline, not after the last member
+
+
+def test_many_member_body_decompressed_within_the_deadline_is_returned_whole(fetch_site):
+    clock = TickingClock(step=0.001)
+    result = fetch(fetch_site, "/gzip-members/500", timeout=1.0, clock=clock)
+    assert result.text == fetch_site.MEMBER_TEXT * 500
+    assert not result.truncated
 
 
 def test_time_spent_resolving_counts_against_the_deadline(fetch_site):
