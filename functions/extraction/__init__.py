@@ -1,6 +1,7 @@
 """Price extraction from product pages: standard library only, no AWS."""
 
 from extraction.blocked import classify_blocked
+from extraction.budget import Budget, ExtractionTooSlowError
 from extraction.extract import extract_offer
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
@@ -10,6 +11,8 @@ __all__ = [
     "IN_STOCK",
     "OUT_OF_STOCK",
     "UNKNOWN",
+    "Budget",
+    "ExtractionTooSlowError",
     "InvalidRuleError",
     "Offer",
     "ParsedPrice",

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 
+from extraction.markup import NextOccurrence
+
 _REGION_CHARS = 30_000
 _SMALL_PAGE_CHARS = 64_000
 
-_TITLE = re.compile(r"<title\b[^>]*>(.*?)(?:</title|$)", re.DOTALL)
+_TITLE_START = re.compile(r"<title\b")
 # (needle in the lower-cased title, reason), on any page.
 _TITLE_MARKERS = (
     ("just a moment...", "cloudflare_challenge"),
@@ -65,19 +67,23 @@ _SMALL_PAGE_MARKERS = (
     ("_pxhd", "perimeterx"),
     ("datadome", "datadome"),
 )
-_CAPTCHA_FORM = re.compile(
-    r"""<(?:form\b[^>]*\baction|input\b[^>]*\bname)\s*=\s*["']?[^"'>\s]*captcha"""
-)
+# A form posting to a captcha URL, or an input named like one: the start tag, then (before
+# its ">") the attribute whose value is searched for "captcha".
+_CAPTCHA_FORM_TAG = re.compile(r"<(form|input)\b")
+_CAPTCHA_FORM_ATTRIBUTES = {
+    "form": re.compile(r"""\baction\s*+=\s*+["']?+([^"'>\s]*+)"""),
+    "input": re.compile(r"""\bname\s*+=\s*+["']?+([^"'>\s]*+)"""),
+}
 # Akamai: "Access Denied" title and a "Reference #18.xxxx" line, often entity-encoded.
 _AKAMAI_REFERENCE = ("reference #", "reference&#32;&#35;", "reference&#32;#")
 
 # Product markup, each a fast literal-prefix scan; run only when a marker was found.
 _PRODUCT_MARKUP = (
     re.compile(
-        r""""@type"\s*:\s*\[?\s*"(?:https?://schema\.org/|schema:)?"""
+        r""""@type"\s*+:\s*+(?:\[\s*+)?"(?:https?://schema\.org/|schema:)?"""
         r"""(?:Product|ProductGroup|IndividualProduct|Offer|AggregateOffer)\""""
     ),
-    re.compile(r"""itemprop\s*=\s*["']?(?:price|lowPrice)["'\s>]"""),
+    re.compile(r"""itemprop\s*+=\s*+["']?+(?:price|lowPrice)["'\s>]"""),
     re.compile(r"""price:amount["']?\s"""),
 )
 
@@ -105,8 +111,7 @@ def has_product_markup(html: str) -> bool:
 
 def _marker(html: str) -> str | None:
     region = html[:_REGION_CHARS].lower()
-    title_match = _TITLE.search(region)
-    title = title_match.group(1).strip() if title_match else ""
+    title = _title(region)
     if title:
         for needle, reason in _TITLE_MARKERS:
             if needle in title:
@@ -123,6 +128,41 @@ def _marker(html: str) -> str | None:
     for needle, reason in _SMALL_PAGE_MARKERS:
         if needle in region:
             return reason
-    if "captcha" in region and _CAPTCHA_FORM.search(region):
+    if "captcha" in region and _has_captcha_form(region):
         return "captcha"
     return None
+
+
+def _title(region: str) -> str:
+    """The first <title>'s text, to its end tag or the end of the region; "" without one."""
+    start = _TITLE_START.search(region)
+    if start is None:
+        return ""
+    # Only the first <title> counts: when it has no ">", no later one can have one either.
+    text_start = region.find(">", start.end()) + 1
+    if not text_start:
+        return ""
+    text_end = region.find("</title", text_start)
+    return region[text_start : text_end if text_end >= 0 else len(region)].strip()
+
+
+def _has_captcha_form(region: str) -> bool:
+    """A <form action=...captcha...> or <input name=...captcha...> start tag in the region.
+
+    Each tag's attributes are searched once: start tags that share the same ">" (or, never
+    closed, the end of the region) share their attributes, and only the first is searched.
+    """
+    searched_to = {"form": -1, "input": -1}
+    next_gt = NextOccurrence(region, ">")
+    for tag in _CAPTCHA_FORM_TAG.finditer(region):
+        kind = tag.group(1)
+        tag_end = next_gt.after(tag.end())
+        tag_end = len(region) if tag_end < 0 else tag_end
+        if tag_end == searched_to[kind]:
+            continue  # within the attributes of an earlier tag of this kind, already searched
+        searched_to[kind] = tag_end
+        attribute = _CAPTCHA_FORM_ATTRIBUTES[kind]
+        for value in attribute.finditer(region, tag.end(), tag_end):
+            if "captcha" in value.group(1):
+                return True
+    return False

@@ -20,6 +20,7 @@ from functools import cached_property
 from extraction import heuristic, jsonld, meta, microdata
 from extraction import rules as retailer_rules
 from extraction.blocked import classify_blocked
+from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, parse_html
 from extraction.offer import UNKNOWN, Offer, OfferCandidate, choose_offer
 
@@ -27,13 +28,16 @@ from extraction.offer import UNKNOWN, Offer, OfferCandidate, choose_offer
 class Page:
     """A page's markup with its element tree built on first use, at most once."""
 
-    def __init__(self, html: str, url: str | None = None) -> None:
+    def __init__(self, html: str, url: str | None = None, budget: Budget = UNLIMITED) -> None:
         self.html = html
         self.url = url
+        self.budget = budget
 
     @cached_property
     def tree(self) -> Element:
-        return parse_html(self.html)
+        tree = parse_html(self.html, self.budget)
+        self.budget.check()
+        return tree
 
 
 def extract_offer(
@@ -42,27 +46,33 @@ def extract_offer(
     rules: Mapping[str, object] | None = None,
     *,
     use_heuristic: bool = True,
+    budget: Budget = UNLIMITED,
 ) -> Offer | None:
     """The offer a shopper sees on the page, or None when the page states no price.
 
     A captcha or bot-wall page has no offer, whatever numbers it shows. Raises
-    `InvalidRuleError` for a malformed rule, never for malformed pages.
+    `InvalidRuleError` for a malformed rule, never for malformed pages, and
+    `ExtractionTooSlowError` once the page has spent its `budget`.
     """
+    budget.check()
     if not html or classify_blocked(html) is not None:
         return None
-    page = Page(html, url)
+    budget.check()
+    page = Page(html, url, budget)
     sources = _structured_sources(page)
     if rules:
         # A rule exists because the page's own data is missing or wrong for this retailer:
         # when it finds nothing, the page has no price, rather than a silently stale one.
-        offer = choose_offer(retailer_rules.candidates(page.html, lambda: page.tree, rules), url)
-        return None if offer is None else _completed(offer, sources)
+        found = retailer_rules.candidates(page.html, lambda: page.tree, rules, budget)
+        offer = choose_offer(found, url)
+        return None if offer is None else _completed(offer, sources, budget)
     for position, read_source in enumerate(sources):
         offer = choose_offer(read_source(), url)
+        budget.check()
         if offer is not None:
-            return _completed(offer, sources[position + 1 :])
+            return _completed(offer, sources[position + 1 :], budget)
     if use_heuristic:
-        return heuristic.find_visible_price(page.tree, url)
+        return heuristic.find_visible_price(page.tree, url, budget)
     return None
 
 
@@ -71,18 +81,20 @@ Source = Callable[[], list[OfferCandidate]]
 
 def _structured_sources(page: Page) -> list[Source]:
     """Readers of each structured source, most trusted first; each runs only when asked."""
+    budget = page.budget
     return [
-        lambda: jsonld.candidates(page.html),
-        lambda: microdata.candidates(page.tree) if microdata.may_contain(page.html) else [],
-        lambda: meta.candidates(page.html),
+        lambda: jsonld.candidates(page.html, budget),
+        lambda: microdata.candidates(page.tree, budget) if microdata.may_contain(page.html) else [],
+        lambda: meta.candidates(page.html, budget),
     ]
 
 
-def _completed(offer: Offer, other_sources: list[Source]) -> Offer:
+def _completed(offer: Offer, other_sources: list[Source], budget: Budget) -> Offer:
     """Fill a missing currency or availability from less trusted sources that agree on price."""
     for read_source in other_sources:
         if offer.currency is not None and offer.availability != UNKNOWN:
             break
+        budget.check()
         for candidate in read_source():
             if candidate.price != offer.price:
                 continue

@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer
 from extraction.price import parse_price
@@ -191,6 +192,7 @@ _MAX_REPETITION_BONUS = 0.6
 # price-marked parent, currency, a "now"-like label, repetition): a bound for pruning.
 _MAX_CONTENT_GAIN = 1.0 + 1.5 + 1.0 + 0.5 + _MAX_REPETITION_BONUS
 _MAX_LANDMARKS = 200
+_MAX_NEIGHBOURS = 32  # siblings read for the label beside a price
 _MAX_HEADINGS = 12
 _NO_TITLE_TAGS = frozenset(("a", "img", "link", "meta", "input", "form", "li", "ul", "body"))
 _LANDMARK_TAGS = frozenset(("h1", "input", "form"))
@@ -243,14 +245,17 @@ class _Survey:
     cart: int | None = None  # the add-to-cart control nearest the title
 
 
-def find_visible_price(root: Element, url: str | None = None) -> Offer | None:
+def find_visible_price(
+    root: Element, url: str | None = None, budget: Budget = UNLIMITED
+) -> Offer | None:
     """The main price the page shows, scored from its markup and surroundings, or None.
 
     `url` is accepted for symmetry with the other sources; scoring does not use it yet.
     The returned offer's confidence (0..1) reflects the winner's score and its margin over
-    the best different price; `ambiguous` is set when that margin is small.
+    the best different price; `ambiguous` is set when that margin is small. Raises
+    `ExtractionTooSlowError` once `budget` is spent.
     """
-    survey, ranked, context = _ranked_prices(root)
+    survey, ranked, context = _ranked_prices(root, budget)
     if not ranked:
         return None
     winner = ranked[0]
@@ -270,10 +275,13 @@ def find_visible_price(root: Element, url: str | None = None) -> Offer | None:
     )
 
 
-def _ranked_prices(root: Element) -> tuple[_Survey, list[_Candidate], _ContextCache]:
+def _ranked_prices(
+    root: Element, budget: Budget
+) -> tuple[_Survey, list[_Candidate], _ContextCache]:
     """The page's distinct amounts, each with its best-scoring element, best first (with
     the survey and context flags read on the way, for availability)."""
-    survey = _survey(root)
+    survey = _survey(root, budget)
+    budget.check()
     # Where a candidate stands costs nothing to rank by; what it says and what surrounds it
     # is read only for the most promising ones.
     for candidate in survey.candidates:
@@ -333,7 +341,7 @@ def _repetition_bonus(count: int) -> float:
     return min(_MAX_REPETITION_BONUS, 0.3 * max(0, count - 1))
 
 
-def _survey(root: Element) -> _Survey:
+def _survey(root: Element, budget: Budget) -> _Survey:
     """Walk the tree once, in document order, collecting candidates and landmarks.
 
     Only tag names and substrings of raw start tags are tested here: attributes are parsed
@@ -350,7 +358,11 @@ def _survey(root: Element) -> _Survey:
     pop = stack.pop
     push = stack.extend
     order = 0
+    walked = 0
     while stack:
+        walked += 1
+        if not walked % BUDGET_STRIDE:
+            budget.check()
         element = pop()
         tag = element.tag
         if tag in _SKIPPED_TAGS:
@@ -390,11 +402,11 @@ def _survey(root: Element) -> _Survey:
             nested.reverse()
             push(nested)
     survey.size = order
-    _place_landmarks(survey, root)
+    _place_landmarks(survey, root, budget)
     return survey
 
 
-def _place_landmarks(survey: _Survey, root: Element) -> None:
+def _place_landmarks(survey: _Survey, root: Element, budget: Budget) -> None:
     """Choose the product title among the h1s, and the add-to-cart control beside it.
 
     Pages carry several h1s (modal messages, section headings) and several add-to-cart
@@ -409,18 +421,22 @@ def _place_landmarks(survey: _Survey, root: Element) -> None:
             key=lambda heading: _title_likeness(heading[1], title_words),
         )[0]
     else:
-        survey.title = _named_title(root)
+        survey.title = _named_title(root, budget)
     if survey.carts:
         anchor = survey.title if survey.title is not None else 0
         survey.cart = min(survey.carts, key=lambda cart: abs(cart - anchor))
 
 
-def _named_title(root: Element) -> int | None:
+def _named_title(root: Element, budget: Budget) -> int | None:
     """Position of the first element whose class or id says product title (a second walk,
     made only for pages without an h1)."""
     stack: list[Element] = [root]
     order = 0
+    walked = 0
     while stack:
+        walked += 1
+        if not walked % BUDGET_STRIDE:
+            budget.check()
         element = stack.pop()
         if element.tag in _SKIPPED_TAGS:
             continue
@@ -722,7 +738,7 @@ def _label(element: Element) -> tuple[str, str]:
         if parent is None or parent.tag == "#document":
             break
         siblings = parent.children
-        index = next((i for i, child in enumerate(siblings) if child is node), 0)
+        index = siblings.index(node)  # by identity: elements do not define equality
         before = _neighbour_text(siblings, index, -1, 40)
         after = _neighbour_text(siblings, index, 1, 24)
         if len(before) + len(after) > 2:
@@ -736,7 +752,9 @@ def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit:
     parts: list[str] = []
     length = 0
     index += step
-    while 0 <= index < len(siblings) and length < limit:
+    # Also bounded in siblings: thousands of empty ones must not be read for every price.
+    stop = index + step * _MAX_NEIGHBOURS
+    while 0 <= index < len(siblings) and length < limit and index != stop:
         sibling = siblings[index]
         if isinstance(sibling, str):
             text = sibling

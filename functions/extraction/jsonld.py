@@ -21,15 +21,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.markup import NextOccurrence
 from extraction.offer import OfferCandidate, normalize_availability
 from extraction.price import normalize_currency, parse_structured_price
 
 SOURCE = "jsonld"
 
-_LD_START_TAG = re.compile(
-    r"""<script\b[^>]*?(?<![\w-])type\s*=\s*["']?\s*application/ld\+json\b[^>]*>""",
-    re.IGNORECASE,
-)
+# A JSON-LD script's start tag: `<script`, then before its ">" a type attribute saying so.
+_SCRIPT_START = re.compile(r"<script\b", re.IGNORECASE)
+_LD_TYPE = re.compile(r"""(?<![\w-])type\s*+=\s*+["']?+\s*+application/ld\+json\b""", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 # Whitespace, comment and CDATA openers, and JS comments wrapped around the JSON.
 _LEADING_JUNK = re.compile(r"(?:\s+|<!--|<!\[CDATA\[|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -56,10 +57,12 @@ _MAX_NODES = 5_000
 _MAX_CANDIDATES = 500
 
 
-def candidates(html: str) -> list[OfferCandidate]:
-    """Every offer the page's JSON-LD declares for its product(s); never raises."""
+def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
+    """Every offer the page's JSON-LD declares for its product(s); never raises but
+    `ExtractionTooSlowError` once `budget` is spent."""
     found: list[OfferCandidate] = []
-    for block in _blocks(html):
+    for block in _blocks(html, budget):
+        budget.check()
         walk = _Walk()
         try:
             for value in loads_lenient(block):
@@ -72,15 +75,29 @@ def candidates(html: str) -> list[OfferCandidate]:
     return found[:_MAX_CANDIDATES]
 
 
-def _blocks(html: str) -> list[str]:
+def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
     """The text of each JSON-LD script, in page order (type attribute in any case/quoting)."""
     blocks = []
+    next_gt = NextOccurrence(html, ">")
     position = 0
-    while (tag := _LD_START_TAG.search(html, position)) is not None:
-        end = _SCRIPT_END.search(html, tag.end())
+    scripts = 0
+    searched_to = -1  # the ">" of the last start tag found to be no JSON-LD script
+    while (script := _SCRIPT_START.search(html, position)) is not None:
+        scripts += 1
+        if not scripts % BUDGET_STRIDE:
+            budget.check()
+        tag_end = next_gt.after(script.end())
+        if tag_end < 0:
+            break  # no ">" left: no later start tag can end either
+        if tag_end == searched_to or _LD_TYPE.search(html, script.end(), tag_end) is None:
+            # A "<script" inside the attributes of one already searched has nothing more.
+            searched_to = tag_end
+            position = script.end()
+            continue
+        end = _SCRIPT_END.search(html, tag_end + 1)
         content_end = end.start() if end else len(html)
-        if content_end - tag.end() <= _MAX_BLOCK_CHARS:
-            blocks.append(html[tag.end() : content_end])
+        if content_end - tag_end - 1 <= _MAX_BLOCK_CHARS:
+            blocks.append(html[tag_end + 1 : content_end])
         position = end.end() if end else len(html)
     return blocks
 

@@ -11,9 +11,12 @@ Attributes are parsed on first access only, since most elements are never asked 
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Iterator
+
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 
 VOID_TAGS = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr".split()
@@ -28,14 +31,25 @@ BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul".split()
 )
 
+# One search finds the next token. Tags are matched here only when no "<" occurs inside them,
+# so a failed attempt never reads past the next "<" and the scan stays linear on any page;
+# the rare tag with a "<" inside, or one that never closes, is a "hard" token (the last
+# alternative) and is read by `_HardTokens`, which gives the same answer in linear time.
 _TOKEN = re.compile(
     r"<(?:"
-    r"(/)?([a-zA-Z][^\s/>]*)([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>"
+    r"(/)?([a-zA-Z][^\s/<>]*+)([^<>\"']*+(?:(?:\"[^\"<]*+\"|'[^'<]*+')[^<>\"']*+)*+)>"
     r"|!--.*?(?:-->|\Z)"
-    r"|[!?][^>]*>"
+    r"|[!?][^<>]*+>"
+    r"|(?=([/!?a-zA-Z]))"
     r")",
     re.DOTALL,
 )
+# What the tag grammar is: a name, then text and quoted strings up to ">" (quotes anywhere).
+_NAME_RUN = re.compile(r"[^\s/>]*+")
+_ATTRIBUTES = re.compile(r"""[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+>""")
+_TAG_SYNTAX = re.compile(r"""[>"']""")
+_QUOTE = re.compile(r"""["']""")
+_WINDOW = 4_096  # how far a hard tag is first read in one regular-expression match
 _ATTRIBUTE = re.compile(
     r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""",
 )
@@ -108,8 +122,14 @@ class Element:
             yield node
             node = node.parent
 
-    def raw_text(self) -> str:
-        """Concatenated text of all descendants, entities decoded, whitespace as written."""
+    def raw_text(self, limit: int | None = None) -> str:
+        """Concatenated text of all descendants, entities decoded, whitespace as written.
+
+        With `limit`, reading stops after about that many characters or nodes, however
+        large the element: what a caller wanting a short value (a price) pays.
+        """
+        if limit is not None:
+            return self._raw_text_prefix(limit)
         parts: list[str] = []
         stack: list[Element | str] = [self]
         while stack:
@@ -127,19 +147,48 @@ class Element:
         text = "".join(parts)
         return html.unescape(text) if "&" in text else text
 
-    def text(self) -> str:
-        """Visible-ish text of the element: entities decoded, whitespace collapsed."""
-        return collapse_whitespace(self.raw_text())
+    def _raw_text_prefix(self, limit: int) -> str:
+        """`raw_text` up to about `limit` characters or nodes, children read lazily."""
+        parts: list[str] = []
+        length = nodes = 0
+        # Children still to read, and the text to add once they are read (a block's space).
+        stack: list[tuple[Iterator[Element | str], str]] = [(iter(self.children), "")]
+        while stack and length < limit and nodes < limit:
+            children, after = stack[-1]
+            node = next(children, None)
+            if node is None:
+                stack.pop()
+                parts.append(after)
+                continue
+            nodes += 1
+            if isinstance(node, str):
+                parts.append(node)
+                length += len(node)
+            elif node.tag in BLOCK_TAGS:
+                parts.append(" ")
+                stack.append((iter(node.children), " "))
+            elif node.tag not in ("script", "style"):
+                stack.append((iter(node.children), ""))
+        text = "".join(parts)
+        return html.unescape(text) if "&" in text else text
+
+    def text(self, limit: int | None = None) -> str:
+        """Visible-ish text of the element: entities decoded, whitespace collapsed (read
+        only up to about `limit` characters when given)."""
+        return collapse_whitespace(self.raw_text(limit))
 
 
-def parse_html(markup: str) -> Element:
-    """Build the element tree of a whole page; never raises on malformed markup."""
-    root = Element("#document")
-    stack: list[Element] = [root]
+def parse_html(markup: str, budget: Budget = UNLIMITED) -> Element:
+    """Build the element tree of a whole page; never raises on malformed markup.
+
+    Time is linear in the page's length whatever it holds: `budget` is checked every
+    `BUDGET_STRIDE` tokens (raising `ExtractionTooSlowError` once spent).
+    """
+    builder = _TreeBuilder(markup, budget)
     position = 0
     lower = ""  # lower-cased copy, made only once a raw-text element needs its end tag found
     while position < len(markup):
-        raw_text_element, position = _build_until_raw_text(markup, position, stack)
+        raw_text_element, position = builder.build_until_raw_text(position)
         if raw_text_element is None:
             break
         # Raw text runs to its end tag whatever it contains; tokenising resumes after it.
@@ -151,53 +200,214 @@ def parse_html(markup: str) -> Element:
             raw_text_element.children.append(markup[position:close])
         end = markup.find(">", close)
         position = len(markup) if end < 0 else end + 1
-    return root
+    return builder.root
 
 
-def _build_until_raw_text(
-    markup: str, position: int, stack: list[Element]
-) -> tuple[Element | None, int]:
-    """Add tokens from `position` to the tree; stop after a raw-text element's start tag.
+class NextOccurrence:
+    """Where `needle` next occurs in `text` from a position, for positions asked in
+    increasing order: each stretch of the text is searched once, however many tags ask
+    (a page of unclosed tags asks the same question thousands of times). -1: nowhere."""
 
-    This loop is the cost of reading a page, so it avoids per-token method calls where a
-    cached lookup or a direct test does the same.
-    """
-    current = stack[-1]
-    lower_names = _LOWER_NAMES
-    for match in _TOKEN.finditer(markup, position):
-        start, end = match.span()
-        if start > position:
-            current.children.append(markup[position:start])
-        position = end
-        is_end, name, raw_attrs = match.groups()
-        if name is None:  # comment, doctype or processing instruction
-            continue
-        tag = lower_names.get(name) or lower_names.setdefault(name, name.lower())
-        if is_end:
-            if current.tag == tag and len(stack) > 1:
+    __slots__ = ("_at", "_from", "needle", "text")
+
+    def __init__(self, text: str, needle: str) -> None:
+        self.text = text
+        self.needle = needle
+        self._from = 0
+        self._at = -2  # not searched yet
+
+    def after(self, position: int) -> int:
+        if not (self._from <= position and (position <= self._at or self._at == -1)):
+            self._from, self._at = position, self.text.find(self.needle, position)
+        return self._at
+
+
+class _TreeBuilder:
+    """The open elements while tokens are added, with a count of open elements per tag so
+    that a stray end tag is dismissed at once instead of by a walk down the whole stack."""
+
+    def __init__(self, markup: str, budget: Budget) -> None:
+        self.markup = markup
+        self.budget = budget
+        self.root = Element("#document")
+        self.stack: list[Element] = [self.root]
+        self.open_tags: dict[str, int] = {}
+        self.hard = _HardTokens(markup)
+        self.tokens = 0
+
+    def build_until_raw_text(self, position: int) -> tuple[Element | None, int]:
+        """Add tokens from `position` to the tree; stop after a raw-text element's start tag.
+
+        This loop is the cost of reading a page, so it avoids per-token method calls where a
+        cached lookup or a direct test does the same.
+        """
+        markup = self.markup
+        stack = self.stack
+        open_tags = self.open_tags
+        current = stack[-1]
+        lower_names = _LOWER_NAMES
+        search = _TOKEN.search
+        tokens = self.tokens
+        budget = self.budget
+        search_from = position
+        while (match := search(markup, search_from)) is not None:
+            start, end = match.span()
+            is_end, name, raw_attrs, hard = match.groups()
+            if hard is not None:
+                token = self.hard.token(start)
+                if token is None:  # a "<" that starts no token is text
+                    search_from = end
+                    continue
+                end, is_end, name, raw_attrs = token
+            search_from = end
+            if start > position:
+                current.children.append(markup[position:start])
+            position = end
+            tokens += 1
+            if not tokens % BUDGET_STRIDE:
+                budget.check()
+            if name is None:  # comment, doctype or processing instruction
+                continue
+            tag = lower_names.get(name) or lower_names.setdefault(name, name.lower())
+            if is_end:
+                if not open_tags.get(tag) or len(stack) == 1:
+                    continue  # a stray end tag is ignored
+                if current.tag != tag:
+                    # Close up to the nearest open match: every element walked past is closed.
+                    depth = len(stack) - 1
+                    while stack[depth].tag != tag:
+                        depth -= 1
+                    if depth == 0:
+                        continue
+                    for closed in stack[depth + 1 :]:
+                        open_tags[closed.tag] -= 1
+                    del stack[depth + 1 :]
                 stack.pop()
+                open_tags[tag] -= 1
                 current = stack[-1]
                 continue
-            for depth in range(len(stack) - 2, 0, -1):
-                if stack[depth].tag == tag:
-                    del stack[depth:]
-                    current = stack[-1]
+            if tag in SELF_NESTING_FORBIDDEN and current.tag == tag and len(stack) > 1:
+                stack.pop()
+                open_tags[tag] -= 1
+                current = stack[-1]
+            element = Element(tag, raw_attrs, current)
+            current.children.append(element)
+            if tag in RAW_TEXT_TAGS:
+                self.tokens = tokens
+                return element, position
+            if tag in VOID_TAGS or raw_attrs[-1:] == "/":
+                continue
+            stack.append(element)
+            open_tags[tag] = open_tags.get(tag, 0) + 1
+            current = element
+        self.tokens = tokens
+        if position < len(markup):
+            current.children.append(markup[position:])
+        return None, len(markup)
+
+
+class _HardTokens:
+    """Reads the tokens `_TOKEN` leaves to it, with the tag grammar's exact semantics
+    (quoted strings may hold "<" and ">", a name may hold quotes), in linear time overall.
+
+    Reading a tag that never closes runs to the end of the page, and a page can have
+    thousands of them. What makes it linear: the reading of a tag's attributes from a
+    position depends only on that position, and the reading steps (outside quotes, inside
+    "..." or '...') form a permutation at every character, so two readings that ever
+    coincide coincided from their start. Each failed reading marks where it stood outside
+    quotes; a later tag whose attributes start on a mark fails at once, and at most three
+    readings can fail without meeting a mark. Names and the next ">" are cached the same way.
+    """
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+        self.failed: bytearray | None = None  # 1 where a failed reading stood outside quotes
+        self.run_start = self.run_end = -1  # the last name run read, [start, end)
+        self.run_quotes: list[int] | None = None  # quote positions in that run, when asked
+        self.run_tried_from = -1  # the run's quotes from here on all failed as name ends
+        self.next_gt = NextOccurrence(markup, ">")
+
+    def token(self, start: int) -> tuple[int, str | None, str | None, str] | None:
+        """(end, "/" or None, name, raw attributes) of the tag at `start`; a doctype,
+        comment or processing instruction has no name; None when `start` is no token."""
+        markup = self.markup
+        kind = markup[start + 1]
+        if kind in "!?":
+            close = self.next_gt.after(start + 2)
+            return None if close < 0 else (close + 1, None, None, "")
+        name_start = start + 2 if kind == "/" else start + 1
+        if name_start >= len(markup) or not markup[name_start].isascii():
+            return None
+        if not markup[name_start].isalpha():
+            return None
+        name_end = self.name_end(name_start + 1)
+        attributes_end = self.attributes_end(name_end)
+        if attributes_end < 0:
+            # Like the regular expression this replaces: a shorter name ending at a quote.
+            for quote in self.name_quotes(name_start + 1):
+                attributes_end = self.attributes_end(quote)
+                if attributes_end >= 0:
+                    name_end = quote
                     break
-            continue
-        if tag in SELF_NESTING_FORBIDDEN and current.tag == tag and len(stack) > 1:
-            stack.pop()
-            current = stack[-1]
-        element = Element(tag, raw_attrs, current)
-        current.children.append(element)
-        if tag in RAW_TEXT_TAGS:
-            return element, position
-        if tag in VOID_TAGS or raw_attrs[-1:] == "/":
-            continue
-        stack.append(element)
-        current = element
-    if position < len(markup):
-        current.children.append(markup[position:])
-    return None, len(markup)
+            else:
+                return None
+        closing = "/" if kind == "/" else None
+        name = markup[name_start:name_end]
+        return attributes_end + 1, closing, name, markup[name_end:attributes_end]
+
+    def name_end(self, position: int) -> int:
+        """End of the name characters from `position` (names of nested "<a<b" share one)."""
+        if not self.run_start <= position <= self.run_end:
+            self.run_start = position
+            self.run_end = _NAME_RUN.match(self.markup, position).end()
+            self.run_quotes = None
+            self.run_tried_from = self.run_end
+        return self.run_end
+
+    def name_quotes(self, start: int) -> list[int]:
+        """Quotes of the current name run from `start` on, right to left, that have not yet
+        failed as the end of a name (each is tried once, whichever "<" its run began at)."""
+        if self.run_quotes is None:
+            markup = self.markup
+            run = range(self.run_start, self.run_end)
+            has_quote = _QUOTE.search(markup, self.run_start, self.run_end) is not None
+            self.run_quotes = (
+                [index for index in run if markup[index] in "\"'"] if has_quote else []
+            )
+        quotes = self.run_quotes
+        untried = quotes[
+            bisect.bisect_left(quotes, start) : bisect.bisect_left(quotes, self.run_tried_from)
+        ]
+        self.run_tried_from = min(self.run_tried_from, start)
+        return untried[::-1]
+
+    def attributes_end(self, position: int) -> int:
+        """Index of the ">" ending attributes read from `position`, or -1 if they never end."""
+        if self.failed is not None and self.failed[position]:
+            return -1
+        markup = self.markup
+        match = _ATTRIBUTES.match(markup, position, position + _WINDOW)
+        if match is not None:
+            return match.end() - 1
+        outside: list[tuple[int, int]] = []  # where this reading stood outside quotes
+        while True:
+            syntax = _TAG_SYNTAX.search(markup, position)
+            if syntax is None:
+                outside.append((position, len(markup) + 1))
+                break
+            at = syntax.start()
+            outside.append((position, at + 1))
+            if markup[at] == ">":
+                return at
+            close = markup.find(markup[at], at + 1)
+            if close < 0:
+                break
+            position = close + 1
+        if self.failed is None:
+            self.failed = bytearray(len(markup) + 1)
+        for begin, end in outside:
+            self.failed[begin:end] = b"\x01" * (end - begin)
+        return -1
 
 
 # Tag names as written -> lower case; pages use a few dozen distinct spellings.

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import html as html_entities
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
-from extraction.markup import parse_attributes
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.markup import NextOccurrence, parse_attributes
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, OfferCandidate, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "meta"
 
-_META_TAG = re.compile(r"<meta\b([^>]*)>", re.IGNORECASE)
+_META_START = re.compile(r"<meta\b", re.IGNORECASE)
 # Literal first so the scan is a fast prefix search; the character before it is checked in code.
 _RDFA_PROPERTY = re.compile(
-    r"""property\s*=\s*["']?\s*(?:schema:|https?://schema\.org/)?"""
+    r"""property\s*+=\s*+["']?+\s*+(?:schema:|https?://schema\.org/)?"""
     r"""(price|lowPrice|priceCurrency|availability|product:price:amount)\s*["']?(?=[\s/>])"""
 )
 _TAG_NAME = re.compile(r"<([a-zA-Z][\w:-]*)")
@@ -67,18 +69,22 @@ class _Found:
         self.availability: list[str] = []
 
 
-def candidates(html: str) -> list[OfferCandidate]:
-    """One candidate per distinct price the page's meta/RDFa tags state; never raises."""
+def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
+    """One candidate per distinct price the page's meta/RDFa tags state; never raises but
+    `ExtractionTooSlowError` once `budget` is spent."""
     found = _Found()
-    for match in _META_TAG.finditer(html):
-        raw = match.group(1)
+    for raw in _meta_tags(html, budget):
         lowered = raw.lower()
         if any(word in lowered for word in _INTERESTING):
             _read_meta(parse_attributes(raw), found)
-    for match in _RDFA_PROPERTY.finditer(html):
+    budget.check()
+    elements = _RdfaElements(html)
+    for count, match in enumerate(_RDFA_PROPERTY.finditer(html), 1):
+        if not count % BUDGET_STRIDE:
+            budget.check()
         if match.start() and not html[match.start() - 1].isspace():
             continue  # "data-property=..." and the like
-        _read_rdfa_element(html, match, found)
+        elements.read(match, found)
 
     currency = next(filter(None, map(normalize_currency, found.currencies)), None) or next(
         filter(None, map(normalize_currency, found.fallback_currencies)), None
@@ -148,24 +154,54 @@ def _read_rdfa(key: str, value: str, machine: bool, found: _Found) -> None:
         found.availability.append(value)
 
 
-def _read_rdfa_element(html: str, match: re.Match[str], found: _Found) -> None:
-    """An RDFa property on any element but <meta>: its content attribute, else its text."""
-    tag_start = html.rfind("<", max(0, match.start() - _LOOKBEHIND), match.start())
-    tag_end = html.find(">", match.end() - 1)
-    name = _TAG_NAME.match(html, tag_start) if tag_start >= 0 else None
-    if name is None or tag_end < 0 or name.group(1).lower() == "meta":
-        return
-    if html.find(">", tag_start, match.start()) >= 0:
-        return  # the property text is not inside this tag (e.g. in a script)
-    attrs = parse_attributes(html[name.end() : tag_end])
-    value = attrs.get("content") or attrs.get("href")
-    machine = value is not None
-    if value is None:
-        text_end = html.find("<", tag_end + 1, tag_end + 500)
-        text = html[tag_end + 1 : text_end] if text_end >= 0 else ""
-        value = html_entities.unescape(text) if "&" in text else text
-    if value.strip():
-        _read_rdfa(match.group(1).lower(), value, machine, found)
+def _meta_tags(html: str, budget: Budget) -> Iterator[str]:
+    """The attribute text of each <meta> tag, in page order."""
+    next_gt = NextOccurrence(html, ">")
+    position = 0
+    count = 0
+    while (start := _META_START.search(html, position)) is not None:
+        count += 1
+        if not count % BUDGET_STRIDE:
+            budget.check()
+        end = next_gt.after(start.end())
+        if end < 0:
+            return  # no ">" left: no later <meta> can end either
+        yield html[start.end() : end]
+        position = end + 1
+
+
+class _RdfaElements:
+    """Reads RDFa properties on any element but <meta>: each start tag's attributes are
+    parsed once, however many property attributes it holds."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.next_gt = NextOccurrence(html, ">")
+        self.tag_start = -1
+        self.attrs: dict[str, str] = {}
+
+    def read(self, match: re.Match[str], found: _Found) -> None:
+        """The property's content attribute, else its element's text."""
+        html = self.html
+        tag_start = html.rfind("<", max(0, match.start() - _LOOKBEHIND), match.start())
+        tag_end = self.next_gt.after(match.end() - 1)
+        name = _TAG_NAME.match(html, tag_start) if tag_start >= 0 else None
+        if name is None or tag_end < 0 or name.group(1).lower() == "meta":
+            return
+        if html.find(">", tag_start, match.start()) >= 0:
+            return  # the property text is not inside this tag (e.g. in a script)
+        if tag_start != self.tag_start:
+            self.tag_start = tag_start
+            self.attrs = parse_attributes(html[name.end() : tag_end])
+        attrs = self.attrs
+        value = attrs.get("content") or attrs.get("href")
+        machine = value is not None
+        if value is None:
+            text_end = html.find("<", tag_end + 1, tag_end + 500)
+            text = html[tag_end + 1 : text_end] if text_end >= 0 else ""
+            value = html_entities.unescape(text) if "&" in text else text
+        if value.strip():
+            _read_rdfa(match.group(1).lower(), value, machine, found)
 
 
 def _parse(value: str, machine: bool, currency: str | None) -> ParsedPrice:

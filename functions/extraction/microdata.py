@@ -16,15 +16,17 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element
 from extraction.offer import OfferCandidate, normalize_availability
 from extraction.price import normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "microdata"
 
-_HAS_PRICE_PROPERTY = re.compile(
-    r"""itemprop\s*=\s*["']?[^"'>]*?(?<![\w-])(?:[pP]rice|low[pP]rice)(?![\w-])"""
-)
+# `may_contain` reads an itemprop's value (to a quote or ">") for a price property name.
+_ITEMPROP_VALUE = re.compile(r"""itemprop\s*+=\s*+["']?+""")
+_VALUE_END = re.compile(r"""["'>]""")
+_PRICE_NAME = re.compile(r"(?<![\w-])(?:[pP]rice|low[pP]rice)(?![\w-])")
 _URL_ATTRIBUTE = {
     "a": "href", "area": "href", "link": "href",
     "audio": "src", "embed": "src", "iframe": "src", "img": "src", "source": "src",
@@ -46,17 +48,35 @@ _NOT_SELLING_PRICE_TYPES = frozenset(
 )
 _TYPE_PREFIX = re.compile(r"[/:#]")
 _MAX_PRICES_PER_ITEM = 20
+_MAX_REFERENCE_STEPS = 10_000
+_MAX_VALUE_CHARS = 1_000  # of a property's text: a price, currency or stock status is short
 
 
 def may_contain(html: str) -> bool:
-    """Whether the page has an `itemprop` price at all: a cheap test before building a tree."""
-    return _HAS_PRICE_PROPERTY.search(html) is not None
+    """Whether the page has an `itemprop` price at all: a cheap test before building a tree.
+
+    Unquoted values run to the next quote or ">", so the values of consecutive itemprops
+    may end at the same place; each such stretch is searched once.
+    """
+    searched_to = -1
+    for value in _ITEMPROP_VALUE.finditer(html):
+        start = value.end()
+        if start <= searched_to:
+            continue  # inside the value of an earlier itemprop, already searched
+        end = _VALUE_END.search(html, start)
+        searched_to = end.start() if end else len(html)
+        if _PRICE_NAME.search(html, start, searched_to) is not None:
+            return True
+    return False
 
 
 class _Item:
     """One microdata item (or the page itself, for properties outside any item)."""
 
-    __slots__ = ("children", "element", "names", "parent", "props", "types")
+    __slots__ = (
+        "_by_name", "_concrete_child", "_first", "children", "element", "names", "parent",
+        "props", "types",
+    )  # fmt: skip
 
     def __init__(self, element: Element | None, parent: _Item | None) -> None:
         self.element = element
@@ -66,17 +86,36 @@ class _Item:
         attrs = element.attrs if element is not None else {}
         self.names = {name.lower() for name in attrs.get("itemprop", "").split()}
         self.types = {_token(t) for t in attrs.get("itemtype", "").split()}
+        # Read once all properties are known; items ask for the same ones many times.
+        self._by_name: dict[str, list[Element]] | None = None
+        self._first: dict[str, str | None] = {}
+        self._concrete_child: bool | None = None
 
     def values(self, name: str) -> Iterator[tuple[str, bool]]:
         """The values of a property, each with whether it is a machine-readable value."""
-        for prop_name, element in self.props:
-            if prop_name == name and "itemscope" not in element.attrs:
+        if self._by_name is None:
+            self._by_name = {}
+            for prop_name, element in self.props:
+                self._by_name.setdefault(prop_name, []).append(element)
+        for element in self._by_name.get(name, ()):
+            if "itemscope" not in element.attrs:
                 value = _property_value(element)
                 if value is not None and value[0].strip():
                     yield value
 
     def first(self, name: str) -> str | None:
-        return next((value.strip() for value, _ in self.values(name)), None)
+        if name not in self._first:
+            self._first[name] = next((value.strip() for value, _ in self.values(name)), None)
+        return self._first[name]
+
+    def has_concrete_offer_child(self) -> bool:
+        """Whether one of its child items is an Offer with a price."""
+        if self._concrete_child is None:
+            self._concrete_child = any(
+                "offer" in child.types and child.first("price") is not None
+                for child in self.children
+            )
+        return self._concrete_child
 
     def is_foreign(self) -> bool:
         item: _Item | None = self
@@ -98,9 +137,11 @@ class _Item:
         return None
 
 
-def candidates(root: Element) -> list[OfferCandidate]:
-    """Every offer the page's microdata declares for its product(s); never raises."""
-    page, items = _items(root)
+def candidates(root: Element, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
+    """Every offer the page's microdata declares for its product(s); never raises but
+    `ExtractionTooSlowError` once `budget` is spent."""
+    page, items = _items(root, budget)
+    budget.check()
     stated = {
         currency
         for item in (page, *items)
@@ -110,7 +151,9 @@ def candidates(root: Element) -> list[OfferCandidate]:
     }
     page_currency = next(iter(stated)) if len(stated) == 1 else None
     found: list[OfferCandidate] = []
-    for item in (page, *items):
+    for count, item in enumerate((page, *items), 1):
+        if not count % BUDGET_STRIDE:
+            budget.check()
         if "pricespecification" in item.names or item.is_foreign():
             continue  # a specification is read with its offer; foreign prices are not ours
         if "aggregateoffer" in item.types and _has_concrete_offers(item):
@@ -120,10 +163,10 @@ def candidates(root: Element) -> list[OfferCandidate]:
 
 
 def _has_concrete_offers(aggregate: _Item) -> bool:
-    siblings = aggregate.parent.children if aggregate.parent else []
-    return any(
-        "offer" in other.types and other.first("price") is not None
-        for other in (*aggregate.children, *siblings)
+    """An Offer with a price inside the aggregate or beside it."""
+    parent = aggregate.parent
+    return aggregate.has_concrete_offer_child() or (
+        parent is not None and parent.has_concrete_offer_child()
     )
 
 
@@ -183,12 +226,16 @@ def _amount(value: str, machine: bool, hint: str | None) -> tuple[Decimal | None
     return amount, parsed.currency
 
 
-def _items(root: Element) -> tuple[_Item, list[_Item]]:
+def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     """The page pseudo-item (properties outside any item) and every item, in page order."""
     page = _Item(None, None)
     items: list[_Item] = []
     stack: list[tuple[Element, _Item]] = [(root, page)]
+    walked = 0
     while stack:
+        walked += 1
+        if not walked % BUDGET_STRIDE:
+            budget.check()
         element, owner = stack.pop()
         scope = owner
         # Attributes are parsed lazily: skip the parse for elements with no item* attribute.
@@ -205,27 +252,36 @@ def _items(root: Element) -> tuple[_Item, list[_Item]]:
         )
     referring = [item for item in items if item.element.attrs.get("itemref", "").strip()]
     if referring:
-        _add_referenced_properties(root, referring, page, items)
+        _add_referenced_properties(root, referring, page, items, budget)
     return page, items
 
 
 def _add_referenced_properties(
-    root: Element, referring: list[_Item], page: _Item, items: list[_Item]
+    root: Element, referring: list[_Item], page: _Item, items: list[_Item], budget: Budget
 ) -> None:
     """Give each itemref'ing item the properties of the elements it names (HTML microdata)."""
     wanted = {ref for item in referring for ref in item.element.attrs["itemref"].split()}
     by_id: dict[str, Element] = {}
-    for element in root.iter():
+    for count, element in enumerate(root.iter(), 1):
+        if not count % BUDGET_STRIDE:
+            budget.check()
         if element.has_attribute_text("id"):
             element_id = element.get("id")
             if element_id in wanted and element_id not in by_id:
                 by_id[element_id] = element
     item_of = {id(item.element): item for item in items}
     claimed: set[int] = set()
+    adopted_from: dict[int, _Item] = {}  # items that lost a child to a referrer
+    # Bounded for the whole page, not per item: ids can point anywhere, from any number of
+    # items; a step is an element visited or one of its children queued.
+    steps = _MAX_REFERENCE_STEPS
     for item in referring:
         pending = [by_id[ref] for ref in item.element.attrs["itemref"].split() if ref in by_id]
         visited: set[int] = set()
-        while pending and len(visited) < 10_000:  # bounded: ids can point anywhere
+        while pending and steps > 0:
+            steps -= 1
+            if not steps % BUDGET_STRIDE:
+                budget.check()
             element = pending.pop()
             if id(element) in visited or element is item.element:
                 continue
@@ -236,14 +292,30 @@ def _add_referenced_properties(
                 claimed.add(id(element))
             nested = item_of.get(id(element))
             if nested is None:
+                steps -= len(element.children)
                 pending.extend(child for child in element.children if isinstance(child, Element))
             elif attrs.get("itemprop") and nested.parent is not None:
                 # A referenced item that is a property value becomes the referrer's child.
-                nested.parent.children.remove(nested)
+                adopted_from[id(nested.parent)] = nested.parent
                 nested.parent = item
                 item.children.append(nested)
+    for parent in adopted_from.values():  # one pass each, not one list removal per child
+        parent.children = _last_of_each_child(parent)
     # A referenced property is the referring item's, not a stray one of the page.
     page.props = [(name, element) for name, element in page.props if id(element) not in claimed]
+
+
+def _last_of_each_child(parent: _Item) -> list[_Item]:
+    """Its children still its own, each once at its last position (where it was appended
+    when adopted again), in order."""
+    kept: list[_Item] = []
+    seen: set[int] = set()
+    for child in reversed(parent.children):
+        if child.parent is parent and id(child) not in seen:
+            seen.add(id(child))
+            kept.append(child)
+    kept.reverse()
+    return kept
 
 
 def _property_value(element: Element) -> tuple[str, bool] | None:
@@ -258,7 +330,7 @@ def _property_value(element: Element) -> tuple[str, bool] | None:
         return attrs["value"], True
     if element.tag == "time" and "datetime" in attrs:
         return attrs["datetime"], True
-    return element.text(), False
+    return element.text(_MAX_VALUE_CHARS), False
 
 
 def _token(value: str) -> str:

@@ -38,8 +38,9 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from extraction.budget import UNLIMITED, Budget
 from extraction.jsonld import loads_lenient
-from extraction.markup import Element
+from extraction.markup import Element, NextOccurrence
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, OfferCandidate, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 from extraction.selectors import InvalidSelectorError, compile_selector
@@ -65,6 +66,7 @@ _NON_DIGIT = re.compile(r"\D")
 _SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 _MAX_ELEMENTS = 20
 _LOOKBEHIND = 1_000  # how far before a script's id its start tag may begin
+_START_TAG_NAME = re.compile(r"<[a-zA-Z][\w-]*+\s")
 
 
 class InvalidRuleError(ValueError):
@@ -125,11 +127,15 @@ def validate_rules(rules: Mapping) -> None:
         )
 
 
-def candidates(html: str, tree: Callable[[], Element], rules: Mapping) -> list[OfferCandidate]:
-    """The prices `rules` point at on the page. Raises InvalidRuleError for a bad rule only."""
+def candidates(
+    html: str, tree: Callable[[], Element], rules: Mapping, budget: Budget = UNLIMITED
+) -> list[OfferCandidate]:
+    """The prices `rules` point at on the page. Raises InvalidRuleError for a bad rule, and
+    `ExtractionTooSlowError` once `budget` is spent."""
     validate_rules(rules)
     hint = normalize_currency(rules["currency"]) if "currency" in rules else None
-    values = _rule_values(html, tree, rules)
+    values = _rule_values(html, tree, rules, budget)
+    budget.check()
     pattern = _compile_pattern(rules["pattern"]) if "pattern" in rules else None
     prices: list[tuple[Decimal, str | None]] = []
     for value, machine in values:
@@ -148,7 +154,9 @@ def candidates(html: str, tree: Callable[[], Element], rules: Mapping) -> list[O
         prices.append((amount, currency or parsed.currency or hint))
     if not prices:
         return []  # and no tree built just for the stock element
-    availability = _availability(tree, rules) if "availability_selector" in rules else UNKNOWN
+    availability = (
+        _availability(tree, rules, budget) if "availability_selector" in rules else UNKNOWN
+    )
     return [OfferCandidate(price, currency, availability, SOURCE) for price, currency in prices]
 
 
@@ -163,19 +171,21 @@ def _compile_pattern(pattern: str) -> re.Pattern[str]:
 
 
 def _rule_values(
-    html: str, tree: Callable[[], Element], rules: Mapping
+    html: str, tree: Callable[[], Element], rules: Mapping, budget: Budget
 ) -> list[tuple[object, bool]]:
     """The raw values the rule points at, each with whether it is machine-readable."""
     if "selector" in rules:
         attribute = rules.get("attribute")
         values: list[tuple[object, bool]] = []
-        for element in compile_selector(rules["selector"]).select(tree())[:_MAX_ELEMENTS]:
+        selected = compile_selector(rules["selector"]).select(tree(), budget)
+        for element in selected[:_MAX_ELEMENTS]:
             value = element.get(attribute.lower()) if attribute else element.text()
             if value and value.strip():
                 values.append((value, False))
         return values
     if "json_path" in rules:
-        document = _json_document(html, tree, rules.get("json_script", DEFAULT_JSON_SCRIPT))
+        json_script = rules.get("json_script", DEFAULT_JSON_SCRIPT)
+        document = _json_document(html, tree, json_script, budget)
         value = _follow(document, rules["json_path"])
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return [(value, True)]
@@ -183,12 +193,14 @@ def _rule_values(
     return [(html, False)]
 
 
-def _json_document(html: str, tree: Callable[[], Element], json_script: str) -> object:
+def _json_document(
+    html: str, tree: Callable[[], Element], json_script: str, budget: Budget
+) -> object:
     script_id = _SCRIPT_ID.fullmatch(json_script.strip())
     if script_id is not None:
         text = _script_text_by_id(html, script_id.group(1))
     else:
-        script = next(iter(compile_selector(json_script).select(tree())), None)
+        script = next(iter(compile_selector(json_script).select(tree(), budget)), None)
         text = "".join(c for c in script.children if isinstance(c, str)) if script else None
     if text is None:
         return None
@@ -200,19 +212,49 @@ def _json_document(html: str, tree: Callable[[], Element], json_script: str) -> 
 
 
 def _script_text_by_id(html: str, element_id: str) -> str | None:
-    """The text of the first element with this id, found without building a tree."""
-    start_tag = re.compile(
-        rf"""<[a-zA-Z][\w-]*\s[^>]*?(?<![\w-])id\s*=\s*["']?{re.escape(element_id)}["'\s/>][^>]*>"""
-    )
+    """The text of the first element with this id, found without building a tree.
+
+    Each occurrence of the id is checked where it stands: an `id=` attribute right before
+    it, and a start tag it lies in (its "<" at most `_LOOKBEHIND` before, its ">" after);
+    so the cost is linear in the page however often the id occurs.
+    """
+    next_gt = NextOccurrence(html, ">")
     hit = html.find(element_id)
     while hit >= 0:
-        tag_start = html.rfind("<", max(0, hit - _LOOKBEHIND), hit)
-        tag = start_tag.match(html, tag_start) if tag_start >= 0 else None
-        if tag is not None and tag.end() > hit:
-            end = _SCRIPT_END.search(html, tag.end())
-            return html[tag.end() : end.start() if end else len(html)]
-        hit = html.find(element_id, hit + len(element_id))
+        after = hit + len(element_id)
+        end_char = html[after : after + 1]
+        if (end_char in "\"'/>" or end_char.isspace()) and _is_id_value(html, hit):
+            tag_start = html.rfind("<", max(0, hit - _LOOKBEHIND), hit)
+            tag_end = next_gt.after(after)
+            if tag_end < 0:
+                return None  # no ">" left: no later start tag ends either
+            if (
+                tag_start >= 0
+                and _START_TAG_NAME.match(html, tag_start) is not None
+                and html.find(">", tag_start, hit) < 0
+            ):
+                end = _SCRIPT_END.search(html, tag_end + 1)
+                return html[tag_end + 1 : end.start() if end else len(html)]
+        hit = html.find(element_id, after)
     return None
+
+
+def _is_id_value(html: str, start: int) -> bool:
+    """Whether the text at `start` is the value of an id attribute (`id = "...`), read
+    backwards from it: an optional quote, "=", and the name, spaces allowed around "="."""
+    position = start
+    if position and html[position - 1] in "\"'":
+        position -= 1
+    while position and html[position - 1].isspace():
+        position -= 1
+    if not position or html[position - 1] != "=":
+        return False
+    position -= 1
+    while position and html[position - 1].isspace():
+        position -= 1
+    if position < 2 or html[position - 2 : position] != "id":
+        return False
+    return position == 2 or not (html[position - 3].isalnum() or html[position - 3] in "_-")
 
 
 def _follow(document: object, path: str) -> object:
@@ -258,8 +300,8 @@ def _with_decimal(text: str, decimal: str) -> Decimal | None:
         return None
 
 
-def _availability(tree: Callable[[], Element], rules: Mapping) -> str:
-    elements = compile_selector(rules["availability_selector"]).select(tree())
+def _availability(tree: Callable[[], Element], rules: Mapping, budget: Budget) -> str:
+    elements = compile_selector(rules["availability_selector"]).select(tree(), budget)
     if not elements:
         return UNKNOWN
     element = elements[0]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element
 
 _MAX_COMPOUNDS = 32  # descendant matching backtracks; hostile selectors stay bounded
@@ -110,17 +111,45 @@ class _Complex:
     combinators: tuple[str, ...]  # " " or ">", one fewer than compounds
 
     def matches(self, element: Element) -> bool:
-        return self._matches_at(element, len(self.compounds) - 1)
+        """Whether `element` matches, its ancestors read once from the root down."""
+        chain = list(element.ancestors())
+        chain.reverse()
+        state = _NOTHING
+        for ancestor in chain:
+            state = self.advance(ancestor, state)
+        return self.advance(element, state).matched
 
-    def _matches_at(self, element: Element, index: int) -> bool:
-        if not self.compounds[index].matches(element):
-            return False
-        if index == 0:
-            return True
-        if self.combinators[index - 1] == ">":
-            parent = element.parent
-            return parent is not None and self._matches_at(parent, index - 1)
-        return any(self._matches_at(ancestor, index - 1) for ancestor in element.ancestors())
+    def advance(self, element: Element, parent: _State) -> _State:
+        """The state of `element` from its parent's: which leading compounds a chain of
+        ancestors matches ending at the element (`at`) or at or above it (`within`).
+
+        Compound i needs compound i-1 matched by the parent (">") or by any ancestor (" "),
+        so the element is matched against the few compounds its ancestors make possible:
+        one walk of the tree in linear time, where matching right to left would walk up
+        all ancestors for every element.
+        """
+        at = 0
+        last = len(self.compounds) - 1
+        for index, compound in enumerate(self.compounds):
+            if index:
+                needed = parent.at if self.combinators[index - 1] == ">" else parent.within
+                if not needed >> (index - 1) & 1:
+                    continue
+            if compound.matches(element):
+                at |= 1 << index
+        if not at and not parent.at:
+            return parent  # most elements: nothing new, and no allocation
+        return _State(at, parent.within | at, bool(at >> last & 1))
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    at: int  # bit i: compounds 0..i match a chain ending at this element
+    within: int  # bit i: ... ending at this element or one of its ancestors
+    matched: bool  # the whole complex selector matches this element
+
+
+_NOTHING = _State(0, 0, False)
 
 
 class CompiledSelector:
@@ -136,10 +165,40 @@ class CompiledSelector:
     def matches(self, element: Element) -> bool:
         return any(alternative.matches(element) for alternative in self._alternatives)
 
-    def select(self, root: Element) -> list[Element]:
-        iterator = root.iter()
-        next(iterator)  # like querySelectorAll: descendants only, not the root itself
-        return [element for element in iterator if self.matches(element)]
+    def select(self, root: Element, budget: Budget = UNLIMITED) -> list[Element]:
+        """Like querySelectorAll: matching descendants of `root` (not `root` itself), in
+        document order, in one walk down the tree; raises `ExtractionTooSlowError` once
+        `budget` is spent."""
+        # The root's own state, from its ancestors: they still count for " " and ">".
+        root_states = tuple(_NOTHING for _ in self._alternatives)
+        for ancestor in [*reversed([*root.ancestors()]), root]:
+            root_states = self._advance(ancestor, root_states)
+        found: list[Element] = []
+        stack: list[tuple[Element, tuple[_State, ...]]] = [
+            (child, root_states) for child in reversed(root.children) if isinstance(child, Element)
+        ]
+        walked = 0
+        while stack:
+            walked += 1
+            if not walked % BUDGET_STRIDE:
+                budget.check()
+            element, parent_states = stack.pop()
+            states = self._advance(element, parent_states)
+            if any(state.matched for state in states):
+                found.append(element)
+            stack.extend(
+                (child, states)
+                for child in reversed(element.children)
+                if isinstance(child, Element)
+            )
+        return found
+
+    def _advance(self, element: Element, parents: tuple[_State, ...]) -> tuple[_State, ...]:
+        states = tuple(
+            alternative.advance(element, state)
+            for alternative, state in zip(self._alternatives, parents, strict=True)
+        )
+        return parents if states == parents else states
 
 
 def select(root: Element, selector: str) -> list[Element]:
