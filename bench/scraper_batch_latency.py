@@ -22,10 +22,13 @@ bench/results/measurements.json (or of --json PATH).
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +47,7 @@ from bench.site_stack import (  # noqa: E402
 )
 from extraction import extract_offer  # noqa: E402
 from fetching import RobotsPolicy, fetch_page  # noqa: E402
-from monitor.messages import ProductJob, encode  # noqa: E402
+from monitor.messages import RUN_ID_FORMAT, ProductJob, encode  # noqa: E402
 from monitor.scrape import ScrapeSettings  # noqa: E402
 from price_monitor.local.runner import LocalWorld  # noqa: E402
 
@@ -77,14 +80,12 @@ def measure(latencies_ms: list[int], repeat: int) -> tuple[list[BatchLatency], d
         # A warm container, as for most batches of a run. (The handler module is imported
         # up front: the local runtime finds the function's logger on it to send its logs to
         # the log stream, and monitor.scrape's import above has created that logger.)
-        concurrent_batch(world, site, "bench-warm-up")
+        run_ids = _run_ids()
+        concurrent_batch(world, site, next(run_ids))
         rows = []
         for latency_ms in [0, *latencies_ms]:
             site.latency_seconds = latency_ms / 1000
-            concurrent = [
-                concurrent_batch(world, site, f"bench-{latency_ms}ms-{attempt}")
-                for attempt in range(repeat)
-            ]
+            concurrent = [concurrent_batch(world, site, next(run_ids)) for _ in range(repeat)]
             sequential = [sequential_batch(site, settings) for _ in range(repeat)]
             rows.append(
                 BatchLatency(
@@ -95,6 +96,14 @@ def measure(latencies_ms: list[int], repeat: int) -> tuple[list[BatchLatency], d
                 )
             )
         return rows, memory_mb(world)
+
+
+def _run_ids() -> Iterator[str]:
+    """A new run for every batch, each a second after the last: run ids are scheduled times,
+    and a product's latest state only moves forward from one run to a later one."""
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    for second in itertools.count():
+        yield (first + timedelta(seconds=second)).strftime(RUN_ID_FORMAT)
 
 
 def concurrent_batch(world: LocalWorld, site: GeneratedSite, run_id: str) -> float:

@@ -340,6 +340,7 @@ def scraper_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
         "FETCH_CONCURRENCY": str(scraper.fetch_concurrency),
         "MIN_HEURISTIC_CONFIDENCE": str(scraper.min_heuristic_confidence),
         "REPEATED_FAILURE_THRESHOLD": str(args.repeated_failure_threshold),
+        "EXTRACTION_BUDGET_SECONDS": str(scraper.extraction_budget_seconds),
     }
 
 

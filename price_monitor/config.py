@@ -97,6 +97,9 @@ class ScraperSettings:
     max_page_bytes: int = 3_000_000
     fetch_concurrency: int = 10
     min_heuristic_confidence: float = 0.6
+    # CPU seconds one page's price extraction may spend before that product is recorded as
+    # an error ("extraction too slow") and the batch goes on.
+    extraction_budget_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ _SCRAPER_KEYS = (
     "maxPageBytes",
     "fetchConcurrency",
     "minHeuristicConfidence",
+    "extractionBudgetSeconds",
 )
 _DETECTOR_KEYS = (
     "timeoutSeconds",
@@ -464,6 +468,14 @@ def _scraper(fields: _Fields) -> ScraperSettings:
             fields.key("fetchTimeoutSeconds"),
             f"must be less than timeoutSeconds ({timeout}), got {fetch_timeout:g}",
         )
+    extraction_budget = fields.number(
+        "extractionBudgetSeconds", defaults.extraction_budget_seconds, 0, 900, above_low=True
+    )
+    if extraction_budget >= timeout:
+        raise ConfigError(
+            fields.key("extractionBudgetSeconds"),
+            f"must be less than timeoutSeconds ({timeout}), got {extraction_budget:g}",
+        )
     # A batch's pages are fetched concurrently, so its cost is about one page latency
     # whatever its size: larger batches make fewer invocations, archive objects and tallies
     # (bench/README.md). 100 keeps a batch's fetches and writes well inside its timeout.
@@ -490,6 +502,7 @@ def _scraper(fields: _Fields) -> ScraperSettings:
         min_heuristic_confidence=fields.number(
             "minHeuristicConfidence", defaults.min_heuristic_confidence, 0, 1
         ),
+        extraction_budget_seconds=extraction_budget,
     )
 
 

@@ -178,6 +178,8 @@ def _scrape(runtime: _Runtime, jobs: list[ScrapeRequest], context: LambdaContext
             "failed": report.failed,
             "blocked": report.blocked,
             "retried": report.retried,
+            "late": report.late,
+            "again": report.again,
             "skipped": report.skipped,
             "archive_key": report.archive_key,
         },

@@ -12,7 +12,16 @@ reads its own partition plus `_mixed` and filters on the line's field; `dt` part
 prune by day either way. `dt` is the UTC day of the batch's first observation.
 
 Lines carry the history row's fields (DESIGN), plus how the price was read (`source`,
-`confidence`, `ambiguous`). Prices are JSON numbers (Athena DECIMAL/DOUBLE).
+`confidence`, `ambiguous`), `late` (an older run's reading, recorded after a newer run's:
+history and archive only, never latest state) and `observation_id`. Prices are JSON
+numbers (Athena DECIMAL/DOUBLE).
+
+Delivery is at least once: a job redelivered after a crash writes its recorded observation
+again (monitor.state), so a line may appear twice. `observation_id` is the history row's
+key, `<product_id>#<timestamp>`, and both copies are the same bytes, so a query dedupes on
+it (`SELECT DISTINCT`, or `row_number() OVER (PARTITION BY observation_id)`); two genuine
+readings always have different ids. Exactly once would need a second write per product
+to confirm the put, which the budget of 2 DynamoDB writes per product has no room for.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ def archive_key(observations: Sequence[Observation], unique: str | None = None) 
 def archive_line(observation: Observation) -> dict[str, Any]:
     """One archive record: the history row's fields and how the price was read."""
     return {
+        "observation_id": observation.observation_id,
         "product_id": observation.product_id,
         "retailer": observation.retailer,
         "timestamp": observation.timestamp_ms,
@@ -73,6 +83,7 @@ def archive_line(observation: Observation) -> dict[str, Any]:
         "source": observation.source,
         "confidence": round(observation.confidence, 3),
         "ambiguous": observation.ambiguous,
+        "late": observation.late,
     }
 
 

@@ -43,8 +43,12 @@ MAX_RECEIVE_COUNT = messages.MAX_RECEIVE_COUNT
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_FACTOR = 4
 BACKOFF_CAP_SECONDS = 900
-# A server's Retry-After may ask for longer, up to SQS's largest visibility timeout (12 h).
-RETRY_AFTER_CAP_SECONDS = 43_200
+# A server's Retry-After is honoured up to 1 h. A job has MAX_RECEIVE_COUNT receives, so
+# it ends at most about 2 h after its dispatch, well inside the 6 h schedule, and a retry
+# rarely meets the next run (the state write keeps a late one from moving state back
+# anyway: monitor.state). A server asking for longer is not retried in this run: the check
+# is recorded as an error naming the wait it asked for, and the next run tries again.
+RETRY_AFTER_CAP_SECONDS = 3_600
 
 # 408 Request Timeout and 425 Too Early are the server asking to try again, not a verdict.
 _RETRYABLE_CLIENT_STATUSES = frozenset({408, 425})
@@ -78,6 +82,19 @@ def transient(reason: str, receive_count: int, retry_after: float | None = None)
     if retry_after is not None and math.isfinite(retry_after):
         delay = max(delay, min(math.ceil(retry_after), RETRY_AFTER_CAP_SECONDS))
     return FailureDecision(TRANSIENT, reason, delay)
+
+
+def retry_later(reason: str, receive_count: int, retry_after: float | None) -> FailureDecision:
+    """A server's "try again later": a transient failure at its Retry-After (or the backoff),
+    or, when it asks for longer than `RETRY_AFTER_CAP_SECONDS`, a permanent one for this run."""
+    if retry_after is None or not math.isfinite(retry_after):
+        return transient(reason, receive_count)
+    if retry_after > RETRY_AFTER_CAP_SECONDS:
+        return permanent(
+            f"{reason} (Retry-After {retry_after:g} s, longer than a run waits: "
+            f"{RETRY_AFTER_CAP_SECONDS} s); the next run tries again"
+        )
+    return transient(f"{reason} (Retry-After {retry_after:g} s)", receive_count, retry_after)
 
 
 def permanent(reason: str) -> FailureDecision:
@@ -120,19 +137,18 @@ def _classify_response(
     if status == 429:
         retry_after = retry_after_seconds(response.headers, now=now)
         if markers is None and retry_after is not None:
-            reason = f"HTTP 429 (Retry-After {retry_after:g} s)"
-            return transient(reason, receive_count, retry_after)
+            return retry_later("HTTP 429", receive_count, retry_after)
         return blocked(_blocked_reason(markers or "http_429", status))
     if status >= 500:
         if markers is not None:
             return blocked(_blocked_reason(markers, status))
         retry_after = retry_after_seconds(response.headers, now=now)
-        return transient(f"HTTP {status}", receive_count, retry_after)
+        return retry_later(f"HTTP {status}", receive_count, retry_after)
     if status == 403 or markers is not None:
         return blocked(_blocked_reason(markers or "http_403", status))
     if status in _RETRYABLE_CLIENT_STATUSES:
         retry_after = retry_after_seconds(response.headers, now=now)
-        return transient(f"HTTP {status}", receive_count, retry_after)
+        return retry_later(f"HTTP {status}", receive_count, retry_after)
     if 200 <= status < 300:
         return None
     return permanent(f"HTTP {status}")

@@ -10,14 +10,30 @@ Three kinds travel on the one queue, told apart by `action`:
 - `scrape_product` (from the dispatcher): one product job of a run.
 
 A body that is not one of these is a `PoisonMessageError`: it is reported as a failed
-batch item, so after maxReceiveCount deliveries it rests in the DLQ for a person to read.
+batch item on its own (the rest of the batch goes on), so after maxReceiveCount deliveries
+it rests in the DLQ for a person to read. What a message carries is checked here, before
+any AWS call sees it, because one bad value in a batch call fails the whole call:
+
+- `run_id` is a scheduled time written as `2026-11-25T18:00:00Z` (`RUN_ID_FORMAT`): how
+  EventBridge Scheduler expands `<aws.scheduler.scheduled-time>`, and how `pricemon run`,
+  `pricemon dlq redrive` and the local stack write theirs (`monitor.timestamps.iso_seconds`).
+  One fixed-width, zero-padded UTC format is what lets the scraper's state write compare
+  run ids as strings, in time order (`monitor.state`).
+- `product_id` and `retailer` are DynamoDB key values (the products table's and the
+  prices table's retailer-index hash keys): non-empty strings of at most 2,048 UTF-8 bytes.
+- A body nested too deeply for the JSON parser is poison, not a RecursionError.
+
+Self-contained (standard library only): the Pulumi program and the operator command line
+import it as `functions.monitor.messages`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 SCRAPE_ALL_PRODUCTS = "scrape_all_products"
@@ -30,6 +46,11 @@ SCRAPE_PRODUCT = "scrape_product"
 MAX_RECEIVE_COUNT = 3
 
 SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
+# A run id: a UTC scheduled time to the second, e.g. 2026-11-25T18:00:00Z.
+RUN_ID_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_RUN_ID = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# DynamoDB's limit on a partition key value (product_id; retailer keys the history's index).
+MAX_KEY_BYTES = 2048
 SCHEDULE_INPUT = {"action": SCRAPE_ALL_PRODUCTS, "run_id": SCHEDULED_TIME_PLACEHOLDER}
 
 
@@ -67,11 +88,13 @@ def parse_message(body: str) -> Message:
         data = json.loads(body)
     except (TypeError, ValueError) as error:
         raise PoisonMessageError(f"body is not JSON: {error}") from None
+    except RecursionError:
+        raise PoisonMessageError("body is JSON nested too deeply to read") from None
     if not isinstance(data, dict):
         raise PoisonMessageError("body is not a JSON object")
     action = data.get("action")
     if action == SCRAPE_ALL_PRODUCTS:
-        return StartRun(_text(data, "run_id"))
+        return StartRun(_run_id(data))
     if action == CONTINUE_DISPATCH:
         cursor, spacing = data.get("cursor"), data.get("spacing", {})
         if not isinstance(cursor, dict) or not cursor:
@@ -83,10 +106,10 @@ def parse_message(body: str) -> Message:
         dispatched = data.get("dispatched", 0)
         if not isinstance(dispatched, int) or dispatched < 0:
             raise PoisonMessageError("continue_dispatch dispatched is not a count")
-        return ContinueDispatch(_text(data, "run_id"), cursor, spacing, dispatched)
+        return ContinueDispatch(_run_id(data), cursor, spacing, dispatched)
     if action == SCRAPE_PRODUCT:
-        return ProductJob(_text(data, "run_id"), _text(data, "product_id"), _text(data, "retailer"))
-    raise PoisonMessageError(f"unknown action {action!r}")
+        return ProductJob(_run_id(data), _key(data, "product_id"), _key(data, "retailer"))
+    raise PoisonMessageError(f"unknown action {action!r:.100}")
 
 
 def encode(message: Message) -> str:
@@ -111,10 +134,37 @@ def encode(message: Message) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
+def run_time(run_id: str) -> datetime:
+    """The scheduled time a run id names (UTC); ValueError when it is not a run id."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise ValueError(f"{run_id!r:.60} is not a time like 2026-11-25T18:00:00Z")
+    return datetime.strptime(run_id, RUN_ID_FORMAT).replace(tzinfo=UTC)  # month 13 fails here
+
+
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise PoisonMessageError(f"missing or empty {key!r}")
+    return value
+
+
+def _run_id(data: Mapping[str, Any]) -> str:
+    value = _text(data, "run_id")
     if value == SCHEDULED_TIME_PLACEHOLDER:
-        raise PoisonMessageError(f"{key!r} is the unexpanded scheduler placeholder")
+        raise PoisonMessageError("'run_id' is the unexpanded scheduler placeholder")
+    try:
+        run_time(value)
+    except ValueError as error:
+        raise PoisonMessageError(f"'run_id' {error}") from None
+    return value
+
+
+def _key(data: Mapping[str, Any], key: str) -> str:
+    value = _text(data, key)
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800"): no DynamoDB string
+        raise PoisonMessageError(f"{key!r} is not valid Unicode text") from None
+    if size > MAX_KEY_BYTES:
+        raise PoisonMessageError(f"{key!r} is {size} bytes, over DynamoDB's {MAX_KEY_BYTES}")
     return value

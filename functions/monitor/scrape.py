@@ -4,21 +4,29 @@ docs/architecture.md ("Writes per scraped product", "Failure classes") is the co
 For one SQS batch of `scrape_product` jobs:
 
 1. One BatchGetItem reads the batch's catalog items. A product that left the catalog or is
-   inactive, or that this run already recorded (`last_run_id == run_id`: a redelivered job),
-   is done and writes nothing. A malformed item cannot be fetched: it is recorded as an
+   inactive is done and writes nothing. A product this run already recorded (a redelivered
+   job) is not fetched again: when it was an observation, that observation is rebuilt from
+   the item and written again to history and the archive, which heals a delivery that
+   crashed after its state write (`monitor.state`). A job of an older run than the item's
+   (a late retry) first looks for its row in history (written again if found), else is
+   fetched and recorded as late. A malformed item cannot be fetched: it is recorded as an
    error so the operator sees it.
 2. Pages are fetched concurrently, one worker per retailer: a retailer's jobs in the batch
    are fetched one after another, spaced by its spacing (or its robots.txt Crawl-delay when
    longer), while different retailers overlap, so a batch of 10 retailers at page latency L
    takes about L. Nothing sleeps past the invocation's remaining time: a job whose turn
    would come too late goes back to the queue with a short delay instead.
-3. Each outcome is classified (`monitor.failures`) and a readable page is extracted.
-4. Observations and permanent/blocked failures are recorded (`monitor.state`); transient
-   failures write nothing, except on the message's last receive, when the error is
-   recorded on the item before the message moves to the DLQ.
-5. Transient failures get their visibility timeout set to the backoff and are reported as
+3. Each outcome is classified (`monitor.failures`) and a readable page is extracted
+   within the page's CPU budget (`extractionBudgetSeconds`): a page that spends it is a
+   permanent failure ("extraction too slow") of that product alone.
+4. Permanent/blocked failures are recorded on the item; transient failures write nothing,
+   except on the message's last receive, when the error is recorded on the item before the
+   message moves to the DLQ.
+5. Observations: each product's latest state (the dedupe point), then the batch's archive
+   object (`monitor.archive`), then its history rows (`monitor.state`). A job whose writes
+   did not all succeed goes back to the queue, so its redelivery heals them.
+6. Transient failures get their visibility timeout set to the backoff and are reported as
    batch item failures, so SQS redelivers them when the backoff ends.
-6. The batch's new observations go to S3 as one JSON-lines object (`monitor.archive`).
 7. What was recorded is added to each run's counts on its run record (`monitor.run_tally`).
 
 The caller (the scraper handler) turns the `BatchReport` into metrics and the Lambda
@@ -37,7 +45,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from extraction import extract_offer
+from extraction import Budget, ExtractionTooSlowError, extract_offer
 from extraction.rules import InvalidRuleError
 from fetching import FetchError, FetchResult, RobotsPolicy, fetch_page
 from monitor import archive, failures, state
@@ -51,6 +59,7 @@ from monitor.retailers import (
     RetailerPolicy,
 )
 from monitor.run_tally import RunTally, add_to_runs
+from monitor.state import Recorded
 from monitor.telemetry import logger
 
 # Time kept back at the end of the invocation for the writes, the archive and the
@@ -64,6 +73,9 @@ _VISIBILITY_BATCH = 10
 
 Clock = Callable[[], datetime]
 Fetcher = Callable[..., FetchResult]
+# Seconds of a page's extraction; the thread's CPU time, so waiting for the GIL while other
+# pages are parsed is not charged to it.
+BudgetClock = Callable[[], float]
 
 
 def utc_now() -> datetime:
@@ -82,6 +94,7 @@ class ScrapeSettings:
     min_heuristic_confidence: float
     history_retention_days: int
     repeated_failure_threshold: int
+    extraction_budget_seconds: float
 
     @classmethod
     def from_environment(cls, values: Mapping[str, str]) -> ScrapeSettings:
@@ -98,6 +111,9 @@ class ScrapeSettings:
             ),
             history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, low=1),
             repeated_failure_threshold=_number(values, "REPEATED_FAILURE_THRESHOLD", int, low=1),
+            extraction_budget_seconds=_number(
+                values, "EXTRACTION_BUDGET_SECONDS", float, low=0.0, above_low=True
+            ),
         )
 
 
@@ -131,10 +147,12 @@ class BatchReport:
 
     failed_message_ids: list[str] = field(default_factory=list)
     scraped: int = 0  # observations recorded
+    late: int = 0  # older runs' observations recorded late (history and archive only)
     failed: int = 0  # permanent failures recorded
     blocked: int = 0  # blocked pages recorded
     retried: int = 0  # transient failures sent back to the queue
     failing_repeatedly: int = 0  # recorded failures at or past the repeated threshold
+    again: int = 0  # observations recorded before, written again to history and the archive
     skipped: int = 0  # already recorded, inactive, or no longer in the catalog
     fetch_latencies_ms: list[int] = field(default_factory=list)
     archive_key: str | None = None
@@ -146,6 +164,7 @@ class _Task:
 
     request: ScrapeRequest
     item: CatalogItem
+    late: bool = False  # a newer run already recorded the product
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,7 @@ def scrape_batch(
     remaining_ms: Callable[[], int],
     clock: Clock = utc_now,
     fetch: Fetcher = fetch_page,
+    budget_clock: BudgetClock = time.thread_time,
 ) -> BatchReport:
     """Scrape the batch's jobs (see the module docstring) and say what became of each."""
     report = BatchReport()
@@ -211,11 +231,19 @@ def scrape_batch(
         if not item.active:
             recorder.skip(request, "inactive")
         elif item.last_run_id == job.run_id:
-            recorder.skip(request, "already recorded in this run (redelivered job)")
+            recorded = state.recorded_observation(raw, job.run_id)
+            if recorded is None:
+                recorder.skip(request, "already recorded in this run (redelivered job)")
+            else:
+                recorder.again(request, recorded, "recorded in this run (redelivered job)")
+        elif state.is_newer_run(item.last_run_id, job.run_id):
+            task = _late_task(recorder, resources, request, item)
+            if task is not None:
+                tasks.append(task)
         else:
             tasks.append(_Task(request, item))
 
-    fetcher = _Fetcher(settings, retailers, robots, remaining_ms, clock, fetch)
+    fetcher = _Fetcher(settings, retailers, robots, remaining_ms, clock, fetch, budget_clock)
     for outcome in fetcher.run(tasks):
         request = outcome.task.request
         if outcome.latency_ms is not None:
@@ -230,6 +258,26 @@ def scrape_batch(
     return report
 
 
+def _late_task(
+    recorder: _Recorder, resources: ScrapeResources, request: ScrapeRequest, item: CatalogItem
+) -> _Task | None:
+    """A job of an older run than the item's: written again if an earlier delivery recorded
+    it (its history row), else a task whose observation will be recorded as late."""
+    job = request.job
+    try:
+        found = state.late_history_observation(
+            resources.dynamodb, resources.prices_table, job.product_id, job.run_id
+        )
+    except (ClientError, BotoCoreError) as error:
+        reason = f"history read failed: {error}"
+        recorder.retry(request, failures.transient(reason, request.receive_count))
+        return None
+    if found is not None:
+        recorder.again(request, found, "recorded late in its run before (redelivered job)")
+        return None
+    return _Task(request, item, late=True)
+
+
 class _Fetcher:
     """Fetches tasks concurrently across retailers and one by one, spaced, within one."""
 
@@ -241,6 +289,7 @@ class _Fetcher:
         remaining_ms: Callable[[], int],
         clock: Clock,
         fetch: Fetcher,
+        budget_clock: BudgetClock,
     ) -> None:
         self.settings = settings
         self.retailers = retailers
@@ -248,6 +297,7 @@ class _Fetcher:
         self.remaining_ms = remaining_ms
         self.clock = clock
         self.fetch = fetch
+        self.budget_clock = budget_clock
 
     def run(self, tasks: Sequence[_Task]) -> list[_Outcome]:
         groups: dict[str, list[_Task]] = {}
@@ -326,11 +376,15 @@ class _Fetcher:
         )
         if decision is not None:
             return _Outcome(task, decision, latency)
+        # Made here, in the worker thread, so a thread-CPU-time clock measures this page.
+        budget = Budget(self.settings.extraction_budget_seconds, self.budget_clock)
         try:
-            offer = extract_offer(result.text, result.url, rules=policy.rules)
+            offer = extract_offer(result.text, result.url, rules=policy.rules, budget=budget)
         except InvalidRuleError as error:
             reason = f"invalid extraction rule for {item.retailer}: {error}"
             return _Outcome(task, failures.permanent(reason), latency)
+        except ExtractionTooSlowError as error:
+            return _Outcome(task, failures.permanent(str(error)), latency)
         if offer is None:
             return _Outcome(task, failures.permanent("no price on the page"), latency)
         minimum = self.settings.min_heuristic_confidence
@@ -356,10 +410,13 @@ class _Fetcher:
             currency=offer.currency,
             availability=offer.availability,
             observed_at=self.clock(),
-            previous_price=item.last_price,
+            # A late reading's predecessor is not the item's price (a newer run's).
+            previous_price=None if task.late else item.last_price,
             source=offer.source,
             confidence=offer.confidence,
             ambiguous=offer.ambiguous,
+            late=task.late,
+            final_receive=request.receive_count >= failures.MAX_RECEIVE_COUNT,
         )
         return _Outcome(task, observation, latency)
 
@@ -378,9 +435,11 @@ class _Recorder:
         self.settings = settings
         self.report = report
         self.clock = clock
-        self.retries: list[tuple[ScrapeRequest, FailureDecision]] = []
-        self.pending: list[tuple[ScrapeRequest, state.Observation]] = []
-        self.observations: list[state.Observation] = []  # recorded, for the archive
+        self.retries: dict[str, tuple[ScrapeRequest, FailureDecision]] = {}  # by message id
+        self.pending: list[tuple[ScrapeRequest, state.Observation]] = []  # new, to record
+        # In DynamoDB (or about to be): for the archive and history. No request: an earlier
+        # run's final-receive observation found on an item (monitor.state).
+        self.recorded: list[tuple[ScrapeRequest | None, state.Observation]] = []
         self.tallies: dict[str, RunTally] = {}
 
     def _tally(self, request: ScrapeRequest) -> RunTally:
@@ -390,67 +449,125 @@ class _Recorder:
         self.report.skipped += 1
         logger.info("job done without scraping", extra={**_job_keys(request), "reason": why})
 
+    def again(self, request: ScrapeRequest, observation: state.Observation, why: str) -> None:
+        """An observation recorded before: its history row and archive line, again."""
+        self.report.again += 1
+        self.recorded.append((request, observation))
+        logger.info(
+            "recorded observation written again to history and the archive",
+            extra={**_job_keys(request), "reason": why},
+        )
+
+    def _healed(self, observation: state.Observation | None) -> None:
+        if observation is not None:
+            self.recorded.append((None, observation))
+            logger.info(
+                "an earlier final-receive observation written again",
+                extra={"product_id": observation.product_id, "run_id": observation.run_id},
+            )
+
     def observation(self, request: ScrapeRequest, observation: state.Observation) -> None:
         """Keep an observation for the batch's writes (`finish`)."""
         self.pending.append((request, observation))
 
-    def _record_observations(self) -> None:
-        requests = {id(observation): request for request, observation in self.pending}
-        outcome = state.record_observations(
+    def _record_states(self) -> None:
+        outcomes = state.record_latest_states(
             self.resources.dynamodb,
-            products_table=self.resources.products_table,
-            prices_table=self.resources.prices_table,
-            observations=[observation for _, observation in self.pending],
-            history_retention_days=self.settings.history_retention_days,
+            self.resources.products_table,
+            [observation for _, observation in self.pending],
         )
-        for observation in outcome.duplicates:
-            self.skip(
-                requests[id(observation)], "already recorded in this run (concurrent duplicate)"
-            )
-        for observation, error in outcome.failed:
-            self._write_failed(requests[id(observation)], error)
-        for observation in outcome.recorded:
-            request = requests[id(observation)]
-            self.report.scraped += 1
-            self._tally(request).scraped += 1
-            self.observations.append(observation)
-            # Debug: each observation is already in history, the archive and the item;
-            # at INFO it would be most of the log volume (a cost: bench/README.md).
-            logger.debug(
-                "product observed",
-                extra={
-                    **_job_keys(request),
-                    "price": str(observation.price),
-                    "currency": observation.currency,
-                    "availability": observation.availability,
-                    "source": observation.source,
-                },
-            )
+        for (request, _), outcome in zip(self.pending, outcomes, strict=True):
+            self._healed(outcome.healed)
+            kind = outcome.recorded
+            if outcome.to_archive:
+                self.recorded.append((request, outcome.observation))
+            if kind is Recorded.NEW:
+                self.report.scraped += 1
+                self._tally(request).scraped += 1
+                # Debug: each observation is already in history, the archive and the item;
+                # at INFO it would be most of the log volume (a cost: bench/README.md).
+                logger.debug(
+                    "product observed",
+                    extra={
+                        **_job_keys(request),
+                        "price": str(outcome.observation.price),
+                        "currency": outcome.observation.currency,
+                        "availability": outcome.observation.availability,
+                        "source": outcome.observation.source,
+                    },
+                )
+            elif kind is Recorded.AGAIN:
+                self.report.again += 1
+            elif kind is Recorded.FAILED:
+                self._write_failed(request, str(outcome.error))
+            elif kind is not Recorded.LATE:  # LATE is counted once its writes succeed
+                self.skip(request, _NOT_RECORDED[kind])
+
+    def _archive_and_history(self) -> None:
+        """The archive object, then the history rows, of everything recorded in the batch.
+
+        A job whose writes did not all succeed goes back to the queue: its redelivery
+        writes them again. A late observation has no state to heal from, so without its
+        archive line its history row is not written either (the retry reads it afresh).
+        """
+        entries = list({o.observation_id: (r, o) for r, o in self.recorded}.values())
+        archived = _archive(self.resources, [observation for _, observation in entries])
+        if not archived:
+            for request, _ in entries:
+                self._write_failed(request, "archive write failed")
+            entries = [(request, o) for request, o in entries if not o.late]
+        else:
+            self.report.archive_key = archived
+        errors = state.write_history(
+            self.resources.dynamodb,
+            self.resources.prices_table,
+            [observation for _, observation in entries],
+            self.settings.history_retention_days,
+        )
+        for request, observation in entries:
+            error = errors.get(observation.observation_id)
+            if error is not None:
+                self._write_failed(request, str(error))
+            elif archived and observation.late and request is not None:
+                self.report.late += 1
+                self._tally(request).scraped += 1  # the run's job ended observed
+                logger.info("observation recorded late", extra=_job_keys(request))
 
     def failure(self, request: ScrapeRequest, decision: FailureDecision) -> None:
         """Record a permanent or blocked failure on the catalog item."""
         try:
-            count = self._record(request, decision)
+            outcome = self._record(request, decision)
         except (state.StateWriteError, ClientError, BotoCoreError) as error:
-            self._write_failed(request, error)
+            self._write_failed(request, str(error))
             return
-        if count is None:
-            self.skip(request, "already recorded in this run (concurrent duplicate)")
+        self._healed(outcome.healed)
+        if outcome.again is not None:
+            self.again(request, outcome.again, "recorded in this run (concurrent duplicate)")
+            return
+        if outcome.recorded in (Recorded.DUPLICATE, Recorded.GONE):
+            self.skip(request, _NOT_RECORDED[outcome.recorded])
+            return
+        extra = {**_job_keys(request), "kind": decision.kind, "reason": decision.reason}
+        tally = self._tally(request)  # the job ended with this failure, late or not
+        if decision.kind == failures.BLOCKED:
+            tally.blocked += 1
+        else:
+            tally.failed += 1
+        if outcome.recorded is Recorded.LATE:
+            self.report.skipped += 1
+            logger.warning("product check failed late; a newer run's state stays", extra=extra)
             return
         if decision.kind == failures.BLOCKED:
             self.report.blocked += 1
-            self._tally(request).blocked += 1
         else:
             self.report.failed += 1
-            self._tally(request).failed += 1
-        logger.warning(
-            "product check failed",
-            extra={**_job_keys(request), "kind": decision.kind, "reason": decision.reason},
-        )
+        logger.warning("product check failed", extra=extra)
 
     def retry(self, request: ScrapeRequest, decision: FailureDecision) -> None:
         """Send the job back to the queue; on its last receive, record the error first."""
-        self.retries.append((request, decision))
+        if request.message_id in self.retries:
+            return  # already going back (e.g. both its history row and its archive failed)
+        self.retries[request.message_id] = (request, decision)
         self.report.retried += 1
         self.report.failed_message_ids.append(request.message_id)
         last_receive = request.receive_count >= failures.MAX_RECEIVE_COUNT
@@ -475,13 +592,14 @@ class _Recorder:
 
     def finish(self) -> None:
         if self.pending:
-            self._record_observations()
-        _return_to_queue(self.resources, self.retries)
-        self.report.archive_key = _archive(self.resources, self.observations)
+            self._record_states()
+        if self.recorded:
+            self._archive_and_history()
+        _return_to_queue(self.resources, list(self.retries.values()))
         add_to_runs(self.resources.dynamodb, self.resources.runs_table, self.tallies, self.clock())
 
-    def _record(self, request: ScrapeRequest, decision: FailureDecision) -> int | None:
-        count = state.record_failure(
+    def _record(self, request: ScrapeRequest, decision: FailureDecision) -> state.FailureOutcome:
+        outcome = state.record_failure(
             self.resources.dynamodb,
             products_table=self.resources.products_table,
             product_id=request.job.product_id,
@@ -490,17 +608,29 @@ class _Recorder:
             error=decision.reason,
             checked_at=self.clock(),
         )
+        count = outcome.consecutive_failures
         if count is not None and count >= self.settings.repeated_failure_threshold:
             self.report.failing_repeatedly += 1
             logger.warning(
                 "product keeps failing",
                 extra={**_job_keys(request), "consecutive_failures": count},
             )
-        return count
+        return outcome
 
-    def _write_failed(self, request: ScrapeRequest, error: Exception) -> None:
-        logger.exception("could not record the outcome", extra=_job_keys(request))
-        self.retry(request, failures.transient(f"write failed: {error}", request.receive_count))
+    def _write_failed(self, request: ScrapeRequest | None, problem: str) -> None:
+        if request is None:  # an earlier run's observation: no job to retry
+            logger.error("could not write an observation again", extra={"reason": problem})
+            return
+        logger.error(
+            "could not record the outcome", extra={**_job_keys(request), "reason": problem}
+        )
+        self.retry(request, failures.transient(f"write failed: {problem}", request.receive_count))
+
+
+_NOT_RECORDED = {
+    Recorded.DUPLICATE: "already recorded in this run (concurrent duplicate)",
+    Recorded.GONE: "no longer in the catalog",
+}
 
 
 def _deferred(tasks: Sequence[_Task], spacing: float, waiting_for: str) -> list[_Outcome]:
@@ -543,7 +673,8 @@ def _return_to_queue(
 
 
 def _archive(resources: ScrapeResources, observations: Sequence[state.Observation]) -> str | None:
-    """Archive the batch's observations; a failure is logged (they are already recorded)."""
+    """Archive the batch's observations: the object's key, or None when the put failed
+    (logged; the caller sends their jobs back so the redelivery archives them)."""
     try:
         return archive.archive_batch(resources.s3, resources.archive_bucket, observations)
     except (ClientError, BotoCoreError):
@@ -570,6 +701,7 @@ def _number(
     *,
     low: float,
     high: float | None = None,
+    above_low: bool = False,
 ) -> Any:
     """A numeric setting within its bounds, else ConfigurationError naming it."""
     text = values[name].strip()
@@ -578,7 +710,10 @@ def _number(
     except ValueError:
         noun = "whole number" if kind is int else "number"
         raise ConfigurationError(name, f"{text!r} is not a {noun}") from None
-    if not math.isfinite(number) or number < low or (high is not None and number > high):
-        bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+    too_low = number <= low if above_low else number < low
+    if not math.isfinite(number) or too_low or (high is not None and number > high):
+        bounds = f"{'above' if above_low else 'at least'} {low:g}"
+        if high is not None:
+            bounds = f"between {low:g} and {high:g}"
         raise ConfigurationError(name, f"{text!r} is not {bounds}")
     return number

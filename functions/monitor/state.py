@@ -1,41 +1,72 @@
-"""Reading the batch's catalog items and recording what a scrape found, idempotently.
+"""Reading the batch's catalog items and recording what a scrape found: never lost, never
+twice, and latest state only moving forward.
 
-docs/architecture.md "Writes per scraped product" is the contract:
+docs/architecture.md "Writes per scraped product" is the contract. Per batch:
 
-- one BatchGetItem for the batch (`read_products`);
-- the batch's observations: one BatchWriteItem of their history rows, then per product one
-  UpdateItem of the catalog item's latest state, conditioned on `last_run_id <> :run_id`
-  (`record_observations`; standard writes cost half a transaction's write units);
-- a permanent failure or a blocked page is one UpdateItem (`record_failure`) that leaves
-  `last_price` and `last_availability` alone, so the detector always compares two
-  successful observations.
+1. One BatchGetItem (`read_products`).
+2. Per observed product, one conditional UpdateItem of its latest state
+   (`record_latest_states`), conditioned on the item existing and on `last_run_id < :run`.
+   Run ids are scheduled times in one fixed-width UTC format (`monitor.messages`), so the
+   string comparison is a time comparison: the condition is at once the dedupe point (the
+   same run twice) and the guard that keeps state from moving back (an older run after a
+   newer one). When it fails, `ReturnValuesOnConditionCheckFailure=ALL_OLD` tells why, in the
+   same call: no item (the product left the catalog: nothing written), the same run (a
+   redelivery or a concurrent duplicate), or a newer run (a late observation).
+3. The archive object (`monitor.archive`), then one BatchWriteItem of the history rows
+   (`write_history`), both idempotent: a history row's key is (product_id, timestamp), and
+   each archive line carries that key as `observation_id`.
 
-Both latest-state writes set `last_run_id`, so a job delivered twice (SQS is at-least-once)
-changes nothing the second time, even when the two deliveries run at the same moment: one
-write wins the condition, the other is reported as already recorded and its history row
-is deleted again. Both also require the item to exist, so a product deleted from the
-catalog mid-run is not resurrected as a stub.
+Why state first: the conditional write is the one place where two deliveries of a job are
+told apart, so everything after it can be done again safely. The UpdateItem also stores
+the observation itself on the item (`last_observation`: what its history row and archive
+line hold), so a job that finds its run already recorded as `ok` rebuilds that observation
+exactly (`recorded_observation`) and writes its history row and archive line again. That
+is how a crash anywhere after the state write heals: the redelivered job repeats steps 3,
+and an archive line may then appear twice, identical, with the same `observation_id`
+(at least once; Athena dedupes on it). Archive before history: a late observation has no
+state to heal from, so its line must not be missing once its row exists.
+
+A late observation (an older run's, arriving after a newer run recorded the product) goes
+to history and the archive with `late: true` and leaves latest state alone, so the
+detector, which reads the products table's stream, never notifies it. Its redelivery
+finds its row in history (`late_history_observation`) instead of fetching again.
+
+A permanent failure or a blocked page is one UpdateItem (`record_failure`) under the same
+condition, that leaves `last_price`, `last_availability` and `last_observation` alone, so
+the detector always compares two successful observations and an older run's failure never
+overwrites a newer run's state.
+
+One more window: an observation recorded on its message's last receive whose job then
+crashes goes to the DLQ with no redelivery to heal it. Such an observation is stored with
+`final_receive: true`; the product's next state write (the next run, or a redriven job)
+returns the old item (`ReturnValues=ALL_OLD`, no extra call) and writes it again.
+
+Standard writes, not a transaction per product: a transaction costs twice the write units
+(bench/README.md), and this order gives the guarantees that matter.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from monitor.batch_calls import until_processed
-from monitor.telemetry import logger
+from monitor.messages import run_time
 from monitor.timestamps import iso_millis
 
 OK = "ok"
 ERROR = "error"
 BLOCKED = "blocked"
+# The item attribute holding the last successful observation as recorded.
+LAST_OBSERVATION = "last_observation"
 
 # DynamoDB takes at most 100 keys per BatchGetItem and 25 items per BatchWriteItem.
 _BATCH_GET_LIMIT = 100
@@ -45,6 +76,8 @@ _BATCH_ATTEMPTS = 5
 _BATCH_PAUSE_SECONDS = 0.05
 # last_error is for a person to read; a page's error text can be long.
 _MAX_ERROR_CHARS = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -74,14 +107,52 @@ class Observation:
     source: str = ""
     confidence: float = 1.0
     ambiguous: bool = False
+    late: bool = False  # an older run's reading, after a newer run recorded the product
+    final_receive: bool = False  # read on its message's last receive (see the docstring)
 
     @property
     def timestamp_ms(self) -> int:
-        return int(self.observed_at.timestamp() * 1000)
+        return (self.observed_at - _EPOCH) // _MILLISECOND
 
     @property
     def scraped_at(self) -> str:
         return iso_millis(self.observed_at)
+
+    @property
+    def observation_id(self) -> str:
+        """The history row's key, `<product_id>#<timestamp>`: one id per reading."""
+        return f"{self.product_id}#{self.timestamp_ms}"
+
+
+class Recorded(Enum):
+    """What recording an observation or a failure found."""
+
+    NEW = "new"  # latest state written by this delivery
+    LATE = "late"  # a newer run recorded the product: history and archive only
+    AGAIN = "again"  # this run had recorded it: its history row and archive line again
+    DUPLICATE = "duplicate"  # this run recorded another outcome (a failure): nothing written
+    GONE = "gone"  # the product left the catalog: nothing written
+    FAILED = "failed"  # the state write failed: nothing written, retry
+
+
+@dataclass(frozen=True)
+class StateOutcome:
+    """One observation after its state write: as recorded, what became of it and why.
+
+    `observation` is the one to write to history and the archive (for AGAIN, the one this
+    run recorded first, rebuilt from the item; for LATE, marked late). `healed` is an
+    earlier run's final-receive observation the write found on the item (see the module
+    docstring), to write again too.
+    """
+
+    observation: Observation
+    recorded: Recorded
+    error: StateWriteError | None = None
+    healed: Observation | None = None
+
+    @property
+    def to_archive(self) -> bool:
+        return self.recorded in (Recorded.NEW, Recorded.LATE, Recorded.AGAIN)
 
 
 @dataclass(frozen=True)
@@ -115,67 +186,172 @@ def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> Prod
     return ProductsRead(items, frozenset(unprocessed))
 
 
-@dataclass(frozen=True)
-class ObservationsRecorded:
-    """What became of a batch's observations."""
-
-    recorded: list[Observation]  # history row and latest state written
-    duplicates: list[Observation]  # already recorded in this run, or left the catalog
-    failed: list[tuple[Observation, StateWriteError]]  # to retry later
+def is_newer_run(recorded_run_id: str | None, run_id: str) -> bool:
+    """Whether an item whose `last_run_id` is `recorded_run_id` moved past run `run_id`."""
+    return recorded_run_id is not None and recorded_run_id > run_id
 
 
-def record_observations(
+def recorded_observation(item: Mapping[str, Any], run_id: str) -> Observation | None:
+    """The observation run `run_id` recorded on the catalog item, rebuilt; None when this run
+    recorded no observation there (none yet, a failure, or a newer run since)."""
+    record = item.get(LAST_OBSERVATION)
+    if item.get("last_status") != OK or item.get("last_run_id") != run_id:
+        return None
+    if not isinstance(record, Mapping) or record.get("run_id") != run_id:
+        return None  # written before observations were kept on the item
+    return _from_record(item["product_id"], record)
+
+
+def _final_receive_observation(item: Mapping[str, Any] | None) -> Observation | None:
+    """An earlier observation the item still holds that was read on a last receive."""
+    if item is None or item.get("last_status") != OK:
+        return None
+    record = item.get(LAST_OBSERVATION)
+    if not isinstance(record, Mapping) or not record.get("final_receive"):
+        return None
+    if record.get("run_id") != item.get("last_run_id"):
+        return None
+    return _from_record(item["product_id"], record)
+
+
+def late_history_observation(
+    dynamodb: Any, prices_table: str, product_id: str, run_id: str
+) -> Observation | None:
+    """The history row run `run_id` wrote for the product, rebuilt; None if there is none.
+
+    For a job found late at read time: a row means an earlier delivery recorded it. Rows
+    are searched from the run's scheduled time on (no reading of a run is older).
+    """
+    start = (run_time(run_id) - _EPOCH) // _MILLISECOND
+    request: dict[str, Any] = {
+        "TableName": prices_table,
+        "KeyConditionExpression": "product_id = :product AND #timestamp >= :start",
+        "FilterExpression": "run_id = :run",
+        "ExpressionAttributeNames": {"#timestamp": "timestamp"},
+        "ExpressionAttributeValues": _serialize(
+            {":product": product_id, ":start": start, ":run": run_id}
+        ),
+        "ConsistentRead": True,
+    }
+    while True:
+        response = dynamodb.query(**request)
+        for raw in response.get("Items", []):
+            row = _deserialize(raw)
+            return _from_record(product_id, row)
+        if not response.get("LastEvaluatedKey"):
+            return None
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def record_latest_states(
+    dynamodb: Any, products_table: str, observations: Sequence[Observation]
+) -> list[StateOutcome]:
+    """Each observation's conditional latest-state write (late ones are not written)."""
+    outcomes = []
+    for observation in observations:
+        if observation.late:
+            outcomes.append(StateOutcome(observation, Recorded.LATE))
+            continue
+        try:
+            outcomes.append(_record_latest(dynamodb, products_table, observation))
+        except StateWriteError as error:
+            outcomes.append(StateOutcome(observation, Recorded.FAILED, error))
+    return outcomes
+
+
+def _record_latest(dynamodb: Any, products_table: str, observation: Observation) -> StateOutcome:
+    values: dict[str, Any] = {
+        ":price": observation.price,
+        ":availability": observation.availability,
+        ":checked": observation.scraped_at,
+        ":run": observation.run_id,
+        ":ok": OK,
+        ":zero": 0,
+        ":observation": _record(observation) | _final_receive_mark(observation),
+    }
+    assignments = [
+        "last_price = :price",
+        "last_availability = :availability",
+        "last_checked_at = :checked",
+        "last_run_id = :run",
+        "last_status = :ok",
+        "consecutive_failures = :zero",
+        f"{LAST_OBSERVATION} = :observation",
+    ]
+    removals = ["last_error"]
+    if observation.currency:
+        assignments.append("last_currency = :currency")
+        values[":currency"] = observation.currency
+    else:
+        removals.append("last_currency")  # an old currency must not label a new price
+    try:
+        response = dynamodb.update_item(
+            TableName=products_table,
+            Key={"product_id": {"S": observation.product_id}},
+            UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
+            ConditionExpression=_RUN_MOVES_FORWARD,
+            ExpressionAttributeValues=_serialize(values),
+            ReturnValues="ALL_OLD",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except (ClientError, BotoCoreError) as error:
+        if _error_code(error) != _CONDITION_FAILED:
+            raise StateWriteError(observation.product_id, _describe(error)) from error
+        return _refused(observation, _item_as_it_was(error))
+    old = _deserialize(response.get("Attributes") or {}) or None
+    return StateOutcome(observation, Recorded.NEW, healed=_final_receive_observation(old))
+
+
+def _refused(observation: Observation, item: Mapping[str, Any] | None) -> StateOutcome:
+    """Why the condition refused the write, from the item as it was."""
+    if item is None:
+        return StateOutcome(observation, Recorded.GONE)
+    if is_newer_run(item.get("last_run_id"), observation.run_id):
+        return StateOutcome(replace(observation, late=True, previous_price=None), Recorded.LATE)
+    first = recorded_observation(item, observation.run_id)
+    if first is None:
+        return StateOutcome(observation, Recorded.DUPLICATE)
+    return StateOutcome(first, Recorded.AGAIN)
+
+
+def write_history(
     dynamodb: Any,
-    *,
-    products_table: str,
     prices_table: str,
     observations: Sequence[Observation],
     history_retention_days: int,
-) -> ObservationsRecorded:
-    """Write the batch's history rows, then each product's latest state.
-
-    History first, with BatchWriteItem (one call for a batch of up to 25): a crash before
-    the latest state is written leaves a history row whose product still waits for this
-    run, so the redelivered job observes it again (two genuine readings in history, one
-    latest state, one stream record: no duplicate notification), and nothing is lost.
-    Then one conditional UpdateItem per product; when it finds that this run already
-    recorded the product (a concurrent duplicate) or that the product left the catalog,
-    the row just written is deleted again.
-    """
-    failed: list[tuple[Observation, StateWriteError]] = []
-    rows = [_history_row(observation, history_retention_days) for observation in observations]
-    try:
-        unwritten = _put_rows(dynamodb, prices_table, rows)
-    except (ClientError, BotoCoreError) as error:
-        problem = _describe(error)
-        return ObservationsRecorded(
-            [], [], [(o, StateWriteError(o.product_id, problem)) for o in observations]
-        )
-    recorded: list[Observation] = []
-    duplicates: list[Observation] = []
-    for observation in observations:
-        if (observation.product_id, observation.timestamp_ms) in unwritten:
-            error = StateWriteError(observation.product_id, "history write throttled")
-            failed.append((observation, error))
-            continue
+) -> dict[str, StateWriteError]:
+    """Put the observations' history rows (BatchWriteItem, 25 per call); the errors of the
+    rows not written, by `observation_id`. Putting a row again replaces it with itself."""
+    rows = {o.observation_id: _history_row(o, history_retention_days) for o in observations}
+    errors: dict[str, StateWriteError] = {}
+    pending = list(rows.items())
+    for start in range(0, len(pending), _BATCH_WRITE_LIMIT):
+        chunk = pending[start : start + _BATCH_WRITE_LIMIT]
+        request = {prices_table: [{"PutRequest": {"Item": _serialize(row)}} for _, row in chunk]}
         try:
-            written = _record_latest(dynamodb, products_table, observation)
-        except StateWriteError as error:
-            failed.append((observation, error))
-            _forget(dynamodb, prices_table, observation)
+            leftover: Mapping[str, Any] = {}
+            for response in _until_processed(
+                lambda pending_items: dynamodb.batch_write_item(RequestItems=pending_items),
+                request,
+                "UnprocessedItems",
+            ):
+                leftover = response.get("UnprocessedItems") or {}
+        except (ClientError, BotoCoreError) as error:
+            problem = _describe(error)
+            for observation_id, row in chunk:
+                errors[observation_id] = StateWriteError(row["product_id"], problem)
             continue
-        if written:
-            recorded.append(observation)
-        else:
-            duplicates.append(observation)
-            _forget(dynamodb, prices_table, observation)
-    return ObservationsRecorded(recorded, duplicates, failed)
+        for entry in leftover.get(prices_table, []):
+            item = _deserialize(entry["PutRequest"]["Item"])
+            observation_id = f"{item['product_id']}#{int(item['timestamp'])}"
+            errors[observation_id] = StateWriteError(item["product_id"], "history write throttled")
+    return errors
 
 
-def _history_row(observation: Observation, retention_days: int) -> dict[str, Any]:
-    expires = observation.observed_at + timedelta(days=retention_days)
-    history: dict[str, Any] = {
-        "product_id": observation.product_id,
+def _record(observation: Observation) -> dict[str, Any]:
+    """What a history row and `last_observation` hold of an observation (DESIGN's history
+    attributes, and how the price was read)."""
+    record: dict[str, Any] = {
         "timestamp": observation.timestamp_ms,
         "retailer": observation.retailer,
         "price": observation.price,
@@ -183,13 +359,51 @@ def _history_row(observation: Observation, retention_days: int) -> dict[str, Any
         "run_id": observation.run_id,
         "url": observation.url,
         "scraped_at": observation.scraped_at,
-        "expires_at": int(expires.timestamp()),
+        "source": observation.source,
+        # repr: the shortest text that reads back as the same float.
+        "confidence": Decimal(repr(observation.confidence)),
+        "ambiguous": observation.ambiguous,
     }
     if observation.currency:
-        history["currency"] = observation.currency
+        record["currency"] = observation.currency
     if observation.previous_price is not None:
-        history["previous_price"] = observation.previous_price
-    return history
+        record["previous_price"] = observation.previous_price
+    if observation.late:
+        record["late"] = True
+    return record
+
+
+def _final_receive_mark(observation: Observation) -> dict[str, Any]:
+    return {"final_receive": True} if observation.final_receive else {}
+
+
+def _history_row(observation: Observation, retention_days: int) -> dict[str, Any]:
+    expires = observation.observed_at + timedelta(days=retention_days)
+    return {
+        "product_id": observation.product_id,
+        **_record(observation),
+        "expires_at": int(expires.timestamp()),
+    }
+
+
+def _from_record(product_id: str, record: Mapping[str, Any]) -> Observation:
+    """The observation a history row or `last_observation` holds (inverse of `_record`)."""
+    previous = record.get("previous_price")
+    return Observation(
+        product_id=product_id,
+        retailer=record["retailer"],
+        url=record["url"],
+        run_id=record["run_id"],
+        price=Decimal(record["price"]),
+        currency=record.get("currency"),
+        availability=record["availability"],
+        observed_at=_EPOCH + int(record["timestamp"]) * _MILLISECOND,
+        previous_price=None if previous is None else Decimal(previous),
+        source=record.get("source", ""),
+        confidence=float(record.get("confidence", 1)),
+        ambiguous=bool(record.get("ambiguous", False)),
+        late=bool(record.get("late", False)),
+    )
 
 
 def _until_processed(
@@ -205,79 +419,18 @@ def _until_processed(
     )
 
 
-def _put_rows(dynamodb: Any, table: str, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, int]]:
-    """BatchWriteItem the rows; the keys (product_id, timestamp) of rows left unprocessed."""
-    unwritten: set[tuple[str, int]] = set()
-    for start in range(0, len(rows), _BATCH_WRITE_LIMIT):
-        chunk = rows[start : start + _BATCH_WRITE_LIMIT]
-        request = {table: [{"PutRequest": {"Item": _serialize(row)}} for row in chunk]}
-        leftover: Mapping[str, Any] = {}
-        for response in _until_processed(
-            lambda pending: dynamodb.batch_write_item(RequestItems=pending),
-            request,
-            "UnprocessedItems",
-        ):
-            leftover = response.get("UnprocessedItems") or {}
-        for entry in leftover.get(table, []):
-            item = entry["PutRequest"]["Item"]
-            unwritten.add((item["product_id"]["S"], int(item["timestamp"]["N"])))
-    return unwritten
+@dataclass(frozen=True)
+class FailureOutcome:
+    """What recording a failure found; `consecutive_failures` when it was written (NEW).
 
+    `again` is the observation this run had recorded first (a concurrent duplicate that
+    succeeded), `healed` an earlier final-receive observation: both to write again.
+    """
 
-def _record_latest(dynamodb: Any, products_table: str, observation: Observation) -> bool:
-    """The catalog item's latest state; False when this run already recorded it or it left."""
-    values: dict[str, Any] = {
-        ":price": observation.price,
-        ":availability": observation.availability,
-        ":checked": observation.scraped_at,
-        ":run": observation.run_id,
-        ":ok": OK,
-        ":zero": 0,
-    }
-    assignments = [
-        "last_price = :price",
-        "last_availability = :availability",
-        "last_checked_at = :checked",
-        "last_run_id = :run",
-        "last_status = :ok",
-        "consecutive_failures = :zero",
-    ]
-    removals = ["last_error"]
-    if observation.currency:
-        assignments.append("last_currency = :currency")
-        values[":currency"] = observation.currency
-    else:
-        removals.append("last_currency")  # an old currency must not label a new price
-    try:
-        dynamodb.update_item(
-            TableName=products_table,
-            Key={"product_id": {"S": observation.product_id}},
-            UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
-            ConditionExpression=_SAME_RUN_CONDITION,
-            ExpressionAttributeValues=_serialize(values),
-        )
-    except (ClientError, BotoCoreError) as error:
-        if _error_code(error) == "ConditionalCheckFailedException":
-            return False
-        raise StateWriteError(observation.product_id, _describe(error)) from error
-    return True
-
-
-def _forget(dynamodb: Any, prices_table: str, observation: Observation) -> None:
-    """Delete a history row whose latest state was not written (best effort: see above)."""
-    try:
-        dynamodb.delete_item(
-            TableName=prices_table,
-            Key={
-                "product_id": {"S": observation.product_id},
-                "timestamp": {"N": str(observation.timestamp_ms)},
-            },
-        )
-    except (ClientError, BotoCoreError):
-        logger.warning(
-            "could not delete an unconfirmed history row; it stays as a second reading",
-            extra={"product_id": observation.product_id, "run_id": observation.run_id},
-        )
+    recorded: Recorded
+    consecutive_failures: int | None = None
+    again: Observation | None = None
+    healed: Observation | None = None
 
 
 def record_failure(
@@ -289,11 +442,10 @@ def record_failure(
     status: str,
     error: str,
     checked_at: datetime,
-) -> int | None:
-    """Record a failed check on the catalog item; the new `consecutive_failures`.
+) -> FailureOutcome:
+    """Record a failed check on the catalog item, unless this or a newer run recorded it.
 
-    None when this run already recorded the product or the product left the catalog.
-    `last_price` and `last_availability` are left as they were.
+    `last_price`, `last_availability` and `last_observation` are left as they were.
     """
     if status not in (ERROR, BLOCKED):
         raise ValueError(f"a failure is recorded as {ERROR!r} or {BLOCKED!r}, not {status!r}")
@@ -314,20 +466,36 @@ def record_failure(
                 "last_run_id = :run, "
                 "consecutive_failures = if_not_exists(consecutive_failures, :zero) + :one"
             ),
-            ConditionExpression=_SAME_RUN_CONDITION,
+            ConditionExpression=_RUN_MOVES_FORWARD,
             ExpressionAttributeValues=_serialize(values),
-            ReturnValues="UPDATED_NEW",
+            ReturnValues="ALL_OLD",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except ClientError as failure:
-        if _error_code(failure) == "ConditionalCheckFailedException":
-            return None
-        raise StateWriteError(product_id, _describe(failure)) from failure
-    return int(response["Attributes"]["consecutive_failures"]["N"])
+    except (ClientError, BotoCoreError) as failure:
+        if _error_code(failure) != _CONDITION_FAILED:
+            raise StateWriteError(product_id, _describe(failure)) from failure
+        item = _item_as_it_was(failure)
+        if item is None:
+            return FailureOutcome(Recorded.GONE)
+        if is_newer_run(item.get("last_run_id"), run_id):
+            return FailureOutcome(Recorded.LATE)
+        return FailureOutcome(Recorded.DUPLICATE, again=recorded_observation(item, run_id))
+    old = _deserialize(response.get("Attributes") or {})
+    count = int(old.get("consecutive_failures", 0)) + 1
+    return FailureOutcome(Recorded.NEW, count, healed=_final_receive_observation(old or None))
 
 
-_SAME_RUN_CONDITION = (
-    "attribute_exists(product_id) AND (attribute_not_exists(last_run_id) OR last_run_id <> :run)"
+# Strictly newer runs only: the same run again is a duplicate, an older one is late.
+_RUN_MOVES_FORWARD = (
+    "attribute_exists(product_id) AND (attribute_not_exists(last_run_id) OR last_run_id < :run)"
 )
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _item_as_it_was(error: ClientError | BotoCoreError) -> Mapping[str, Any] | None:
+    """The item a refused condition saw (ReturnValuesOnConditionCheckFailure); None if none."""
+    raw = error.response.get("Item") if isinstance(error, ClientError) else None
+    return _deserialize(raw) if raw else None
 
 
 def _error_code(error: ClientError | BotoCoreError) -> str:

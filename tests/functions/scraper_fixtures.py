@@ -188,6 +188,7 @@ def scraper_environment(
         "FETCH_CONCURRENCY": "10",
         "MIN_HEURISTIC_CONFIDENCE": "0.6",
         "REPEATED_FAILURE_THRESHOLD": "3",
+        "EXTRACTION_BUDGET_SECONDS": "2",
     }
     values.update(overrides)
     assert set(values) == set(environment.SCRAPER)

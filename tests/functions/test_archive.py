@@ -69,6 +69,7 @@ def test_lines_are_one_json_object_per_observation_with_numeric_prices():
     assert body.endswith("\n")
     first, second = (json.loads(line) for line in body.splitlines())
     assert first == {
+        "observation_id": "kettle#1714607999000",
         "product_id": "kettle",
         "retailer": "shop-a",
         "timestamp": 1714607999000,
@@ -82,6 +83,7 @@ def test_lines_are_one_json_object_per_observation_with_numeric_prices():
         "source": "jsonld",
         "confidence": 1.0,
         "ambiguous": False,
+        "late": False,
     }
     assert second["currency"] is None
     assert second["previous_price"] is None

@@ -122,7 +122,7 @@ def test_a_challenge_page_served_with_503_is_blocked():
 
 def test_a_503_retry_after_longer_than_the_backoff_wins():
     decision = classify_failure(response(503, Retry_After="600"), receive_count=1)
-    assert decision == FailureDecision(TRANSIENT, "HTTP 503", 600)
+    assert decision == FailureDecision(TRANSIENT, "HTTP 503 (Retry-After 600 s)", 600)
 
 
 def test_429_with_retry_after_seconds_is_transient_at_the_time_asked():
@@ -147,10 +147,24 @@ def test_a_retry_after_shorter_than_the_backoff_does_not_shorten_it():
     assert decision.retry_after_seconds == 120
 
 
-def test_retry_after_is_capped_at_the_longest_sqs_visibility_timeout():
-    decision = classify_failure(response(429, Retry_After="999999999"), receive_count=1)
+def test_retry_after_is_honoured_up_to_an_hour_well_inside_the_six_hour_schedule():
+    decision = classify_failure(response(503, Retry_After="3600"), receive_count=1)
+    assert decision == FailureDecision(TRANSIENT, "HTTP 503 (Retry-After 3600 s)", 3600)
+    assert RETRY_AFTER_CAP_SECONDS == 3600
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("seconds", ["3601", "43200", "999999999"])
+def test_a_retry_after_beyond_the_cap_is_recorded_for_this_run_and_left_to_the_next(
+    status, seconds
+):
+    decision = classify_failure(response(status, Retry_After=seconds), receive_count=1)
+
     assert decision is not None
-    assert decision.retry_after_seconds == RETRY_AFTER_CAP_SECONDS
+    assert decision.kind == PERMANENT
+    assert decision.retry_after_seconds is None
+    assert decision.reason.startswith(f"HTTP {status} (Retry-After {float(seconds):g} s")
+    assert decision.reason.endswith("the next run tries again")
 
 
 def test_429_without_retry_after_is_blocked():

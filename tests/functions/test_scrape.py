@@ -99,9 +99,12 @@ def test_redelivered_job_writes_history_once_and_is_not_fetched_again(scraper):
     response = scraper.scrape("kettle")
 
     assert failed_ids(response) == []
-    assert len(scraper.history("kettle")) == 1
-    assert len(scraper.archive_keys()) == 1
+    [row] = scraper.history("kettle")
     assert scraper.shop.hits("/p/kettle") == 1
+    # Archived at least once: the copy is identical, under the history row's key.
+    first, again = scraper.archived_lines()
+    assert first == again
+    assert first["observation_id"] == f"kettle#{row['timestamp']}"
 
 
 def test_the_same_job_twice_in_one_batch_is_fetched_and_recorded_once(scraper):
@@ -300,12 +303,12 @@ def test_blocked_page_is_recorded_as_blocked_and_never_as_a_price(scraper, page)
 
 def test_consecutive_failures_count_up_across_runs_and_reset_on_success(scraper):
     serve(scraper, "kettle", ShopPage(404, "gone"))
-    for run in ("run-1", "run-2", "run-3"):
-        scraper.scrape("kettle", run_id=run)
+    for hour in ("00", "06", "12"):
+        scraper.scrape("kettle", run_id=f"2024-05-01T{hour}:00:00Z")
     assert scraper.item("kettle")["consecutive_failures"] == 3
 
     scraper.shop.product("/p/kettle", "19.99")
-    scraper.scrape("kettle", run_id="run-4")
+    scraper.scrape("kettle", run_id="2024-05-01T18:00:00Z")
 
     item = scraper.item("kettle")
     assert item["consecutive_failures"] == 0
@@ -347,10 +350,9 @@ def test_a_page_slower_than_the_fetch_timeout_is_retried(scraper, sqs_clock):
     url = scraper.shop.product("/p/kettle", "19.99", delay=FETCH_TIMEOUT_SECONDS + 0.5)
     scraper.add_product("kettle", url)
 
-    started = time.monotonic()
     response = scraper.scrape("kettle")
 
-    assert time.monotonic() - started < FETCH_TIMEOUT_SECONDS + 0.4
+    # The page comes after the timeout: a fetch that waited for it would have succeeded.
     assert len(failed_ids(response)) == 1
     assert "last_status" not in scraper.item("kettle")
     sqs_clock.advance(31)
@@ -380,14 +382,17 @@ def test_last_receive_records_the_error_before_the_message_goes_to_the_dlq(scrap
     assert len(dlq["Messages"]) == 1
 
 
-def test_a_failed_write_returns_the_job_to_the_queue(scraper):
+def test_a_failed_history_write_returns_the_job_to_the_queue_its_state_kept(scraper):
     add(scraper, "kettle")
     boto3.client("dynamodb").delete_table(TableName=scraper.tables.prices)
 
     response = scraper.scrape("kettle")
 
     assert len(failed_ids(response)) == 1
-    assert "last_price" not in scraper.item("kettle")
+    # Recorded in DynamoDB, so archived; the redelivery writes the row from the item.
+    assert scraper.item("kettle")["last_price"] == Decimal("19.99")
+    [line] = scraper.archived_lines()
+    assert line["product_id"] == "kettle"
 
 
 def test_a_failed_failure_record_returns_the_job_to_the_queue(scraper, monkeypatch):
@@ -415,18 +420,18 @@ def test_an_unreadable_catalog_returns_every_job_to_the_queue(scraper):
     assert scraper.shop.requests == []
 
 
-def test_an_archive_failure_keeps_the_recorded_observations(scraper, caplog):
+def test_an_archive_failure_returns_the_recorded_jobs_to_the_queue(scraper, caplog):
     add(scraper, "kettle")
     s3 = boto3.client("s3")
     s3.delete_bucket(Bucket=scraper.bucket)
 
     response = scraper.scrape("kettle")
 
-    assert failed_ids(response) == []
+    assert len(failed_ids(response)) == 1
     assert len(scraper.history("kettle")) == 1
-    [error] = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert error.getMessage() == "could not archive the batch's observations"
-    assert error.product_ids == ["kettle"]
+    archive_errors = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert archive_errors[0].getMessage() == "could not archive the batch's observations"
+    assert archive_errors[0].product_ids == ["kettle"]
 
 
 # --- concurrency, politeness and time ---------------------------------------------------
@@ -478,16 +483,20 @@ def test_robots_txt_crawl_delay_widens_the_spacing(scraper):
     assert gap >= 1.0
 
 
-def test_spacing_that_does_not_fit_the_remaining_time_defers_the_rest(scraper, sqs_clock):
+def test_spacing_that_does_not_fit_the_remaining_time_defers_the_rest(
+    scraper, sqs_clock, monkeypatch
+):
     scraper.configure(RETAILERS_JSON=json.dumps({"shop-a": {"spacing_seconds": 3}}))
     add(scraper, "kettle")
     add(scraper, "toaster")
     scraper.context.remaining_millis = 7_000  # 2 s after the reserve: room for one fetch
+    slept: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda seconds: slept.append(seconds) or real_sleep(seconds))
 
-    started = time.monotonic()
     response = scraper.scrape("kettle", "toaster")
 
-    assert time.monotonic() - started < 1.5  # it did not sleep out the spacing
+    assert max(slept, default=0) < 1  # it did not sleep out the 3 s spacing
     assert len(failed_ids(response)) == 1
     assert scraper.shop.hits("/p/toaster") == 0
     assert scraper.item("kettle")["last_status"] == "ok"
@@ -512,8 +521,7 @@ def test_fetch_timeout_shrinks_to_the_remaining_time(scraper):
     scraper.add_product("kettle", url)
     scraper.context.remaining_millis = 6_500  # 1.5 s left after the reserve
 
-    started = time.monotonic()
     response = scraper.scrape("kettle")
 
-    assert time.monotonic() - started < 2.5
+    # The page takes 3 s: under the configured 30 s timeout it would have been read.
     assert len(failed_ids(response)) == 1

@@ -1,12 +1,15 @@
 """scrape_batch on its own: races, faults of AWS calls and of the code, and its settings."""
 
+import threading
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 import boto3
 import pytest
+from aws_fixtures import SCRAPE_VISIBILITY_TIMEOUT_SECONDS
 from botocore.exceptions import ClientError
-from scraper_fixtures import RUN_ID, ShopPage, scraper_environment
+from scraper_fixtures import NEXT_RUN_ID, RUN_ID, ShopPage, failed_ids, scraper_environment
 
 from fetching import RobotsPolicy, fetch_page
 from monitor.failures import receive_count_of
@@ -29,6 +32,7 @@ SETTINGS = ScrapeSettings(
     min_heuristic_confidence=0.6,
     history_retention_days=90,
     repeated_failure_threshold=3,
+    extraction_budget_seconds=2.0,
 )
 NO_SPACING = RetailerDirectory(0.0, MappingProxyType({}))
 
@@ -49,10 +53,19 @@ class Wrapper:
         return self._replacements.get(name) or getattr(self._client, name)
 
 
-def run(scraper, *product_ids, dynamodb=None, sqs=None, retailers=NO_SPACING, **options):
+def run(
+    scraper,
+    *product_ids,
+    dynamodb=None,
+    sqs=None,
+    s3=None,
+    retailers=NO_SPACING,
+    run_id=RUN_ID,
+    **options,
+):
     """Queue one job per product, receive them and scrape them with scrape_batch."""
     scraper.enqueue(
-        *(ProductJob(RUN_ID, pid, scraper.item(pid)["retailer"]) for pid in product_ids)
+        *(ProductJob(run_id, pid, scraper.item(pid)["retailer"]) for pid in product_ids)
     )
     records = []
     while len(records) < len(product_ids):
@@ -69,7 +82,7 @@ def run(scraper, *product_ids, dynamodb=None, sqs=None, retailers=NO_SPACING, **
     resources = ScrapeResources(
         dynamodb=dynamodb or boto3.client("dynamodb"),
         sqs=sqs or boto3.client("sqs"),
-        s3=boto3.client("s3"),
+        s3=s3 or boto3.client("s3"),
         products_table=scraper.tables.products,
         prices_table=scraper.tables.prices,
         archive_bucket=scraper.bucket,
@@ -324,3 +337,267 @@ def test_a_malformed_setting_is_refused_naming_it(scraper, name, value, problem)
         ScrapeSettings.from_environment(values)
 
     assert raised.value.setting == name
+
+
+# --- crashes: whatever dies when, the archive ends up holding every recorded observation ---
+
+
+class Killed(BaseException):
+    """The Lambda runtime dying mid-batch (timeout, out of memory): nothing catches it."""
+
+
+def killed_on(client, operation, call=1, after=False):
+    """`client` with its `call`-th `operation` killing the invocation (`after`: once done)."""
+    method = getattr(client, operation)
+    calls = []
+
+    def dying(**arguments):
+        calls.append(arguments)
+        if len(calls) != call:
+            return method(**arguments)
+        if after:
+            method(**arguments)
+        raise Killed(operation)
+
+    return Wrapper(client, **{operation: dying})
+
+
+def redeliver(scraper, sqs_clock):
+    """After the queue's visibility timeout, the batch's messages come back to the handler."""
+    sqs_clock.advance(SCRAPE_VISIBILITY_TIMEOUT_SECONDS + 1)
+    records = scraper.receive()
+    assert records
+    return scraper.invoke(records)
+
+
+def assert_every_observation_recorded_once_and_archived(scraper, product_ids):
+    lines = scraper.archived_lines()
+    by_id = {}
+    for line in lines:  # at least once: copies of one observation are identical
+        assert by_id.setdefault(line["observation_id"], line) == line
+    history = [row for pid in product_ids for row in scraper.history(pid)]
+    assert len(history) == len(product_ids)  # one row per product: nothing twice
+    assert {f"{row['product_id']}#{row['timestamp']}" for row in history} == set(by_id)
+    for pid in product_ids:
+        item = scraper.item(pid)
+        assert (item["last_status"], item["last_run_id"]) == ("ok", RUN_ID)
+        [row] = scraper.history(pid)
+        assert by_id[f"{pid}#{row['timestamp']}"]["price"] == float(item["last_price"])
+
+
+PRODUCTS = tuple(f"p{index}" for index in range(9))
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "call", "after"),
+    [
+        ("dynamodb", "update_item", 4, False),  # midway through the state writes
+        ("s3", "put_object", 1, False),  # after the state writes, before the archive
+        ("s3", "put_object", 1, True),  # after the archive, before history
+        ("dynamodb", "batch_write_item", 1, False),  # during the history write
+        ("dynamodb", "batch_write_item", 1, True),  # after history, before the tally
+    ],
+    ids=["mid-state", "before-archive", "after-archive", "mid-history", "after-history"],
+)
+def test_a_batch_killed_anywhere_loses_and_duplicates_no_observation(
+    scraper, sqs_clock, service, operation, call, after
+):
+    for index, pid in enumerate(PRODUCTS):
+        add(scraper, pid, retailer=f"shop-{index % 3}")
+    client = killed_on(boto3.client(service), operation, call, after)
+
+    with pytest.raises(Killed):
+        run(scraper, *PRODUCTS, **{service: client})
+    response = redeliver(scraper, sqs_clock)
+
+    assert failed_ids(response) == []
+    assert_every_observation_recorded_once_and_archived(scraper, PRODUCTS)
+    assert scraper.shop.hits("/p/p0") <= 2
+
+
+def test_a_redelivered_job_is_not_fetched_again_and_rewrites_what_was_recorded(scraper, sqs_clock):
+    add(scraper, "kettle")
+    with pytest.raises(Killed):
+        run(scraper, "kettle", s3=killed_on(boto3.client("s3"), "put_object"))
+
+    redeliver(scraper, sqs_clock)
+
+    assert scraper.shop.hits("/p/kettle") == 1
+    [line] = scraper.archived_lines()
+    assert line["observation_id"] == f"kettle#{scraper.history('kettle')[0]['timestamp']}"
+
+
+def test_an_archive_failure_sends_the_jobs_back_and_their_redelivery_archives_them(
+    scraper, sqs_clock
+):
+    add(scraper, "kettle")
+
+    def put_object(**arguments):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "x"}}, "PutObject")
+
+    report, requests = run(scraper, "kettle", s3=Wrapper(boto3.client("s3"), put_object=put_object))
+
+    assert report.failed_message_ids == [requests[0].message_id]
+    assert (report.scraped, report.archive_key) == (1, None)
+    sqs_clock.advance(31)
+    [record] = scraper.receive()
+    scraper.invoke([record])
+    assert_every_observation_recorded_once_and_archived(scraper, ["kettle"])
+
+
+def test_a_history_write_that_fails_sends_the_job_back_and_its_redelivery_writes_it(
+    scraper, sqs_clock
+):
+    add(scraper, "kettle")
+    client = Wrapper(boto3.client("dynamodb"), batch_write_item=fail_batch_write)
+
+    report, requests = run(scraper, "kettle", dynamodb=client)
+
+    assert report.failed_message_ids == [requests[0].message_id]
+    assert scraper.history("kettle") == []
+    sqs_clock.advance(31)
+    scraper.invoke(scraper.receive())
+    assert_every_observation_recorded_once_and_archived(scraper, ["kettle"])
+
+
+def fail_batch_write(**arguments):
+    raise throttled("BatchWriteItem")
+
+
+def test_a_final_receive_observation_whose_job_died_is_archived_by_the_next_run(scraper):
+    add(scraper, "kettle")
+    scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"))
+    [record] = scraper.receive()
+    request = ScrapeRequest(parse_message(record["body"]), record["messageId"], "", 3)
+    resources = ScrapeResources(
+        boto3.client("dynamodb"),
+        boto3.client("sqs"),
+        killed_on(boto3.client("s3"), "put_object"),
+        scraper.tables.products,
+        scraper.tables.prices,
+        scraper.bucket,
+        scraper.queue.url,
+        scraper.tables.runs,
+    )
+    with pytest.raises(Killed):  # on its 3rd receive: the message goes to the DLQ
+        scrape_batch(
+            [request],
+            resources=resources,
+            settings=SETTINGS,
+            retailers=NO_SPACING,
+            robots=RobotsPolicy(),
+            remaining_ms=lambda: 60_000,
+        )
+    first = scraper.item("kettle")["last_checked_at"]
+
+    scraper.scrape("kettle", run_id=NEXT_RUN_ID)
+
+    lines = scraper.archived_lines()
+    assert sorted((line["run_id"], line["scraped_at"]) for line in lines) == [
+        (RUN_ID, first),
+        (NEXT_RUN_ID, scraper.item("kettle")["last_checked_at"]),
+    ]
+    assert len(scraper.history("kettle")) == 2
+
+
+# --- late observations: latest state only moves forward --------------------------------------
+
+
+def test_a_late_retry_of_an_older_run_goes_to_history_and_archive_only(scraper):
+    add(scraper, "kettle")
+    scraper.shop.product("/p/kettle", "15.00")
+    run(scraper, "kettle", run_id=NEXT_RUN_ID)
+    newer = scraper.item("kettle")
+    scraper.shop.product("/p/kettle", "19.99")
+
+    report, _ = run(scraper, "kettle", run_id=RUN_ID)
+
+    assert (report.late, report.scraped, report.failed_message_ids) == (1, 0, [])
+    assert scraper.item("kettle") == newer  # no stream record: the detector never sees it
+    rows = {row["run_id"]: row for row in scraper.history("kettle")}
+    assert rows[RUN_ID]["price"] == Decimal("19.99")
+    assert rows[RUN_ID]["late"] is True
+    assert "previous_price" not in rows[RUN_ID]
+    assert "late" not in rows[NEXT_RUN_ID]
+    lines = {line["run_id"]: line for line in scraper.archived_lines()}
+    assert (lines[RUN_ID]["late"], lines[NEXT_RUN_ID]["late"]) == (True, False)
+
+
+def test_a_late_observation_racing_a_newer_run_is_recorded_late(scraper):
+    add(scraper, "kettle")
+    client = boto3.client("dynamodb")
+
+    def batch_get_item(**arguments):  # the newer run records the product meanwhile
+        response = client.batch_get_item(**arguments)
+        client.update_item(
+            TableName=scraper.tables.products,
+            Key={"product_id": {"S": "kettle"}},
+            UpdateExpression="SET last_run_id = :run, last_price = :price",
+            ExpressionAttributeValues={":run": {"S": NEXT_RUN_ID}, ":price": {"N": "15"}},
+        )
+        return response
+
+    report, _ = run(scraper, "kettle", dynamodb=Wrapper(client, batch_get_item=batch_get_item))
+
+    assert report.late == 1
+    assert scraper.item("kettle")["last_price"] == Decimal("15")
+    [row] = scraper.history("kettle")
+    assert (row["run_id"], row["late"]) == (RUN_ID, True)
+
+
+def test_a_redelivered_late_job_is_not_fetched_again(scraper, sqs_clock):
+    add(scraper, "kettle")
+    run(scraper, "kettle", run_id=NEXT_RUN_ID)
+    with pytest.raises(Killed):
+        run(
+            scraper,
+            "kettle",
+            run_id=RUN_ID,
+            dynamodb=killed_on(boto3.client("dynamodb"), "batch_write_item", after=True),
+        )
+
+    response = redeliver(scraper, sqs_clock)
+
+    assert failed_ids(response) == []
+    assert scraper.shop.hits("/p/kettle") == 2
+    late = [line for line in scraper.archived_lines() if line["late"]]
+    assert len(late) == 2
+    assert late[0] == late[1]
+    assert len(scraper.history("kettle")) == 2
+
+
+def test_a_late_failure_never_overwrites_the_newer_runs_state(scraper):
+    add(scraper, "kettle")
+    run(scraper, "kettle", run_id=NEXT_RUN_ID)
+    newer = scraper.item("kettle")
+    scraper.shop.serve("/p/kettle", ShopPage(404, "gone"))
+
+    report, _ = run(scraper, "kettle", run_id=RUN_ID)
+
+    assert (report.failed, report.failed_message_ids) == (0, [])
+    assert scraper.item("kettle") == newer
+
+
+# --- the per-page extraction budget -----------------------------------------------------------
+
+
+def test_a_page_over_its_extraction_budget_fails_alone_and_the_batch_goes_on(scraper):
+    for pid in ("slow", "kettle", "toaster"):
+        add(scraper, pid, retailer=f"shop-{pid}")
+    page = threading.local()
+
+    def fetch(url, **options):
+        page.url = url
+        return fetch_page(url, **options)
+
+    def budget_clock():  # the slow page's extraction spends 10 s of CPU per look at the clock
+        page.spent = getattr(page, "spent", 0.0) + (10.0 if page.url.endswith("/slow") else 0.0)
+        return page.spent
+
+    report, _ = run(scraper, "slow", "kettle", "toaster", fetch=fetch, budget_clock=budget_clock)
+
+    assert (report.scraped, report.failed, report.failed_message_ids) == (2, 1, [])
+    slow = scraper.item("slow")
+    assert slow["last_status"] == "error"
+    assert slow["last_error"] == "extraction too slow (over its 2 s CPU budget)"
+    assert scraper.item("kettle")["last_price"] == Decimal("19.99")

@@ -10,10 +10,11 @@ from scraper_fixtures import NEXT_RUN_ID, RUN_ID, ShopPage, emitted_metrics, fai
 
 from handlers import scraper as scraper_handler
 from monitor import environment
-from monitor.messages import ContinueDispatch, ProductJob, StartRun, parse_message
+from monitor.messages import ContinueDispatch, ProductJob, StartRun, encode, parse_message
 from monitor.retailers import ConfigurationError
 
 FUNCTIONS_DIR = str(Path(scraper_handler.__file__).resolve().parents[1])
+NO_SUCH_RUN = "2024-04-30T18:00:00Z"  # a run id without a run record
 
 
 def add(scraper, product_id, price="19.99", retailer="shop-a"):
@@ -74,7 +75,7 @@ def test_dispatched_jobs_are_then_scraped_by_the_same_function(scraper):
 
 def test_a_failed_dispatch_is_reported_while_the_batch_jobs_succeed(scraper, caplog):
     add(scraper, "kettle")
-    continuation = ContinueDispatch("no-such-run", {"product_id": "kettle"})
+    continuation = ContinueDispatch(NO_SUCH_RUN, {"product_id": "kettle"})
     scraper.enqueue(continuation, ProductJob(RUN_ID, "kettle", "shop-a"))
     records = scraper.receive()
     dispatch_id = next(r["messageId"] for r in records if "continue_dispatch" in r["body"])
@@ -84,7 +85,7 @@ def test_a_failed_dispatch_is_reported_while_the_batch_jobs_succeed(scraper, cap
     assert failed_ids(response) == [dispatch_id]
     assert scraper.item("kettle")["last_status"] == "ok"
     [error] = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert error.run_id == "no-such-run"
+    assert error.run_id == NO_SUCH_RUN
 
 
 def test_scrape_counts_and_fetch_latency_go_out_as_emf(scraper, capsys):
@@ -128,9 +129,9 @@ def test_a_product_reaching_the_repeated_failure_threshold_is_counted(scraper, c
     scraper.shop.serve("/p/gone", ShopPage(404, "gone"))
     scraper.add_product("gone", scraper.shop.url("/p/gone"))
 
-    scraper.scrape("gone", run_id="run-1")
+    scraper.scrape("gone", run_id=RUN_ID)
     first = emitted_metrics(capsys.readouterr().out)
-    scraper.scrape("gone", run_id="run-2")
+    scraper.scrape("gone", run_id=NEXT_RUN_ID)
     second = emitted_metrics(capsys.readouterr().out)
 
     assert first["ProductsFailingRepeatedly"] == [0]
@@ -212,3 +213,25 @@ def test_the_handler_reads_exactly_the_variables_its_function_declares(scraper, 
     assert failed_ids(response) == []
     assert scraper.item("kettle")["last_status"] == "ok"
     assert recording.read_by_service == set(environment.SCRAPER)
+
+
+def test_poison_jobs_fail_alone_and_their_good_neighbours_are_scraped(scraper):
+    poison = [
+        encode(ProductJob(RUN_ID, "p" * 3_000, "shop-a")),
+        encode(ProductJob(RUN_ID, "p" * 200_000, "shop-a")),
+        "[" * 200_000,
+        encode(ProductJob("run-1", "kettle", "shop-a")),
+    ]
+    good = ["kettle", "toaster", "grill"]
+    for product_id in good:
+        add(scraper, product_id)
+    scraper.enqueue(*poison, *(ProductJob(RUN_ID, pid, "shop-a") for pid in good))
+    records = scraper.receive()
+    assert len(records) == len(poison) + len(good)
+
+    response = scraper.invoke(records)
+
+    bodies = {record["messageId"]: record["body"] for record in records}
+    assert sorted(bodies[message_id] for message_id in failed_ids(response)) == sorted(poison)
+    for product_id in good:
+        assert scraper.item(product_id)["last_status"] == "ok"

@@ -117,6 +117,7 @@ def test_scraper_variables_point_at_this_stacks_resources_and_settings(stack):
     assert int(env["FETCH_CONCURRENCY"]) == settings.scraper.fetch_concurrency
     assert float(env["MIN_HEURISTIC_CONFIDENCE"]) == settings.scraper.min_heuristic_confidence
     assert int(env["REPEATED_FAILURE_THRESHOLD"]) == settings.repeated_failure_threshold
+    assert float(env["EXTRACTION_BUDGET_SECONDS"]) == settings.scraper.extraction_budget_seconds
 
 
 def test_scraper_receives_each_retailers_politeness_and_rules(stack):

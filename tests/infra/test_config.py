@@ -50,6 +50,7 @@ DEV = Settings(
         max_page_bytes=3_000_000,
         fetch_concurrency=25,
         min_heuristic_confidence=0.6,
+        extraction_budget_seconds=2.0,
     ),
     detector=DetectorSettings(
         timeout_seconds=30,
@@ -424,6 +425,14 @@ BAD_VALUES = {
     "page bytes 100": (scraper("maxPageBytes", 100), "from 1024 to 50000000, got 100"),
     "fetch concurrency 0": (scraper("fetchConcurrency", 0), "from 1 to 100, got 0"),
     "confidence 1.5": (scraper("minHeuristicConfidence", 1.5), "a number from 0 to 1, got 1.5"),
+    "extraction budget 0": (
+        scraper("extractionBudgetSeconds", 0),
+        "above 0 and at most 900, got 0",
+    ),
+    "extraction budget = timeout": (
+        scraper("extractionBudgetSeconds", 120),
+        "less than timeoutSeconds (120)",
+    ),
     # detector
     "detector timeout 0": (detector("timeoutSeconds", 0), "from 1 to 900, got 0"),
     "detector memory 20000": (detector("memoryMb", 20000), "from 128 to 10240, got 20000"),
