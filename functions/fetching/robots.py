@@ -1,38 +1,34 @@
 """robots.txt, fetched once per origin and kept for the life of a ``RobotsPolicy``.
 
-Availability follows RFC 9309: a 4xx answer means there are no rules (allow everything), a
-5xx answer or a network failure means the site cannot tell us, so nothing is fetched from it.
-429 counts as a server error: the site is asking us to slow down. Rules are matched with
-``urllib.robotparser`` (first matching rule wins, not RFC 9309's longest match).
+Availability follows RFC 9309 §2.3.1: a 4xx answer means there are no rules (allow
+everything), a 5xx answer or a network failure means the site cannot tell us, so nothing is
+fetched from it. 429 counts as a server error: the site is asking us to slow down. Up to
+five redirects are followed; more count as no robots.txt. Only the first 500 KiB are read
+(the RFC's minimum). Rules are read and matched by ``fetching.robots_rules`` (RFC 9309).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.robotparser import RobotFileParser
 
 from fetching.address import ALLOWED_SCHEMES, parse_http_url
 from fetching.errors import FetchError, TooManyRedirects
+from fetching.robots_rules import RobotsGroup, parse_robots_txt
 
 if TYPE_CHECKING:
     from fetching.client import FetchResult
 
 PRODUCT_TOKEN = "price-monitor"
-ROBOTS_MAX_BYTES = 512_000
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least the first 500 KiB
 ROBOTS_TIMEOUT = 5.0
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 
 # (robots_url, timeout, max_bytes) -> response; fetch_page supplies one that goes through
 # the same safety checks as the page itself.
 RobotsFetcher = Callable[[str, float, int], "FetchResult"]
-
-# urllib.robotparser crashes on Crawl-delay / Request-rate values made of non-ASCII digits
-# ("²".isdigit() is True, int("²") is not); such lines are dropped before parsing.
-_RATE_LINE = re.compile(r"\s*(crawl-delay|request-rate)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,23 +40,20 @@ class RobotsRules:
     allow_all: bool = False  # no robots.txt (4xx)
     unreachable: bool = False  # robots.txt could not be fetched (5xx, 429, network): allow none
     product_token: str = PRODUCT_TOKEN
-    parser: RobotFileParser | None = field(default=None, compare=False, repr=False)
+    group: RobotsGroup | None = None  # the group our product token obeys (200)
 
     def allows(self, url: str) -> bool:
         """True when ``url`` (on this origin) may be fetched."""
         if self.unreachable:
             return False
-        if self.allow_all or self.parser is None:
+        if self.allow_all or self.group is None:
             return True
-        return self.parser.can_fetch(self.product_token, url)
+        return self.group.allows(parse_http_url(url).request_target)
 
     @property
     def crawl_delay(self) -> float | None:
-        """Crawl-delay for our token (or "*"), in seconds; whole seconds only (robotparser)."""
-        if self.parser is None:
-            return None
-        delay = self.parser.crawl_delay(self.product_token)
-        return float(delay) if delay is not None else None
+        """Crawl-delay of the group we obey, in seconds, if it gives one."""
+        return self.group.crawl_delay if self.group is not None else None
 
 
 class RobotsPolicy:
@@ -118,9 +111,9 @@ class RobotsPolicy:
             )
         status = response.status
         if 200 <= status < 300:
-            parser = RobotFileParser(robots_url)
-            parser.parse(line for line in response.text.splitlines() if _parsable(line))
-            return self._rules_with(origin, "robots.txt rules", parser=parser)
+            text = _whole_lines(response.text) if response.truncated else response.text
+            group = parse_robots_txt(text).group_for(self.product_token)
+            return self._rules_with(origin, "robots.txt rules", group=group)
         if status == 429 or status >= 500:
             return self._rules_with(
                 origin, f"robots.txt unreachable (HTTP {status})", unreachable=True
@@ -134,7 +127,7 @@ class RobotsPolicy:
         *,
         allow_all: bool = False,
         unreachable: bool = False,
-        parser: RobotFileParser | None = None,
+        group: RobotsGroup | None = None,
     ) -> RobotsRules:
         return RobotsRules(
             origin,
@@ -142,7 +135,7 @@ class RobotsPolicy:
             allow_all=allow_all,
             unreachable=unreachable,
             product_token=self.product_token,
-            parser=parser,
+            group=group,
         )
 
 
@@ -155,8 +148,9 @@ def origin_of(url: str) -> str:
     return f"{parsed.scheme}://{host}"
 
 
-def _parsable(line: str) -> bool:
-    if not _RATE_LINE.match(line):
-        return True
-    value = line.split(":", 1)[1].split("#", 1)[0]
-    return value.isascii()
+def _whole_lines(text: str) -> str:
+    """``text`` without its last line, which the size cap may have cut short.
+
+    A cut "Allow: /account/orders" would read as "Allow: /acc" and allow far more.
+    """
+    return text[: max(text.rfind("\n"), text.rfind("\r"), 0)]

@@ -26,15 +26,20 @@ Crawl-delay: 3
 """
 
 
-def response(status, text=""):
+def response(status, text="", truncated=False):
     return FetchResult(
         status=status,
         url="http://shop.example/robots.txt",
         headers=Headers(),
         text=text,
-        truncated=False,
+        truncated=truncated,
         elapsed_ms=1,
     )
+
+
+def rules_from(text, truncated=False, product_token="price-monitor"):
+    policy = RobotsPolicy(product_token=product_token)
+    return policy.rules_for("http://shop.example/", FakeRobotsFetch(response(200, text, truncated)))
 
 
 class FakeRobotsFetch:
@@ -138,6 +143,48 @@ def test_malformed_crawl_delay_does_not_break_parsing():
     assert rules.crawl_delay is None
 
 
+def test_the_longest_rule_wins_not_the_first():
+    # urllib.robotparser stopped at the first rule that matched ("Disallow: /").
+    rules = rules_from("User-agent: price-monitor\nDisallow: /\nAllow: /p/\n")
+    assert rules.allows("http://shop.example/p/1")
+    assert not rules.allows("http://shop.example/cart")
+
+
+def test_wildcards_and_end_anchors_are_honoured():
+    # urllib.robotparser compared "*" and "$" as literal characters, so fetched these.
+    rules = rules_from("User-agent: *\nDisallow: /*?sort=\nDisallow: /*.pdf$\n")
+    assert not rules.allows("http://shop.example/kettles?sort=price")
+    assert not rules.allows("http://shop.example/manuals/kettle.pdf")
+    assert rules.allows("http://shop.example/kettles")
+    assert rules.allows("http://shop.example/manuals/kettle.pdf?page=2")
+
+
+def test_rules_are_matched_against_the_path_and_query_as_requested():
+    rules = rules_from("User-agent: *\nDisallow: /caf%C3%A9/\nDisallow: /%7Eold/\n")
+    assert not rules.allows("http://shop.example/café/menu")
+    assert not rules.allows("http://shop.example/~old/page")
+    assert rules.allows("http://shop.example/cafe/menu")
+
+
+def test_fractional_crawl_delay_is_kept():
+    assert rules_from("User-agent: *\nCrawl-delay: 2.5\n").crawl_delay == 2.5
+
+
+def test_the_line_a_size_cap_cut_short_is_not_read():
+    # The whole file said "Allow: /account/orders"; read as "Allow: /acc" it would let
+    # /accessories through.
+    text = "User-agent: *\nDisallow: /\nAllow: /acc"
+    assert not rules_from(text, truncated=True).allows("http://shop.example/accessories")
+    assert rules_from(text, truncated=False).allows("http://shop.example/accessories")
+
+
+def test_at_least_500_kib_of_robots_txt_is_read():
+    fetch = FakeRobotsFetch(response(200, ROBOTS))
+    RobotsPolicy().rules_for("http://shop.example/", fetch)
+    [(_, _, max_bytes)] = fetch.requested
+    assert max_bytes >= 500 * 1024
+
+
 def test_crawl_delay_is_unknown_before_robots_txt_is_fetched():
     assert RobotsPolicy().crawl_delay("http://shop.example/") is None
 
@@ -190,3 +237,18 @@ def test_unsafe_url_is_refused_before_robots_txt_is_fetched(fetch_site):
     with pytest.raises(UnsafeURLError):
         fetch_page(fetch_site.url("/p/1"), robots=RobotsPolicy())
     assert fetch_site.requests == []
+
+
+@pytest.mark.parametrize("hops", [1, 5])
+def test_robots_txt_redirects_are_followed_up_to_five(fetch_site, hops):
+    # /robots.txt -> /moved/N -> ... -> /moved/0: 1 + N redirects.
+    fetch_site.robots_location, fetch_site.robots_body = f"/moved/{hops - 1}", ROBOTS
+    with pytest.raises(DisallowedByRobots):
+        fetch(fetch_site, "/private/p/1", RobotsPolicy())
+    assert fetch_site.paths()[-1] == "/moved/0"
+
+
+def test_robots_txt_redirected_more_than_five_times_counts_as_missing(fetch_site):
+    fetch_site.robots_location, fetch_site.robots_body = "/moved/5", ROBOTS
+    assert fetch(fetch_site, "/private/p/1", RobotsPolicy()).status == 200
+    assert "/moved/0" not in fetch_site.paths()
