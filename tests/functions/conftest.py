@@ -5,6 +5,8 @@
 # port, which records every request it receives (so a test can prove "no request was made").
 
 import gzip
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -24,7 +26,10 @@ FETCH_PAGE_HTML = (
 )
 FETCH_LATIN_TEXT = "Prix : 12,50 € — crème brûlée"
 FETCH_MEMBER_TEXT = "<p>19,99</p>"
-FETCH_BIG_BODY_BYTES = 5_000_000
+# Far more than the socket buffers between /big and a client that stopped reading hold (its
+# small send buffer, the receive buffer the client's reads grew): a server that got all of it
+# out was read to the end.
+FETCH_BIG_BODY_BYTES = 16_000_000
 FETCH_BOMB_BYTES = 20_000_000
 FETCH_SLOW_SECONDS = 1.0
 
@@ -43,11 +48,17 @@ class FetchSite:
     PAGE_HTML: ClassVar[str] = FETCH_PAGE_HTML
     LATIN_TEXT: ClassVar[str] = FETCH_LATIN_TEXT
     MEMBER_TEXT: ClassVar[str] = FETCH_MEMBER_TEXT
+    BIG_BODY_BYTES: ClassVar[int] = FETCH_BIG_BODY_BYTES
 
     port: int
     requests: list[RecordedRequest] = field(default_factory=list)
     robots_status: int = 404
     robots_body: str = ""
+    # When set, /robots.txt redirects there; /moved/N redirects N times, then serves robots_body.
+    robots_location: str | None = None
+    # What /big got out before the client hung up; set once its handler is done.
+    big_bytes_sent: int = 0
+    big_done: threading.Event = field(default_factory=threading.Event)
 
     @property
     def host_port(self) -> str:
@@ -176,9 +187,18 @@ class _SiteHandler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.end_headers()
+        site = self.server.site
+        # A small send buffer, so what the kernel accepts is close to what the client read.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
         block = b"x" * 65536
-        for _ in range(FETCH_BIG_BODY_BYTES // len(block)):
-            self.wfile.write(block)
+        try:
+            for _ in range(FETCH_BIG_BODY_BYTES // len(block)):
+                self.wfile.write(block)
+                site.big_bytes_sent += len(block)
+        except OSError:
+            pass  # the client hung up: what it did not read was never sent
+        finally:
+            site.big_done.set()
 
     def route_slow(self, tail, query):
         time.sleep(FETCH_SLOW_SECONDS)
@@ -230,7 +250,17 @@ class _SiteHandler(BaseHTTPRequestHandler):
 
     def route_robots_txt(self, tail, query):
         site = self.server.site
-        self.reply(site.robots_status, site.robots_body.encode(), "text/plain")
+        if site.robots_location is not None:
+            self.reply(301, b"", headers=[("Location", site.robots_location)])
+        else:
+            self.reply(site.robots_status, site.robots_body.encode(), "text/plain")
+
+    def route_moved(self, tail, query):
+        hops = int(tail)
+        if hops == 0:
+            self.reply(200, self.server.site.robots_body.encode(), "text/plain")
+        else:
+            self.reply(302, b"", headers=[("Location", f"/moved/{hops - 1}")])
 
 
 @contextmanager

@@ -124,11 +124,13 @@ def test_undecodable_bytes_are_replaced_not_fatal(fetch_site):
 
 
 def test_big_body_is_cut_at_max_bytes_without_reading_the_rest(fetch_site):
-    started = time.monotonic()
     result = fetch(fetch_site, "/big", max_bytes=100_000)
     assert result.truncated
     assert len(result.text) == 100_000
-    assert time.monotonic() - started < 1.0
+    # The client hung up: the server could not get most of the body out (it stops at the
+    # first failed write; socket buffers take a few hundred KB of it).
+    assert fetch_site.big_done.wait(timeout=30)
+    assert fetch_site.big_bytes_sent < fetch_site.BIG_BODY_BYTES // 4
 
 
 def test_decompression_bomb_is_cut_at_max_bytes(fetch_site):
@@ -159,19 +161,17 @@ def test_throttling_statuses_carry_retry_after(fetch_site, status):
 
 
 def test_server_that_does_not_answer_in_time_raises_timeout(fetch_site):
-    started = time.monotonic()
+    # /slow answers after FETCH_SLOW_SECONDS (1 s): a fetch that waited would get its page.
     with pytest.raises(FetchTimeout) as caught:
         fetch(fetch_site, "/slow", timeout=0.2)
-    assert time.monotonic() - started < 0.6
     assert caught.value.url == fetch_site.url("/slow")
 
 
 def test_dripping_body_is_stopped_by_the_overall_deadline(fetch_site):
-    # Bytes arrive every 50 ms, so no single read times out; the whole fetch must.
-    started = time.monotonic()
+    # Bytes arrive every 50 ms, so no single read times out, and the whole body takes 2 s:
+    # a fetch that outlived its 0.3 s budget would return it.
     with pytest.raises(FetchTimeout):
         fetch(fetch_site, "/drip", timeout=0.3)
-    assert time.monotonic() - started < 0.7
 
 
 def test_decompression_counts_against_the_fetch_deadline(fetch_site):
