@@ -110,6 +110,8 @@ class PriceMonitor(pulumi.ComponentResource):
             "archive_bucket": self.storage.archive_bucket.bucket,
             "scrape_queue_url": self.messaging.scrape_queue.url,
             "scrape_dlq_url": self.messaging.scrape_dlq.url,
+            # The detector's failed stream batches, read and replayed by `pricemon dlq`.
+            "stream_failure_queue_url": self.messaging.stream_failure_queue.url,
             "alerts_topic_arn": self.messaging.alerts_topic.arn,
             "ops_topic_arn": self.messaging.ops_topic.arn,
             "scraper_function": self.compute.scraper_function.name,

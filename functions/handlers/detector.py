@@ -10,9 +10,20 @@ publishes nothing twice.
 Failures are per record: Powertools' BatchProcessor reports a failed record's
 SequenceNumber in `batchItemFailures` (the event source mapping has ReportBatchItemFailures
 and bisect on error), Lambda retries from that record, and after the mapping's retry limit
-the record goes to the on-failure destination. Only when every record of a batch fails
-does the invocation fail (Powertools' default), which is what makes a systemic fault (the
-topic denied, the idempotency table missing) show on the function's Errors alarm.
+the record goes to the on-failure destination (`pricemon dlq redrive` replays it from the
+stream). Only when every record of a batch fails does the invocation fail (Powertools'
+default), which is what makes a systemic fault (the topic denied, the idempotency table
+missing) show on the function's Errors alarm. A record without a SequenceNumber (not an
+object, or no `dynamodb`) is logged as an error and left out of `batchItemFailures`: Lambda
+takes an identifier it did not send as the failure of the whole batch, and such a record
+holds nothing to retry.
+
+Publishing once (docs/architecture.md "Detector", "The duplicate window"): Powertools saves
+the idempotency record as in progress *before* Publish and completes it after. A detector
+that dies between the two (a timeout, a crash) leaves the in-progress record, which
+expires when the killed invocation's time would have run out; the retry after that
+publishes again, with the same `dedup_key`, so a subscriber that honours the key sees the
+alert once.
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from monitor import aws, environment
 from monitor.change_rules import Skip, detect_changes, skip_reason
 from monitor.metric_names import NOTIFICATIONS_PUBLISHED
 from monitor.notifications import Notification, notification_for, publish
-from monitor.stream_records import StreamChange, parse_record
+from monitor.stream_records import StreamChange, parse_record, sequence_number_of
 from monitor.telemetry import logger, metrics
 
 # Far beyond the stream's 24 h retention and the mapping's maximum record age: no
@@ -124,7 +135,15 @@ def reset() -> None:
     _runtime.cache_clear()
 
 
-_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+class StreamBatchProcessor(BatchProcessor):
+    """Powertools' stream batch processor, reporting only the failures Lambda can identify."""
+
+    def _collect_dynamodb_failures(self) -> list[dict[str, str]]:
+        numbers = (sequence_number_of(record.raw_event) for record in self.fail_messages)
+        return [{"itemIdentifier": number} for number in numbers if number is not None]
+
+
+_processor = StreamBatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @logger.inject_lambda_context
@@ -142,13 +161,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def _handle_record(record: DynamoDBRecord) -> int:
     """Publishes the record's events; returns how many were published just now."""
     raw = record.raw_event
-    stream = raw.get("dynamodb") if isinstance(raw.get("dynamodb"), dict) else {}
-    with logger.append_context_keys(sequence_number=stream.get("SequenceNumber")):
+    sequence_number = sequence_number_of(raw)
+    with logger.append_context_keys(sequence_number=sequence_number):
         try:
             return _detect_and_publish(parse_record(raw))
         except Exception:
             # Logged here, with the record's identity; the batch processor reports it.
-            logger.exception("stream record failed; reported as a batch item failure")
+            if sequence_number is None:
+                logger.exception("stream record without a SequenceNumber failed; not retried")
+            else:
+                logger.exception("stream record failed; reported as a batch item failure")
             raise
 
 
@@ -190,7 +212,11 @@ def _publish(*, notification: Notification, topic_arn: str) -> str:
     metrics.add_metric(name=NOTIFICATIONS_PUBLISHED, unit=MetricUnit.Count, value=1)
     logger.info(
         "notification published",
-        extra={"notification_id": notification.id, "message_id": message_id},
+        extra={
+            "notification_id": notification.id,
+            "dedup_key": notification.dedup_key,
+            "message_id": message_id,
+        },
     )
     return message_id
 

@@ -4,20 +4,34 @@ The message body is the DESIGN.md "Notification" contract, one JSON object per e
 
     {"kind": "price_drop", "product_id": "...", "retailer": "...", "name": "..." | null,
      "url": "...", "currency": "EUR" | null, "old_price": 19.99, "new_price": 17.99,
-     "change_percent": 10.01, "observed_at": "...", "run_id": "..."}
+     "change_percent": 10.01, "observed_at": "...", "run_id": "...", "dedup_key": "<64 hex>"}
 
 Amounts are JSON *numbers* written from their `Decimal` digits (never through a float), so
 they are exact in the text and a subscriber can filter on them (SNS payload-based filter
 policies match numbers, e.g. `change_percent >= 20`). `change_percent` has 2 decimal places
 and is the drop in percent of the old price (negative for a rise). `currency` is null when
 the retailer's pages do not state one (then neither observation did). Message attributes
-`kind`, `product_id` and `retailer` (String) let subscribers filter without reading the
-body. The subject is for people (e-mail): ASCII printable, no line breaks, shorter than
-100 characters, as SNS requires.
+`kind`, `product_id`, `retailer` and `dedup_key` (String) let subscribers filter (and drop
+repeats) without reading the body. The subject is for people (e-mail): ASCII printable,
+no line breaks, shorter than 100 characters, as SNS requires.
+
+`dedup_key` (in the body and as a message attribute) is the same for every copy of one
+event, however often it is published: a subscriber that remembers the keys it has handled
+drops the rare repeat the detector cannot rule out (docs/architecture.md "Detector").
+
+Size: SNS refuses a message whose body and attributes exceed 256 KiB, and a catalog item may
+hold up to DynamoDB's 400 KB. The display fields are therefore cut to documented limits,
+ending in "…" when cut: `name` to NAME_MAX_CHARS, `url` to URL_MAX_CHARS (RFC 9110 asks
+every URI handler for at least 8000 octets, so a real product page's address is never
+cut). Identifiers (`product_id`, `retailer`, `run_id`, `kind`) are never cut: a key of
+DynamoDB is at most 2048 bytes and the catalog's retailer names 64 characters, so with the
+display limits a message stays far below SNS's; one that still would not fit (an item
+edited past the catalog's rules) is refused here, naming the product, rather than by SNS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -30,9 +44,17 @@ from monitor.change_rules import EventKind, PriceEvent
 
 # SNS: "less than 100 characters long".
 SUBJECT_MAX_CHARS = 99
-ATTRIBUTE_NAMES = ("kind", "product_id", "retailer")
+# SNS's limit on a message's body plus its attributes (names, types and values), in bytes.
+SNS_MESSAGE_MAX_BYTES = 262_144
+# The display fields' limits, in characters (at most 4 UTF-8 bytes each, 6 when escaped).
+NAME_MAX_CHARS = 1000
+URL_MAX_CHARS = 8000
+ATTRIBUTE_NAMES = ("kind", "product_id", "retailer", "dedup_key")
+ATTRIBUTE_TYPE = "String"
 
 _ELLIPSIS = "..."
+# The body is UTF-8 text: a cut display field ends in one character, not three.
+_BODY_ELLIPSIS = "\u2026"
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
 _SPACES = re.compile(r" {2,}")
 
@@ -42,37 +64,82 @@ class Notification:
     """One message for the price-alerts topic; `id` is what makes it publish once."""
 
     id: str
+    dedup_key: str
     subject: str
     body: str
     attributes: dict[str, str]
 
+    @property
+    def size_bytes(self) -> int:
+        """What SNS counts against SNS_MESSAGE_MAX_BYTES: the body and every attribute."""
+        attributes = sum(
+            len(name.encode()) + len(ATTRIBUTE_TYPE) + len(value.encode())
+            for name, value in self.attributes.items()
+        )
+        return len(self.body.encode()) + attributes
+
+
+class NotificationTooLargeError(ValueError):
+    """A notification SNS would refuse even with its display fields cut to their limits."""
+
+    def __init__(self, product_id: str, size_bytes: int) -> None:
+        super().__init__(
+            f"product {product_id[:200]!r}: the notification is {size_bytes} bytes, over SNS's"
+            f" {SNS_MESSAGE_MAX_BYTES}; its identifiers break the catalog's rules"
+        )
+        self.product_id = product_id
+        self.size_bytes = size_bytes
+
+
+def dedup_key(notification_id: str) -> str:
+    """The event's key for subscribers: the same for every copy, 64 hex digits whatever the id
+    (short enough for an SQS FIFO MessageDeduplicationId, should a subscriber use one)."""
+    return hashlib.sha256(notification_id.encode()).hexdigest()
+
+
+def shortened(text: str | None, limit: int) -> str | None:
+    """`text` if it has at most `limit` characters, else its start and "…" (`limit` in all)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - len(_BODY_ELLIPSIS)] + _BODY_ELLIPSIS
+
 
 def notification_for(event: PriceEvent) -> Notification:
-    """The message that tells subscribers about `event`."""
-    return Notification(
+    """The message that tells subscribers about `event`.
+
+    Raises NotificationTooLargeError when even the shortened message exceeds SNS's limit.
+    """
+    key = dedup_key(event.notification_id)
+    notification = Notification(
         id=event.notification_id,
+        dedup_key=key,
         subject=_subject(event),
         body=_json_object(
             {
                 "kind": str(event.kind),
                 "product_id": event.product_id,
                 "retailer": event.retailer,
-                "name": event.name,
-                "url": event.url,
+                "name": shortened(event.name, NAME_MAX_CHARS),
+                "url": shortened(event.url, URL_MAX_CHARS),
                 "currency": event.currency,
                 "old_price": event.old_price,
                 "new_price": event.new_price,
                 "change_percent": event.change_percent,
                 "observed_at": event.observed_at,
                 "run_id": event.run_id,
+                "dedup_key": key,
             }
         ),
         attributes={
             "kind": str(event.kind),
             "product_id": event.product_id,
             "retailer": event.retailer,
+            "dedup_key": key,
         },
     )
+    if notification.size_bytes > SNS_MESSAGE_MAX_BYTES:
+        raise NotificationTooLargeError(event.product_id, notification.size_bytes)
+    return notification
 
 
 def publish(sns_client: Any, topic_arn: str, notification: Notification) -> str:
@@ -82,7 +149,7 @@ def publish(sns_client: Any, topic_arn: str, notification: Notification) -> str:
         Subject=notification.subject,
         Message=notification.body,
         MessageAttributes={
-            name: {"DataType": "String", "StringValue": value}
+            name: {"DataType": ATTRIBUTE_TYPE, "StringValue": value}
             for name, value in notification.attributes.items()
         },
     )

@@ -17,8 +17,10 @@ it rests on the on-failure destination for a person to read.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, DecimalException
 from typing import Any
 
@@ -54,6 +56,46 @@ class StreamChange:
     keys: dict[str, Any]
     old_image: dict[str, Any] | None  # None for INSERT
     new_image: dict[str, Any] | None  # None for REMOVE
+
+
+def sequence_number_of(record: Any) -> str | None:
+    """The record's SequenceNumber, or None when it has none: then Lambda cannot be told that
+    this record failed (a partial batch response names records by it)."""
+    change = record.get("dynamodb") if isinstance(record, Mapping) else None
+    number = change.get("SequenceNumber") if isinstance(change, Mapping) else None
+    return number if isinstance(number, str) and number else None
+
+
+def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A record read with DynamoDB Streams' GetRecords, as Lambda puts it in a stream event.
+
+    GetRecords (through boto3) gives `ApproximateCreationDateTime` as a datetime and binary
+    values as bytes, where Lambda's event has epoch seconds and base64 text (JSON), and no
+    `eventSourceARN`; the region is the stream's.
+    """
+    change = {name: _as_json(value) for name, value in record["dynamodb"].items()}
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": stream_arn.split(":")[3],
+        "dynamodb": change,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Mapping):
+        return {name: _as_json(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value
 
 
 def parse_record(record: Mapping[str, Any]) -> StreamChange:

@@ -1,7 +1,12 @@
-"""`pricemon dlq list|redrive`: read the scrape queue's dead letters, and send them back.
+"""`pricemon dlq list|redrive`: read the dead letters, and send them back.
 
     pricemon dlq list [--limit N]
     pricemon dlq redrive (--all | --product ID ... | --run RUN_ID) [--include-poison]
+
+Two queues hold them: the scrape queue's DLQ (below) and the detector's stream failure
+queue, where Lambda records each stream batch it gave up on. Those are listed with their
+product, run and why Lambda gave up, and a redrive replays them through the detector
+function, so their alerts go out once (price_monitor/cli/stream_failures.py).
 
 A message rests in the DLQ after maxReceiveCount receives from the scrape queue: a product
 job that kept failing transiently, a dispatch message that kept failing, or a poison
@@ -19,6 +24,9 @@ product's give-up, so under the old run id the scraper would take them for dupli
 skip them (as it does after AWS's console redrive). Under the new run each product is
 checked again and counted like any run's (`status`, `run --wait`). Dispatch messages
 (start/continue) go back as they were: they resume their own run.
+
+A stack deployed before the stream failure queue was a stack output lists the scrape DLQ
+alone, with a note saying so.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Generic, Protocol, TypeVar
 
 from functions.monitor.batch_calls import until_processed
 from functions.monitor.messages import (
@@ -43,12 +52,22 @@ from functions.monitor.timestamps import iso_seconds
 from price_monitor.arguments import positive_count
 from price_monitor.catalog_file import backoff_seconds
 from price_monitor.cli.runs import add_dispatched, close_run, open_run
+from price_monitor.cli.stream_failures import (
+    ReplayFailedError,
+    StreamFailure,
+    describe_stream_failures,
+    replay,
+)
 from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
 
 DLQ = "scrape_dlq_url"
+STREAM_FAILURES = "stream_failure_queue_url"
+DETECTOR_FUNCTION = "detector_function"
 SCRAPE_QUEUE = "scrape_queue_url"
 RUNS_TABLE = "runs_table"
 PRODUCTS_TABLE = "products_table"
+# Products and runs shown in a stream batch's table row; --json has them all.
+SHOWN_IN_ROW = 3
 
 SQS_BATCH = 10  # ReceiveMessage, SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibility
 # Long enough to read (and redrive) the queue; should the command die, messages reappear then.
@@ -102,9 +121,11 @@ class DeadLetter:
 @dataclass
 class RedriveReport:
     moved: list[DeadLetter] = field(default_factory=list)
+    replayed: list[StreamFailure] = field(default_factory=list)  # through the detector
     skipped_poison: list[DeadLetter] = field(default_factory=list)
     not_chosen: int = 0
-    failed: list[tuple[DeadLetter, str]] = field(default_factory=list)  # (message, why)
+    # (message, why)
+    failed: list[tuple[DeadLetter | StreamFailure, str]] = field(default_factory=list)
     run_id: str | None = None  # the run of the redriven product jobs, if any
 
 
@@ -126,18 +147,40 @@ class Selection:
             return letter.product_id in self.product_ids
         return self.run_id is not None and letter.run_id == self.run_id
 
+    def chooses_batch(self, failure: StreamFailure) -> bool:
+        """A failed stream batch is chosen whole: by any of its products or runs."""
+        if self.everything:
+            return True
+        if self.product_ids:
+            return not self.product_ids.isdisjoint(failure.product_ids)
+        return self.run_id is not None and self.run_id in failure.run_ids
 
-class DeadLetterReader:
-    """Receives the DLQ's messages batch by batch, holding them until `release`."""
 
-    def __init__(self, sqs: Any, dlq_url: str, products_table: Any) -> None:
+class HeldMessage(Protocol):
+    @property
+    def message_id(self) -> str: ...
+
+
+Letter = TypeVar("Letter", bound=HeldMessage)
+
+
+class DeadLetterReader(Generic[Letter]):
+    """Receives a queue's messages batch by batch, holding them until `release`; `describe`
+    turns each received batch into what the operator reads."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        describe: Callable[[Sequence[Mapping[str, Any]]], list[Letter]],
+    ) -> None:
         self.sqs = sqs
-        self.dlq_url = dlq_url
-        self.products_table = products_table
+        self.queue_url = queue_url
+        self.describe = describe
         self.held: dict[str, str] = {}  # message id -> receipt handle, not yet released
 
-    def batches(self, limit: int | None = None) -> Iterator[list[DeadLetter]]:
-        """The DLQ's messages, a receive at a time, up to `limit` (None: all visible)."""
+    def batches(self, limit: int | None = None) -> Iterator[list[Letter]]:
+        """The queue's messages, a receive at a time, up to `limit` (None: all visible)."""
         expected = self._visible_count()
         received = empty = 0
         while empty < EMPTY_RECEIVES and received < expected:
@@ -145,7 +188,7 @@ class DeadLetterReader:
             if wanted <= 0:
                 return
             messages = self.sqs.receive_message(
-                QueueUrl=self.dlq_url,
+                QueueUrl=self.queue_url,
                 MaxNumberOfMessages=wanted,
                 VisibilityTimeout=HOLD_SECONDS,
                 AttributeNames=["All"],
@@ -158,9 +201,9 @@ class DeadLetterReader:
             empty = 0
             received += len(messages)
             self.held.update((m["MessageId"], m["ReceiptHandle"]) for m in messages)
-            yield self._describe(messages)
+            yield self.describe(messages)
 
-    def forget(self, letters: Sequence[DeadLetter]) -> None:
+    def forget(self, letters: Sequence[HeldMessage]) -> None:
         """Deleted or otherwise gone: not to be released."""
         for letter in letters:
             self.held.pop(letter.message_id, None)
@@ -173,24 +216,28 @@ class DeadLetterReader:
                 {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for index, (_, handle) in enumerate(held[start : start + SQS_BATCH])
             ]
-            self.sqs.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
         self.held.clear()
 
     def _visible_count(self) -> int:
         attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
         return int(attributes.get("ApproximateNumberOfMessages", 0))
 
-    def _describe(self, messages: Sequence[Mapping[str, Any]]) -> list[DeadLetter]:
-        parsed = [(message, _parse(message["Body"])) for message in messages]
-        product_ids = {m.product_id for _, m in parsed if isinstance(m, ProductJob)}
-        items = _catalog_errors(self.products_table, product_ids)
-        return [_dead_letter(message, parsed_body, items) for message, parsed_body in parsed]
+
+def describe_dead_letters(
+    products_table: Any, messages: Sequence[Mapping[str, Any]]
+) -> list[DeadLetter]:
+    """The scrape DLQ's received messages, each with why it is there."""
+    parsed = [(message, _parse(message["Body"])) for message in messages]
+    product_ids = {m.product_id for _, m in parsed if isinstance(m, ProductJob)}
+    items = _catalog_errors(products_table, product_ids)
+    return [_dead_letter(message, parsed_body, items) for message, parsed_body in parsed]
 
 
-def list_dead_letters(reader: DeadLetterReader, limit: int) -> list[DeadLetter]:
-    """Up to `limit` dead letters, left in the DLQ as they were."""
+def list_dead_letters(reader: DeadLetterReader[Letter], limit: int) -> list[Letter]:
+    """Up to `limit` messages of the reader's queue, left there as they were."""
     try:
         return [letter for batch in reader.batches(limit) for letter in batch]
     finally:
@@ -198,7 +245,7 @@ def list_dead_letters(reader: DeadLetterReader, limit: int) -> list[DeadLetter]:
 
 
 def redrive(
-    reader: DeadLetterReader,
+    reader: DeadLetterReader[DeadLetter],
     sqs: Any,
     queue_url: str,
     selection: Selection,
@@ -232,7 +279,7 @@ def redrive(
 
 
 def _move(
-    reader: DeadLetterReader,
+    reader: DeadLetterReader[DeadLetter],
     sqs: Any,
     queue_url: str,
     letters: Sequence[DeadLetter],
@@ -256,7 +303,7 @@ def _move(
     if not sent:
         return
     deleted = sqs.delete_message_batch(
-        QueueUrl=reader.dlq_url,
+        QueueUrl=reader.queue_url,
         Entries=[
             {"Id": str(index), "ReceiptHandle": letter.receipt_handle}
             for index, letter in enumerate(sent)
@@ -266,6 +313,40 @@ def _move(
     # the new run checks the product once), and is released with the rest.
     reader.forget([sent[int(entry["Id"])] for entry in deleted.get("Successful", [])])
     report.moved += sent
+
+
+def replay_stream_failures(
+    reader: DeadLetterReader[StreamFailure],
+    lambda_client: Any,
+    detector_function: str,
+    selection: Selection,
+    report: RedriveReport,
+) -> None:
+    """Replay the chosen failed stream batches through the detector; delete each that went.
+
+    A batch whose records aged out of the stream, or that the detector fails again, stays in
+    the queue and is reported failed with the reason.
+    """
+    try:
+        for batch in reader.batches():
+            for failure in batch:
+                if not selection.chooses_batch(failure):
+                    report.not_chosen += 1
+                elif failure.unreadable is not None:
+                    report.failed.append((failure, failure.reason))
+                else:
+                    try:
+                        replay(lambda_client, detector_function, failure.records)
+                    except ReplayFailedError as error:
+                        report.failed.append((failure, str(error)))
+                        continue
+                    reader.sqs.delete_message(
+                        QueueUrl=reader.queue_url, ReceiptHandle=failure.receipt_handle
+                    )
+                    reader.forget([failure])
+                    report.replayed.append(failure)
+    finally:
+        reader.release()
 
 
 def _redriven_body(letter: DeadLetter, report: RedriveReport) -> str:
@@ -297,19 +378,12 @@ def _dead_letter(
         "receipt_handle": message["ReceiptHandle"],
         "message_attributes": message.get("MessageAttributes", {}),
     }
+    reason = dead_letter_reason(parsed, items)
     if isinstance(parsed, PoisonMessageError):
         return DeadLetter(
-            kind=POISON, product_id=None, retailer=None, run_id=None, reason=str(parsed), **common
+            kind=POISON, product_id=None, retailer=None, run_id=None, reason=reason, **common
         )
     if isinstance(parsed, ProductJob):
-        item = items.get(parsed.product_id)
-        recorded = item is not None and item.get("last_run_id") == parsed.run_id
-        if item is None:
-            reason = "the product is no longer in the catalog"
-        elif recorded and item.get("last_error"):
-            reason = str(item["last_error"])
-        else:
-            reason = UNKNOWN_REASON
         return DeadLetter(
             kind=KINDS[ProductJob],
             product_id=parsed.product_id,
@@ -323,9 +397,26 @@ def _dead_letter(
         product_id=None,
         retailer=None,
         run_id=parsed.run_id,
-        reason=UNKNOWN_REASON,
+        reason=reason,
         **common,
     )
+
+
+def dead_letter_reason(
+    parsed: ProductJob | StartRun | ContinueDispatch | PoisonMessageError,
+    items: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """Why a scrape DLQ message is there: what parsing says of a poison one; for a product
+    job, the give-up its catalog item (in `items`, by product_id) records for that run."""
+    if isinstance(parsed, PoisonMessageError):
+        return str(parsed)
+    if isinstance(parsed, ProductJob):
+        item = items.get(parsed.product_id)
+        if item is None:
+            return "the product is no longer in the catalog"
+        if item.get("last_run_id") == parsed.run_id and item.get("last_error"):
+            return str(item["last_error"])
+    return UNKNOWN_REASON
 
 
 def _catalog_errors(
@@ -365,11 +456,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     dlq = commands.add_parser(
         "dlq",
         parents=[common],
-        help="list the dead-lettered messages, or move them back to the scrape queue",
-        description="The scrape queue's dead-letter queue. `list` reads without consuming;"
-        " `redrive` moves chosen messages back to the scrape queue. (AWS's console"
-        ' "Start DLQ redrive" on the DLQ does the same for all messages at once,'
-        " poison included.)",
+        help="list the dead-lettered messages and failed stream batches, or redrive them",
+        description="The scrape queue's dead-letter queue and the detector's stream failure"
+        " queue. `list` reads without consuming; `redrive` moves chosen scrape messages back"
+        " to the scrape queue and replays chosen stream batches through the detector. (AWS's"
+        ' console "Start DLQ redrive" on the scrape DLQ moves all its messages at once,'
+        " poison included; nothing in AWS replays a failed stream batch.)",
     )
     actions = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
     listed = actions.add_parser(
@@ -378,7 +470,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="show each dead-lettered message and why it is there",
         description="Each message: id, kind, product, retailer, run, receives (SQS's"
         " ApproximateReceiveCount, which counts listings too), when it was first sent, and"
-        " why it is there.",
+        " why it is there. A failed stream batch (kind stream_batch) shows the products and"
+        " runs of its records, read back from the stream, or says that they aged out of it.",
     )
     listed.add_argument(
         "--limit",
@@ -392,10 +485,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     redriven = actions.add_parser(
         "redrive",
         parents=[common],
-        help="move dead-lettered messages back to the scrape queue",
+        help="move dead-lettered messages back, replay failed stream batches",
         description="Move the chosen messages to the scrape queue (poison messages stay"
         " unless --include-poison with --all). Product jobs move as a new run of their own"
-        " (its run id is printed), so each product is checked again and counted in `status`.",
+        " (its run id is printed), so each product is checked again and counted in `status`."
+        " A chosen stream batch (chosen whole, by any of its products or runs) is replayed"
+        " by invoking the detector function with its records: each alert that never went out"
+        " goes out, once, however often the batch is replayed.",
     )
     which = redriven.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every message")
@@ -404,7 +500,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         dest="products",
         action="append",
         metavar="ID",
-        help="the jobs of this product (repeatable)",
+        help="the jobs and stream batches of this product (repeatable)",
     )
     which.add_argument("--run", dest="run_id", metavar="RUN_ID", help="the messages of this run")
     redriven.add_argument(
@@ -417,7 +513,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def list_command(arguments: argparse.Namespace, context: Any) -> int:
     console = context.console
-    letters = list_dead_letters(_reader(context), arguments.limit)
+    letters: list[DeadLetter | StreamFailure] = []
+    letters += list_dead_letters(_reader(context), arguments.limit)
+    failures = _stream_failure_reader(context)
+    if failures is not None and len(letters) < arguments.limit:
+        letters += list_dead_letters(failures, arguments.limit - len(letters))
     data = {"messages": [letter.public() for letter in letters], "count": len(letters)}
 
     def render() -> None:
@@ -430,9 +530,7 @@ def list_command(arguments: argparse.Namespace, context: Any) -> int:
                 [
                     letter.message_id,
                     letter.kind,
-                    letter.product_id,
-                    letter.retailer,
-                    letter.run_id,
+                    *_row_identity(letter),
                     letter.receive_count,
                     letter.sent_at,
                     letter.reason,
@@ -440,7 +538,7 @@ def list_command(arguments: argparse.Namespace, context: Any) -> int:
                 for letter in letters
             ],
             right=[5],
-            styles=[("red",) if letter.poison else () for letter in letters],
+            styles=[("red",) if _stuck(letter) else () for letter in letters],
         )
 
     console.result(data, render)
@@ -464,34 +562,81 @@ def redrive_command(arguments: argparse.Namespace, context: Any) -> int:
         runs_table=stack.table(RUNS_TABLE),
         now=context.clock(),
     )
+    failures = _stream_failure_reader(context)
+    if failures is not None:
+        replay_stream_failures(
+            failures, stack.client("lambda"), stack.output(DETECTOR_FUNCTION), selection, report
+        )
     data = {
         "moved": len(report.moved),
+        "replayed": len(report.replayed),
         "skipped_poison": len(report.skipped_poison),
         "not_chosen": report.not_chosen,
         "failed": len(report.failed),
         "run_id": report.run_id,
         "moved_messages": [letter.public() for letter in report.moved],
+        "replayed_batches": [failure.public() for failure in report.replayed],
         "failures": [
             {"message_id": letter.message_id, "reason": why} for letter, why in report.failed
         ],
     }
 
     def render() -> None:
-        counts = [len(report.moved), len(report.skipped_poison), report.not_chosen]
+        counts = [len(report.moved), len(report.replayed), len(report.skipped_poison)]
         console.table(
-            ["moved", "skipped (poison)", "not chosen", "failed"],
-            [[*counts, len(report.failed)]],
-            right=[0, 1, 2, 3],
+            ["moved", "replayed", "skipped (poison)", "not chosen", "failed"],
+            [[*counts, report.not_chosen, len(report.failed)]],
+            right=[0, 1, 2, 3, 4],
         )
         for letter, why in report.failed:
-            console.line(console.style(f"not moved: {letter.message_id}: {why}", "red"))
+            console.line(console.style(f"not redriven: {letter.message_id}: {why}", "red"))
         if report.run_id is not None:
             console.line(f"product jobs moved as run {report.run_id}: see it in `pricemon status`")
+        if report.replayed:
+            console.line(
+                f"{len(report.replayed)} stream batch(es) replayed through the detector:"
+                " their alerts that had not gone out went out"
+            )
 
     console.result(data, render)
     return EXIT_PROBLEM if report.failed else EXIT_OK
 
 
-def _reader(context: Any) -> DeadLetterReader:
+def _row_identity(letter: DeadLetter | StreamFailure) -> list[str | None]:
+    """Product, retailer and run of a table row (a stream batch's first few of each)."""
+    if isinstance(letter, DeadLetter):
+        return [letter.product_id, letter.retailer, letter.run_id]
+    return [_first_few(values) for values in (letter.product_ids, letter.retailers, letter.run_ids)]
+
+
+def _first_few(values: Sequence[str]) -> str | None:
+    shown = ", ".join(values[:SHOWN_IN_ROW])
+    more = len(values) - SHOWN_IN_ROW
+    return (f"{shown} +{more}" if more > 0 else shown) or None
+
+
+def _stuck(letter: DeadLetter | StreamFailure) -> bool:
+    """Shown in red: what a redrive cannot help."""
+    if isinstance(letter, DeadLetter):
+        return letter.poison
+    return letter.unreadable is not None
+
+
+def _reader(context: Any) -> DeadLetterReader[DeadLetter]:
     stack = context.stack()
-    return DeadLetterReader(stack.client("sqs"), stack.output(DLQ), stack.table(PRODUCTS_TABLE))
+    describe = partial(describe_dead_letters, stack.table(PRODUCTS_TABLE))
+    return DeadLetterReader(stack.client("sqs"), stack.output(DLQ), describe)
+
+
+def _stream_failure_reader(context: Any) -> DeadLetterReader[StreamFailure] | None:
+    """The stream failure queue's reader; None (with a note) for a stack without its output."""
+    stack = context.stack()
+    if not stack.outputs.get(STREAM_FAILURES):
+        context.console.note(
+            f"{stack.description} has no output {STREAM_FAILURES!r}: failed stream batches are"
+            " not shown (deploy the current program, or pass --set"
+            f" {STREAM_FAILURES}=URL)"
+        )
+        return None
+    describe = partial(describe_stream_failures, stack.client("dynamodbstreams"))
+    return DeadLetterReader(stack.client("sqs"), stack.output(STREAM_FAILURES), describe)

@@ -21,6 +21,7 @@ which keeps runs reproducible; fetches within a scraper invocation are concurren
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -50,6 +51,7 @@ from price_monitor.local.services import (
     StreamEventSource,
     StreamReader,
     fire_times,
+    lambda_invocations,
     rate_seconds,
     scalable_queues,
 )
@@ -99,6 +101,7 @@ class LocalWorld:
     on_progress: Callable[[int, int], None] | None = None
     horizon: timedelta = CYCLE_HORIZON  # simulated time after which a busy cycle is stuck
     cycles: list[CycleReport] = field(default_factory=list)
+    invocation_lock: threading.RLock = field(default_factory=threading.RLock)
     _dead_letters_seen: set[str] = field(default_factory=set)
     _observed: set[str] = field(default_factory=set)
     _run_id: str | None = None
@@ -129,10 +132,11 @@ class LocalWorld:
 
     def step(self) -> bool:
         """Deliver one batch (stream first, then queues); False when nothing was visible."""
-        for source in [*self.stream_sources, *self.queue_sources]:
-            if source.poll() is not None:
-                self._deliver_notifications()
-                return True
+        with self.invocation_lock:  # shared with Lambda's Invoke API (lambda_invocations)
+            for source in [*self.stream_sources, *self.queue_sources]:
+                if source.poll() is not None:
+                    self._deliver_notifications()
+                    return True
         return False
 
     def run_until_idle(self) -> None:
@@ -308,8 +312,10 @@ def local_stack(
         if log_stream is not None:
             runtime.log_stream = log_stream
         runtime.reset_containers()
+        world = _world(local, clock, runtime)
         try:
-            yield _world(local, clock, runtime)
+            with lambda_invocations(runtime, world.invocation_lock):
+                yield world
         finally:
             runtime.reset_containers()
 

@@ -18,6 +18,8 @@ that act on it by themselves in AWS:
   every delivered message in order.
 - `Scheduler`: EventBridge Scheduler firing a schedule at a scheduled time, with its
   declared input, retries and dead-letter queue.
+- `lambda_invocations(runtime, lock)`: Lambda's Invoke API (what `pricemon dlq redrive`
+  calls to replay a failed stream batch) runs the local functions, as moto cannot.
 
 Time comes from the `SimulatedClock`, which moto's SQS keeps (`clock.services_follow`).
 `Queue` is where the loop asks moto's own model the two things the SQS API does not tell:
@@ -35,6 +37,7 @@ import base64
 import itertools
 import json
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,9 +48,11 @@ from typing import Any
 import moto.dynamodb.models
 import moto.sqs.models
 from botocore.exceptions import BotoCoreError, ClientError
+from moto.awslambda.models import LambdaBackend
 from moto.sqs.models import SQSBackend, sqs_backends
 
 from functions.monitor.messages import SCHEDULED_TIME_PLACEHOLDER
+from functions.monitor.stream_records import lambda_record
 from functions.monitor.timestamps import iso_millis, iso_seconds
 from price_monitor.local.clock import SimulatedClock
 from price_monitor.local.event_filter import EventFilter
@@ -317,25 +322,12 @@ class StreamReader:
                 iterator = response.get("NextShardIterator")
                 self._iterators[shard_id] = iterator
                 batch = response.get("Records", [])
-                records.extend(ShardRecord(shard_id, self._lambda_record(r)) for r in batch)
+                records.extend(
+                    ShardRecord(shard_id, lambda_record(r, self.stream_arn)) for r in batch
+                )
                 if not batch:
                     break
         return records
-
-    def _lambda_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        change = dict(record["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            change["ApproximateCreationDateTime"] = int(created.timestamp())
-        return {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": self.region,
-            "dynamodb": change,
-            "eventSourceARN": self.stream_arn,
-        }
 
 
 @dataclass
@@ -636,6 +628,55 @@ class Scheduler:
         result = Fire(scheduled, body, None, error)
         self.fires.append(result)
         return result
+
+
+# --- Lambda's Invoke API ---------------------------------------------------------------
+
+
+@contextmanager
+def lambda_invocations(runtime: LambdaRuntime, lock: threading.RLock) -> Iterator[None]:
+    """While open, Lambda's Invoke of a local function (by name or ARN) runs it in `runtime`.
+
+    The stack's functions are recorded, not created, in moto (provision.py), and moto would
+    run a created one in Docker; here the call gets what Lambda answers a synchronous
+    invoke: the function's response as the payload, or its error (`errorType`,
+    `errorMessage`) with the `X-Amz-Function-Error: Unhandled` header. `lock` is held for
+    the invocation, so an Invoke that arrives through moto's server waits for the event
+    loop's own invocation to end (functions run one at a time). Other functions are moto's.
+    """
+    original = LambdaBackend.invoke
+
+    def invoke(
+        self: LambdaBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> str | bytes | None:
+        name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
+        if name not in runtime.functions:
+            return original(self, function_name, qualifier, body, headers, response_headers)
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        if headers.get("X-Amz-Invocation-Type") == "DryRun":
+            return ""
+        with lock:
+            invocation = runtime.invoke(name, json.loads(body or "{}"))
+        if invocation.error is not None:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorType": invocation.error.error_type,
+                    "errorMessage": invocation.error.message,
+                }
+            )
+        return json.dumps(invocation.response)
+
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        LambdaBackend.invoke = original  # type: ignore[method-assign]
 
 
 # --- SQS sends and receives ------------------------------------------------------------

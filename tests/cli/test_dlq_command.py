@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import boto3
 import pytest
+from moto.core.exceptions import ServiceException
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+from moto.sns.exceptions import SNSException
+from moto.sns.models import SNSBackend
 
 from functions.monitor.messages import ProductJob, StartRun, encode
 from functions.monitor.timestamps import iso_seconds
@@ -175,7 +180,7 @@ def test_redrive_by_product(pricemon, dead_letters, world, sqs):
     outcome = pricemon("dlq", "redrive", "--product", "kettle", "--product", "nothing")
 
     assert outcome.code == 0
-    assert outcome.out.splitlines()[1].split() == ["1", "1", "2", "0"]
+    assert outcome.out.splitlines()[1].split() == ["1", "0", "1", "2", "0"]
     assert "product jobs moved as run " in outcome.out
     [queued] = queued_bodies(world)
     assert json.loads(queued)["product_id"] == "kettle"
@@ -216,8 +221,8 @@ def test_messages_that_could_not_be_sent_stay_in_the_dlq(pricemon, dead_letters,
     outcome = pricemon("dlq", "redrive", "--all")
 
     assert outcome.code == 1
-    assert outcome.out.splitlines()[1].split() == ["0", "1", "0", "3"]
-    assert outcome.out.count("not moved: ") == 3
+    assert outcome.out.splitlines()[1].split() == ["0", "0", "1", "0", "3"]
+    assert outcome.out.count("not redriven: ") == 3
     assert "sqs.DeleteMessageBatch" not in outcome.calls
     assert dlq_bodies(world) == sorted(dead_letters.values())
     assert visible_in_dlq(world, sqs) == 4
@@ -261,7 +266,7 @@ def test_a_runs_dead_letters_are_listed_and_redriven_on_the_local_stack(
     site_world.run_until_idle()
 
     assert redriven.code == 0
-    assert redriven.out.splitlines()[1].split() == ["1", "1", "0", "0"]
+    assert redriven.out.splitlines()[1].split() == ["1", "0", "1", "0", "0"]
     # Checked again, as a run of its own: the product is still offline, so it gives up
     # again after its tries, recorded under the redrive's run and counted there.
     item_after = next(i for i in site_world.catalog() if i["product_id"] == "offline-kettle")
@@ -288,7 +293,8 @@ def test_reading_stops_after_a_few_empty_receives_when_the_count_overstates(pric
     outcome = pricemon("dlq", "list", "--json")
 
     assert outcome.json()["count"] == 0
-    assert outcome.calls.count("sqs.ReceiveMessage") == 3
+    # Both queues (the scrape DLQ, the stream failure queue) overstate: 3 receives each.
+    assert outcome.calls.count("sqs.ReceiveMessage") == 6
 
 
 def test_unprocessed_catalog_reads_are_retried(pricemon, dead_letters, monkeypatch):
@@ -362,3 +368,164 @@ def test_a_redrive_in_the_same_second_as_another_run_is_refused(
     assert outcome.code == 2
     assert "already exists" in outcome.err
     assert dlq_bodies(world) == sorted(dead_letters.values())
+
+
+# --- the detector's failed stream batches -----------------------------------------------
+
+FIRST_RUN, DROP_RUN = "2026-01-01T00:00:00Z", "2026-01-01T06:00:00Z"
+DROPPING = ("kettle", "toaster", "lamp")
+
+
+class PublishDenied(SNSException):
+    code = "AuthorizationError"
+    message = "not authorized to perform: SNS:Publish on the price-alerts topic"
+
+
+class RecordsTrimmed(ServiceException):
+    code = "TrimmedDataAccessException"
+    message = "the requested sequence number is beyond the trim horizon"
+
+
+def observation(product_id, price, run_id):
+    """The catalog item as the scraper leaves it after a successful observation."""
+    return {
+        **CatalogRow(product_id, "shop-a", f"https://shop-a.example/{product_id}").to_item(),
+        "name": f"The {product_id}",
+        "last_price": Decimal(price),
+        "last_currency": "EUR",
+        "last_availability": "in_stock",
+        "last_checked_at": run_id,
+        "last_run_id": run_id,
+        "last_status": "ok",
+    }
+
+
+def price_alerts(world):
+    """Price alerts delivered to the local subscriber since the last call."""
+    return [d for d in world.inbox.collect() if d.topic_arn == world.alerts_topic_arn]
+
+
+@pytest.fixture
+def failed_batches(world, products_table, monkeypatch):
+    """Three 50 % drops observed while the detector may not publish: Lambda gives up on
+    each record (bisect, then its retries) and sends its failure record to the queue."""
+    for product_id in DROPPING:
+        products_table.put_item(
+            Item=CatalogRow(product_id, "shop-a", "https://x.example/").to_item()
+        )
+        products_table.put_item(Item=observation(product_id, "10.00", FIRST_RUN))
+    world.run_until_idle()
+    with monkeypatch.context() as denied:
+        denied.setattr(SNSBackend, "publish", _publish_denied)
+        for product_id in DROPPING:
+            products_table.put_item(Item=observation(product_id, "5.00", DROP_RUN))
+        world.run_until_idle()
+    assert price_alerts(world) == []
+    failure_queue = world.stream_sources[0].failure_queue
+    return failure_queue
+
+
+def _publish_denied(self, *args, **kwargs):
+    raise PublishDenied()
+
+
+def test_stream_batches_that_exhausted_their_retries_are_listed_with_the_reason(
+    pricemon, failed_batches
+):
+    listed = pricemon("dlq", "list", "--json").json()["messages"]
+
+    assert sorted(m["product_id"] for m in listed) == sorted(DROPPING)
+    for message in listed:
+        assert message["kind"] == "stream_batch"
+        assert message["run_id"] == DROP_RUN
+        assert message["replayable"] is True
+        assert message["reason"].startswith(
+            "RetryAttemptsExhausted after 6 invocation(s) (function error: Unhandled)"
+        )
+        assert message["reason"].endswith("1 record(s) in the stream, ready to replay")
+    table = pricemon("dlq", "list").out
+    assert table.count(" stream_batch ") == 3
+
+
+def test_redrive_replays_failed_stream_batches_and_each_alert_goes_out_once(
+    pricemon, failed_batches, world
+):
+    bodies = [message.body for message in failed_batches.messages()]
+
+    first = pricemon("dlq", "redrive", "--all", "--json")
+
+    assert first.code == 0
+    assert (first.json()["replayed"], first.json()["failed"]) == (3, 0)
+    assert first.calls.count("lambda.Invoke") == 3
+    alerts = price_alerts(world)
+    assert sorted((a.json()["product_id"], a.json()["kind"]) for a in alerts) == sorted(
+        (product_id, "price_drop") for product_id in DROPPING
+    )
+    assert failed_batches.is_empty()
+
+    # Again: nothing left to replay. And the same failure records once more (a delete that
+    # failed, or Lambda sending one twice): replayed, and still no alert goes out twice.
+    assert pricemon("dlq", "redrive", "--all", "--json").json()["replayed"] == 0
+    for body in bodies:
+        failed_batches.send(body)
+    again = pricemon("dlq", "redrive", "--all", "--json").json()
+    assert (again["replayed"], again["failed"]) == (3, 0)
+    assert price_alerts(world) == []
+
+
+def test_redrive_by_product_replays_only_the_batches_of_that_product(
+    pricemon, failed_batches, world
+):
+    outcome = pricemon("dlq", "redrive", "--product", "lamp")
+
+    assert outcome.out.splitlines()[1].split() == ["0", "1", "0", "2", "0"]
+    assert [a.json()["product_id"] for a in price_alerts(world)] == ["lamp"]
+    assert len(failed_batches.messages()) == 2
+
+
+def test_a_batch_whose_records_aged_out_of_the_stream_says_so_and_stays(
+    pricemon, failed_batches, world, monkeypatch
+):
+    def trimmed(self, *args, **kwargs):
+        raise RecordsTrimmed()
+
+    monkeypatch.setattr(DynamoDBStreamsBackend, "get_shard_iterator", trimmed)
+
+    listed = pricemon("dlq", "list", "--json").json()["messages"]
+    redriven = pricemon("dlq", "redrive", "--all")
+
+    assert {m["replayable"] for m in listed} == {False}
+    assert all("no longer in the stream" in m["reason"] for m in listed)
+    assert all(m["product_id"] is None for m in listed)  # nothing left to say which
+    assert redriven.code == 1
+    assert redriven.out.count("its alerts cannot be replayed") == 3
+    assert "lambda.Invoke" not in redriven.calls
+    assert len(failed_batches.messages()) == 3
+
+
+def test_a_replay_the_detector_fails_again_stays_in_the_queue(
+    pricemon, failed_batches, world, monkeypatch
+):
+    monkeypatch.setattr(SNSBackend, "publish", _publish_denied)
+
+    outcome = pricemon("dlq", "redrive", "--all", "--json").json()
+
+    assert (outcome["replayed"], outcome["failed"]) == (0, 3)
+    assert all(
+        f["reason"].startswith("the detector failed: BatchProcessingError")
+        for f in outcome["failures"]
+    )
+    assert len(failed_batches.messages()) == 3
+
+
+def test_a_stack_without_the_stream_failure_output_lists_the_scrape_dlq_with_a_note(
+    pricemon, dead_letters, world, monkeypatch
+):
+    outputs = {k: v for k, v in world.stack.outputs.items() if k != "stream_failure_queue_url"}
+    monkeypatch.setattr(world.stack, "outputs", outputs)
+
+    outcome = pricemon("dlq", "list")
+
+    assert outcome.code == 0
+    assert len(outcome.out.splitlines()) == 5  # the header and the four dead letters
+    assert "no output 'stream_failure_queue_url'" in outcome.err

@@ -61,6 +61,7 @@ def test_a_notification_carries_the_observation_it_reports(service):
         "kind": "price_drop",
         "product_id": "kettle",
         "retailer": "jsonld-mart",
+        "dedup_key": body["dedup_key"],
     }
     assert kettle.subject.startswith("Price drop 15")
 

@@ -8,12 +8,14 @@ what subscribers receive.
 
 from __future__ import annotations
 
+import datetime as real_datetime
 import io
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -28,6 +30,7 @@ from handlers import detector
 from monitor import environment
 from monitor.environment import MissingEnvironmentError
 from monitor.metric_names import NOTIFICATIONS_PUBLISHED
+from monitor.notifications import NAME_MAX_CHARS, dedup_key
 from monitor.telemetry import logger, metrics
 from price_monitor.compute import DETECTOR_EVENT_FILTER
 
@@ -179,12 +182,14 @@ def test_price_drop_publishes_one_notification_with_body_subject_and_attributes(
         "change_percent": Decimal("10.01"),
         "observed_at": OBSERVED_2,
         "run_id": RUN_2,
+        "dedup_key": dedup_key(f"acme-kettle-1#{RUN_2}#price_drop"),
     }
     assert envelope["Subject"] == "Price drop 10.01%: Kettle 1.7 l, now 17.99 EUR (was 19.99)"
     assert envelope["MessageAttributes"] == {
         "kind": {"Type": "String", "Value": "price_drop"},
         "product_id": {"Type": "String", "Value": "acme-kettle-1"},
         "retailer": {"Type": "String", "Value": "acme"},
+        "dedup_key": {"Type": "String", "Value": dedup_key(f"acme-kettle-1#{RUN_2}#price_drop")},
     }
 
 
@@ -301,6 +306,45 @@ def test_poison_record_is_reported_alone_and_the_others_still_publish(world):
     assert world.published() == []
 
 
+def test_records_without_an_identity_fail_alone_and_a_huge_name_still_publishes(world, json_logs):
+    huge_name = "Kettle " + "x" * 390_000  # near DynamoDB's 400 KB item limit
+    world.write(catalog_item(product_id="p-1"))
+    world.write(catalog_item(product_id="p-2", name=huge_name))
+    world.write(catalog_item(product_id="p-3"))
+    world.observe(*(observed("10.00", product_id=p) for p in ("p-1", "p-3")))
+    world.observe(observed("10.00", product_id="p-2", name=huge_name))
+    first, huge, last = world.observe(
+        observed("5.00", product_id="p-1", run_id=RUN_2),
+        observed("5.00", product_id="p-2", run_id=RUN_2, name=huge_name),
+        observed("5.00", product_id="p-3", run_id=RUN_2),
+    )
+    not_an_object = "a record that is not an object"
+    no_dynamodb = {key: value for key, value in first.items() if key != "dynamodb"}
+
+    response = world.invoke(first, not_an_object, huge, no_dynamodb, last)
+
+    # Lambda takes an identifier it did not send for the failure of the whole batch: the
+    # two records that have none are logged, not reported; the others all go out.
+    assert response == {"batchItemFailures": []}
+    bodies = {
+        json.loads(e["Message"])["product_id"]: json.loads(e["Message"]) for e in world.published()
+    }
+    assert sorted(bodies) == ["p-1", "p-2", "p-3"]
+    assert bodies["p-2"]["name"] == huge_name[: NAME_MAX_CHARS - 1] + "\u2026"
+    errors = [log for log in json_logs() if log["level"] == "ERROR"]
+    assert [(log.get("sequence_number"), log["exception_name"]) for log in errors] == [
+        (None, "StreamRecordError"),
+        (None, "StreamRecordError"),
+    ]
+    assert "not a JSON object" in errors[0]["exception"]
+    assert "no 'dynamodb' object" in errors[1]["exception"]
+
+
+def test_a_batch_of_records_without_an_identity_fails_the_invocation(world):
+    with pytest.raises(BatchProcessingError):
+        world.invoke("not an object", {"eventID": "e-1", "eventName": "MODIFY"})
+
+
 def test_observation_breaking_the_data_contract_is_reported_and_logged(world, json_logs):
     world.write(catalog_item())
     world.observe(observed("10.00"))
@@ -354,6 +398,78 @@ def test_publish_cut_short_by_a_timeout_is_retried_once_the_invocation_time_is_u
     time.sleep(0.1)
     assert world.invoke(drop) == {"batchItemFailures": []}
     assert len(world.published()) == 1
+
+
+class PowertoolsClock:
+    """The clock Powertools' idempotency reads (its modules' `dt.datetime.now()`), frozen."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = real_datetime.datetime(2024, 5, 1, 6, 2, tzinfo=real_datetime.UTC)
+        clock = self
+
+        class FrozenDatetime(real_datetime.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return clock.now if tz is None else clock.now.astimezone(tz)
+
+        shim = SimpleNamespace(
+            datetime=FrozenDatetime,
+            timedelta=real_datetime.timedelta,
+            date=real_datetime.date,
+            time=real_datetime.time,
+        )
+        for module in IDEMPOTENCY_CLOCK_MODULES:
+            monkeypatch.setattr(f"{module}.dt", shim)
+
+    def advance(self, seconds: float) -> None:
+        self.now += real_datetime.timedelta(seconds=seconds)
+
+
+IDEMPOTENCY_CLOCK_MODULES = (
+    "aws_lambda_powertools.utilities.idempotency.base",
+    "aws_lambda_powertools.utilities.idempotency.persistence.base",
+    "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb",
+    "aws_lambda_powertools.utilities.idempotency.persistence.datarecord",
+)
+
+
+def test_killed_after_publish_the_retry_after_the_invocation_time_repeats_the_same_alert(
+    world, drop, monkeypatch
+):
+    # docs/architecture.md "The duplicate window", exactly: the killed invocation's alert
+    # went out; a retry within its time is refused (in progress); the retry after it
+    # publishes the same alert again, with the same dedup_key; then nothing more.
+    clock = PowertoolsClock(monkeypatch)
+    real_publish = detector.publish
+    killed = []
+
+    def publish_then_die(*args, **kwargs):
+        message_id = real_publish(*args, **kwargs)
+        if not killed:
+            killed.append(message_id)
+            raise SandboxKilled  # after Publish returned, before the record is completed
+        return message_id
+
+    monkeypatch.setattr(detector, "publish", publish_then_die)
+    with pytest.raises(SandboxKilled):
+        world.invoke(drop)
+    (first,) = world.published()
+
+    with pytest.raises(BatchProcessingError):  # in progress: the record fails, retried later
+        world.invoke(drop)
+    assert world.published() == []
+
+    clock.advance(DETECTOR_CONTEXT.get_remaining_time_in_millis() / 1000 + 1)
+    assert world.invoke(drop) == {"batchItemFailures": []}
+    (repeat,) = world.published()
+
+    assert world.invoke(drop) == {"batchItemFailures": []}
+    assert world.published() == []
+    assert repeat["Message"] == first["Message"]
+    assert repeat["MessageAttributes"]["dedup_key"] == first["MessageAttributes"]["dedup_key"]
+    assert repeat["MessageId"] != first["MessageId"]
+    subscriber_seen = {first["MessageAttributes"]["dedup_key"]["Value"]}
+    assert repeat["MessageAttributes"]["dedup_key"]["Value"] in subscriber_seen
 
 
 # --- configuration ------------------------------------------------------------------------

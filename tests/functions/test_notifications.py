@@ -11,7 +11,19 @@ from hypothesis import strategies as st
 from sns_inbox import subscribe_inbox
 
 from monitor.change_rules import EventKind, PriceEvent
-from monitor.notifications import SUBJECT_MAX_CHARS, notification_for, publish
+from monitor.notifications import (
+    NAME_MAX_CHARS,
+    SNS_MESSAGE_MAX_BYTES,
+    SUBJECT_MAX_CHARS,
+    URL_MAX_CHARS,
+    NotificationTooLargeError,
+    dedup_key,
+    notification_for,
+    publish,
+)
+
+# sha256 of "acme-kettle-1#2024-05-01T06:00:00Z#price_drop", DROP's notification id.
+DROP_DEDUP_KEY = "35673145e6cebfa36017f3e0476536b630e287bdcdcea5d7acd2dbc2b99ab057"
 
 DROP = PriceEvent(
     kind=EventKind.PRICE_DROP,
@@ -50,6 +62,7 @@ def test_body_is_the_design_notification_contract():
         "change_percent": Decimal("10.01"),
         "observed_at": "2024-05-01T06:01:30.250Z",
         "run_id": "2024-05-01T06:00:00Z",
+        "dedup_key": DROP_DEDUP_KEY,
     }
 
 
@@ -86,6 +99,7 @@ def test_attributes_let_subscribers_filter_by_kind_product_and_retailer():
         "kind": "target_price",
         "product_id": "acme-kettle-1",
         "retailer": "acme",
+        "dedup_key": dedup_key("acme-kettle-1#2024-05-01T06:00:00Z#target_price"),
     }
 
 
@@ -152,4 +166,76 @@ def test_publish_sends_body_subject_and_string_attributes(alerts_topic):
         "kind": {"Type": "String", "Value": "price_drop"},
         "product_id": {"Type": "String", "Value": "acme-kettle-1"},
         "retailer": {"Type": "String", "Value": "acme"},
+        "dedup_key": {"Type": "String", "Value": DROP_DEDUP_KEY},
     }
+
+
+# --- repeats: one key per event -----------------------------------------------------------
+
+
+def test_dedup_key_is_the_same_for_every_copy_of_an_event_and_differs_between_events():
+    first, again = notification_for(DROP), notification_for(replace(DROP, name="Renamed"))
+    other_kind = notification_for(replace(DROP, kind=EventKind.TARGET_PRICE))
+    other_run = notification_for(replace(DROP, run_id="2024-05-01T12:00:00Z"))
+
+    assert first.dedup_key == again.dedup_key == DROP_DEDUP_KEY
+    assert len({first.dedup_key, other_kind.dedup_key, other_run.dedup_key}) == 3
+    assert json.loads(first.body)["dedup_key"] == first.attributes["dedup_key"]
+
+
+# --- size: display fields cut, identifiers whole ------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "limit"), [("name", NAME_MAX_CHARS), ("url", URL_MAX_CHARS)])
+def test_a_display_field_at_its_limit_is_whole_and_one_character_more_is_cut(field, limit):
+    at_limit = "a" * (limit - 1) + "z"
+    over = at_limit + "!"
+
+    assert body_of(replace(DROP, **{field: at_limit}))[field] == at_limit
+    cut = body_of(replace(DROP, **{field: over}))[field]
+    assert len(cut) == limit
+    assert cut == "a" * (limit - 1) + "\u2026"
+
+
+def test_a_name_and_url_near_the_item_limit_publish_cut_with_whole_identifiers(alerts_topic):
+    inbox = subscribe_inbox(alerts_topic)
+    product_id = "p" * 2048  # DynamoDB's largest partition key
+    event = replace(
+        DROP,
+        product_id=product_id,
+        name="Kettle " + "é" * 130_000,  # 260 KB of UTF-8
+        url="https://shop.example/" + "k" * 250_000,
+    )
+    notification = notification_for(event)
+
+    publish(boto3.client("sns"), alerts_topic, notification)
+
+    (envelope,) = inbox.envelopes()
+    body = json.loads(envelope["Message"])
+    assert body["name"] == ("Kettle " + "é" * 130_000)[: NAME_MAX_CHARS - 1] + "\u2026"
+    assert body["url"] == event.url[: URL_MAX_CHARS - 1] + "\u2026"
+    assert (body["product_id"], body["retailer"], body["run_id"]) == (
+        product_id,
+        "acme",
+        DROP.run_id,
+    )
+    assert envelope["MessageAttributes"]["product_id"]["Value"] == product_id
+    assert notification.size_bytes < 20_000
+
+
+def test_identifiers_too_large_for_sns_are_refused_naming_the_product():
+    # Only an item edited past the catalog's rules (retailer names have 64 characters).
+    event = replace(DROP, retailer="r" * SNS_MESSAGE_MAX_BYTES)
+
+    with pytest.raises(NotificationTooLargeError, match="acme-kettle-1") as raised:
+        notification_for(event)
+    assert raised.value.size_bytes > SNS_MESSAGE_MAX_BYTES
+
+
+def test_size_counts_the_body_and_every_attribute_in_utf8_bytes():
+    notification = notification_for(replace(DROP, name="é"))
+    attributes = sum(
+        len(name) + len("String") + len(value.encode())
+        for name, value in notification.attributes.items()
+    )
+    assert notification.size_bytes == len(notification.body.encode()) + attributes

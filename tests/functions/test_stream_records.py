@@ -1,12 +1,19 @@
 """Stream records as Lambda delivers them -> plain images; broken records say what is wrong."""
 
 import copy
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from stream_events import RUN_2, catalog_item, observed, stream_record
+from stream_events import RUN_2, STREAM_ARN, catalog_item, observed, stream_record
 
-from monitor.stream_records import StreamRecordError, parse_record
+from monitor.stream_records import (
+    StreamRecordError,
+    lambda_record,
+    parse_record,
+    sequence_number_of,
+)
 
 SEQUENCE = "4421584500000000017450439091"
 
@@ -148,3 +155,48 @@ def test_malformed_numbers_and_types_are_refused(typed_price, problem):
         parse_record(broken(corrupt))
     assert raised.value.reason.startswith(problem)
     assert raised.value.sequence_number == SEQUENCE
+
+
+# --- identity: what a partial batch response can name ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not an object",
+        None,
+        ["a", "list"],
+        {"eventID": "e-1"},
+        {"dynamodb": "not an object"},
+        {"dynamodb": {"SequenceNumber": ""}},
+        {"dynamodb": {"SequenceNumber": 42}},
+    ],
+)
+def test_a_record_without_a_sequence_number_has_no_identity(value):
+    assert sequence_number_of(value) is None
+
+
+def test_a_records_identity_is_its_sequence_number():
+    assert sequence_number_of(record(observed("20.00"), observed("18.00"))) == SEQUENCE
+
+
+# --- records read back with GetRecords, shaped as Lambda delivers them -----------------
+
+
+def test_a_record_read_from_the_stream_is_shaped_as_lambda_delivers_it():
+    delivered = record(observed("20.00"), observed("18.00", run_id=RUN_2))
+    read = copy.deepcopy(delivered)
+    del read["eventSourceARN"], read["awsRegion"]
+    read["eventVersion"] = "1.0"
+    read["dynamodb"]["ApproximateCreationDateTime"] = datetime.fromtimestamp(1714543290, UTC)
+    read["dynamodb"]["NewImage"]["photo"] = {"B": b"\x00\xff"}
+    read["dynamodb"]["NewImage"]["tags"] = {"BS": [b"\x01"]}
+
+    shaped = lambda_record(read, STREAM_ARN)
+
+    expected = copy.deepcopy(delivered)
+    expected["dynamodb"]["ApproximateCreationDateTime"] = 1714543290
+    expected["dynamodb"]["NewImage"]["photo"] = {"B": "AP8="}
+    expected["dynamodb"]["NewImage"]["tags"] = {"BS": ["AQ=="]}
+    assert shaped == expected
+    assert json.loads(json.dumps(shaped)) == shaped  # an event Lambda can send
