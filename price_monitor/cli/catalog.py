@@ -7,7 +7,10 @@
 Import is all or nothing: the file is read and checked whole first (catalog_file.py), and
 one bad row means every problem is reported and nothing is written (exit 1). Then only
 the difference is written (catalog_sync.py), so re-importing keeps each product's latest
-state and an identical file writes nothing.
+state and an identical file writes nothing. The plan is made before the first write and
+announced on stderr, progress follows there, and the result is printed once every write is
+done, so a closed stdout (`| head`) cannot stop an import halfway. After Ctrl-C (exit 130)
+the same import run again completes it.
 """
 
 from __future__ import annotations
@@ -130,6 +133,11 @@ def import_command(arguments: argparse.Namespace, context: Any) -> int:
         rows, read_stored_catalog(table), deactivate_missing=arguments.deactivate_missing
     )
     if not arguments.dry_run and plan.writes:
+        # The whole plan is known before the first write (see catalog_sync.py on order).
+        console.note(
+            f"{arguments.file}: writing {plan.writes} changes ({len(plan.added)} new,"
+            f" {len(plan.updated)} updated, {len(plan.deactivated)} deactivated)"
+        )
         apply_plan(
             table,
             plan,
@@ -197,7 +205,7 @@ def export_command(arguments: argparse.Namespace, context: Any) -> int:
         # The CSV is the output; --json has nothing to add to it.
         buffer = io.StringIO(newline="")
         dump_catalog(rows, buffer)
-        console.out.write(buffer.getvalue())
+        console.data(buffer.getvalue())
         return EXIT_OK
     try:
         write_catalog(rows, arguments.file)

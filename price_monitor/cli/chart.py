@@ -5,7 +5,8 @@ observation, the price line broken wherever the product was not in stock (out of
 unknown: a shaded band from that observation to the next one in stock), a dashed line at
 the all-time low, a marker per alert, date and price axes and a title. SVG needs no
 plotting package, opens in any browser and inlines into the report, which must load from
-disk with no network. Every text that comes from the data is escaped here.
+disk with no network. Every text that comes from the data goes through
+`untrusted.xml_text`, so the SVG is well-formed XML whatever a page or a catalog held.
 
 Geometry: `Frame` maps times to x and prices to y inside the plot area; the price axis
 runs between "nice" ticks (1, 2, 2.5 or 5 times a power of ten) around the prices and the
@@ -19,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from html import escape
+
+from price_monitor.cli.untrusted import xml_text
 
 DEFAULT_WIDTH = 720
 DEFAULT_HEIGHT = 320
@@ -175,7 +177,7 @@ def render_svg(
 ) -> str:
     """The chart as a standalone SVG document (also valid inline in HTML)."""
     frame = frame_for(chart, width, height)
-    title = escape(chart.title)
+    title = xml_text(chart.title)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" role="img" aria-label="{title}"'
@@ -228,7 +230,7 @@ def _price_axis(chart: PriceChart, frame: Frame) -> list[str]:
     if chart.currency:
         parts.append(
             f'<text class="currency" x="{_n(frame.left - 6)}" y="{_n(frame.top - 4)}"'
-            f' text-anchor="end">{escape(chart.currency)}</text>'
+            f' text-anchor="end">{xml_text(chart.currency)}</text>'
         )
     return parts
 
@@ -274,7 +276,7 @@ def _low_line(chart: PriceChart, frame: Frame) -> list[str]:
     if chart.all_time_low is None:
         return []
     y = _n(frame.y(chart.all_time_low))
-    low = escape(f"all-time low {chart.all_time_low}")
+    low = xml_text(f"all-time low {chart.all_time_low}")
     return [
         f'<line class="all-time-low" x1="{_n(frame.left)}" y1="{y}" x2="{_n(frame.right)}"'
         f' y2="{y}" stroke="{_LOW_COLOUR}" stroke-dasharray="6 4"><title>{low}</title></line>',
@@ -299,11 +301,11 @@ def _points(chart: PriceChart, frame: Frame) -> list[str]:
     for point in chart.points:
         kind = "in-stock" if point.in_stock else "not-in-stock"
         fill = _LINE_COLOUR if point.in_stock else "#ffffff"
-        label = escape(point.label or f"{point.at.isoformat()} {point.price}")
+        label = xml_text(point.label or f"{point.at.isoformat()} {point.price}")
         parts.append(
             f'<circle class="observation {kind}" cx="{_n(frame.x(point.at))}"'
             f' cy="{_n(frame.y(point.price))}" r="3" fill="{fill}" stroke="{_LINE_COLOUR}"'
-            f' data-price="{escape(str(point.price))}"><title>{label}</title></circle>'
+            f' data-price="{xml_text(str(point.price))}"><title>{label}</title></circle>'
         )
     return parts
 
@@ -315,8 +317,8 @@ def _markers(chart: PriceChart, frame: Frame) -> list[str]:
         # A triangle pointing down at the observation, just above it.
         path = f"M{_n(x)},{_n(y - 5)} l-5,-9 h10 z"
         parts.append(
-            f'<path class="alert" data-kind="{escape(marker.kind)}" d="{path}"'
-            f' fill="{_ALERT_COLOUR}"><title>{escape(marker.label)}</title></path>'
+            f'<path class="alert" data-kind="{xml_text(marker.kind)}" d="{path}"'
+            f' fill="{_ALERT_COLOUR}"><title>{xml_text(marker.label)}</title></path>'
         )
     return parts
 

@@ -4,10 +4,13 @@ It must open from disk with no network, so the charts are inline SVG and the sty
 inline <style>; there are no scripts, and a Content-Security-Policy forbids loading
 anything, so even a value that slipped through could not fetch or run code. Product names
 and URLs come from catalog files and retailer pages: untrusted. Every value from the data
-is escaped (`html.escape`), and a URL becomes a link only when it is http or https.
+goes through `untrusted.xml_text` (markup escaped, and characters XML forbids or that could
+reorder the display written as visible escapes), and a URL becomes a link only when it is
+http or https.
 
-The markup is also well-formed XML (every element closed, only XML's entities), so tools
-and tests can read the page with an XML parser.
+The markup is also well-formed XML (every element closed, only XML's entities, no character
+XML 1.0 forbids, whatever the data holds), so tools and tests can read the page with an XML
+parser.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from price_monitor.cli.terminal import format_cell
+from price_monitor.cli.untrusted import xml_text
 
 if TYPE_CHECKING:  # history.py imports this module to write the page
     from price_monitor.cli.history import Change, ChangedProduct, PeriodReport
@@ -52,15 +55,15 @@ def render_report(report: PeriodReport, charts: Mapping[str, str]) -> str:
         "<head>",
         '<meta charset="utf-8"/>',
         f'<meta http-equiv="Content-Security-Policy" content="{_CONTENT_SECURITY_POLICY}"/>',
-        f"<title>{escape(title)}</title>",
+        f"<title>{xml_text(title)}</title>",
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
         "<header>",
-        f"<h1>{escape(title)}</h1>",
+        f"<h1>{xml_text(title)}</h1>",
         _counts(report),
-        f'<p class="meta">Alerts are {escape(report.alerts_note)}. Default drop threshold'
-        f" {_text(report.threshold.percent)}% ({escape(report.threshold.source)}).</p>",
+        f'<p class="meta">Alerts are {xml_text(report.alerts_note)}. Default drop threshold'
+        f" {_text(report.threshold.percent)}% ({xml_text(report.threshold.source)}).</p>",
         "<h2>Last runs</h2>",
         _runs(report),
         "</header>",
@@ -80,8 +83,8 @@ def safe_link(url: str | None) -> str:
         return "-"
     parts = urlsplit(url)
     if parts.scheme.lower() in _LINK_SCHEMES and parts.netloc:
-        return f'<a href="{escape(url)}" rel="noreferrer noopener">{escape(url)}</a>'
-    return escape(url)
+        return f'<a href="{xml_text(url)}" rel="noreferrer noopener">{xml_text(url)}</a>'
+    return xml_text(url)
 
 
 def _counts(report: PeriodReport) -> str:
@@ -98,7 +101,7 @@ def _counts(report: PeriodReport) -> str:
     ]
     if report.unknown_products:
         counts.append(("observed, no longer in the catalog", report.unknown_products))
-    rows = "".join(f"<dt>{escape(name)}</dt><dd>{_text(value)}</dd>" for name, value in counts)
+    rows = "".join(f"<dt>{xml_text(name)}</dt><dd>{_text(value)}</dd>" for name, value in counts)
     return f'<dl class="counts">{rows}</dl>'
 
 
@@ -137,24 +140,24 @@ def _product(product: ChangedProduct, chart: str) -> str:
     if not info.own_threshold:
         threshold += " (default)"
     meta = [
-        f"<code>{escape(info.product_id)}</code>",
-        escape(info.retailer or "-"),
+        f"<code>{xml_text(info.product_id)}</code>",
+        xml_text(info.retailer or "-"),
         safe_link(info.url),
-        f"drop threshold {escape(threshold)}",
+        f"drop threshold {xml_text(threshold)}",
     ]
     if info.target_price is not None:
         meta.append(f"target price {_text(info.target_price)}")
     alerts = (
         f'<p class="alert">{len(product.alerts)} alert(s): '
-        + escape(", ".join(alert.kind for alert in product.alerts))
+        + xml_text(", ".join(alert.kind for alert in product.alerts))
         + "</p>"
         if product.alerts
         else ""
     )
     return "\n".join(
         [
-            f'<section class="product" id="product-{escape(info.product_id)}">',
-            f"<h2>{escape(info.name or info.product_id)}</h2>",
+            f'<section class="product" id="product-{xml_text(info.product_id)}">',
+            f"<h2>{xml_text(info.name or info.product_id)}</h2>",
             f'<p class="meta">{" · ".join(meta)}</p>',
             chart,
             alerts,
@@ -190,7 +193,7 @@ def signed_percent(value: Decimal | None) -> str | None:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{escape(header)}</th>" for header in headers)
+    head = "".join(f"<th>{xml_text(header)}</th>" for header in headers)
     body = "".join(
         "<tr>"
         + "".join(
@@ -207,7 +210,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def _text(value: Any) -> str:
     """A value as escaped text (times to the minute, UTC)."""
-    return escape(_when(value) if isinstance(value, datetime) else format_cell(value))
+    return xml_text(_when(value) if isinstance(value, datetime) else format_cell(value))
 
 
 def _when(moment: datetime) -> str:

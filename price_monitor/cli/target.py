@@ -29,6 +29,7 @@ from botocore.config import Config
 
 # Where `python -m price_monitor.local serve` writes the local stack's outputs.
 LOCAL_OUTPUTS_FILE = Path(".pricemon-local.json")
+LOCAL_SERVE_COMMAND = "python -m price_monitor.local serve"
 _CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 
 PulumiRunner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
@@ -46,6 +47,7 @@ class Stack:
     region: str | None = None
     endpoint_url: str | None = None  # the local stack's emulator; None for AWS itself
     description: str = "the stack"
+    outputs_file: Path | None = None  # the file the outputs were read from (absolute)
     _session: Any = field(default=None, compare=False, repr=False)
 
     def output(self, key: str) -> Any:
@@ -100,9 +102,10 @@ def resolve_stack(
 ) -> Stack:
     """The stack the command line names (see the module docstring)."""
     endpoint_url: str | None = None
-    if outputs_file is not None:
-        outputs, file_region, endpoint_url = _read_outputs_file(Path(outputs_file))
-        description = f"the stack in {outputs_file}"
+    source = None if outputs_file is None else Path(outputs_file).absolute()
+    if source is not None:
+        outputs, file_region, endpoint_url = _read_outputs_file(source)
+        description = f"the stack in {source}"
     elif stack_name is not None:
         outputs, file_region = _pulumi_outputs(stack_name, run_pulumi or _run_pulumi), None
         description = f"stack {stack_name!r}"
@@ -115,19 +118,21 @@ def resolve_stack(
         )
     outputs = {**outputs, **_parse_settings(settings)}
     chosen_region = region or file_region or _text_or_none(outputs.get("region"))
-    return Stack(outputs, chosen_region, endpoint_url, description)
+    return Stack(outputs, chosen_region, endpoint_url, description, outputs_file=source)
 
 
 def _read_outputs_file(path: Path) -> tuple[dict[str, Any], str | None, str | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        hint = (
-            " (start the local stack first: `python -m price_monitor.local serve`)"
-            if path.name == LOCAL_OUTPUTS_FILE.name
-            else ""
-        )
-        raise UsageError(f"no outputs file {path}{hint}") from None
+        if path.name == LOCAL_OUTPUTS_FILE.name:
+            raise UsageError(
+                f"the local stack is not running here: there is no {path}."
+                f" `{LOCAL_SERVE_COMMAND}` writes that file in the directory it runs in, while"
+                " it runs: start it, then run pricemon in the same directory (or pass"
+                " --outputs with the file's path)"
+            ) from None
+        raise UsageError(f"no outputs file {path}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read the outputs file {path}: {error}") from None
     except json.JSONDecodeError as error:

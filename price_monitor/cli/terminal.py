@@ -5,6 +5,14 @@ Every command builds its result as plain data and hands it to `Console.result`: 
 scripts can parse it); otherwise the command's own rendering runs, using `table`, `line`
 and `style`. Progress goes to stderr: a redrawn bar on a terminal, a line every few
 seconds otherwise, nothing with `--json`.
+
+Every line passes through `line` (tables, styled headings, errors and progress too), and
+that is where untrusted text is escaped (untrusted.py): control characters and bidi
+overrides from a page or a catalog are printed as `\\x1b`, `\\u202e`, never acted on. Only
+the colour codes `style` adds itself get through, so no command can forget the escaping.
+JSON needs none: `json.dumps` writes every control and non-ASCII character as `\\uXXXX`.
+Progress is best effort: a stderr that cannot be written (a closed pipe) stops the progress
+reports, never the operation they follow.
 """
 
 from __future__ import annotations
@@ -19,14 +27,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
+from price_monitor.cli.untrusted import visible
+
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # the command ran and found a problem (bad rows, failing products, ...)
 EXIT_USAGE = 2  # the command could not run as asked (usage, access, unknown stack, ...)
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+EXIT_PIPE_CLOSED = 141  # stdout's reader went away (`| head`): 128 + SIGPIPE, as shells report it
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "bold": "1", "dim": "2"}
 _BAR_WIDTH = 30
 # Without a terminal, a progress line at most this often (seconds).
 _PROGRESS_LINE_INTERVAL = 5.0
+_LINE_BREAK = frozenset("\n")
 
 
 @dataclass
@@ -39,6 +52,7 @@ class Console:
     colour: bool | None = None  # None: only when stdout is a terminal and NO_COLOR is unset
     clock: Callable[[], float] = time.monotonic
     _last_progress: float = field(default=float("-inf"), init=False)
+    _err_closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         if self.colour is None:
@@ -54,18 +68,32 @@ class Console:
             render()
 
     def line(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        """One line on stdout, its untrusted characters escaped (but `style`'s colours)."""
+        self.out.write(_shown(text) + "\n")
 
     def error(self, text: str) -> None:
         """A message about what went wrong, on stderr (in every mode)."""
-        self.err.write(f"pricemon: {text}\n")
+        self.err.write(f"pricemon: {_shown(text)}\n")
+
+    def note(self, text: str) -> None:
+        """A line about what the command is doing, on stderr (nothing with --json)."""
+        if not self.json_mode:
+            self._best_effort(f"{_shown(text)}\n")
+
+    def data(self, text: str) -> None:
+        """A document that is the command's output (a CSV): as it is into a file or a pipe,
+        escaped on a terminal, where a person reads it (lines kept)."""
+        if _is_terminal(self.out):
+            text = visible(text.replace("\r\n", "\n"), keep=_LINE_BREAK)
+        self.out.write(text)
 
     def style(self, text: str, *styles: str) -> str:
-        """`text` in the given colours/weights on a terminal; unchanged otherwise."""
+        """`text`, escaped, in the given colours/weights on a terminal; uncoloured otherwise."""
+        shown = _shown(text)
         if not self.colour or not styles:
-            return text
+            return _Styled(shown)
         codes = ";".join(_COLOURS[name] for name in styles)
-        return f"\x1b[{codes}m{text}\x1b[0m"
+        return _Styled(f"\x1b[{codes}m{shown}\x1b[0m")
 
     def table(
         self,
@@ -80,7 +108,9 @@ class Console:
         `styles`, one entry per row, colours a whole row (on a terminal only); colour codes
         are added after padding so they never disturb the alignment.
         """
-        cells = [[format_cell(value) for value in row] for row in rows]
+        # Escaped before measuring: an escape is wider than the character it shows.
+        headers = [visible(header) for header in headers]
+        cells = [[visible(format_cell(value)) for value in row] for row in rows]
         widths = [
             max([len(header), *(len(row[index]) for row in cells)])
             for index, header in enumerate(headers)
@@ -105,17 +135,36 @@ class Console:
         """Report progress of a long operation (stderr; nothing with --json)."""
         if self.json_mode:
             return
+        label = visible(label)
         if _is_terminal(self.err):
             filled = _BAR_WIDTH * done // total if total else _BAR_WIDTH
             bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
             end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} [{bar}] {done}/{total}{end}")
-            self.err.flush()
+            self._best_effort(f"\r{label} [{bar}] {done}/{total}{end}")
             return
         now = self.clock()
         if done >= total or now - self._last_progress >= _PROGRESS_LINE_INTERVAL:
             self._last_progress = now
-            self.err.write(f"{label}: {done}/{total}\n")
+            self._best_effort(f"{label}: {done}/{total}\n")
+
+    def _best_effort(self, text: str) -> None:
+        """Write to stderr unless it is gone: progress never interrupts what it reports on
+        (an import stopped halfway by a closed pipe would leave the table half written)."""
+        if self._err_closed:
+            return
+        try:
+            self.err.write(text)
+            self.err.flush()
+        except (OSError, ValueError):  # a closed pipe (EPIPE) or a closed stream
+            self._err_closed = True
+
+
+class _Styled(str):
+    """Text `Console.style` has escaped and coloured: `line` writes it as it is."""
+
+
+def _shown(text: str) -> str:
+    return text if isinstance(text, _Styled) else visible(text)
 
 
 def format_cell(value: Any) -> str:

@@ -45,6 +45,7 @@ from price_monitor.catalog_file import (
     write_catalog,
 )
 from price_monitor.cli.target import LOCAL_OUTPUTS_FILE
+from price_monitor.cli.untrusted import visible
 from price_monitor.local.demo import demo_site, describe_cycle
 from price_monitor.local.report import RunReport, cycle_line, notification_line, summary_lines
 from price_monitor.local.retailer_site import RetailerSite
@@ -60,6 +61,7 @@ EXIT_CYCLE_STUCK = 4
 DEMO_CYCLES = 3
 # Seconds between two progress lines while a cycle runs.
 PROGRESS_INTERVAL_SECONDS = 5.0
+_LINE_BREAK = frozenset("\n")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -244,8 +246,9 @@ def _print_notification(delivery: Delivery, out: TextIO) -> None:
 
 
 def _say(out: TextIO, text: str) -> None:
-    # Flushed: the summary is read while the cycles run, also through a pipe.
-    print(text, file=out, flush=True)
+    # Flushed: the summary is read while the cycles run, also through a pipe. Names, errors
+    # and notifications come from pages and catalogs: their control characters are escaped.
+    print(visible(text, keep=_LINE_BREAK), file=out, flush=True)
 
 
 def _default_logs(stack: str) -> Path:

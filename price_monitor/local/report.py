@@ -13,7 +13,11 @@ lost"), and `account_for` decides which from the catalog item and the scrape DLQ
 A product in none of these is `unaccounted`: the cycle lost it, and the report says which.
 
 The report file is {"cycles": [...], "notifications": [...], "products": [...],
-"dead_letters": [...], "history_count": N}, as issue 4 specifies.
+"dead_letters": [...], "history_count": N}, as issue 4 specifies. Each dead letter is
+{"kind", "product_id", "run_id", "reason", "message"}: the message as it rests in the scrape
+DLQ and why it is there, decided as `pricemon dlq list` decides it (dlq.dead_letter_reason:
+the give-up the product's final catalog item records for that run, or what parsing says of a
+poison message). The summary prints them too.
 """
 
 from __future__ import annotations
@@ -25,11 +29,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from functions.monitor.messages import PoisonMessageError, ProductJob, parse_message
+from functions.monitor.messages import (
+    ContinueDispatch,
+    PoisonMessageError,
+    ProductJob,
+    StartRun,
+    parse_message,
+)
+from price_monitor.cli.dlq import KINDS, POISON, dead_letter_reason
 
 OK = "ok"
 ERROR = "error"
 BLOCKED = "blocked"
+# Dead letters the summary prints one per line; the report file lists them all.
+SHOWN_DEAD_LETTERS = 10
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,53 @@ def account_for(
     )
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message resting in the scrape DLQ, and why it is there."""
+
+    body: str
+    kind: str  # product | start_run | continue_dispatch | poison
+    product_id: str | None
+    run_id: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "product_id": self.product_id,
+            "run_id": self.run_id,
+            "reason": self.reason,
+            "message": _parsed(self.body),
+        }
+
+
+def explain_dead_letters(
+    bodies: Iterable[str], items: Iterable[Mapping[str, Any]]
+) -> list[DeadLetter]:
+    """Each DLQ message body with its reason, from the catalog `items` (by product_id)."""
+    by_id = {str(item["product_id"]): item for item in items}
+    letters = []
+    for body in bodies:
+        parsed = _parse(body)
+        letters.append(
+            DeadLetter(
+                body=body,
+                kind=POISON if isinstance(parsed, PoisonMessageError) else KINDS[type(parsed)],
+                product_id=parsed.product_id if isinstance(parsed, ProductJob) else None,
+                run_id=None if isinstance(parsed, PoisonMessageError) else parsed.run_id,
+                reason=dead_letter_reason(parsed, by_id),
+            )
+        )
+    return letters
+
+
+def _parse(body: str) -> ProductJob | StartRun | ContinueDispatch | PoisonMessageError:
+    try:
+        return parse_message(body)
+    except PoisonMessageError as error:
+        return error
+
+
 @dataclass
 class RunReport:
     """Everything the command writes to --report."""
@@ -146,9 +206,12 @@ class RunReport:
             "cycles": [cycle.to_json() for cycle in self.cycles],
             "notifications": [_parsed(body) for body in self.notifications],
             "products": [_plain(item) for item in self.products],
-            "dead_letters": list(self.dead_letters),
+            "dead_letters": [letter.to_json() for letter in self.explained_dead_letters()],
             "history_count": self.history_count,
         }
+
+    def explained_dead_letters(self) -> list[DeadLetter]:
+        return explain_dead_letters(self.dead_letters, self.products)
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -226,6 +289,13 @@ def summary_lines(report: RunReport) -> list[str]:
         f"{_count(report.history_count, 'history row')}, "
         f"{_count(len(report.dead_letters), 'message')} in the DLQ"
     ]
+    letters = report.explained_dead_letters()
+    for letter in letters[:SHOWN_DEAD_LETTERS]:
+        subject = f"{letter.kind} {letter.product_id}" if letter.product_id else letter.kind
+        run = f" (run {letter.run_id})" if letter.run_id else ""
+        lines.append(f"  dead letter: {subject}{run}: {letter.reason}")
+    if len(letters) > SHOWN_DEAD_LETTERS:
+        lines.append(f"  ... and {len(letters) - SHOWN_DEAD_LETTERS} more (the report lists all)")
     unaccounted = [cycle for cycle in cycles if not cycle.accounted]
     lines.append(
         "every product of every cycle is accounted for"

@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from price_monitor.catalog_file import CatalogRow
 from price_monitor.cli.alerts import filter_policy, protocol_of
 from price_monitor.cli.target import UsageError
 
@@ -14,6 +15,15 @@ from price_monitor.cli.target import UsageError
 @pytest.fixture
 def sns(world):
     return boto3.client("sns", region_name=world.stack.region)
+
+
+@pytest.fixture
+def catalog(products_table):
+    """Products of two retailers: the ones a --retailer may name."""
+    for product_id, retailer in (("kettle", "jsonld-mart"), ("lamp", "meta-shop")):
+        products_table.put_item(
+            Item=CatalogRow(product_id, retailer, f"https://{retailer}.example/p").to_item()
+        )
 
 
 def subscriptions(world, sns):
@@ -26,7 +36,9 @@ def subscriptions(world, sns):
     }
 
 
-def test_an_email_subscription_filters_on_kind_and_retailer_attributes(pricemon, world, sns):
+def test_an_email_subscription_filters_on_kind_and_retailer_attributes(
+    pricemon, world, sns, catalog
+):
     outcome = pricemon(
         "alerts",
         "subscribe",
@@ -90,7 +102,7 @@ def test_a_bad_retailer_name_is_refused(pricemon):
     assert "is not a retailer name" in outcome.err
 
 
-def test_list_shows_each_subscription_with_its_filter(pricemon):
+def test_list_shows_each_subscription_with_its_filter(pricemon, catalog):
     pricemon("alerts", "subscribe", "ops@example.com", "--kind", "target_price")
     pricemon("alerts", "subscribe", "http://127.0.0.1:8080/hook", "--retailer", "meta-shop")
 
@@ -150,3 +162,123 @@ def test_a_pending_subscription_says_where_to_confirm(pricemon):
     assert outcome.out.splitlines()[-1].startswith(
         "pending confirmation: SNS has sent a confirmation request to the inbox of ops@example.com"
     )
+
+
+# --- one subscription per endpoint, known retailers, unsubscribe -------------------------
+
+
+def test_subscribing_an_endpoint_again_is_refused_with_the_filter_it_has(
+    pricemon, world, sns, catalog
+):
+    pricemon("alerts", "subscribe", "ops@example.com", "--retailer", "jsonld-mart")
+
+    again = pricemon("alerts", "subscribe", "OPS@example.com", "--kind", "price_drop")
+
+    assert again.code == 2
+    assert again.err == (
+        "pricemon: OPS@example.com is subscribed already, with kinds: all; retailers:"
+        " jsonld-mart: pass --replace to give it this filter instead, or `pricemon alerts"
+        " unsubscribe OPS@example.com`\n"
+    )
+    attributes = subscriptions(world, sns)["ops@example.com"]
+    assert json.loads(attributes["FilterPolicy"]) == {"retailer": ["jsonld-mart"]}
+    assert not [
+        call for call in again.calls if call in ("sns.Subscribe", "sns.SetSubscriptionAttributes")
+    ]
+
+
+def test_replace_gives_the_existing_subscription_the_new_filter(pricemon, world, sns, catalog):
+    first = pricemon(
+        "alerts", "subscribe", "ops@example.com", "--retailer", "jsonld-mart", "--json"
+    )
+
+    narrowed = pricemon(
+        "alerts", "subscribe", "ops@example.com", "--kind", "price_drop", "--replace", "--json"
+    )
+    widened = pricemon("alerts", "subscribe", "ops@example.com", "--replace", "--json")
+
+    assert narrowed.code == 0
+    assert narrowed.json()["filter_policy"] == {"kind": ["price_drop"]}
+    assert narrowed.json()["subscription_arn"] == first.json()["subscription_arn"]
+    assert widened.json()["filter_policy"] is None  # every alert again
+    assert len([e for e in subscriptions(world, sns) if e == "ops@example.com"]) == 1
+
+
+def test_a_misspelt_retailer_is_refused_with_the_closest_name(pricemon, catalog):
+    outcome = pricemon("alerts", "subscribe", "ops@example.com", "--retailer", "jsonld-mrt")
+
+    assert outcome.code == 2
+    assert outcome.err == (
+        "pricemon: --retailer 'jsonld-mrt' (did you mean 'jsonld-mart'?): not a retailer of the"
+        " catalog, which lists jsonld-mart, meta-shop (pass --allow-unknown-retailer for one"
+        " whose products are not imported yet)\n"
+    )
+    assert "sns.Subscribe" not in outcome.calls
+
+
+def test_a_retailer_not_imported_yet_is_accepted_when_asked(pricemon, catalog):
+    outcome = pricemon(
+        "alerts",
+        "subscribe",
+        "ops@example.com",
+        "--retailer",
+        "new-shop",
+        "--allow-unknown-retailer",
+        "--json",
+    )
+
+    assert outcome.code == 0
+    assert outcome.json()["filter_policy"] == {"retailer": ["new-shop"]}
+
+
+@pytest.mark.parametrize("by", ["endpoint", "arn"])
+def test_unsubscribe_removes_the_subscription_by_endpoint_or_arn(pricemon, world, sns, by):
+    subscribed = pricemon("alerts", "subscribe", "https://hooks.example.com/p", "--json").json()
+    target = "https://hooks.example.com/p" if by == "endpoint" else subscribed["subscription_arn"]
+
+    outcome = pricemon("alerts", "unsubscribe", target)
+
+    assert outcome.code == 0
+    assert outcome.out == (
+        f"unsubscribed https://hooks.example.com/p ({subscribed['subscription_arn']})\n"
+    )
+    assert "https://hooks.example.com/p" not in subscriptions(world, sns)
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("nobody@example.com", "nobody@example.com is not subscribed"),
+        ("arn:aws:sns:eu-west-1:123456789012:other:1", "is not a subscription of the alerts topic"),
+        ("not-an-address", "is neither an e-mail address nor an http(s) URL"),
+    ],
+)
+def test_unsubscribing_what_is_not_subscribed_is_a_usage_error(pricemon, target, says):
+    outcome = pricemon("alerts", "unsubscribe", target)
+
+    assert outcome.code == 2
+    assert says in outcome.err
+    assert "sns.Unsubscribe" not in outcome.calls
+
+
+def test_a_pending_subscription_cannot_be_replaced_nor_removed_by_endpoint(pricemon, world):
+    topic = world.stack.outputs["alerts_topic_arn"]
+    pending = {
+        "Subscriptions": [
+            {
+                "SubscriptionArn": "PendingConfirmation",
+                "Protocol": "email",
+                "Endpoint": "ops@example.com",
+                "TopicArn": topic,
+                "Owner": "123456789012",
+            }
+        ]
+    }
+    pricemon.answers["sns.ListSubscriptionsByTopic"] = lambda params: pending
+
+    replaced = pricemon("alerts", "subscribe", "ops@example.com", "--replace")
+    removed = pricemon("alerts", "unsubscribe", "ops@example.com")
+
+    assert replaced.code == removed.code == 2
+    assert "pending confirmation: SNS lets its filter change once it is confirmed" in replaced.err
+    assert "SNS deletes it after 3 days unconfirmed" in removed.err

@@ -1,10 +1,13 @@
 """pricemon's entry: options before or after the command, and errors that say what to fix."""
 
 import io
+import json
+import socket
 import subprocess
 import sys
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
@@ -14,6 +17,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from price_monitor.cli import target
 from price_monitor.cli.app import main
 from price_monitor.cli.target import Stack
 
@@ -144,3 +148,42 @@ def test_python_m_price_monitor_cli_is_the_same_command():
 
     assert finished.returncode == 0
     assert "usage: pricemon" in finished.stdout
+
+
+def test_local_from_another_directory_names_the_file_it_looked_for(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+
+    code = main(["--local", "status"], out=io.StringIO(), err=err)
+
+    assert code == 2
+    assert err.getvalue() == (
+        f"pricemon: the local stack is not running here: there is no"
+        f" {tmp_path / '.pricemon-local.json'}. `python -m price_monitor.local serve` writes"
+        " that file in the directory it runs in, while it runs: start it, then run pricemon in"
+        " the same directory (or pass --outputs with the file's path)\n"
+    )
+
+
+def test_a_local_stack_that_stopped_says_so_and_which_file_it_read(monkeypatch, tmp_path):
+    with socket.socket() as probe:  # a port where nothing listens any more
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    outputs = {"products_table": "p", "runs_table": "r", "scrape_dlq_url": "u"}
+    (tmp_path / ".pricemon-local.json").write_text(
+        json.dumps(
+            {"outputs": outputs, "endpoint_url": f"http://127.0.0.1:{port}", "region": "eu-west-1"}
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(target, "_CLIENT_CONFIG", Config(retries={"max_attempts": 1}))
+    err = io.StringIO()
+
+    code = main(["--local", "status"], out=io.StringIO(), err=err)
+
+    assert code == 2
+    assert err.getvalue() == (
+        f"pricemon: cannot reach the local stack at http://127.0.0.1:{port} (read from"
+        f" {tmp_path / '.pricemon-local.json'}): it is not running. Start it with"
+        " `python -m price_monitor.local serve`\n"
+    )

@@ -197,3 +197,20 @@ def test_a_chart_without_points_is_refused():
 )
 def test_price_ticks_are_round_and_cover_the_range(low, high, ticks):
     assert nice_ticks(low, high, 5) == pytest.approx(ticks)
+
+
+def test_characters_xml_forbids_never_reach_the_svg():
+    forbidden = "\x00\x08\x0b\x1b[2J\x7f\ufffe\uffff\ud800"
+    chart = PriceChart(
+        f"Kettle {forbidden}",
+        [ChartPoint(START, Decimal("40"), True, label=f"40 {forbidden}")],
+        markers=[ChartMarker(START, Decimal("40"), f"kind{forbidden}", f"drop {forbidden}")],
+        currency=f"EUR{forbidden}",
+    )
+
+    text = render_svg(chart, width=WIDTH, height=HEIGHT)
+    svg = ET.fromstring(text.encode("utf-8"))  # expat refuses any of them, raw or as &#x..;
+
+    assert (
+        svg.find(SVG + "title").text == "Kettle \\x00\\x08\\x0b\\x1b[2J\\x7f\\ufffe\\uffff\\ud800"
+    )

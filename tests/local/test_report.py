@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from functions.monitor.messages import ProductJob, encode
+from price_monitor.cli.dlq import UNKNOWN_REASON
 from price_monitor.local.report import (
     CycleReport,
     RunReport,
@@ -181,7 +183,16 @@ def test_the_report_has_the_issues_shape_with_plain_json_values(tmp_path):
             "history": [1.5],
         }
     ]
-    assert (written["dead_letters"], written["history_count"]) == (["poison"], 9)
+    assert written["dead_letters"] == [
+        {
+            "kind": "poison",
+            "product_id": None,
+            "run_id": None,
+            "reason": written["dead_letters"][0]["reason"],
+            "message": "poison",
+        }
+    ]
+    assert written["history_count"] == 9
 
 
 def test_the_summary_totals_the_cycles_and_says_whether_anything_was_lost():
@@ -192,11 +203,54 @@ def test_the_summary_totals_the_cycles_and_says_whether_anything_was_lost():
         dead_letters=["a", "b"],
     )
 
-    assert summary_lines(report) == [
+    lines = summary_lines(report)
+
+    assert lines[0] == (
         "2 cycles: 2 scraped, 2 failed, 2 blocked, 2 dead-lettered, 1 notification, "
-        "1 history row, 2 messages in the DLQ",
-        "NOT every product was accounted for in cycles 2",
-    ]
+        "1 history row, 2 messages in the DLQ"
+    )
+    assert [line.split(":")[0] for line in lines[1:3]] == ["  dead letter"] * 2
+    assert lines[3] == "NOT every product was accounted for in cycles 2"
     assert summary_lines(RunReport(cycles=[cycle()]))[1] == (
         "every product of every cycle is accounted for"
     )
+
+
+def test_each_dead_letter_is_reported_and_summarised_with_why_it_is_there(tmp_path):
+    gave_up = "HTTP 503 (gave up after 3 tries)"
+    report = RunReport(
+        cycles=[cycle()],
+        products=[
+            {"product_id": "kettle", "last_run_id": RUN, "last_error": gave_up},
+            {"product_id": "lamp", "last_run_id": "an-earlier-run", "last_error": "timeout"},
+        ],
+        dead_letters=[
+            encode(ProductJob(RUN, "kettle", "shop-a")),
+            encode(ProductJob(RUN, "lamp", "shop-b")),
+            encode(ProductJob(RUN, "gone", "shop-b")),
+            '{"action": "scrape_everything"}',
+        ],
+    )
+    path = tmp_path / "report.json"
+
+    report.write(path)
+
+    written = json.loads(path.read_text())["dead_letters"]
+    assert [(letter["kind"], letter["product_id"], letter["reason"]) for letter in written] == [
+        ("product", "kettle", gave_up),
+        ("product", "lamp", UNKNOWN_REASON),  # its recorded error is another run's
+        ("product", "gone", "the product is no longer in the catalog"),
+        ("poison", None, written[3]["reason"]),
+    ]
+    assert (written[0]["message"]["product_id"], written[0]["message"]["run_id"]) == ("kettle", RUN)
+    assert written[3]["reason"]  # what parsing says of the poison message
+    assert f"  dead letter: product kettle (run {RUN}): {gave_up}" in summary_lines(report)
+
+
+def test_a_long_dead_letter_list_is_cut_short_in_the_summary():
+    bodies = [encode(ProductJob(RUN, f"p{number}", "shop-a")) for number in range(25)]
+
+    lines = summary_lines(RunReport(cycles=[cycle()], dead_letters=bodies))
+
+    assert sum(line.startswith("  dead letter: ") for line in lines) == 10
+    assert "  ... and 15 more (the report lists all)" in lines
