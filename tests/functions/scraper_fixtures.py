@@ -11,6 +11,7 @@ back what was recorded.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ class ShopPage:
     body: str = ""
     headers: Sequence[tuple[str, str]] = ()
     delay: float = 0.0
+    # Pages sharing a barrier answer only once all its parties are waiting at once (a 503
+    # when they never are): proof of concurrent fetches that no machine's speed can fake.
+    together: threading.Barrier | None = None
 
 
 @dataclass
@@ -76,9 +80,12 @@ class Shop:
         return self.url(path)
 
     def product(self, path: str, price: str, **options: Any) -> str:
-        """Serve a product page at `path`; `delay` (seconds) slows its answer."""
+        """Serve a product page at `path`; `delay` (seconds) slows its answer, `together`
+        holds it until the barrier's other pages are requested too."""
         delay = options.pop("delay", 0.0)
-        return self.serve(path, ShopPage(body=product_page(price, **options), delay=delay))
+        together = options.pop("together", None)
+        page = ShopPage(body=product_page(price, **options), delay=delay, together=together)
+        return self.serve(path, page)
 
     def hits(self, path: str) -> int:
         return sum(1 for requested, _ in self.requests if requested == path)
@@ -113,8 +120,14 @@ class _ShopHandler(BaseHTTPRequestHandler):
         page = shop.pages.get(self.path, ShopPage(404, "<h1>Not found</h1>"))
         if page.delay:
             time.sleep(page.delay)
+        status = page.status
+        if page.together is not None:
+            try:
+                page.together.wait()
+            except threading.BrokenBarrierError:
+                status = 503
         body = page.body.encode()
-        self.send_response(page.status)
+        self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         for name, value in page.headers:
