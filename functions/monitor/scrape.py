@@ -436,6 +436,7 @@ class _Recorder:
         self.report = report
         self.clock = clock
         self.retries: dict[str, tuple[ScrapeRequest, FailureDecision]] = {}  # by message id
+        self.gave_up: set[str] = set()  # message ids whose last receive was recorded
         self.pending: list[tuple[ScrapeRequest, state.Observation]] = []  # new, to record
         # In DynamoDB (or about to be): for the archive and history. No request: an earlier
         # run's final-receive observation found on an item (monitor.state).
@@ -567,10 +568,12 @@ class _Recorder:
         """Send the job back to the queue; on its last receive, record the error first."""
         if request.message_id in self.retries:
             return  # already going back (e.g. both its history row and its archive failed)
+        last_receive = request.receive_count >= failures.MAX_RECEIVE_COUNT
+        if last_receive and not self._give_up(request, decision):
+            return
         self.retries[request.message_id] = (request, decision)
         self.report.retried += 1
         self.report.failed_message_ids.append(request.message_id)
-        last_receive = request.receive_count >= failures.MAX_RECEIVE_COUNT
         logger.warning(
             "product check will be retried" if not last_receive else "product check gave up",
             extra={
@@ -580,15 +583,30 @@ class _Recorder:
                 "receive_count": request.receive_count,
             },
         )
-        if not last_receive:
-            return
-        # The next stop is the DLQ: the catalog item says why, for the operator.
+
+    def _give_up(self, request: ScrapeRequest, decision: FailureDecision) -> bool:
+        """A job's last receive failed: record why on the catalog item before the job goes
+        to the DLQ; False when the job is done after all (this run already recorded the
+        product through another delivery, or the product left the catalog), so that it is
+        neither dead-lettered nor counted twice in the run's tally."""
+        if request.message_id in self.gave_up:
+            return True  # a later write of this job failed too: it goes, counted once
+        self.gave_up.add(request.message_id)
         reason = f"{decision.reason} (gave up after {request.receive_count} tries)"
-        self._tally(request).dead_lettered += 1
         try:
-            self._record(request, failures.permanent(reason))
+            outcome = self._record(request, failures.permanent(reason))
         except (state.StateWriteError, ClientError, BotoCoreError):
             logger.exception("could not record the last failure", extra=_job_keys(request))
+        else:
+            self._healed(outcome.healed)
+            if outcome.again is not None:
+                self.again(request, outcome.again, "recorded in this run (concurrent duplicate)")
+                return False
+            if outcome.recorded in (Recorded.DUPLICATE, Recorded.GONE):
+                self.skip(request, _NOT_RECORDED[outcome.recorded])
+                return False
+        self._tally(request).dead_lettered += 1
+        return True
 
     def finish(self) -> None:
         if self.pending:

@@ -221,6 +221,43 @@ def test_a_last_receive_that_cannot_record_its_error_still_goes_to_the_dlq(scrap
     assert any(r.getMessage() == "could not record the last failure" for r in caplog.records)
 
 
+def test_a_last_receive_of_a_product_this_run_already_recorded_is_done_not_dead_lettered(
+    scraper,
+):
+    # A duplicate delivery recorded the product while this one kept failing: the run has
+    # its outcome, so this job must neither go to the DLQ nor count as dead-lettered (a
+    # run counted past its products looks finished while one is still pending).
+    add(scraper, "kettle", ShopPage(500, "down"))
+    scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"))
+    [record] = scraper.receive()
+    request = ScrapeRequest(
+        parse_message(record["body"]), record["messageId"], record["receiptHandle"], 3
+    )
+    resources = ScrapeResources(
+        finish_first(scraper, "kettle"),
+        boto3.client("sqs"),
+        boto3.client("s3"),
+        scraper.tables.products,
+        scraper.tables.prices,
+        scraper.bucket,
+        scraper.queue.url,
+        scraper.tables.runs,
+    )
+
+    report = scrape_batch(
+        [request],
+        resources=resources,
+        settings=SETTINGS,
+        retailers=NO_SPACING,
+        robots=RobotsPolicy(),
+        remaining_ms=lambda: 60_000,
+    )
+
+    assert (report.failed_message_ids, report.retried, report.skipped) == ([], 0, 1)
+    run = boto3.resource("dynamodb").Table(scraper.tables.runs).get_item(Key={"run_id": RUN_ID})
+    assert run.get("Item", {}).get("dead_lettered", 0) == 0
+
+
 def test_an_unexpected_error_costs_one_job_a_retry(scraper):
     add(scraper, "kettle")
     add(scraper, "toaster", retailer="shop-b")
