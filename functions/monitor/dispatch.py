@@ -16,20 +16,32 @@ The run record (runs table, one item per `run_id`) makes a run dispatch once:
 - a lease: `dispatch_owner` (a token per invocation) and `lease_expires_at` (epoch ms, the
   owner's Lambda deadline). Every message first takes the lease with one conditional
   UpdateItem: a StartRun creates the record if it does not exist; any message may take over
-  a `dispatching` run whose lease has expired, and resumes from its saved progress. A
-  message that gets no lease is a duplicate (the run is dispatched, or another live
-  invocation holds it) and sends nothing: a duplicated schedule fire, or the same message
-  delivered twice, never scrapes twice.
+  a `dispatching` run whose lease has expired (or was released by a hand-off), and resumes
+  from its saved progress. A message that gets no lease is a duplicate (the run is
+  dispatched, or another live invocation holds it) and sends nothing: a duplicated schedule
+  fire, or the same message delivered twice, never scrapes twice.
+
+Fencing, so two invocations never dispatch a run side by side: every progress write is
+conditioned on `dispatch_owner` still being this invocation's token (a taken-over holder
+gets LeaseLostError and stops), and no SendMessageBatch goes out within LEASE_MARGIN_MS of
+the holder's own lease end (LeaseExpiredError), which is before anyone can take over. The
+progress of a page is written only after all its jobs went, so the saved cursor never
+passes a job that was not sent, and `dispatched`, `rejected` and `spacing` are set (not
+added) from the holder's own progress: a takeover neither skips nor counts a page twice.
 
 Why this cannot lose the rest of a run: an invocation that stops early either raised (its
 message returns to the queue; the redelivery finds the lease expired and resumes from the
 last saved page) or handed off, and a hand-off releases the lease *before* it sends the
-continuation, so the continuation always finds the run free to take; if the send fails,
-DispatchError returns the original message to the queue instead. Whoever takes the lease
-resumes from the progress saved on the record (the furthest point reached), not from the
-cursor its message carries, which is there for people reading the queue or the DLQ. The
-worst case, a page half sent when the invocation failed, sends that page's jobs again:
-harmless, the scraper skips a product this run has already observed.
+continuation, so the continuation finds the run free to take (or taken by a duplicate
+StartRun, which then carries the run on; the continuation is the duplicate); if the send
+fails, DispatchError returns the original message to the queue instead. Whoever takes the
+lease resumes from the progress saved on the record (the furthest point reached), not from
+the cursor its message carries, which is there for people reading the queue or the DLQ.
+The one resend: a page in flight when its invocation died (or stalled inside a send past
+its lease) is sent again by the next holder, since nothing says which of its jobs went;
+the scraper skips a product this run has already observed. The tests
+(test_dispatch_concurrency.py) park one dispatch before each of its AWS calls while another
+runs, stall one past its lease, and kill one at every call.
 
 Spacing: the n-th job of retailer R in a run is delayed by n x R's spacing (its `spacing`
 offset), modulo 900 s because SQS caps DelaySeconds at 900. A retailer with more than
@@ -74,6 +86,9 @@ SEND_RETRY_BACKOFF_SECONDS = 0.05
 DEFAULT_PAGE_SIZE = 500
 # Hand off when less than this (or twice the slowest page so far) remains.
 SAFETY_MARGIN_MS = 20_000
+# No job is sent in the last second of a lease: Lambda hosts' clocks agree far closer than
+# that, so a message taking the run over never sends alongside a holder still sending.
+LEASE_MARGIN_MS = 1_000
 RUN_RETENTION = run_record.RETENTION
 
 
@@ -92,6 +107,10 @@ class UnknownRunError(DispatchError):
 
 class LeaseLostError(DispatchError):
     """Another invocation took the run over while this one was dispatching it."""
+
+
+class LeaseExpiredError(LeaseLostError):
+    """This invocation's lease ran out before it sent everything: another may take over."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,12 @@ class _Progress:
     spacing: Mapping[str, float]
     dispatched: int
     rejected: int
+
+
+@dataclass(frozen=True)
+class _Lease:
+    owner: str  # this invocation's token, the condition of its every write
+    expires_at_ms: int  # epoch ms; from then on another message may take the run over
 
 
 @dataclass(frozen=True)
@@ -144,12 +169,11 @@ def dispatch_run(
     could not be sent (the message must then be retried).
     """
     run_id = message.run_id
-    owner = uuid.uuid4().hex
-    progress = _acquire(message, runs_table, owner, now(), remaining_ms(), run_retention)
-    if isinstance(progress, _Duplicate):
+    acquired = _acquire(message, runs_table, now(), remaining_ms(), run_retention)
+    if isinstance(acquired, _Duplicate):
         logger.info(
             "run already dispatched or being dispatched: nothing sent",
-            extra={"run_id": run_id, "run_status": progress.status},
+            extra={"run_id": run_id, "run_status": acquired.status},
         )
         return DispatchReport(
             run_id=run_id,
@@ -158,9 +182,16 @@ def dispatch_run(
             pages=0,
             continued=False,
             duplicate=True,
-            total_dispatched=progress.dispatched,
+            total_dispatched=acquired.dispatched,
             finished=False,
         )
+    lease, progress = acquired
+    owner = lease.owner
+
+    def hold_lease() -> None:
+        """Raise unless this invocation may still send: nobody can have taken over yet."""
+        if _epoch_ms(now()) >= lease.expires_at_ms - LEASE_MARGIN_MS:
+            raise LeaseExpiredError(run_id, "the lease ran out before the jobs were sent")
 
     spacing = dict(progress.spacing)
     sent = rejected = pages = 0
@@ -183,7 +214,7 @@ def dispatch_run(
         page_started_ms = remaining_ms()
         page = products_table.scan(**_scan_arguments(page_size, progress.cursor))
         jobs, page_rejected = _jobs(page["Items"], run_id, retailers, spacing)
-        _send_jobs(sqs_client, queue_url, run_id, jobs, sleep)
+        _send_jobs(sqs_client, queue_url, run_id, jobs, hold_lease, sleep)
         pages += 1
         sent += len(jobs)
         rejected += page_rejected
@@ -225,13 +256,13 @@ def delay_seconds(offset_seconds: float) -> int:
 def _acquire(
     message: StartRun | ContinueDispatch,
     runs_table: Any,
-    owner: str,
     moment: datetime,
     lease_ms: int,
     retention: timedelta,
-) -> _Progress | _Duplicate:
+) -> tuple[_Lease, _Progress] | _Duplicate:
     """Take the run's lease (creating the record for a new run) and return its progress."""
     now_ms = _epoch_ms(moment)
+    lease = _Lease(uuid.uuid4().hex, now_ms + max(lease_ms, 0))
     take_over = "#status = :dispatching AND #lease_expires_at < :now"
     # Only a StartRun may create the record; any message may take over an abandoned one.
     condition = (
@@ -264,8 +295,8 @@ def _acquire(
             ),
             ExpressionAttributeValues={
                 ":dispatching": DISPATCHING,
-                ":owner": owner,
-                ":lease": now_ms + max(lease_ms, 0),
+                ":owner": lease.owner,
+                ":lease": lease.expires_at_ms,
                 ":now": now_ms,
                 ":started": iso_seconds(moment),
                 ":expires": int((moment + retention).timestamp()),
@@ -276,7 +307,7 @@ def _acquire(
         )["Attributes"]
     except runs_table.meta.client.exceptions.ConditionalCheckFailedException:
         return _existing_run(message, runs_table)
-    return _Progress(
+    return lease, _Progress(
         item.get("dispatch_cursor") or None,
         {retailer: float(offset) for retailer, offset in item["spacing"].items()},
         int(item["dispatched"]),
@@ -338,9 +369,11 @@ def _send_jobs(
     queue_url: str,
     run_id: str,
     jobs: list[tuple[ProductJob, int]],
+    hold_lease: Callable[[], None],
     sleep: Callable[[float], None],
 ) -> None:
     for start in range(0, len(jobs), SEND_BATCH_SIZE):
+        hold_lease()
         entries = [
             {"Id": str(index), "MessageBody": encode(job), "DelaySeconds": delay}
             for index, (job, delay) in enumerate(jobs[start : start + SEND_BATCH_SIZE])
