@@ -132,28 +132,26 @@ def scraper_policy(
             ["dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
             [products_table_arn],
         ),
-        # BatchWriteItem puts a batch's history rows (authorised as PutItem and needing its
-        # own action); DeleteItem takes back a row whose latest state lost a duplicate race.
-        allow(
-            "WritePriceHistory",
-            ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-            [prices_table_arn],
-        ),
+        # BatchWriteItem puts a batch's history rows: AWS authorises it as its own action
+        # only (no PutItem; docs/architecture.md, "IAM"). Query finds the row an earlier
+        # delivery of a redelivered job wrote (the table itself, not its index).
+        allow("WritePriceHistory", ["dynamodb:BatchWriteItem"], [prices_table_arn]),
+        allow("FindRedeliveredHistoryRows", ["dynamodb:Query"], [prices_table_arn]),
         # A conditional UpdateItem creates (or takes over) a run's record, so a duplicated
         # schedule fire is a no-op, and counts its progress and outcomes (run_tally);
         # GetItem reads a duplicate's run.
         allow("RecordRuns", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [runs_table_arn]),
         allow(
-            # The SQS event source needs the first four; SendMessage is dispatch and
-            # continuation (SendMessageBatch is authorised as SendMessage).
-            "ConsumeAndFeedScrapeQueue",
-            [
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ChangeMessageVisibility",
-                "sqs:SendMessage",
-            ],
+            # Lambda's SQS event source polls the queue with this role.
+            "EventSourceConsumesScrapeQueue",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            [scrape_queue_arn],
+        ),
+        allow(
+            # Dispatch and continuation send (SendMessageBatch is authorised as SendMessage);
+            # a transient failure's backoff is its message's visibility timeout.
+            "FeedScrapeQueueAndSetBackoff",
+            ["sqs:SendMessage", "sqs:ChangeMessageVisibility"],
             [scrape_queue_arn],
         ),
         allow(
@@ -178,19 +176,26 @@ def detector_policy(
 ) -> pulumi.Output[str]:
     """What the detector does, and nothing else."""
     return document(
+        # Lambda's stream event source reads the stream with this role.
         allow(
-            "ReadProductsStream",
-            [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
+            "EventSourceReadsProductsStream",
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
             [products_stream_arn],
         ),
+        # ListStreams has no resource type (Service Authorization Reference): granted on a
+        # stream ARN it never applies. Lambda's documented stream permissions include it, so
+        # it is granted as AWS documents it, on "*", kept to this stack's region.
         allow(
+            "EventSourceListsStreams",
+            ["dynamodb:ListStreams"],
+            ["*"],
+            condition={"StringEquals": {"aws:RequestedRegion": region}},
+        ),
+        allow(
+            # Powertools idempotency reads an existing record from its conditional PutItem's
+            # failure (ReturnValuesOnConditionCheckFailure), so it never needs GetItem.
             "KeepIdempotencyRecords",
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             [idempotency_table_arn],
         ),
         allow("PublishPriceAlerts", ["sns:Publish"], [alerts_topic_arn]),

@@ -13,8 +13,11 @@
   stream, with START / END / REPORT lines as in CloudWatch, not to the terminal.
 
 The result is an `Invocation`: the response (JSON round-tripped, as Lambda returns it) or
-the function error (an exception, a response Lambda could not serialise, or a run past the
-declared timeout). A timed-out function's container is reset, as Lambda replaces it.
+the function error (an exception, a response Lambda could not serialise, a run past the
+declared timeout, or a `SimulatedCrash`: the process dying mid-call, which no `except
+Exception` in the handler survives). A timed-out or crashed function's container is reset,
+as Lambda replaces it. `running` holds the invocations in progress, innermost last (a fault
+injected into an AWS call may start a second one meanwhile: price_monitor/local/faults.py).
 
 One interpreter stands in for every container, so module state is shared between the
 functions and kept between invocations, like a warm container. Powertools' `Logger` and
@@ -54,6 +57,9 @@ METRICS_NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE"
 LOG_LEVEL_VARIABLE = "POWERTOOLS_LOG_LEVEL"
 # Module-level AWS clients shared by the handlers (functions/monitor/aws.py).
 CLIENTS_MODULE = "monitor.aws"
+# Lambda's errorType for a function past its timeout, and for a runtime that exited.
+TIMED_OUT = "Sandbox.Timedout"
+CRASHED = "Runtime.ExitError"
 
 
 class FunctionDefinition(Protocol):
@@ -69,6 +75,11 @@ class FunctionDefinition(Protocol):
     def timeout_seconds(self) -> int: ...
     @property
     def memory_mb(self) -> int: ...
+
+
+class SimulatedCrash(BaseException):
+    """The function's process dies here (an injected fault): a BaseException, so the
+    handler's `except Exception` cannot catch it, as nothing catches a killed process."""
 
 
 class UnknownFunctionError(KeyError):
@@ -123,6 +134,15 @@ class Invocation:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class RunningInvocation:
+    """An invocation in progress: which function, with which event."""
+
+    function: str
+    request_id: str
+    event: Any
+
+
 @dataclass
 class LambdaRuntime:
     """The local stack's functions, callable by name."""
@@ -134,6 +154,7 @@ class LambdaRuntime:
     # Every invocation, in order, when True (tests replay and inspect them).
     record_invocations: bool = False
     invocations: list[Invocation] = field(default_factory=list)
+    running: list[RunningInvocation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         code_root = str(FUNCTIONS_DIR)
@@ -169,6 +190,7 @@ class LambdaRuntime:
         error: FunctionError | None = None
         with self._environment(definition), self._logs_to_stream(definition):
             print(f"START RequestId: {request_id} Version: $LATEST")
+            self.running.append(RunningInvocation(name, request_id, payload))
             try:
                 handler, module = self._handler(definition)
                 with _powertools_settings(module, definition.environment):
@@ -178,12 +200,19 @@ class LambdaRuntime:
                     type(exception).__name__, str(exception), traceback.format_exc()
                 )
                 print(error.trace, end="")
+            except SimulatedCrash as crash:
+                error = FunctionError(
+                    CRASHED, f"RequestId: {request_id} Error: Runtime exited: {crash}"
+                )
+                print(traceback.format_exc(), end="")
             else:
                 response, error = _marshal(result)
+            finally:
+                self.running.pop()
             elapsed = time.monotonic() - started
             if elapsed > definition.timeout_seconds:
                 error = FunctionError(
-                    "Sandbox.Timedout",
+                    TIMED_OUT,
                     f"RequestId: {request_id} Error: Task timed out after "
                     f"{definition.timeout_seconds:.2f} seconds",
                 )
@@ -193,7 +222,7 @@ class LambdaRuntime:
                 f"REPORT RequestId: {request_id}\tDuration: {elapsed * 1000:.2f} ms\t"
                 f"Memory Size: {definition.memory_mb} MB"
             )
-        if error is not None and error.error_type == "Sandbox.Timedout":
+        if error is not None and error.error_type in (TIMED_OUT, CRASHED):
             self.reset_containers()
         invocation = Invocation(name, request_id, payload, response, error, elapsed)
         if self.record_invocations:

@@ -55,22 +55,18 @@ def test_scraper_may_do_exactly_what_the_scraper_does(stack):
             {"dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
             {table(stack, "products").state["arn"]},
         ),
-        "WritePriceHistory": (
-            {"dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
-            {table(stack, "prices").state["arn"]},
-        ),
+        "WritePriceHistory": ({"dynamodb:BatchWriteItem"}, {table(stack, "prices").state["arn"]}),
+        "FindRedeliveredHistoryRows": ({"dynamodb:Query"}, {table(stack, "prices").state["arn"]}),
         "RecordRuns": (
             {"dynamodb:GetItem", "dynamodb:UpdateItem"},
             {table(stack, "runs").state["arn"]},
         ),
-        "ConsumeAndFeedScrapeQueue": (
-            {
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ChangeMessageVisibility",
-                "sqs:SendMessage",
-            },
+        "EventSourceConsumesScrapeQueue": (
+            {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+            {queue(stack, "scrape")},
+        ),
+        "FeedScrapeQueueAndSetBackoff": (
+            {"sqs:SendMessage", "sqs:ChangeMessageVisibility"},
             {queue(stack, "scrape")},
         ),
         "ArchiveObservations": ({"s3:PutObject"}, {f"{bucket}/prices/*"}),
@@ -86,17 +82,14 @@ def test_detector_may_do_exactly_what_the_detector_does(stack):
     key = stack.find("aws:kms/key:Key").state["arn"]
     alerts = arn(stack, "aws:sns/topic:Topic", name=f"price-monitor-alerts-{stack.suffix}")
     assert grants(by_sid) == {
-        "ReadProductsStream": (
-            {
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            },
+        "EventSourceReadsProductsStream": (
+            {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
             {table(stack, "products").state["streamArn"]},
         ),
+        # ListStreams has no resource type: only "*" grants it (docs/architecture.md, IAM).
+        "EventSourceListsStreams": ({"dynamodb:ListStreams"}, {"*"}),
         "KeepIdempotencyRecords": (
-            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+            {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
             {table(stack, "idempotency").state["arn"]},
         ),
         "PublishPriceAlerts": ({"sns:Publish"}, {alerts}),
@@ -137,14 +130,14 @@ def test_x_ray_may_be_written_to_only_when_tracing_is_on(stack, traced):
 
 
 @pytest.mark.parametrize("tracing", [False, True], ids=["untraced", "traced"])
-def test_wildcard_resources_appear_only_for_xray_and_only_in_the_stacks_region(
+def test_wildcard_resources_appear_only_for_actions_without_resource_types_in_the_region(
     stack, traced, tracing
 ):
     stack = traced if tracing else stack
     for declared in stack.of_type(ROLE_POLICY):
         for statement in declared.json("policy")["Statement"]:
             if "*" in statement["Resource"]:
-                assert statement["Sid"] == "SendXRayTraces"
+                assert statement["Sid"] in ("SendXRayTraces", "EventSourceListsStreams")
                 assert statement["Condition"] == {
                     "StringEquals": {"aws:RequestedRegion": stack.settings.region}
                 }
