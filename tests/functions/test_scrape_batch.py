@@ -127,6 +127,34 @@ def finish_first(scraper, product_id):
     return Wrapper(client, batch_get_item=batch_get_item)
 
 
+def last_receive(scraper, product_id, dynamodb):
+    """Scrape `product_id`'s job as its third and last receive, writing through `dynamodb`."""
+    scraper.enqueue(ProductJob(RUN_ID, product_id, scraper.item(product_id)["retailer"]))
+    [record] = scraper.receive()
+    request = ScrapeRequest(
+        parse_message(record["body"]), record["messageId"], record["receiptHandle"], 3
+    )
+    resources = ScrapeResources(
+        dynamodb,
+        boto3.client("sqs"),
+        boto3.client("s3"),
+        scraper.tables.products,
+        scraper.tables.prices,
+        scraper.bucket,
+        scraper.queue.url,
+        scraper.tables.runs,
+    )
+    report = scrape_batch(
+        [request],
+        resources=resources,
+        settings=SETTINGS,
+        retailers=NO_SPACING,
+        robots=RobotsPolicy(),
+        remaining_ms=lambda: 60_000,
+    )
+    return report, record["messageId"]
+
+
 def test_an_empty_batch_does_nothing():
     report = scrape_batch(
         [],
@@ -192,32 +220,10 @@ def test_a_last_receive_that_cannot_record_its_error_still_goes_to_the_dlq(scrap
     def update_item(**arguments):
         raise throttled("UpdateItem")
 
-    scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"))
-    [record] = scraper.receive()
-    request = ScrapeRequest(
-        parse_message(record["body"]), record["messageId"], record["receiptHandle"], 3
-    )
-    resources = ScrapeResources(
-        Wrapper(boto3.client("dynamodb"), update_item=update_item),
-        boto3.client("sqs"),
-        boto3.client("s3"),
-        scraper.tables.products,
-        scraper.tables.prices,
-        scraper.bucket,
-        scraper.queue.url,
-        scraper.tables.runs,
-    )
+    dynamodb = Wrapper(boto3.client("dynamodb"), update_item=update_item)
+    report, message_id = last_receive(scraper, "kettle", dynamodb)
 
-    report = scrape_batch(
-        [request],
-        resources=resources,
-        settings=SETTINGS,
-        retailers=NO_SPACING,
-        robots=RobotsPolicy(),
-        remaining_ms=lambda: 60_000,
-    )
-
-    assert report.failed_message_ids == [record["messageId"]]
+    assert report.failed_message_ids == [message_id]
     assert any(r.getMessage() == "could not record the last failure" for r in caplog.records)
 
 
@@ -228,30 +234,8 @@ def test_a_last_receive_of_a_product_this_run_already_recorded_is_done_not_dead_
     # its outcome, so this job must neither go to the DLQ nor count as dead-lettered (a
     # run counted past its products looks finished while one is still pending).
     add(scraper, "kettle", ShopPage(500, "down"))
-    scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"))
-    [record] = scraper.receive()
-    request = ScrapeRequest(
-        parse_message(record["body"]), record["messageId"], record["receiptHandle"], 3
-    )
-    resources = ScrapeResources(
-        finish_first(scraper, "kettle"),
-        boto3.client("sqs"),
-        boto3.client("s3"),
-        scraper.tables.products,
-        scraper.tables.prices,
-        scraper.bucket,
-        scraper.queue.url,
-        scraper.tables.runs,
-    )
 
-    report = scrape_batch(
-        [request],
-        resources=resources,
-        settings=SETTINGS,
-        retailers=NO_SPACING,
-        robots=RobotsPolicy(),
-        remaining_ms=lambda: 60_000,
-    )
+    report, _ = last_receive(scraper, "kettle", finish_first(scraper, "kettle"))
 
     assert (report.failed_message_ids, report.retried, report.skipped) == ([], 0, 1)
     run = boto3.resource("dynamodb").Table(scraper.tables.runs).get_item(Key={"run_id": RUN_ID})
