@@ -46,6 +46,9 @@ _BOMS = (
 )
 # What browsers do (WHATWG Encoding): pages labelled Latin-1 or ASCII are really
 # windows-1252, which matters for prices because "€" is byte 0x80 there.
+# Codec names (as codecs.lookup gives them) of the single-byte charsets a page may declare
+# for what is really UTF-8 (_unless_really_utf8).
+_SINGLE_BYTE_CODECS = ("cp12", "iso8859", "latin", "koi8", "mac-", "cp8", "cp4", "ascii")
 _LABEL_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 
 
@@ -92,13 +95,33 @@ def detect_charset(body: bytes, content_type: str | None) -> str:
         match = _HEADER_CHARSET.search(content_type)
         codec = _codec_for(match.group(1)) if match else None
         if codec:
-            return codec
+            return _unless_really_utf8(codec, body)
     match = _META_CHARSET.search(body[:META_PRESCAN_BYTES])
     if match:
         codec = _codec_for(match.group(1).decode("ascii"))
         # A <meta> we could read as ASCII cannot really be UTF-16/32; browsers use UTF-8.
         if codec and not codec.startswith(("utf-16", "utf-32")):
-            return codec
+            return _unless_really_utf8(codec, body)
+    return "utf-8"
+
+
+def _unless_really_utf8(declared: str, body: bytes) -> str:
+    """The declared codec, or UTF-8 when a single-byte charset is declared for a body that
+    is valid UTF-8 with non-ASCII characters.
+
+    Pages re-encoded to UTF-8 by a CMS, proxy or template while keeping their old
+    `iso-8859-1`/`windows-1252` label are common, and read by their label they turn every
+    `€` into `â‚¬`, so no price is found. The converse mistake is very unlikely: text in a
+    single-byte charset is almost never valid UTF-8 once it has any byte above 0x7F (each
+    such byte would have to form a well-formed multi-byte sequence).
+    """
+    if not codecs.lookup(declared).name.startswith(_SINGLE_BYTE_CODECS) or body.isascii():
+        return declared
+    try:
+        # Not final: a body cut at max_bytes may end inside a character.
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(body, final=False)
+    except UnicodeDecodeError:
+        return declared
     return "utf-8"
 
 

@@ -239,3 +239,35 @@ def test_deadline_counts_during_a_single_large_stream(encoding):
     deadline = Deadline.after(2.0, TickingClock(step=1.0))  # two readings' worth
     with pytest.raises(TimeoutError):
         decompress_body(raw, encoding, max_bytes=3_000_000, deadline=deadline)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "meta"),
+    [
+        (None, '<meta charset="iso-8859-1">'),
+        ("text/html; charset=windows-1252", ""),
+        ("text/html; charset=ISO-8859-2", ""),
+    ],
+)
+def test_a_utf8_body_labelled_with_a_single_byte_charset_is_read_as_utf8(content_type, meta):
+    body = f"{meta}<p>Preis: 19,99 € – sofort lieferbar</p>".encode()
+
+    assert "19,99 € – sofort" in decode_text(body, content_type)
+
+
+def test_a_body_really_in_its_single_byte_charset_keeps_it():
+    body = '<meta charset="windows-1252"><p>19,99 € – crème</p>'.encode("cp1252")
+
+    assert "19,99 € – crème" in decode_text(body, None)
+
+
+def test_a_utf8_body_cut_inside_a_character_is_still_recognised_as_utf8():
+    body = '<meta charset="iso-8859-1"><p>19,99 €</p><p>€'.encode()[:-2]
+
+    assert decode_text(body, None, complete=False).endswith("19,99 €</p><p>")
+
+
+def test_a_multibyte_declared_charset_is_never_second_guessed():
+    body = "<p>価格 1,980円</p>".encode("shift_jis")
+
+    assert "1,980円" in decode_text(body, "text/html; charset=Shift_JIS")
