@@ -21,6 +21,7 @@ from extraction import heuristic, jsonld, meta, microdata
 from extraction import rules as retailer_rules
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
+from extraction.cross_check import cross_check, needs_cross_check
 from extraction.markup import Element, parse_html
 from extraction.offer import UNKNOWN, Offer, OfferCandidate, choose_offer
 
@@ -65,12 +66,23 @@ def extract_offer(
         # when it finds nothing, the page has no price, rather than a silently stale one.
         found = retailer_rules.candidates(page.html, lambda: page.tree, rules, budget)
         offer = choose_offer(found, url)
-        return None if offer is None else _completed(offer, sources, budget)
-    for position, read_source in enumerate(sources):
+        return None if offer is None else _completed(offer, [read for _, read in sources], budget)
+    for position, (name, read_source) in enumerate(sources):
         offer = choose_offer(read_source(), url)
         budget.check()
-        if offer is not None:
-            return _completed(offer, sources[position + 1 :], budget)
+        if offer is None:
+            continue
+        # Meta tags are read from the raw text, cheaply: enough to tell whether the trusted
+        # source is contradicted, before paying for the tree and the visible page.
+        later = sources[position + 1 :]
+        contradicting = [c for other, read in later if other == meta.SOURCE for c in read()]
+        if not needs_cross_check(offer, contradicting):
+            agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
+            offer = replace(offer, agreed_sources=tuple(agreed))
+            return _completed(offer, [read for _, read in later], budget)
+        found = {other: read() for other, read in sources}
+        visible = heuristic.find_visible_price(page.tree, url, budget) if use_heuristic else None
+        return cross_check(offer, found, visible)
     if use_heuristic:
         return heuristic.find_visible_price(page.tree, url, budget)
     return None
@@ -79,14 +91,36 @@ def extract_offer(
 Source = Callable[[], list[OfferCandidate]]
 
 
-def _structured_sources(page: Page) -> list[Source]:
-    """Readers of each structured source, most trusted first; each runs only when asked."""
+def _structured_sources(page: Page) -> list[tuple[str, Source]]:
+    """Readers of each structured source, most trusted first; each runs only when asked,
+    at most once."""
     budget = page.budget
     return [
-        lambda: jsonld.candidates(page.html, budget),
-        lambda: microdata.candidates(page.tree, budget) if microdata.may_contain(page.html) else [],
-        lambda: meta.candidates(page.html, budget),
+        (jsonld.SOURCE, _once(lambda: jsonld.candidates(page.html, budget))),
+        (
+            microdata.SOURCE,
+            _once(
+                lambda: (
+                    microdata.candidates(page.tree, budget)
+                    if microdata.may_contain(page.html)
+                    else []
+                )
+            ),
+        ),
+        (meta.SOURCE, _once(lambda: meta.candidates(page.html, budget))),
     ]
+
+
+def _once(read: Source) -> Source:
+    """`read`, run on first call only; later calls return the same candidates."""
+    cache: list[list[OfferCandidate]] = []
+
+    def cached() -> list[OfferCandidate]:
+        if not cache:
+            cache.append(read())
+        return cache[0]
+
+    return cached
 
 
 def _completed(offer: Offer, other_sources: list[Source], budget: Budget) -> Offer:

@@ -38,7 +38,17 @@ from decimal import Decimal
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element
 from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer
-from extraction.price import parse_price
+from extraction.price import has_currency_marker, parse_price
+from extraction.vocabulary import (
+    AFTER_PRICE,
+    BUY_CONTROL,
+    BUY_CONTROL_WORDS,
+    FOREIGN_BLOCK_WORDS,
+    FREE_SHIPPING,
+    LABELS,
+    STOCK,
+    STOCK_PREFIXES,
+)
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
 # training, metascraper, extruct) every wrong answer scored under 0.38 and two thirds of the
@@ -57,11 +67,77 @@ _CURRENCY_SIGN = re.compile("[$€£¥₹₩₽₺₪₫฿]")
 _CURRENCY_ENTITY = re.compile(
     r"&(?:#36|#x24|#163|#xa3|#8364|#x20ac|#165|pound|euro|yen|dollar);", re.IGNORECASE
 )
+
+
+def _phrase(phrase: str) -> str:
+    """A vocabulary phrase as a pattern: spaces match any whitespace, "{n}" a count, and
+    the ends of words of spaced scripts may not touch another letter."""
+    pattern = r"\s+".join(re.escape(word) for word in phrase.split()).replace(
+        re.escape("{n}"), r"\d+"
+    )
+    if phrase[0].isalnum() and phrase[0] < "\u2e80":
+        pattern = r"(?<!\w)" + pattern
+    if phrase[-1].isalnum() and phrase[-1] < "\u2e80":
+        pattern += r"(?!\w)"
+    return pattern
+
+
+def _phrases(phrases: object) -> str:
+    """Alternatives, longest first, so "nicht lieferbar" is read before "lieferbar"."""
+    unique = sorted(set(phrases), key=len, reverse=True)  # type: ignore[call-overload]
+    return "|".join(_phrase(phrase) for phrase in unique)
+
+
+_WORDS_OF_TEXT = re.compile(r"\w+")
+
+
+class _PhraseTable:
+    """Phrases of the vocabulary, each with its group, found in a text by whole words.
+
+    Words are runs of letters and digits, lower-cased ("inkl. MwSt." reads "inkl mwst"); at
+    each word the longest phrase starting there wins, so "list price" is one former-price
+    label and "free shipping" is not a shipping cost. Phrases of scripts written without
+    spaces are found as substrings. Dictionary look-ups, not a pattern of hundreds of
+    alternatives, since labels are read for every shortlisted price.
+    """
+
+    def __init__(self, groups: dict[str, object]) -> None:
+        self._spaced: dict[tuple[str, ...], str] = {}
+        self._unspaced: list[tuple[str, str]] = []
+        for group, phrases in groups.items():
+            for phrase in phrases:  # type: ignore[attr-defined]
+                words = tuple(_WORDS_OF_TEXT.findall(phrase.lower()))
+                if phrase[0] >= "\u2e80":
+                    self._unspaced.append((phrase, group))
+                elif words:
+                    self._spaced.setdefault(words, group)
+        self._longest = max(map(len, self._spaced))
+
+    def groups(self, text: str) -> set[str]:
+        found = {group for phrase, group in self._unspaced if phrase in text}
+        words = _WORDS_OF_TEXT.findall(text.lower())
+        at = 0
+        while at < len(words):
+            for size in range(min(self._longest, len(words) - at), 0, -1):
+                group = self._spaced.get(tuple(words[at : at + size]))
+                if group is not None:
+                    found.add(group)
+                    at += size
+                    break
+            else:
+                at += 1
+        return found
+
+
 _CART_WORDS = re.compile(
     r"add[\s_-]*to[\s_-]*(?:cart|bag|basket|trolley)|addtocart|add[\s_-]*item|buy[\s_-]*(?:it[\s_-]*)?now"
     r"|buy[\s_-]*box|add[\s_-]*to[\s_-]*order|cart/add|basket/add|^\s*(?:add|buy|purchase)\s*$",
     re.IGNORECASE,
 )
+_BUY_CONTROL = _PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
+# Substrings of a raw start tag worth parsing its attributes for (case as written).
+_CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
+               "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
 _CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
 _CART_ATTRIBUTES_OF_FORM = (*_CART_ATTRIBUTES, "action")
 _TITLE_ATTRIBUTE = re.compile(
@@ -71,13 +147,25 @@ _TITLE_ATTRIBUTE = re.compile(
 # A stock status stated on its own ("In Stock.", "Availability: Out of stock"), not a
 # sentence that mentions stock ("Notify me when back in stock", "Is an item out of stock?").
 _STOCK_TEXT = re.compile(
-    r"\W*(?:availability\s*:?\s*|status\s*:?\s*)?(?:"
-    r"(?P<out>(?:temporarily\s+|currently\s+)?out\s+of\s+stock|sold\s+out"
-    r"|(?:currently|temporarily)\s+unavailable|no\s+longer\s+available)"
-    r"|(?P<in>in\s+stock|available\s+now))"
+    rf"\W*(?:(?:{_phrases(STOCK_PREFIXES)})\s*:?\s*)?(?:"
+    rf"(?P<out>{_phrases(p for words in STOCK.values() for p in words['out'])})"
+    rf"|(?P<in>{_phrases(p for words in STOCK.values() for p in words['in'])}))"
     r"(?:\W*\Z|\s*[-–.,!:(])",
     re.IGNORECASE,
 )
+# The words a stock status may begin with (its first word, lower-cased), and the first
+# characters of statuses in scripts written without spaces: a set look-up spares the
+# pattern above on the thousands of other texts of a page.
+_STOCK_PHRASES = [
+    phrase
+    for phrases in (STOCK_PREFIXES, *(p for words in STOCK.values() for p in words.values()))
+    for phrase in phrases
+]
+_STOCK_FIRST_WORDS = frozenset(
+    phrase.replace("{n}", " ").split()[0] for phrase in _STOCK_PHRASES if phrase[0] < "\u2e80"
+)
+_STOCK_FIRST_CHARS = frozenset(phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= "\u2e80")
+_FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
 _MAX_STOCK_TEXT = 60
 _STOCK_REACH = 80  # elements between a stock status and the price (or cart) it is about
 
@@ -93,9 +181,11 @@ _CONTEXT_TOKENS: dict[str, str] = {
     **dict.fromkeys(
         "nav navbar navigation menu footer carousel related recommended recommendations "
         "recommendation similar sponsored upsell crosssell slider modal popup tooltip "
-        "review reviews qa sims fbt p13n ad ads recs recently".split(),
+        "review reviews qa ad ads".split(),
         "decoy",
     ),
+    # Other products' blocks: a price there is never the page's own (see _abstains).
+    **dict.fromkeys(FOREIGN_BLOCK_WORDS, "foreign"),
     **dict.fromkeys("cart minicart subtotal basket checkout".split(), "cart"),
     **dict.fromkeys("shipping delivery freight postage".split(), "ship"),
     **dict.fromkeys(
@@ -116,8 +206,9 @@ _PRICE_TOKENS = frozenset(("price", "prc", "amount", "cost", "pricing"))
 # Stems inside longer words and inline styles ("relatedProducts", "display: none").
 _CONTEXT_STEMS = re.compile(
     r"(?P<struck>line-through|strike|listprice|wasprice|oldprice)"
-    r"|(?P<decoy>carousel|related|recommend|sponsor|upsell|crosssell|cross-sell|alsobought"
-    r"|also-bought|footer|navbar)"
+    r"|(?P<decoy>carousel|footer|navbar)"
+    r"|(?P<foreign>related|recommend|sponsor|upsell|crosssell|cross-sell|alsobought"
+    r"|also-bought|recently|accessor|zubehoer|empfehlung)"
     r"|(?P<hidden>display:none|display: none|visibility:hidden|visibility: hidden)"
     r"|(?P<instalment>klarna|afterpay|affirm|installment|instalment|financing)"
     r"|(?P<header>site-header|global-header|siteheader|globalheader)"
@@ -140,35 +231,35 @@ _SCREEN_READER_CLASSES = frozenset(
     )
 )
 
-# What the words just before or after a price, or the price's own text, say about it.
-_LABEL_TOKENS: dict[str, str] = {
-    **dict.fromkeys(
-        "was list rrp msrp original originally compare before retail reg market".split(),
-        "struck",
-    ),
-    **dict.fromkeys("save saving savings".split(), "saving"),
-    **dict.fromkeys("shipping delivery postage freight ship orders".split(), "ship"),
-    **dict.fromkeys(
-        "payments mo month monthly klarna afterpay affirm installment installments instalment "
-        "instalments interest financing finance emi".split(),
-        "instalment",
-    ),
-    **dict.fromkeys("subtotal total cart basket".split(), "cart"),
-    "regular": "regular",
-    **dict.fromkeys("now sale deal price special today pay".split(), "now"),
-}
-_LABEL_WORD = re.compile(r"[a-z]+")
-# Words right after a price that make it a part payment or a shipping cost.
+# What the words just before or after a price, or the price's own text, say about it: the
+# label groups of every language, as one pattern with a named group each.
+_LABEL_GROUP_NAMES = {
+    "former": "struck", "saving": "saving", "shipping": "ship", "instalment": "instalment",
+    "unit": "unit", "vat": "vat", "cart": "cart", "regular": "regular", "current": "now",
+}  # fmt: skip
+
+
+_LABELS = _PhraseTable(
+    {
+        "free": FREE_SHIPPING,  # says nothing about the price beside it
+        **{
+            name: [p for words in LABELS.values() for p in words.get(group, ())]
+            for group, name in _LABEL_GROUP_NAMES.items()
+        },
+    }
+)
+# Words right after a price that make it a part payment, a shipping cost or a unit price.
 _AFTER_WORDS = re.compile(
-    r"\W{0,3}(?:/\s*mo\b|/\s*month|per\s+month|a\s+month|monthly|mo\.|x\b|for\s+\d+\s+months"
-    r"|shipping|delivery|postage|with\s+(?:klarna|afterpay|affirm))",
+    r"\W{0,3}(?:"
+    + "|".join(
+        f"(?P<{_LABEL_GROUP_NAMES[group]}>{_phrases(phrases)})"
+        for group, phrases in AFTER_PRICE.items()
+    )
+    + r"|(?P<months>for\s+\d+\s+months|with\s+(?:klarna|afterpay|affirm)))",
     re.IGNORECASE,
 )
 _RANGE = re.compile(r"\d\s*(?:-|–|—|to)\s*\D{0,3}\d")
 # Mentions of shipping that say nothing about the price beside them.
-_FREE_SHIPPING = re.compile(
-    r"free\s+(?:standard\s+)?(?:shipping|delivery)|shipping\s+available", re.IGNORECASE
-)
 _STRONG_PRICE_ATTRIBUTE = re.compile(
     r"current|sale|our|final|now|offer|deal|actual|selling|special|product[\s_-]*price|pdp"
     r"|main|priceblock|a-price|buybox|buy-box|your|pay",
@@ -176,7 +267,6 @@ _STRONG_PRICE_ATTRIBUTE = re.compile(
 )
 _PRICE_ATTRIBUTE = re.compile(r"price", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_WORDS_OF_TEXT = re.compile(r"\w+")
 _PRICE_PART_CLASS = re.compile(
     r"whole|fraction|decimal|cent|dollar|symbol|currency|integer|characteristic|mantissa",
     re.IGNORECASE,
@@ -202,6 +292,7 @@ _MAX_AMOUNT = Decimal(10**12)  # IDR and VND prices run to hundreds of millions
 _CONTEXT_PENALTY = {
     "struck": 5.0,
     "decoy": 3.0,
+    "foreign": 3.0,
     "hidden": 3.0,
     "cart": 3.0,
     "ship": 4.0,
@@ -215,6 +306,8 @@ _LABEL_SCORE = {
     "saving": -4.0,
     "ship": -3.0,
     "instalment": -5.0,
+    "unit": -4.0,
+    "vat": 0.0,
     "cart": -2.5,
     "regular": -0.5,
     "now": 0.5,
@@ -259,8 +352,8 @@ def find_visible_price(
     if not ranked:
         return None
     winner = ranked[0]
-    if winner.score < _MIN_SCORE:
-        return None
+    if winner.score < _MIN_SCORE or _in_foreign_block(winner, context):
+        return None  # noise, or another product's price: the page shows none of its own
     runner_up = ranked[1].score if len(ranked) > 1 else None
     confidence = _confidence(winner.score, runner_up)
     alternatives = tuple(c.amount for c in ranked[1:6] if c.score > _ALTERNATIVE_FLOOR)
@@ -327,6 +420,17 @@ _MARGIN_SCALE = 0.6
 _MIN_SCORE = 0.0
 
 
+# Ancestors a tile's price sits within: a wider wrapper with such a name (a page-level
+# "has-accessories" class) says nothing about one price.
+_FOREIGN_REACH = 4
+
+
+def _in_foreign_block(candidate: _Candidate, context: _ContextCache) -> bool:
+    """Inside a recommendation, recently-viewed, accessory or bundle block."""
+    distance = context.inherited(candidate.element).get("foreign", _FOREIGN_REACH + 1)
+    return "foreign" in context.own(candidate.element) or distance <= _FOREIGN_REACH
+
+
 def _confidence(top: float, runner_up: float | None) -> float:
     """Probability-like 0..1 from the winning score and its margin over a different price."""
     absolute = 1.0 / (1.0 + math.exp(-(top - _EVEN_SCORE) / _SCORE_SCALE))
@@ -353,6 +457,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     carts = survey.carts
     stock = survey.stock
     find_currency = _CURRENCY_SIGN.search
+    find_digit = _DIGIT.search
     says = Element.has_attribute_text
     stack: list[Element] = [root]
     pop = stack.pop
@@ -388,10 +493,12 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 continue
             elif find_currency(child) or ("&" in child and _CURRENCY_ENTITY.search(child)):
                 by_text = True
-            elif ("tock" in child or "vailab" in child or "old out" in child) and len(
-                stock
-            ) < _MAX_LANDMARKS:
-                match = len(child) < _MAX_STOCK_TEXT * 4 and _STOCK_TEXT.match(child.strip())
+            elif len(child) > _MAX_STOCK_TEXT * 4:
+                continue  # a paragraph: neither a price nor a stock status
+            elif len(child) < _MAX_PRICE_TEXT and find_digit(child) and has_currency_marker(child):
+                by_text = True  # "149,00 EUR", "1 299 Kč", "3000円"
+            elif len(stock) < _MAX_LANDMARKS and _may_state_stock(child):
+                match = _STOCK_TEXT.match(child.strip())
                 if match:
                     status = OUT_OF_STOCK if match["out"] else IN_STOCK
                     stock.append((order, status, element))
@@ -404,6 +511,15 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     survey.size = order
     _place_landmarks(survey, root, budget)
     return survey
+
+
+def _may_state_stock(text: str) -> bool:
+    """Whether `text` begins with a word a stock status may begin with (cheap pre-test)."""
+    first = _FIRST_WORD.match(text)
+    if first is None:
+        return False
+    word = first[1]
+    return word[0] in _STOCK_FIRST_CHARS or word.lower() in _STOCK_FIRST_WORDS
 
 
 def _place_landmarks(survey: _Survey, root: Element, budget: Budget) -> None:
@@ -494,20 +610,18 @@ def _is_cart_control(element: Element) -> bool:
     own text). Links are left out: pages have hundreds, and the cart link in the header
     would look like one."""
     tag = element.tag
-    if tag != "button" and not (
-        element.has_attribute_text("art")
-        or element.has_attribute_text("uy")
-        or element.has_attribute_text("asket")
-        or element.has_attribute_text("ag")
-    ):
+    if tag != "button" and not any(element.has_attribute_text(hint) for hint in _CART_HINTS):
         return False
     attrs = element.attrs
     names = _CART_ATTRIBUTES_OF_FORM if tag == "form" else _CART_ATTRIBUTES
-    if _CART_WORDS.search(" ".join(attrs.get(name, "") for name in names)):
+    said = " ".join(attrs.get(name, "") for name in names)
+    if _CART_WORDS.search(said) or _BUY_CONTROL.groups(said):
         return True
     if tag == "button":
         text = _bounded_text(element, 40, from_end=False)
-        return len(text) < 40 and _CART_WORDS.search(text) is not None
+        return len(text) < 40 and (
+            _CART_WORDS.search(text) is not None or bool(_BUY_CONTROL.groups(text))
+        )
     return False
 
 
@@ -708,13 +822,14 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     before, after = _label(element)
     if candidate.currency is None and _CURRENCY_SIGN.search(before[-3:]):
         candidate.currency = parse_price(f"{before[-3:]}{candidate.text}").currency
-    score += 1.0 if candidate.currency else -1.5
+    score += 1.0 if candidate.currency or has_currency_marker(candidate.text) else -1.5
     if len(_CURRENCY_SIGN.findall(candidate.text)) > 1 and not _RANGE.search(candidate.text):
         score -= 1.5  # several prices in one text: a summary, not the price
-    label = _FREE_SHIPPING.sub(" ", f"{before} | {candidate.text}")
-    groups = {_LABEL_TOKENS.get(word) for word in _LABEL_WORD.findall(label.lower())}
-    if _AFTER_WORDS.match(after):
-        groups.add("instalment")
+    groups = _LABELS.groups(f"{before} | {candidate.text}")
+    groups.discard("free")
+    after_words = _AFTER_WORDS.match(after)
+    if after_words:
+        groups.add("instalment" if after_words.lastgroup == "months" else after_words.lastgroup)
     for group in groups:
         if group is not None:
             score += _LABEL_SCORE[group]

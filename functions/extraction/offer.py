@@ -61,6 +61,8 @@ class Offer:
     confidence: float = 1.0
     ambiguous: bool = False
     alternatives: tuple[Decimal, ...] = field(default=())
+    # The sources that stated this price, most trusted first, when several were compared.
+    agreed_sources: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -71,6 +73,7 @@ class Offer:
             "confidence": round(self.confidence, 3),
             "ambiguous": self.ambiguous,
             "alternatives": [str(price) for price in self.alternatives],
+            "agreed_sources": list(self.agreed_sources),
         }
 
 
@@ -114,6 +117,11 @@ _AVAILABILITY_ORDER = (IN_STOCK, UNKNOWN, OUT_OF_STOCK)
 
 def _availability_rank(candidate: OfferCandidate) -> int:
     return _AVAILABILITY_ORDER.index(candidate.availability)
+
+
+def availability_rank(availability: str) -> int:
+    """Order of preference between statuses of one price: in stock, unknown, out of stock."""
+    return _AVAILABILITY_ORDER.index(availability)
 
 
 def _matches_page(candidate: OfferCandidate, page_url: str | None) -> bool:

@@ -24,6 +24,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from extraction.vocabulary import (
+    CURRENCY_MARKERS_ANY_CASE,
+    CURRENCY_MARKERS_EXACT_CASE,
+    CURRENCY_NAMES,
+)
+
 _MAX_INTEGER_DIGITS = 15
 _MAX_MARKER_GAP = 3  # whitespace characters allowed between a number and its currency marker
 
@@ -59,56 +65,16 @@ _YEN_AND_YUAN = frozenset({"JPY", "CNY"})
 _KRONER = frozenset({"SEK", "NOK", "DKK", "ISK"})
 _RUPEES = frozenset({"INR", "PKR", "LKR", "NPR", "MUR", "SCR"})
 
-# Markers written next to numbers in price text, recognised in any letter case. None means
-# the marker names no currency by itself.
-_MARKERS_ANY_CASE: dict[str, str | None] = {
-    "$": "USD", "US$": "USD", "C$": "CAD", "CA$": "CAD", "CAN$": "CAD", "A$": "AUD",
-    "AU$": "AUD", "HK$": "HKD", "NZ$": "NZD", "MX$": "MXN", "S$": "SGD", "SG$": "SGD",
-    "NT$": "TWD", "R$": "BRL",
-    "€": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP",
-    "¥": "JPY", "円": "JPY", "元": "CNY", "RMB": "CNY",
-    "₹": "INR", "₨": "INR", "Rs": "INR", "Rs.": "INR",
-    "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB",
-    "₩": "KRW", "원": "KRW", "₺": "TRY", "₴": "UAH", "грн": "UAH", "грн.": "UAH",
-    "₪": "ILS", "₫": "VND", "₱": "PHP", "฿": "THB", "₦": "NGN", "₡": "CRC", "₲": "PYG",
-    "₵": "GHS", "₸": "KZT", "₼": "AZN", "₾": "GEL", "৳": "BDT", "₭": "LAK", "₮": "MNT",
-    "zł": "PLN", "zl": "PLN", "Kč": "CZK", "lei": "RON", "лв": "BGN", "лв.": "BGN",
-    "kr": None, "kr.": None, "dkr": "DKK", "skr": "SEK", "nkr": "NOK",
-    "Rp": "IDR", "Rp.": "IDR",
-    **{
-        code: code
-        for code in """
-        USD EUR GBP CHF JPY CNY AUD NZD HKD SGD TWD SEK NOK DKK ISK PLN CZK HUF BGN UAH INR PKR
-        BRL MXN CLP KRW THB VND IDR MYR ZAR AED SAR QAR KWD EGP NGN KES RSD UYU
-        """.split()
-    },
-}  # fmt: skip
-# Markers that are ordinary words or abbreviations in other letter cases ("ft", "Ron", "rub").
-_MARKERS_EXACT_CASE: dict[str, str] = {
-    "Ft": "HUF", "TL": "TRY", "RM": "MYR", "S/": "PEN", "S/.": "PEN",
-    "Fr": "CHF", "Fr.": "CHF", "fr.": "CHF", "SFr": "CHF", "SFr.": "CHF",
-    "CAD": "CAD", "PHP": "PHP", "COP": "COP", "ARS": "ARS", "ILS": "ILS", "TRY": "TRY",
-    "RON": "RON", "RUB": "RUB", "PEN": "PEN",
-}  # fmt: skip
 # Ambiguous markers (case-folded) and the currencies a hint may choose among for them.
 _MARKER_FAMILIES: dict[str, frozenset[str]] = {
     "$": _DOLLARS, "¥": _YEN_AND_YUAN, "kr": _KRONER, "kr.": _KRONER,
     "rs": _RUPEES, "rs.": _RUPEES, "₨": _RUPEES,
 }  # fmt: skip
 _MARKER_CODES: dict[str, str | None] = {
-    marker.casefold(): code for marker, code in (_MARKERS_ANY_CASE | _MARKERS_EXACT_CASE).items()
+    marker.casefold(): code
+    for marker, code in (CURRENCY_MARKERS_ANY_CASE | CURRENCY_MARKERS_EXACT_CASE).items()
 }
-# Names accepted by normalize_currency only: in running text they are too often plain words.
-_CURRENCY_NAMES: dict[str, str] = {
-    "dollar": "USD", "dollars": "USD", "usdollar": "USD", "usdollars": "USD",
-    "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "poundsterling": "GBP",
-    "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "INR", "rupees": "INR",
-    "ruble": "RUB", "rubles": "RUB", "rouble": "RUB", "roubles": "RUB",
-    "zloty": "PLN", "złoty": "PLN", "forint": "HUF", "koruna": "CZK", "hryvnia": "UAH",
-    "swissfranc": "CHF", "swissfrancs": "CHF", "won": "KRW", "real": "BRL", "reais": "BRL",
-    "lira": "TRY", "rand": "ZAR",
-}  # fmt: skip
-_NORMALIZED_NAMES = _MARKER_CODES | _CURRENCY_NAMES
+_NORMALIZED_NAMES = _MARKER_CODES | CURRENCY_NAMES
 
 
 def _is_word_edge(char: str) -> bool:
@@ -128,14 +94,14 @@ def _marker_alternative(marker: str, any_case: bool) -> str:
 
 
 def _marker_pattern() -> str:
-    markers = [(marker, True) for marker in _MARKERS_ANY_CASE]
-    markers += [(marker, False) for marker in _MARKERS_EXACT_CASE]
+    markers = [(marker, True) for marker in CURRENCY_MARKERS_ANY_CASE]
+    markers += [(marker, False) for marker in CURRENCY_MARKERS_EXACT_CASE]
     markers.sort(key=lambda item: len(item[0]), reverse=True)  # longest first: "CA$" before "$"
     return "|".join(_marker_alternative(marker, any_case) for marker, any_case in markers)
 
 
 def _edge_chars(index: int) -> frozenset[str]:
-    markers = list(_MARKERS_ANY_CASE) + list(_MARKERS_EXACT_CASE)
+    markers = list(CURRENCY_MARKERS_ANY_CASE) + list(CURRENCY_MARKERS_EXACT_CASE)
     return frozenset(c for m in markers for c in (m[index], m[index].lower(), m[index].upper()))
 
 
@@ -233,6 +199,42 @@ def parse_price(text: str | None, currency_hint: str | None = None) -> ParsedPri
         return ParsedPrice(amount, _currency_next_to(before, after, hint))
     anywhere = _first_marker(text)
     return ParsedPrice(first_bare, _currency_of(anywhere, hint) if anywhere else hint)
+
+
+def has_currency_marker(text: str) -> bool:
+    """Whether a number in `text` has a currency marker beside it: "149,00 EUR", "1 299 Kč",
+    "12 000 تومان" (also markers that name no ISO currency by themselves)."""
+    if not text.isascii():
+        text = _NON_ASCII_DIGIT.sub(_ascii_digit, text.translate(_TEXT_TRANSLATION))
+    for number in _NUMBER.finditer(text):
+        start, end = number.span()
+        # A dictionary look-up of the words beside the number first: matching the marker
+        # pattern costs far more, and most numbers on a page ("12 items") have none.
+        before = _WORD_BEFORE.search(text, max(0, start - _LONGEST_MARKER - _MAX_MARKER_GAP), start)
+        after = _WORD_AFTER.match(text, end)
+        if (
+            before is not None
+            and _may_be_marker(before[1], suffixes=True)
+            and _marker_before(text, start)
+        ) or (
+            after is not None
+            and _may_be_marker(after[1], suffixes=False)
+            and _marker_after(text, end)
+        ):
+            return True
+    return False
+
+
+_WORD_BEFORE = re.compile(r"([^\s0-9]+)\s{0,3}\Z")
+_WORD_AFTER = re.compile(r"\s{0,3}([^\s0-9]+)")
+
+
+def _may_be_marker(word: str, suffixes: bool) -> bool:
+    """Whether some end (`suffixes`) or start of `word` is a marker in some letter case."""
+    word = word.casefold()[-_LONGEST_MARKER:] if suffixes else word.casefold()[:_LONGEST_MARKER]
+    if suffixes:
+        return any(word[at:] in _MARKER_CODES for at in range(len(word)))
+    return any(word[:at] in _MARKER_CODES for at in range(1, len(word) + 1))
 
 
 def parse_structured_price(value: object, currency_hint: str | None = None) -> ParsedPrice:

@@ -138,4 +138,5 @@ def test_offer_serialises_for_logs_and_the_cli():
         "confidence": 0.712,
         "ambiguous": True,
         "alternatives": ["15"],
+        "agreed_sources": [],
     }

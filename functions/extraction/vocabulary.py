@@ -1,0 +1,433 @@
+"""The words product pages use around prices, in many languages: data only, no logic.
+
+Every language- or currency-specific string extraction relies on lives here, as tables, so
+that adding a language is an edit of this file alone. Modules build their patterns from it:
+`price` the currency markers, `heuristic` the labels beside a price, the stock statements
+and the buy controls.
+
+Conventions: phrases are matched case-insensitively on whole words (a phrase never matches
+inside a longer word), with runs of whitespace in the page's text read as one space. Words
+of scripts written without spaces (Japanese, Chinese) match anywhere.
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------------------------------
+# Currencies
+# ---------------------------------------------------------------------------------------
+
+# Markers written next to numbers in price text, recognised in any letter case. None means
+# the marker names no currency by itself ("kr" is a krona or a krone; a hint decides).
+CURRENCY_MARKERS_ANY_CASE: dict[str, str | None] = {
+    # dollars and their prefixed forms
+    "$": "USD", "US$": "USD", "C$": "CAD", "CA$": "CAD", "CAN$": "CAD", "A$": "AUD",
+    "AU$": "AUD", "HK$": "HKD", "NZ$": "NZD", "MX$": "MXN", "S$": "SGD", "SG$": "SGD",
+    "NT$": "TWD", "R$": "BRL",
+    # euro, pound, yen, yuan
+    "€": "EUR", "euro": "EUR", "euros": "EUR", "eur.": "EUR", "евро": "EUR", "ユーロ": "EUR",
+    "£": "GBP", "¥": "JPY", "円": "JPY", "日元": "JPY", "元": "CNY", "RMB": "CNY",
+    "人民币": "CNY", "块": "CNY",
+    # rupees
+    "₹": "INR", "₨": "INR", "Rs": "INR", "Rs.": "INR", "रु": "NPR", "රු": "LKR",
+    # rouble, hryvnia, tenge and neighbours
+    "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB", "рублей": "RUB", "рубля": "RUB",
+    "₴": "UAH", "грн": "UAH", "грн.": "UAH", "₸": "KZT", "тенге": "KZT", "тг": "KZT",
+    "сом": "KGS", "сўм": "UZS", "сум": "UZS", "so'm": "UZS", "₼": "AZN", "₾": "GEL",
+    "лари": "GEL", "֏": "AMD", "դր.": "AMD",
+    # Central and Eastern Europe
+    "zł": "PLN", "zl": "PLN", "złotych": "PLN", "Kč": "CZK", "Kc": "CZK", "lei": "RON",
+    "лв": "BGN", "лв.": "BGN", "дин": "RSD", "дин.": "RSD", "din.": "RSD", "ден": "MKD",
+    "ден.": "MKD", "lekë": "ALL",
+    # Nordic crowns: "kr" alone is ambiguous
+    "kr": None, "kr.": None, "dkr": "DKK", "skr": "SEK", "nkr": "NOK",
+    "ikr": "ISK",
+    # Asia and Pacific
+    "₩": "KRW", "원": "KRW", "₺": "TRY", "₪": "ILS", "ש״ח": "ILS", "ש\"ח": "ILS",
+    "₫": "VND", "đ": "VND", "VNĐ": "VND", "₱": "PHP", "฿": "THB", "บาท": "THB",
+    "₦": "NGN", "₡": "CRC", "₲": "PYG", "₵": "GHS", "GH₵": "GHS", "৳": "BDT", "টাকা": "BDT",
+    "₭": "LAK", "₮": "MNT", "Rp": "IDR", "Rp.": "IDR", "៛": "KHR",
+    # Middle East and Africa (a toman is ten rials: no ISO code names it)
+    "تومان": None, "ریال": "IRR", "﷼": "IRR", "ر.س": "SAR", "ريال": "SAR", "د.إ": "AED",
+    "درهم": "AED", "د.ك": "KWD", "ر.ق": "QAR", "ب.د": "BHD", "ر.ع": "OMR", "د.ا": "JOD",
+    "ج.م": "EGP", "E£": "EGP", "جنيه": "EGP", "د.م.": "MAD", "د.ت": "TND", "د.ج": "DZD",
+    "KSh": "KES", "USh": "UGX", "TSh": "TZS", "FCFA": "XOF", "CFA": "XOF",
+    # ISO codes that are no ordinary word in any letter case
+    **{
+        code: code
+        for code in """
+        USD EUR GBP CHF JPY CNY AUD NZD HKD SGD TWD SEK NOK DKK ISK PLN CZK HUF BGN UAH INR PKR
+        BRL MXN CLP KRW THB VND IDR MYR ZAR AED SAR QAR KWD EGP NGN KES RSD UYU KZT BYN GEL AZN
+        UZS KGS MDL MKD LKR NPR BDT HRK IRR IQD JOD BHD OMR TND DZD GHS TZS UGX XOF XAF VES PYG
+        CRC GTQ HNL NIO
+        """.split()
+    },
+}  # fmt: skip
+# Markers that are ordinary words or abbreviations in other letter cases ("ft", "Ron", "rub").
+CURRENCY_MARKERS_EXACT_CASE: dict[str, str] = {
+    "Ft": "HUF", "TL": "TRY", "RM": "MYR", "S/": "PEN", "S/.": "PEN",
+    "Fr": "CHF", "Fr.": "CHF", "fr.": "CHF", "SFr": "CHF", "SFr.": "CHF",
+    "KM": "BAM", "Lek": "ALL", "Bs.": "BOB",
+    "CAD": "CAD", "PHP": "PHP", "COP": "COP", "ARS": "ARS", "TRY": "TRY",
+    "RON": "RON", "RUB": "RUB", "PEN": "PEN", "ILS": "ILS", "BAM": "BAM", "GEL": "GEL",
+    "MAD": "MAD", "BOB": "BOB", "DOP": "DOP", "PAB": "PAB",
+}  # fmt: skip
+# Names accepted by normalize_currency only: in running text they are too often plain words.
+CURRENCY_NAMES: dict[str, str] = {
+    "dollar": "USD", "dollars": "USD", "usdollar": "USD", "usdollars": "USD",
+    "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "poundsterling": "GBP",
+    "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "INR", "rupees": "INR",
+    "ruble": "RUB", "rubles": "RUB", "rouble": "RUB", "roubles": "RUB", "рубль": "RUB",
+    "zloty": "PLN", "złoty": "PLN", "forint": "HUF", "koruna": "CZK", "korun": "CZK",
+    "hryvnia": "UAH", "swissfranc": "CHF", "swissfrancs": "CHF", "franken": "CHF",
+    "won": "KRW", "real": "BRL", "reais": "BRL", "lira": "TRY", "rand": "ZAR",
+    "tenge": "KZT", "rial": "IRR", "dirham": "AED", "baht": "THB",
+    "ringgit": "MYR", "rupiah": "IDR", "dong": "VND", "peso": "MXN", "leu": "RON",
+    "lev": "BGN", "kuna": "HRK", "shekel": "ILS", "naira": "NGN",
+}  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
+# Labels beside a price
+# ---------------------------------------------------------------------------------------
+
+# What the words just before or after a price say about it, by group, by language:
+#   former      a former, list or recommended price ("was", "UVP", "prix barré")
+#   saving      the difference to a former price ("you save", "Sie sparen")
+#   shipping    a delivery cost ("+ 4,99 € Versand", "livraison")
+#   instalment  a part payment ("4 payments of", "/Monat", "mensualités")
+#   unit        a price per unit of measure ("Grundpreis", "prix au kilo", "/kg")
+#   vat         a tax note ("inkl. MwSt.", "TTC"): says nothing against the price
+#   cart        a basket total ("subtotal", "Warenkorb")
+#   regular     "regular price": sometimes the current one, sometimes the former
+#   current     the price to pay ("now", "jetzt", "prix", "Preis")
+LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "former": ("was", "list", "list price", "rrp", "msrp", "original", "originally",
+                   "compare at", "compare", "before", "retail", "reg", "market", "srp"),
+        "saving": ("save", "saving", "savings", "you save"),
+        "shipping": ("shipping", "delivery", "postage", "freight", "ship", "orders"),
+        "instalment": ("payments", "mo", "month", "monthly", "per month", "klarna", "afterpay",
+                       "affirm", "installment", "installments", "instalment", "instalments",
+                       "interest", "financing", "finance", "emi"),
+        "unit": ("per kg", "per lb", "per oz", "per litre", "per liter", "per unit",
+                 "unit price", "per 100g", "per 100 g", "per 100ml", "per 100 ml"),
+        "vat": ("incl. vat", "inc. vat", "ex. vat", "excl. vat", "plus vat", "vat", "tax"),
+        "cart": ("subtotal", "total", "cart", "basket"),
+        "regular": ("regular",),
+        "current": ("now", "sale", "deal", "price", "special", "today", "pay", "our price"),
+    },
+    "de": {
+        "former": ("statt", "uvp", "unverbindliche preisempfehlung", "vorher", "bisher",
+                   "ursprünglich", "alter preis", "streichpreis", "listenpreis", "früher"),
+        "saving": ("sie sparen", "sparen", "ersparnis", "gespart"),
+        "shipping": ("versand", "versandkosten", "lieferung", "porto", "zzgl. versand",
+                     "versandkostenfrei"),
+        "instalment": ("monatlich", "monat", "mtl", "raten", "monatsrate", "ratenzahlung",
+                       "finanzierung"),
+        "unit": ("grundpreis", "pro kg", "pro stück", "pro liter", "pro meter", "je kg",
+                 "je stück"),
+        "vat": ("inkl. mwst", "inkl. mwst.", "mwst", "mwst.", "ust", "ust.", "inkl.",
+                "zzgl. mwst", "exkl. mwst", "netto", "brutto"),
+        "cart": ("warenkorb", "zwischensumme", "gesamtsumme", "summe"),
+        "current": ("preis", "jetzt", "nur", "angebot", "aktionspreis", "unser preis"),
+    },
+    "fr": {
+        "former": ("au lieu de", "prix barré", "ancien prix", "prix conseillé", "prix de référence",
+                   "avant", "prix initial"),
+        "saving": ("économisez", "économie", "vous économisez"),
+        "shipping": ("livraison", "frais de port", "expédition", "port"),
+        "instalment": ("mois", "par mois", "mensualité", "mensualités", "fois sans frais"),
+        "unit": ("prix au kilo", "prix au litre", "le kg", "le litre", "prix unitaire"),
+        "vat": ("ttc", "ht", "tva", "hors taxes", "toutes taxes comprises"),
+        "cart": ("panier", "sous-total"),
+        "current": ("prix", "maintenant", "promo", "seulement"),
+    },
+    "es": {
+        "former": ("antes", "precio anterior", "pvp", "precio de venta recomendado",
+                   "precio original", "precio habitual"),
+        "saving": ("ahorra", "ahorras", "ahorro"),
+        "shipping": ("envío", "envio", "gastos de envío", "entrega"),
+        "instalment": ("mes", "al mes", "cuotas", "meses sin intereses", "financiación",
+                       "mensual"),
+        "unit": ("precio por kilo", "precio por litro", "precio unitario", "el kg"),
+        "vat": ("iva incluido", "iva", "impuestos incluidos", "sin iva"),
+        "cart": ("carrito", "cesta"),
+        "current": ("precio", "ahora", "oferta"),
+    },
+    "it": {
+        "former": ("prezzo consigliato", "prezzo di listino", "invece di", "prezzo precedente",
+                   "prezzo barrato"),
+        "saving": ("risparmi", "risparmio"),
+        "shipping": ("spedizione", "consegna", "spese di spedizione"),
+        "instalment": ("al mese", "rate mensili", "rata", "finanziamento"),
+        "unit": ("prezzo al kg", "prezzo al litro", "prezzo unitario"),
+        "vat": ("iva inclusa", "iva", "iva esclusa"),
+        "cart": ("carrello", "totale"),
+        "current": ("prezzo", "ora", "offerta"),
+    },
+    "nl": {
+        "former": ("adviesprijs", "oude prijs", "normaal", "van-prijs"),
+        "saving": ("bespaar", "besparing", "je bespaart", "u bespaart"),
+        "shipping": ("verzendkosten", "verzending", "bezorging", "bezorgkosten", "levering"),
+        "instalment": ("per maand", "p/m", "maand", "termijnen", "gespreid betalen"),
+        "unit": ("per kilo", "per liter", "per stuk", "prijs per"),
+        "vat": ("incl. btw", "btw", "excl. btw"),
+        "cart": ("winkelwagen", "winkelmandje", "subtotaal"),
+        "current": ("prijs", "nu"),
+    },
+    "pl": {
+        "former": ("cena regularna", "poprzednia cena", "przed obniżką", "stara cena",
+                   "cena katalogowa", "najniższa cena z 30 dni"),
+        "saving": ("oszczędzasz", "oszczędność", "taniej"),
+        "shipping": ("dostawa", "wysyłka", "koszt dostawy", "przesyłka"),
+        "instalment": ("rat", "raty", "rata", "miesięcznie", "mies."),
+        "unit": ("cena za kg", "cena za litr", "cena jednostkowa", "za kg", "za szt"),
+        "vat": ("brutto", "netto", "z vat", "vat"),
+        "cart": ("koszyk", "razem"),
+        "current": ("cena", "teraz", "promocja"),
+    },
+    "pt": {
+        "former": ("antes", "preço anterior", "preço original", "pvpr", "de r$"),
+        "saving": ("poupe", "economize", "economia", "poupança"),
+        "shipping": ("frete", "envio", "portes", "entrega"),
+        "instalment": ("parcelas", "sem juros", "por mês", "mensal", "prestações"),
+        "unit": ("preço por kg", "preço por litro", "preço unitário"),
+        "vat": ("iva incluído", "iva", "impostos inclusos"),
+        "cart": ("carrinho", "cesto"),
+        "current": ("preço", "agora", "por r$"),
+    },
+    "sv": {
+        "former": ("ord. pris", "ordinarie pris", "tidigare pris", "förr"),
+        "saving": ("spara", "du sparar"),
+        "shipping": ("frakt", "leverans", "fraktkostnad"),
+        "instalment": ("mån", "/mån", "per månad", "delbetalning", "avbetalning"),
+        "unit": ("jämförpris", "kilopris", "literpris"),
+        "vat": ("inkl. moms", "moms", "exkl. moms"),
+        "cart": ("varukorg", "kundvagn"),
+        "current": ("pris", "nu"),
+    },
+    "da": {
+        "former": ("førpris", "vejl. pris", "normalpris", "før"),
+        "saving": ("spar", "du sparer"),
+        "shipping": ("fragt", "levering", "forsendelse"),
+        "instalment": ("pr. md", "md.", "om måneden", "afbetaling"),
+        "unit": ("literpris", "kilopris", "enhedspris"),
+        "vat": ("inkl. moms", "moms", "ekskl. moms"),
+        "cart": ("kurv", "indkøbskurv"),
+        "current": ("pris", "nu"),
+    },
+    "no": {
+        "former": ("veil. pris", "før", "tidligere pris", "ordinær pris"),
+        "saving": ("spar", "du sparer"),
+        "shipping": ("frakt", "levering"),
+        "instalment": ("pr. mnd", "mnd", "per måned", "delbetaling"),
+        "unit": ("kilopris", "literpris", "enhetspris"),
+        "vat": ("inkl. mva", "mva", "eks. mva"),
+        "cart": ("handlekurv", "handlevogn"),
+        "current": ("pris", "nå"),
+    },
+    "cs": {
+        "former": ("původní cena", "běžná cena", "doporučená cena", "dříve"),
+        "saving": ("ušetříte", "sleva", "úspora"),
+        "shipping": ("doprava", "doručení", "poštovné"),
+        "instalment": ("měsíčně", "splátky", "splátka", "na splátky"),
+        "unit": ("cena za kg", "cena za litr", "cena za kus", "za kus"),
+        "vat": ("s dph", "bez dph", "dph"),
+        "cart": ("košík",),
+        "current": ("cena", "nyní", "akce"),
+    },
+    "tr": {
+        "former": ("eski fiyat", "liste fiyatı", "piyasa fiyatı", "önceki fiyat"),
+        "saving": ("kazancınız", "tasarruf", "indirim"),
+        "shipping": ("kargo", "teslimat", "kargo ücreti"),
+        "instalment": ("taksit", "taksitli", "aylık"),
+        "unit": ("birim fiyat", "kg fiyatı", "litre fiyatı"),
+        "vat": ("kdv dahil", "kdv"),
+        "cart": ("sepet", "sepetim"),
+        "current": ("fiyat", "şimdi"),
+    },
+    "ru": {
+        "former": ("старая цена", "было", "обычная цена", "цена без скидки"),
+        "saving": ("экономия", "выгода", "скидка"),
+        "shipping": ("доставка", "стоимость доставки"),
+        "instalment": ("в месяц", "мес", "рассрочка", "кредит", "платёж", "платеж"),
+        "unit": ("за кг", "за литр", "за шт", "цена за"),
+        "vat": ("с ндс", "ндс", "без ндс"),
+        "cart": ("корзина", "итого"),
+        "current": ("цена", "сейчас"),
+    },
+    "ja": {
+        "former": ("通常価格", "参考価格", "定価", "希望小売価格", "旧価格", "元の価格"),
+        "saving": ("割引", "お得", "off"),
+        "shipping": ("送料", "配送料"),
+        "instalment": ("分割", "月々", "ヶ月", "か月"),
+        "unit": ("単価", "100gあたり", "1個あたり"),
+        "vat": ("税込", "税抜", "税別", "消費税"),
+        "cart": ("カート", "小計", "合計"),
+        "current": ("価格", "販売価格", "特価", "セール価格"),
+    },
+    "zh": {
+        "former": ("原价", "市场价", "参考价"),
+        "saving": ("节省", "立减"),
+        "shipping": ("运费", "配送费"),
+        "instalment": ("分期", "每月"),
+        "unit": ("单价",),
+        "vat": ("含税",),
+        "cart": ("购物车", "合计"),
+        "current": ("价格", "售价", "现价", "促销价"),
+    },
+}  # fmt: skip
+
+# Words right after a price that make it a part payment, a shipping cost or a unit price.
+AFTER_PRICE: dict[str, tuple[str, ...]] = {
+    "instalment": ("/mo", "/month", "per month", "a month", "monthly", "mo.", "x",
+                   "/monat", "/mtl", "mtl.", "monatlich", "/mois", "par mois", "/mes", "al mes",
+                   "/mese", "al mese", "per maand", "p/m", "/mies", "miesięcznie", "/mån",
+                   "/md", "/mnd", "/měs", "měsíčně", "/ay", "в месяц", "/мес", "/月", "ヶ月"),
+    "shipping": ("shipping", "delivery", "postage", "versand", "versandkosten", "livraison",
+                 "frais de port", "envío", "envio", "spedizione", "verzendkosten", "dostawa",
+                 "wysyłka", "frete", "frakt", "fragt", "doprava", "kargo", "доставка", "送料"),
+    "unit": ("/kg", "/ kg", "/l", "/ l", "/100g", "/100 g", "/100ml", "/100 ml", "/m", "/m²",
+             "/stk", "/st", "/szt", "/ks", "/шт", "/lb", "/oz", "per kg", "pro kg", "je kg",
+             "le kg", "al kg", "za kg", "за кг"),
+}  # fmt: skip
+
+# Shipping mentions that say nothing about the price beside them.
+FREE_SHIPPING: tuple[str, ...] = (
+    "free shipping", "free standard shipping", "free delivery", "shipping available",
+    "versandkostenfrei", "kostenloser versand", "gratis versand", "livraison gratuite",
+    "livraison offerte", "envío gratis", "envío gratuito", "spedizione gratuita",
+    "gratis verzending", "darmowa dostawa", "frete grátis", "fri frakt", "gratis fragt",
+    "doprava zdarma", "ücretsiz kargo", "бесплатная доставка", "送料無料",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
+# Stock
+# ---------------------------------------------------------------------------------------
+
+# A stock status stated on its own, by language. "Only N left" counts as in stock: the
+# number is any digits between the phrase's parts, written "{n}".
+STOCK: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "in": ("in stock", "available now", "available", "ready to ship", "only {n} left",
+               "only {n} left in stock", "{n} in stock", "in stock online"),
+        "out": ("out of stock", "temporarily out of stock", "currently out of stock",
+                "sold out", "currently unavailable", "temporarily unavailable",
+                "no longer available", "unavailable", "discontinued"),
+    },
+    "de": {
+        "in": ("auf lager", "lagernd", "sofort lieferbar", "lieferbar", "vorrätig",
+               "sofort verfügbar", "verfügbar", "nur noch {n} stück", "nur noch {n} verfügbar",
+               "nur noch {n} auf lager", "{n} stück auf lager", "{n} stk. lagernd"),
+        "out": ("ausverkauft", "nicht lieferbar", "nicht verfügbar", "nicht auf lager",
+                "derzeit nicht verfügbar", "momentan nicht verfügbar", "vergriffen",
+                "nicht vorrätig", "zurzeit nicht lieferbar"),
+    },
+    "fr": {
+        "in": ("en stock", "disponible", "plus que {n} en stock", "il ne reste que {n}",
+               "plus que {n}", "expédié sous 24h"),
+        "out": ("épuisé", "rupture de stock", "en rupture", "indisponible", "non disponible",
+                "en rupture de stock"),
+    },
+    "es": {
+        "in": ("en stock", "disponible", "en existencia", "solo quedan {n}",
+               "quedan {n} unidades", "últimas {n} unidades"),
+        "out": ("agotado", "sin stock", "no disponible", "fuera de stock", "sin existencias"),
+    },
+    "it": {
+        "in": ("disponibile", "in magazzino", "disponibilità immediata", "solo {n} disponibili",
+               "ultimi {n} pezzi", "rimangono {n}"),
+        "out": ("esaurito", "non disponibile", "terminato", "non più disponibile"),
+    },
+    "nl": {
+        "in": ("op voorraad", "leverbaar", "direct leverbaar", "nog {n} op voorraad",
+               "nog maar {n}", "beschikbaar"),
+        "out": ("uitverkocht", "niet op voorraad", "niet leverbaar", "niet beschikbaar",
+                "tijdelijk uitverkocht"),
+    },
+    "pl": {
+        "in": ("dostępny", "dostępna", "w magazynie", "na stanie", "produkt dostępny",
+               "tylko {n} szt", "ostatnie {n} szt", "zostało {n}"),
+        "out": ("niedostępny", "niedostępna", "brak w magazynie", "wyprzedany", "brak towaru",
+                "produkt niedostępny", "chwilowo niedostępny"),
+    },
+    "pt": {
+        "in": ("em estoque", "em stock", "disponível", "apenas {n} em estoque",
+               "últimas {n} unidades", "restam {n}"),
+        "out": ("esgotado", "indisponível", "sem estoque", "fora de estoque", "sem stock"),
+    },
+    "sv": {
+        "in": ("i lager", "finns i lager", "i butik", "endast {n} kvar", "bara {n} kvar",
+               "{n} st i lager"),
+        "out": ("slut i lager", "slutsåld", "tillfälligt slut", "ej i lager", "utsåld"),
+    },
+    "da": {
+        "in": ("på lager", "kun {n} tilbage", "{n} stk. på lager"),
+        "out": ("udsolgt", "ikke på lager", "midlertidigt udsolgt"),
+    },
+    "no": {
+        "in": ("på lager", "kun {n} igjen", "bare {n} igjen"),
+        "out": ("utsolgt", "ikke på lager", "midlertidig utsolgt"),
+    },
+    "cs": {
+        "in": ("skladem", "na skladě", "ihned k odeslání", "posledních {n} kusů",
+               "poslední {n} ks", "skladem {n} ks"),
+        "out": ("vyprodáno", "není skladem", "nedostupné", "momentálně nedostupné"),
+    },
+    "tr": {
+        "in": ("stokta", "stokta var", "son {n} ürün", "stokta son {n}"),
+        "out": ("tükendi", "stokta yok", "stok yok", "satışta değil"),
+    },
+    "ru": {
+        "in": ("в наличии", "есть в наличии", "осталось {n} шт", "осталось {n}", "на складе"),
+        "out": ("нет в наличии", "распродано", "нет на складе", "товар закончился",
+                "недоступен"),
+    },
+    "ja": {
+        "in": ("在庫あり", "在庫有り", "残り{n}点", "残りわずか", "即納"),
+        "out": ("在庫切れ", "品切れ", "売り切れ", "完売", "在庫なし"),
+    },
+    "zh": {
+        "in": ("有货", "现货", "仅剩{n}件"),
+        "out": ("缺货", "无货", "售罄", "已售完"),
+    },
+}  # fmt: skip
+# Words that may introduce a stated status ("Availability: in stock", "Lieferstatus: ...").
+STOCK_PREFIXES: tuple[str, ...] = (
+    "availability", "status", "stock", "verfügbarkeit", "lieferstatus", "lieferzeit",
+    "lagerstatus", "disponibilité", "disponibilidad", "disponibilità", "beschikbaarheid",
+    "levertijd", "dostępność", "disponibilidade", "tillgänglighet", "lagerstatus",
+    "dostupnost", "stok durumu", "наличие", "在庫",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
+# Buy controls and the blocks no price of the page's own sits in
+# ---------------------------------------------------------------------------------------
+
+# A control's text or attributes that make it the add-to-cart / buy button.
+BUY_CONTROL: tuple[str, ...] = (
+    "add to cart", "add to bag", "add to basket", "add to trolley", "add to order",
+    "buy now", "buy it now", "in den warenkorb", "in den einkaufswagen", "jetzt kaufen",
+    "kaufen", "ajouter au panier", "acheter", "añadir al carrito", "agregar al carrito",
+    "añadir a la cesta", "comprar", "aggiungi al carrello", "acquista", "in winkelwagen",
+    "in winkelmand", "bestellen", "dodaj do koszyka", "do koszyka", "kup teraz",
+    "adicionar ao carrinho", "adicionar ao cesto", "lägg i varukorgen", "köp", "læg i kurv",
+    "køb", "legg i handlekurv", "kjøp", "do košíku", "koupit", "sepete ekle", "satın al",
+    "в корзину", "купить", "カートに入れる", "購入", "加入购物车", "立即购买",
+)  # fmt: skip
+# Class and id words of a cart or buy control, in several languages.
+BUY_CONTROL_WORDS: tuple[str, ...] = (
+    "addtocart", "addtobag", "addtobasket", "buynow", "buybutton", "warenkorb", "panier",
+    "carrito", "carrello", "winkelwagen", "koszyk", "kosik", "sepet", "korzina", "basket",
+)  # fmt: skip
+
+# Class and id words of blocks that show other products' prices: recommendations,
+# recently viewed, accessories, bundles, comparisons.
+FOREIGN_BLOCK_WORDS: tuple[str, ...] = (
+    "related", "recommended", "recommendations", "recommendation", "similar", "sponsored",
+    "upsell", "crosssell", "recently", "viewed", "accessories", "accessory", "bundle",
+    "bundles", "alsobought", "alternatives", "compare", "comparison", "sims", "fbt", "p13n",
+    "recs", "teaser", "teasers", "zubehoer", "zubehör", "aehnliche", "ähnliche",
+    "empfehlungen", "accessoires", "similaires", "relacionados", "accesorios", "correlati",
+    "accessori", "gerelateerd", "podobne", "akcesoria", "relacionados", "tillbehör",
+    "tilbehør", "souvisejici", "benzer", "похожие", "аксессуары",
+)  # fmt: skip

@@ -1,0 +1,122 @@
+"""Prices, labels and stock statements written in languages other than English."""
+
+from decimal import Decimal
+
+import pytest
+
+from extraction.heuristic import find_visible_price
+from extraction.markup import parse_html
+from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
+from extraction.price import has_currency_marker, parse_price
+from extraction.vocabulary import LABELS, STOCK
+
+REQUIRED_LANGUAGES = ("de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "no", "cs", "tr",
+                      "ru", "ja")  # fmt: skip
+
+
+def _page(body: str, title: str = "Produkt") -> str:
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+
+
+@pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
+def test_every_required_language_has_every_label_group_and_stock_words(language: str) -> None:
+    groups = LABELS[language]
+    for group in ("former", "saving", "shipping", "instalment", "unit", "vat"):
+        assert groups.get(group), (language, group)
+    assert STOCK[language]["in"]
+    assert STOCK[language]["out"]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("1 299 Kč", "1299", "CZK"),
+        ("49,99 zł", "49.99", "PLN"),
+        ("120 lei", "120", "RON"),
+        ("12 990 Ft", "12990", "HUF"),
+        ("899 TL", "899", "TRY"),
+        ("1 490 руб.", "1490", "RUB"),
+        ("3 000円", "3000", "JPY"),
+        ("15 000 тенге", "15000", "KZT"),
+        ("149,00 EUR", "149.00", "EUR"),
+    ],
+)
+def test_currency_words_and_abbreviations(text: str, amount: str, currency: str) -> None:
+    parsed = parse_price(text)
+    assert parsed.amount == Decimal(amount)
+    assert parsed.currency == currency
+    assert has_currency_marker(text)
+
+
+def test_a_number_without_a_marker_has_none() -> None:
+    assert not has_currency_marker("12 Stück")
+    assert not has_currency_marker("Größe 42")
+
+
+def test_a_price_written_with_a_currency_word_beats_an_instalment_with_a_symbol() -> None:
+    page = _page(
+        '<div class="cena"><span>1 299 Kč</span></div><p>Splátky <span>od € 45</span> měsíčně</p>'
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("1299")
+    assert offer.currency == "CZK"
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "<span>+ 4,99 € Versand</span>",
+        "<span>Livraison 5,90 €</span>",
+        "<span>UVP 89,99 €</span>",
+        "<span>Sie sparen 20,00 €</span>",
+        "<span>Grundpreis: 9,99 € / kg</span>",
+        "<span>Antes 89,99 €</span>",
+    ],
+)
+def test_non_english_labels_mark_decoys(decoy: str) -> None:
+    page = _page(f'<div class="buybox"><span class="preis">69,99 €</span> {decoy}</div>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("69.99")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("Auf Lager", IN_STOCK),
+        ("sofort lieferbar", IN_STOCK),
+        ("En stock", IN_STOCK),
+        ("Disponible", IN_STOCK),
+        ("Nur noch 3 Stück", IN_STOCK),
+        ("Agotado", OUT_OF_STOCK),
+        ("Ausverkauft", OUT_OF_STOCK),
+        ("Épuisé", OUT_OF_STOCK),
+        ("Esaurito", OUT_OF_STOCK),
+        ("Niedostępny", OUT_OF_STOCK),
+        ("Uitverkocht", OUT_OF_STOCK),
+        ("在庫切れ", OUT_OF_STOCK),
+        ("Nicht lieferbar", OUT_OF_STOCK),
+    ],
+)
+def test_stock_wording_in_other_languages(status: str, expected: str) -> None:
+    page = _page(f'<div class="price">24,90 €</div><p class="stock">{status}</p>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.availability == expected
+
+
+def test_no_stock_evidence_stays_unknown() -> None:
+    page = _page('<div class="price">24,90 €</div><p>Farbe: Blau</p>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.availability == UNKNOWN
+
+
+def test_a_page_whose_only_price_is_a_recommendation_tile_has_none() -> None:
+    page = _page(
+        "<p>Dieser Artikel ist leider nicht mehr erhältlich.</p>"
+        '<section class="recently-viewed"><div class="tile"><span class="price">19,99 €</span>'
+        "</div></section>"
+    )
+    assert find_visible_price(parse_html(page)) is None
