@@ -457,25 +457,25 @@ def _is_email(text: str) -> bool:
     return not (local.startswith(".") or local.endswith(".") or ".." in local)
 
 
+def _seconds_within(fields: _Fields, key: str, default: float, timeout: int) -> float:
+    """A positive number of seconds that one invocation of `timeout` seconds can hold."""
+    seconds = fields.number(key, default, 0, 900, above_low=True)
+    if seconds >= timeout:
+        raise ConfigError(
+            fields.key(key), f"must be less than timeoutSeconds ({timeout}), got {seconds:g}"
+        )
+    return seconds
+
+
 def _scraper(fields: _Fields) -> ScraperSettings:
     defaults = ScraperSettings()
     timeout = fields.integer("timeoutSeconds", defaults.timeout_seconds, 1, 900)
-    fetch_timeout = fields.number(
-        "fetchTimeoutSeconds", defaults.fetch_timeout_seconds, 0, 900, above_low=True
+    fetch_timeout = _seconds_within(
+        fields, "fetchTimeoutSeconds", defaults.fetch_timeout_seconds, timeout
     )
-    if fetch_timeout >= timeout:
-        raise ConfigError(
-            fields.key("fetchTimeoutSeconds"),
-            f"must be less than timeoutSeconds ({timeout}), got {fetch_timeout:g}",
-        )
-    extraction_budget = fields.number(
-        "extractionBudgetSeconds", defaults.extraction_budget_seconds, 0, 900, above_low=True
+    extraction_budget = _seconds_within(
+        fields, "extractionBudgetSeconds", defaults.extraction_budget_seconds, timeout
     )
-    if extraction_budget >= timeout:
-        raise ConfigError(
-            fields.key("extractionBudgetSeconds"),
-            f"must be less than timeoutSeconds ({timeout}), got {extraction_budget:g}",
-        )
     # A batch's pages are fetched concurrently, so its cost is about one page latency
     # whatever its size: larger batches make fewer invocations, archive objects and tallies
     # (bench/README.md). 100 keeps a batch's fetches and writes well inside its timeout.
