@@ -91,6 +91,19 @@ def run_faulted(
     return faulted
 
 
+def faulted_cycles(
+    site: RetailerSite, faults: dict[str, Plan], *, redrive: tuple[str, ...] = ()
+) -> Iterator[dict[str, Faulted]]:
+    """A stack of its own: cycle 0 clean, then one site cycle per fault, in order (each
+    with its plan's rules in force; the names in `redrive` followed by a redrive)."""
+    with running_stack(site) as service:
+        service.run_cycle(0)
+        yield {
+            name: run_faulted(service, cycle, plan, redrive=name in redrive)
+            for cycle, (name, plan) in enumerate(faults.items(), start=1)
+        }
+
+
 def detector_timeout(service: EndToEnd) -> int:
     return service.world.runtime.function(service.detector).timeout_seconds
 
@@ -129,39 +142,26 @@ def assert_survived(faulted: Faulted, *, duplicates: int = 0) -> None:
 def recording(site: RetailerSite) -> Iterator[dict[str, Faulted]]:
     """Cycle 0 clean; the scraper killed after its first history write (1), after its first
     latest-state write of an observation (2), before its first archive put (3)."""
-    with running_stack(site) as service:
-        service.run_cycle(0)
-        yield {
-            "after history": run_faulted(
-                service,
-                1,
-                lambda s, _: single(
-                    on_scraper(s, "BatchWriteItem", output(s, "prices_table")),
-                    nth_call(1),
-                    crash_after(),
-                ),
+    yield from faulted_cycles(
+        site,
+        {
+            "after history": lambda s, _: single(
+                on_scraper(s, "BatchWriteItem", output(s, "prices_table")),
+                nth_call(1),
+                crash_after(),
             ),
-            "after state": run_faulted(
-                service,
-                2,
-                lambda s, _: single(
-                    on_scraper(
-                        s, "UpdateItem", output(s, "products_table"), where=observed_product
-                    ),
-                    nth_call(1),
-                    crash_after(),
-                ),
+            "after state": lambda s, _: single(
+                on_scraper(s, "UpdateItem", output(s, "products_table"), where=observed_product),
+                nth_call(1),
+                crash_after(),
             ),
-            "before archive": run_faulted(
-                service,
-                3,
-                lambda s, _: single(
-                    on_scraper(s, "PutObject", output(s, "archive_bucket")),
-                    nth_call(1),
-                    crash_before(),
-                ),
+            "before archive": lambda s, _: single(
+                on_scraper(s, "PutObject", output(s, "archive_bucket")),
+                nth_call(1),
+                crash_before(),
             ),
-        }
+        },
+    )
 
 
 class TestScraperKilledWhileRecording:
@@ -290,12 +290,11 @@ def killed_after_publish(service: EndToEnd, scheduled: datetime) -> list[Rule]:
 
 @pytest.fixture(scope="class")
 def throttled(site: RetailerSite) -> Iterator[dict[str, Faulted]]:
-    with running_stack(site) as service:
-        service.run_cycle(0)
-        yield {
-            "throttling": run_faulted(service, 1, throttling),
-            "detector killed": run_faulted(service, 2, killed_after_publish, redrive=True),
-        }
+    yield from faulted_cycles(
+        site,
+        {"throttling": throttling, "detector killed": killed_after_publish},
+        redrive=("detector killed",),
+    )
 
 
 class TestThrottlingAndTheDetectorKilled:
@@ -336,12 +335,9 @@ def sns_denied(service: EndToEnd, scheduled: datetime) -> list[Rule]:
 
 @pytest.fixture(scope="class")
 def publishing(site: RetailerSite) -> Iterator[dict[str, Faulted]]:
-    with running_stack(site) as service:
-        service.run_cycle(0)
-        yield {
-            "transient": run_faulted(service, 1, sns_transient),
-            "persistent": run_faulted(service, 2, sns_denied, redrive=True),
-        }
+    yield from faulted_cycles(
+        site, {"transient": sns_transient, "persistent": sns_denied}, redrive=("persistent",)
+    )
 
 
 class TestSnsFailing:
@@ -378,12 +374,14 @@ def idempotency_failing(operation: str) -> Plan:
 def idempotency(site: RetailerSite) -> Iterator[dict[str, Faulted]]:
     """The in-progress save (PutItem, before Publish) failing in cycle 1; the completion
     save (UpdateItem, after Publish) failing in cycle 2."""
-    with running_stack(site) as service:
-        service.run_cycle(0)
-        yield {
-            "in progress": run_faulted(service, 1, idempotency_failing("PutItem")),
-            "completion": run_faulted(service, 2, idempotency_failing("UpdateItem"), redrive=True),
-        }
+    yield from faulted_cycles(
+        site,
+        {
+            "in progress": idempotency_failing("PutItem"),
+            "completion": idempotency_failing("UpdateItem"),
+        },
+        redrive=("completion",),
+    )
 
 
 class TestIdempotencyStoreFailing:
