@@ -36,7 +36,7 @@ def _asset(value: Any) -> Any:
 
 
 def resource_graph(stack: str) -> dict[str, Any]:
-    """The stack's graph as JSON-ready data, with the checkout's and temporary paths as placeholders."""
+    """The stack's graph as JSON-ready data, checkout and temporary paths as placeholders."""
     declared = declared_stack(stack)
     resources = sorted(
         (
