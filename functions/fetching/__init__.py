@@ -15,7 +15,6 @@ from fetching.address import (
 )
 from fetching.client import (
     DEFAULT_PRODUCT,
-    FetchResult,
     fetch_page,
     request_headers,
     user_agent_header,
@@ -35,6 +34,7 @@ from fetching.errors import (
     UnsafeURLError,
 )
 from fetching.headers import Headers, retry_after_seconds
+from fetching.response import FetchResult
 from fetching.robots import PRODUCT_TOKEN, RobotsPolicy, RobotsRules
 
 __all__ = [

@@ -13,7 +13,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from urllib.parse import urldefrag, urljoin
 
 from fetching.address import AllowedHosts, Resolver, SafeTarget, check_url
@@ -30,6 +30,7 @@ from fetching.errors import (
     UnsafeURLError,
 )
 from fetching.headers import Headers
+from fetching.response import FetchResult
 from fetching.robots import PRODUCT_TOKEN, ROBOTS_MAX_REDIRECTS, RobotsPolicy
 from fetching.transport import PinnedHTTPConnection, PinnedHTTPSConnection
 
@@ -38,24 +39,6 @@ DEFAULT_PRODUCT = f"{PRODUCT_TOKEN}/{PRODUCT_VERSION}"
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _READ_CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """A response, whatever its status.
-
-    ``url`` is the final URL after redirects; ``redirects`` lists the URLs that answered with
-    a redirect, in order (empty when there was none). ``truncated`` means the body (raw or
-    decompressed) was cut at ``max_bytes``. ``headers`` lookups are case-insensitive.
-    """
-
-    status: int
-    url: str
-    headers: Mapping[str, str] = field(repr=False)
-    text: str = field(repr=False)
-    truncated: bool
-    elapsed_ms: int
-    redirects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

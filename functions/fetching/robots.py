@@ -12,14 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fetching.address import ALLOWED_SCHEMES, parse_http_url
 from fetching.errors import FetchError, TooManyRedirects
+from fetching.response import FetchResult
 from fetching.robots_rules import RobotsGroup, parse_robots_txt
-
-if TYPE_CHECKING:
-    from fetching.client import FetchResult
 
 PRODUCT_TOKEN = "price-monitor"
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least the first 500 KiB
@@ -28,7 +25,7 @@ ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 
 # (robots_url, timeout, max_bytes) -> response; fetch_page supplies one that goes through
 # the same safety checks as the page itself.
-RobotsFetcher = Callable[[str, float, int], "FetchResult"]
+RobotsFetcher = Callable[[str, float, int], FetchResult]
 
 
 @dataclass(frozen=True)
