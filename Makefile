@@ -37,10 +37,8 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "upgrading pip in $(VENV) ..."
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "installing requirements.txt into $(VENV) (about a minute the first time) ..."
+	@echo "installing requirements.txt and price-monitor itself (editable) into $(VENV) (about a minute the first time) ..."
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@echo "installing price-monitor itself (editable: puts pricemon in $(BIN)) ..."
-	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 test: $(STAMP) lint-workflows
@@ -51,7 +49,7 @@ test: $(STAMP) lint-workflows
 # The whole service offline: the Pulumi program provisioned into moto, a local retailer
 # site, three scheduled cycles; prints each cycle and notification, writes demo-report.json.
 demo: $(STAMP)
-	$(BIN)/python -m price_monitor.local demo --cycles 3 --report demo-report.json
+	$(BIN)/python -m local_stack demo --cycles 3 --report demo-report.json
 
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
@@ -64,18 +62,18 @@ lint-workflows:
 bench: $(STAMP)
 	@echo "installing bench/requirements.txt into $(VENV) ..."
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
-	$(BIN)/python bench/extraction_speed.py
-	$(BIN)/python bench/corpus_accuracy.py
-	$(BIN)/python bench/scraper_batch_latency.py
-	$(BIN)/python bench/cycle_calls.py
-	$(BIN)/python bench/cost_model.py
+	$(BIN)/python -m bench.extraction_speed
+	$(BIN)/python -m bench.corpus_accuracy
+	$(BIN)/python -m bench.scraper_batch_latency
+	$(BIN)/python -m bench.cycle_calls
+	$(BIN)/python -m bench.cost_model
 
 # The same scripts at toy size, for CI: proves they run, measures nothing worth quoting.
 bench-smoke: $(STAMP)
 	rm -f $(SMOKE_RESULTS)
-	$(BIN)/python bench/scraper_batch_latency.py --smoke --json $(SMOKE_RESULTS)
-	$(BIN)/python bench/cycle_calls.py --smoke --json $(SMOKE_RESULTS)
-	$(BIN)/python bench/cost_model.py --smoke --measurements $(SMOKE_RESULTS)
+	$(BIN)/python -m bench.scraper_batch_latency --smoke --json $(SMOKE_RESULTS)
+	$(BIN)/python -m bench.cycle_calls --smoke --json $(SMOKE_RESULTS)
+	$(BIN)/python -m bench.cost_model --smoke --measurements $(SMOKE_RESULTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .hypothesis demo-report.json

@@ -28,8 +28,10 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from price_monitor.local.lambda_runtime import Invocation, LambdaRuntime
-from price_monitor.local.services import Scheduler, SqsEventSource, StreamEventSource
+from local_stack.lambda_runtime import Invocation, LambdaRuntime
+from local_stack.services.scheduler import Scheduler
+from local_stack.services.sqs_event_source import SqsEventSource
+from local_stack.services.stream_event_source import StreamEventSource
 
 FUNCTION = "function"
 EVENT_LOOP = "event_loop"

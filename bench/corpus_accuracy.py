@@ -8,7 +8,7 @@ is correct when it equals the label (as Decimals). precision = correct / answere
 correct / pages labelled with a price. A page labelled "no price" counts against precision
 when a source answers it. Sources not written yet show "n/a".
 
-    python bench/corpus_accuracy.py [--json results.json]
+    python -m bench.corpus_accuracy [--json results.json]
 
 Labels: metascraper/ and extruct/ have expected.json ({"page.html": {"price": "29.99"}},
 price null for a page without one, no price key for no assertion). fathom/<set>/<site>/ has
@@ -33,12 +33,11 @@ from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "functions"))
+from extraction.markup import Element, parse_html
+from extraction.offer import Offer, choose_offer
+from extraction.price import parse_price
 
-from extraction.markup import Element, parse_html  # noqa: E402
-from extraction.offer import Offer, choose_offer  # noqa: E402
-from extraction.price import parse_price  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CORPUS = Path(
     os.environ.get("CORPUS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "corpus"

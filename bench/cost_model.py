@@ -1,6 +1,6 @@
 """Monthly AWS cost of N products checked K times a day, from measured per-product figures.
 
-    python bench/cost_model.py [--measurements bench/results/measurements.json]
+    python -m bench.cost_model [--measurements bench/results/measurements.json]
         [--products N --checks-per-day K] [--page-latency-seconds S]
         [--notification-share F] [--aws-call-seconds S] [--archive-months M]
         [--stack dev] [--json PATH] [--smoke]
@@ -27,12 +27,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: bench/ is a package of the repository
-    sys.path.insert(0, str(ROOT))
+from bench import aws_prices as price
+from bench.stack_shape import StackShape, declared_shape
 
-from bench import aws_prices as price  # noqa: E402
-from bench.stack_shape import StackShape, declared_shape  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 MEASUREMENTS = ROOT / "bench" / "results" / "measurements.json"
 SCENARIOS = ((5_300, 4.0), (1_000_000, 4.0))

@@ -18,7 +18,7 @@ changed, detector busy) is measured:
 Per-product budgets (DESIGN.md "Budgets") are printed with their target and met/missed,
 and a last table sets the sizes side by side to show the per-product figures stay flat.
 
-    python bench/cycle_calls.py [--smoke] [--products 1000 5300 20000] [--retailers 50]
+    python -m bench.cycle_calls [--smoke] [--products 1000 5300 20000] [--retailers 50]
                                 [--json PATH]
 
 Without --smoke the figures replace the `cycles` section of
@@ -36,16 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
+from bench.call_counter import EVENT_LOOP, FUNCTION, HARNESS, CallCounter
+from bench.generated_site import GeneratedSite
+from bench.measurements import RESULTS, write_section
+from bench.payload_sizes import LogVolume, PayloadMeter, dynamodb_item_bytes
+from bench.site_stack import DEFAULT_STACK, function_names, memory_mb, stack_with_site
+from local_stack.report import CycleReport
+from local_stack.runner import LocalWorld
 
-from bench.call_counter import EVENT_LOOP, FUNCTION, HARNESS, CallCounter  # noqa: E402
-from bench.generated_site import GeneratedSite  # noqa: E402
-from bench.measurements import RESULTS, write_section  # noqa: E402
-from bench.payload_sizes import LogVolume, PayloadMeter, dynamodb_item_bytes  # noqa: E402
-from bench.site_stack import DEFAULT_STACK, function_names, memory_mb, stack_with_site  # noqa: E402
-from price_monitor.local.report import CycleReport  # noqa: E402
-from price_monitor.local.runner import LocalWorld  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = (1000, 5300, 20000)
 SMOKE_SIZES = (200,)

@@ -6,7 +6,7 @@ same syntaxes (JSON-LD, microdata, OpenGraph, RDFa) on the same decoded text, be
 --repeat runs per page, and prints the median and 90th percentile for pages of 50-500 KB
 and for all pages. extruct is installed only for benchmarks (bench/requirements.txt).
 
-    python bench/extraction_speed.py [--repeat 5] [--json results.json]
+    python -m bench.extraction_speed [--repeat 5] [--json results.json]
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "functions"))
+from extraction import extract_offer
+from fetching.decoding import decode_body
 
-from extraction import extract_offer  # noqa: E402
-from fetching.decoding import decode_body  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CORPUS = Path(os.environ.get("CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
 REALISTIC = range(50_000, 500_001)

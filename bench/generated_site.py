@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.local.loopback_site import LoopbackSite
+from local_stack.loopback_site import LoopbackSite
+from pricemon.catalog_file import CatalogRow
 
 DROP_EVERY = 5  # one product in DROP_EVERY drops in odd cycles
 DROP_FACTOR = Decimal("0.85")

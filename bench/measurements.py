@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from functions.monitor.timestamps import iso_seconds
+from contracts.timestamps import iso_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "measurements.json"
 

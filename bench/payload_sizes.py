@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.call_counter import FUNCTION, ApiCall
 
-SCRAPE_PRODUCT = "scrape_product"  # functions/monitor/messages.py's action for a product job
+SCRAPE_PRODUCT = "scrape_product"  # functions/contracts/messages.py's action for a product job
 _WRITE_ACTIONS = ("Put", "Update", "Delete")  # a transaction's ConditionCheck writes nothing
 _SINGLE_ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 

@@ -12,7 +12,7 @@ A batch at L = 0 gives the batch's own overhead; the latency cost of a batch is 
 minus that overhead, in units of L: about 1 for concurrent fetches, 10 for sequential
 ones. Target: a batch costs about L + overhead (latency cost at most 2 L), not 10 L.
 
-    python bench/scraper_batch_latency.py [--smoke] [--latency-ms 50 200 800] [--repeat 3]
+    python -m bench.scraper_batch_latency [--smoke] [--latency-ms 50 200 800] [--repeat 3]
                                           [--json PATH]
 
 Without --smoke the figures replace the `batch_latency` section of
@@ -31,25 +31,24 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
-
-import handlers.scraper  # noqa: E402, F401  (see measure())
-from bench.generated_site import GeneratedSite  # noqa: E402
-from bench.measurements import RESULTS, write_section  # noqa: E402
-from bench.payload_sizes import LogVolume  # noqa: E402
-from bench.site_stack import (  # noqa: E402
+import handlers.scraper  # noqa: F401  (see measure())
+from bench.generated_site import GeneratedSite
+from bench.measurements import RESULTS, write_section
+from bench.payload_sizes import LogVolume
+from bench.site_stack import (
     DEFAULT_STACK,
     function_names,
     memory_mb,
     scraper_event_source,
     stack_with_site,
 )
-from extraction import extract_offer  # noqa: E402
-from fetching import RobotsPolicy, fetch_page  # noqa: E402
-from monitor.messages import RUN_ID_FORMAT, ProductJob, encode  # noqa: E402
-from monitor.scrape import ScrapeSettings  # noqa: E402
-from price_monitor.local.runner import LocalWorld  # noqa: E402
+from contracts.messages import RUN_ID_FORMAT, ProductJob, encode
+from extraction import extract_offer
+from fetching import RobotsPolicy, fetch_page
+from local_stack.runner import LocalWorld
+from monitor.scrape import ScrapeSettings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BATCH_SIZE = 10  # the scraper's SQS batch size in both stacks
 LATENCIES_MS = (50, 200, 800)

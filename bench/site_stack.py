@@ -1,6 +1,6 @@
 """The local stack as the benchmarks run it: provisioned with a generated site's catalog.
 
-`stack_with_site(site)` provisions a stack (price_monitor.local.runner.local_stack) whose
+`stack_with_site(site)` provisions a stack (local_stack.runner.local_stack) whose
 fetcher may reach the site on 127.0.0.1, and imports the site's catalog into the products
 table. `function_names` and `memory_mb` read the provisioned functions by role.
 """
@@ -14,9 +14,9 @@ from typing import TextIO
 import boto3
 
 from bench.generated_site import GeneratedSite
-from price_monitor.catalog_file import import_catalog
-from price_monitor.local.runner import LocalWorld, local_stack
-from price_monitor.local.services import SqsEventSource
+from local_stack.runner import LocalWorld, local_stack
+from local_stack.services.sqs_event_source import SqsEventSource
+from pricemon.catalog_file import import_catalog
 
 ROLES = ("scraper", "detector")
 DEFAULT_STACK = "dev"

@@ -1,7 +1,7 @@
 """What a stack declares that AWS bills for, read from the Pulumi program itself.
 
 `declared_shape(stack)` runs the project's Pulumi program for Pulumi.<stack>.yaml the way
-the local stack does (price_monitor/local/provision.py, into a throwaway moto) and reads
+the local stack does (local_stack/provision.py, into a throwaway moto) and reads
 from the declared resources what the cost model charges: the functions' memory and
 tracing, the scrape queue's event source (batch size, maximum concurrency), the schedule's
 period, log retention, the alarms and the metrics each reads, dashboards, customer managed
@@ -12,22 +12,19 @@ modelled cost without anyone editing the model.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from moto import mock_aws
+
+from contracts import metric_names
+from local_stack.program import RecordedResource
+from local_stack.provision import provision
+from local_stack.stack import LocalStack
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run from a script: the repository's packages
-    sys.path.insert(0, str(ROOT))
-
-from moto import mock_aws  # noqa: E402
-
-from functions.monitor import metric_names  # noqa: E402
-from price_monitor.local.program import RecordedResource  # noqa: E402
-from price_monitor.local.provision import provision  # noqa: E402
-from price_monitor.local.stack import LocalStack  # noqa: E402
 
 FUNCTION = "aws:lambda/function:Function"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -144,7 +141,7 @@ def alarm_metric_count(inputs: Mapping[str, Any]) -> int:
 
 
 def emitted_metric_names() -> list[str]:
-    """The custom metrics the functions emit: every metric name of `monitor.metric_names`."""
+    """The custom metrics the functions emit: every metric name of `contracts.metric_names`."""
     return [
         value
         for name, value in vars(metric_names).items()

@@ -4,5 +4,5 @@ local stack").
 `provision` (provision.py) runs the program (program.py) under Pulumi mocks whose resources
 are created in moto and returns a `LocalStack` (stack.py): the functions, event source
 mappings, schedule and topics the event loop plays. The loop, the `python -m
-price_monitor.local` command, the local retailer site and the demo build on it.
+local_stack` command, the local retailer site and the demo build on it.
 """

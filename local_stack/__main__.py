@@ -1,9 +1,9 @@
-"""`python -m price_monitor.local`: run the service offline, on the local stack.
+"""`python -m local_stack`: run the service offline, on the local stack.
 
-    python -m price_monitor.local run --catalog CATALOG.csv --cycles N [--stack dev]
+    python -m local_stack run --catalog CATALOG.csv --cycles N [--stack dev]
         [--allow-host HOST:PORT ...] [--report report.json] [--logs functions.log]
-    python -m price_monitor.local demo [--cycles 3] [--report report.json] [--logs ...]
-    python -m price_monitor.local serve [--port 0] [--outputs .pricemon-local.json]
+    python -m local_stack demo [--cycles 3] [--report report.json] [--logs ...]
+    python -m local_stack serve [--port 0] [--outputs .pricemon-local.json]
         [--catalog demo-catalog.csv] [--logs ...]
 
 `run` checks the catalog file (every bad row is reported with its line number, and nothing
@@ -35,24 +35,24 @@ from typing import TextIO
 
 import boto3
 
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.arguments import positive_count
-from price_monitor.catalog_file import (
+from contracts.timestamps import iso_seconds
+from local_stack.demo import demo_site, describe_cycle
+from local_stack.report import RunReport, cycle_line, notification_line, summary_lines
+from local_stack.retailer_site import RetailerSite
+from local_stack.runner import LocalWorld, RunawayCycleError, local_stack
+from local_stack.serve import RunWatcher, aws_endpoint, serve_forever, write_outputs_file
+from local_stack.services.sns_inbox import Delivery
+from local_stack.stack import ProvisioningError
+from pricemon.arguments import positive_count
+from pricemon.catalog_file import (
     CatalogFileError,
     CatalogRow,
     import_catalog,
     read_catalog,
     write_catalog,
 )
-from price_monitor.cli.target import LOCAL_OUTPUTS_FILE
-from price_monitor.cli.untrusted import visible
-from price_monitor.local.demo import demo_site, describe_cycle
-from price_monitor.local.report import RunReport, cycle_line, notification_line, summary_lines
-from price_monitor.local.retailer_site import RetailerSite
-from price_monitor.local.runner import LocalWorld, RunawayCycleError, local_stack
-from price_monitor.local.serve import RunWatcher, aws_endpoint, serve_forever, write_outputs_file
-from price_monitor.local.services import Delivery
-from price_monitor.local.stack import ProvisioningError
+from pricemon.target import LOCAL_OUTPUTS_FILE
+from pricemon.untrusted import visible
 
 EXIT_OK = 0
 EXIT_INVALID_CATALOG = 2
@@ -257,7 +257,7 @@ def _default_logs(stack: str) -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m price_monitor.local",
+        prog="python -m local_stack",
         description="Run the price monitor offline: the Pulumi program's stack in moto.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -1,6 +1,6 @@
 """The demo's set-up: the local retailer site running, and its sample catalog as a file.
 
-`python -m price_monitor.local demo` runs its cycles inside `demo_site()`, moving the site
+`python -m local_stack demo` runs its cycles inside `demo_site()`, moving the site
 to each cycle with `site.set_cycle(n)`; `describe_cycle(n)` says, product by product, what
 the site shows in that cycle and what the service should make of it.
 """
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from price_monitor.catalog_file import write_catalog
-from price_monitor.local.retailer_site import CAPTCHA, FLAKY, MISSING, RetailerSite, expected
+from local_stack.retailer_site import CAPTCHA, FLAKY, MISSING, RetailerSite, expected
+from pricemon.catalog_file import write_catalog
 
 CATALOG_NAME = "demo-catalog.csv"
 

@@ -26,7 +26,7 @@ touched.
 
 `let_time_pass(seconds)` moves the wall clock the functions read (the scraper's `utc_now`,
 Powertools idempotency's expiry checks) ahead: the one thing the simulated clock cannot
-move for them (price_monitor/local/clock.py), e.g. past a killed detector's in-progress
+move for them (local_stack/clock.py), e.g. past a killed detector's in-progress
 lock before a redrive.
 """
 
@@ -48,7 +48,7 @@ import botocore.endpoint
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
-from price_monitor.local.lambda_runtime import LambdaRuntime, SimulatedCrash
+from local_stack.lambda_runtime import LambdaRuntime, SimulatedCrash
 
 __all__ = [
     "AwsCall",

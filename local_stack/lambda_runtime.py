@@ -17,7 +17,7 @@ the function error (an exception, a response Lambda could not serialise, a run p
 declared timeout, or a `SimulatedCrash`: the process dying mid-call, which no `except
 Exception` in the handler survives). A timed-out or crashed function's container is reset,
 as Lambda replaces it. `running` holds the invocations in progress, innermost last (a fault
-injected into an AWS call may start a second one meanwhile: price_monitor/local/faults.py).
+injected into an AWS call may start a second one meanwhile: local_stack/faults.py).
 
 One interpreter stands in for every container, so module state is shared between the
 functions and kept between invocations, like a warm container. Powertools' `Logger` and
@@ -48,8 +48,7 @@ from typing import Any, Protocol, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
 
-from price_monitor.local.environ import environment_changed
-from price_monitor.packaging import FUNCTIONS_DIR
+from local_stack.environ import environment_changed
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's account
 SERVICE_NAME_VARIABLE = "POWERTOOLS_SERVICE_NAME"
@@ -63,7 +62,7 @@ CRASHED = "Runtime.ExitError"
 
 
 class FunctionDefinition(Protocol):
-    """What the runtime needs of a declared function (price_monitor.local.stack.LocalFunction)."""
+    """What the runtime needs of a declared function (local_stack.stack.LocalFunction)."""
 
     @property
     def name(self) -> str: ...
@@ -155,11 +154,6 @@ class LambdaRuntime:
     record_invocations: bool = False
     invocations: list[Invocation] = field(default_factory=list)
     running: list[RunningInvocation] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        code_root = str(FUNCTIONS_DIR)
-        if code_root not in sys.path:
-            sys.path.insert(0, code_root)
 
     def function(self, name: str) -> FunctionDefinition:
         try:

@@ -25,7 +25,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from price_monitor.config import PROJECT, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = f"{PROJECT}:"
 _REPORTED = "_reported_by_program_error"  # marks the failures a ProgramError reported
 

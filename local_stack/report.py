@@ -29,18 +29,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from functions.monitor.messages import (
+from contracts.catalog import ScrapeStatus
+from contracts.messages import (
     ContinueDispatch,
     PoisonMessageError,
     ProductJob,
     StartRun,
     parse_message,
 )
-from price_monitor.cli.dlq import KINDS, POISON, dead_letter_reason
+from pricemon.dlq import KINDS, POISON, dead_letter_reason
 
-OK = "ok"
-ERROR = "error"
-BLOCKED = "blocked"
 # Dead letters the summary prints one per line; the report file lists them all.
 SHOWN_DEAD_LETTERS = 10
 
@@ -120,7 +118,7 @@ def account_for(
             dead_jobs.add(message.product_id)
         else:
             others += 1
-    outcomes: dict[str, set[str]] = {OK: set(), ERROR: set(), BLOCKED: set()}
+    outcomes: dict[str, set[str]] = {status: set() for status in ScrapeStatus}
     dead: set[str] = set()
     unaccounted: list[str] = []
     for item in items:
@@ -135,9 +133,9 @@ def account_for(
         else:
             unaccounted.append(product_id)
     return Accounting(
-        scraped=frozenset(outcomes[OK]),
-        failed=frozenset(outcomes[ERROR]),
-        blocked=frozenset(outcomes[BLOCKED]),
+        scraped=frozenset(outcomes[ScrapeStatus.OK]),
+        failed=frozenset(outcomes[ScrapeStatus.ERROR]),
+        blocked=frozenset(outcomes[ScrapeStatus.BLOCKED]),
         dead_lettered=frozenset(dead),
         unaccounted=tuple(sorted(unaccounted)),
         other_dead_letters=others,

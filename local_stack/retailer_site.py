@@ -29,8 +29,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.local.loopback_site import LoopbackSite
+from contracts.catalog import Availability, ScrapeStatus
+from local_stack.loopback_site import LoopbackSite
+from pricemon.catalog_file import CatalogRow
 
 # What a product's page is, whatever the cycle.
 OFFER = "offer"  # the product page, with this cycle's price and stock
@@ -39,14 +40,16 @@ FLAKY = "flaky"  # 503 to the first request of each cycle, then the product page
 CAPTCHA = "captcha"  # a captcha page served with 200 (blocked, never a price)
 
 # The catalog item's last_status after a cycle, per page kind (DESIGN data contract).
-OUTCOMES = {OFFER: "ok", FLAKY: "ok", MISSING: "error", CAPTCHA: "blocked"}
+OUTCOMES = {
+    OFFER: ScrapeStatus.OK,
+    FLAKY: ScrapeStatus.OK,
+    MISSING: ScrapeStatus.ERROR,
+    CAPTCHA: ScrapeStatus.BLOCKED,
+}
 
 PRICE_DROP = "price_drop"
 TARGET_PRICE = "target_price"
 BACK_IN_STOCK = "back_in_stock"
-
-IN_STOCK = "in_stock"
-OUT_OF_STOCK = "out_of_stock"
 
 ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 
@@ -80,8 +83,9 @@ class Product:
     def price(self, cycle: int) -> Decimal:
         return Decimal(self.prices[min(cycle, len(self.prices) - 1)])
 
-    def availability(self, cycle: int) -> str:
-        return IN_STOCK if self.in_stock[min(cycle, len(self.in_stock) - 1)] else OUT_OF_STOCK
+    def availability(self, cycle: int) -> Availability:
+        in_stock = self.in_stock[min(cycle, len(self.in_stock) - 1)]
+        return Availability.IN_STOCK if in_stock else Availability.OUT_OF_STOCK
 
 
 # fmt: off
@@ -123,10 +127,10 @@ class ExpectedPage:
     retailer: str
     page: str
     http_status: int  # of the page; a flaky page answers 503 first in every cycle
-    outcome: str | None
+    outcome: ScrapeStatus | None
     price: Decimal | None
     currency: str | None
-    availability: str | None
+    availability: Availability | None
     alerts: tuple[str, ...]
 
 
@@ -265,7 +269,7 @@ def _jsonld_page(product: Product, cycle: int) -> str:
         "price": str(product.price(cycle)),
         "priceCurrency": CURRENCIES[product.retailer],
         "availability": "https://schema.org/"
-        + ("InStock" if product.availability(cycle) == IN_STOCK else "OutOfStock"),
+        + ("InStock" if product.availability(cycle) == Availability.IN_STOCK else "OutOfStock"),
     }
     data = {"@context": "https://schema.org", "@type": "Product", "name": product.name}
     data |= {"sku": product.product_id, "offers": offer}
@@ -277,7 +281,7 @@ def _jsonld_page(product: Product, cycle: int) -> str:
 
 
 def _microdata_page(product: Product, cycle: int) -> str:
-    stock = "InStock" if product.availability(cycle) == IN_STOCK else "OutOfStock"
+    stock = "InStock" if product.availability(cycle) == Availability.IN_STOCK else "OutOfStock"
     price = product.price(cycle)
     body = (
         '<main itemscope itemtype="https://schema.org/Product">'
@@ -292,7 +296,7 @@ def _microdata_page(product: Product, cycle: int) -> str:
 
 
 def _meta_page(product: Product, cycle: int) -> str:
-    stock = "in stock" if product.availability(cycle) == IN_STOCK else "out of stock"
+    stock = "in stock" if product.availability(cycle) == Availability.IN_STOCK else "out of stock"
     properties = {
         "og:type": "product",
         "og:title": product.name,
@@ -311,7 +315,7 @@ def _meta_page(product: Product, cycle: int) -> str:
 def _rule_page(product: Product, cycle: int) -> str:
     # No structured data: only example-shop's retailer rule finds the price ("249,00 €").
     price = f"{product.price(cycle):.2f}".replace(".", ",")
-    stock = "In stock" if product.availability(cycle) == IN_STOCK else "Sold out"
+    stock = "In stock" if product.availability(cycle) == Availability.IN_STOCK else "Sold out"
     body = (
         f'<div id="product"><h1>{html.escape(product.name)}</h1>'
         f'<span class="price">{price} €</span><span class="stock">{stock}</span></div>'

@@ -34,28 +34,21 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from moto import mock_aws
 
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.local.clock import SimulatedClock, services_follow
-from price_monitor.local.environ import environment_changed
-from price_monitor.local.lambda_runtime import LambdaRuntime
-from price_monitor.local.program import stack_config
-from price_monitor.local.provision import provision
-from price_monitor.local.report import CycleReport, RunReport, account_for, is_active
-from price_monitor.local.services import (
-    Delivery,
-    Fire,
-    Inbox,
-    Queue,
-    Scheduler,
-    SqsEventSource,
-    StreamEventSource,
-    StreamReader,
-    fire_times,
-    lambda_invocations,
-    rate_seconds,
-    scalable_queues,
-)
-from price_monitor.local.stack import LocalSchedule, LocalStack
+from contracts.timestamps import iso_seconds
+from local_stack.clock import SimulatedClock, services_follow
+from local_stack.environ import environment_changed
+from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.program import stack_config
+from local_stack.provision import provision
+from local_stack.report import CycleReport, RunReport, account_for, is_active
+from local_stack.services.lambda_invoke import lambda_invocations
+from local_stack.services.moto_sqs_patch import scalable_queues
+from local_stack.services.scheduler import Fire, Scheduler, fire_times, rate_seconds
+from local_stack.services.sns_inbox import Delivery, Inbox
+from local_stack.services.sqs_event_source import SqsEventSource
+from local_stack.services.sqs_queue import Queue
+from local_stack.services.stream_event_source import StreamEventSource, StreamReader
+from local_stack.stack import LocalSchedule, LocalStack
 
 # A cycle still busy after this much simulated time is stuck (DynamoDB streams keep
 # records for 24 hours): the loop stops rather than spin.

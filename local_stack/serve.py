@@ -1,6 +1,6 @@
 """The local stack kept running, for `pricemon` to operate like a deployed one.
 
-`python -m price_monitor.local serve` provisions the stack into moto as `demo` does, then
+`python -m local_stack serve` provisions the stack into moto as `demo` does, then
 also serves moto's AWS API on 127.0.0.1 (moto's own server, sharing the same in-memory
 services) and writes the outputs file that `pricemon --local` reads: the stack outputs,
 the region and the endpoint URL. The local retailer site runs alongside, and its sample
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from price_monitor.local.runner import LocalWorld
+from local_stack.runner import LocalWorld
 
 # Seconds the loop waits for new work when every queue is empty.
 IDLE_WAIT_SECONDS = 0.2

@@ -18,8 +18,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local_stack.program import ProgramRun, RecordedResource
 from price_monitor.config import Settings
-from price_monitor.local.program import ProgramRun, RecordedResource
 
 FUNCTION = "aws:lambda/function:Function"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from functions.monitor import metric_names
+from contracts import metric_names
 from price_monitor.compute import Compute
 from price_monitor.messaging import Messaging
 

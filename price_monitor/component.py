@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from functions.monitor import metric_names
+from contracts import metric_names
 from price_monitor.alerting import Alerting, AlertingArgs
 from price_monitor.compute import Compute, ComputeArgs
 from price_monitor.config import Settings

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from functions.monitor import messages, metric_names
+from contracts import environment, messages, metric_names
 from price_monitor import policies
 from price_monitor.config import DetectorSettings, RetailerSettings, ScraperSettings
 from price_monitor.messaging import Messaging
@@ -321,36 +321,36 @@ class Compute(pulumi.ComponentResource):
 
 
 def scraper_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
-    """The scraper's variables: exactly `functions.monitor.environment.SCRAPER`."""
+    """The scraper's variables: exactly `contracts.environment.SCRAPER`."""
     scraper = args.scraper
     return {
         **_powertools_environment(args.suffix),
-        "PRODUCTS_TABLE": args.storage.products_table.name,
-        "PRICES_TABLE": args.storage.prices_table.name,
-        "RUNS_TABLE": args.storage.runs_table.name,
-        "ARCHIVE_BUCKET": args.storage.archive_bucket.bucket,
-        "SCRAPE_QUEUE_URL": args.messaging.scrape_queue.url,
-        "HISTORY_RETENTION_DAYS": str(args.history_retention_days),
-        "RETAILERS_JSON": retailers_json(args.retailers),
-        "DEFAULT_SPACING_SECONDS": str(args.default_spacing_seconds),
-        "USER_AGENT_CONTACT": args.user_agent_contact,
-        "ALLOWED_HOSTS": ",".join(args.allowed_hosts),
-        "FETCH_TIMEOUT_SECONDS": str(scraper.fetch_timeout_seconds),
-        "MAX_PAGE_BYTES": str(scraper.max_page_bytes),
-        "FETCH_CONCURRENCY": str(scraper.fetch_concurrency),
-        "MIN_HEURISTIC_CONFIDENCE": str(scraper.min_heuristic_confidence),
-        "REPEATED_FAILURE_THRESHOLD": str(args.repeated_failure_threshold),
-        "EXTRACTION_BUDGET_SECONDS": str(scraper.extraction_budget_seconds),
+        environment.PRODUCTS_TABLE: args.storage.products_table.name,
+        environment.PRICES_TABLE: args.storage.prices_table.name,
+        environment.RUNS_TABLE: args.storage.runs_table.name,
+        environment.ARCHIVE_BUCKET: args.storage.archive_bucket.bucket,
+        environment.SCRAPE_QUEUE_URL: args.messaging.scrape_queue.url,
+        environment.HISTORY_RETENTION_DAYS: str(args.history_retention_days),
+        environment.RETAILERS_JSON: retailers_json(args.retailers),
+        environment.DEFAULT_SPACING_SECONDS: str(args.default_spacing_seconds),
+        environment.USER_AGENT_CONTACT: args.user_agent_contact,
+        environment.ALLOWED_HOSTS: ",".join(args.allowed_hosts),
+        environment.FETCH_TIMEOUT_SECONDS: str(scraper.fetch_timeout_seconds),
+        environment.MAX_PAGE_BYTES: str(scraper.max_page_bytes),
+        environment.FETCH_CONCURRENCY: str(scraper.fetch_concurrency),
+        environment.MIN_HEURISTIC_CONFIDENCE: str(scraper.min_heuristic_confidence),
+        environment.REPEATED_FAILURE_THRESHOLD: str(args.repeated_failure_threshold),
+        environment.EXTRACTION_BUDGET_SECONDS: str(scraper.extraction_budget_seconds),
     }
 
 
 def detector_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
-    """The detector's variables: exactly `functions.monitor.environment.DETECTOR`."""
+    """The detector's variables: exactly `contracts.environment.DETECTOR`."""
     return {
         **_powertools_environment(args.suffix),
-        "ALERTS_TOPIC_ARN": args.messaging.alerts_topic.arn,
-        "IDEMPOTENCY_TABLE": args.storage.idempotency_table.name,
-        "DEFAULT_DROP_THRESHOLD_PERCENT": str(args.drop_threshold_percent),
+        environment.ALERTS_TOPIC_ARN: args.messaging.alerts_topic.arn,
+        environment.IDEMPOTENCY_TABLE: args.storage.idempotency_table.name,
+        environment.DEFAULT_DROP_THRESHOLD_PERCENT: str(args.drop_threshold_percent),
     }
 
 
@@ -373,7 +373,7 @@ def retailers_json(retailers: Sequence[RetailerSettings]) -> str:
 def _powertools_environment(suffix: str) -> dict[str, pulumi.Input[str]]:
     # Read by Powertools itself: the `service` dimension and the stack's metrics namespace.
     return {
-        "POWERTOOLS_SERVICE_NAME": metric_names.SERVICE,
-        "POWERTOOLS_METRICS_NAMESPACE": metric_names.namespace(suffix),
-        "POWERTOOLS_LOG_LEVEL": LOG_LEVEL,
+        environment.POWERTOOLS_SERVICE_NAME: metric_names.SERVICE,
+        environment.POWERTOOLS_METRICS_NAMESPACE: metric_names.namespace(suffix),
+        environment.POWERTOOLS_LOG_LEVEL: LOG_LEVEL,
     }

@@ -16,13 +16,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
 
-from functions.monitor.catalog_rules import RETAILER_NAME
+from contracts.catalog_rules import RETAILER_NAME
+from contracts.retailer_rules import RULE_KEYS
+from contracts.schedule import InvalidScheduleError, parse_schedule, schedule_period_seconds
 
 PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
 
@@ -39,23 +40,6 @@ LOG_RETENTION_DAYS = frozenset((
 ))
 # fmt: on
 
-# The keys of a retailer's extraction rules: those of functions/extraction/rules.py, which
-# the Pulumi program cannot import (it is the Lambda package's, with its own import root);
-# a test holds the two lists equal.
-RULE_KEYS = frozenset(
-    (
-        "selector",
-        "attribute",
-        "pattern",
-        "json_script",
-        "json_path",
-        "currency",
-        "availability_selector",
-        "out_of_stock_text",
-        "decimal",
-    )
-)
-
 _SUFFIX_MAX_LENGTH = 20  # keeps suffixed names within AWS limits (S3 buckets: 63 characters)
 _SUFFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
@@ -64,12 +48,6 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
-_RATE = re.compile(r"rate\((?P<count>\d+) (?P<unit>minutes?|hours?|days?)\)")
-_CRON = re.compile(r"cron\((?P<fields>[^()]*)\)")
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*?,/#-]+")
-_AT = re.compile(r"at\((?P<time>[^()]*)\)")
-_UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": 86_400}
-_DAY_SECONDS = 86_400
 _CONTACT = (
     "an http(s) URL or a mailto: address where site owners can reach you "
     "(it goes into the scraper's User-Agent)"
@@ -176,13 +154,14 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
     suffix, region = _suffix(top), _region(region)
     defaults = Settings(environment_suffix=suffix, region=region)
     schedule = top.text("scheduleExpression", defaults.schedule_expression)
-    problem = _schedule_problem(schedule)
-    if problem:
-        raise ConfigError(top.key("scheduleExpression"), problem)
+    try:
+        period = parse_schedule(schedule).period_seconds
+    except InvalidScheduleError as error:
+        raise ConfigError(top.key("scheduleExpression"), error.problem) from None
     window = top.integer(
         "scheduleFlexibleWindowMinutes", defaults.schedule_flexible_window_minutes, 0, 1440
     )
-    if schedule.startswith("rate(") and window * 60 >= schedule_period_seconds(schedule):
+    if period is not None and window * 60 >= period:
         raise ConfigError(
             top.key("scheduleFlexibleWindowMinutes"),
             f"must be shorter than the schedule's period ({schedule}), got {window}",
@@ -215,14 +194,6 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
         ),
         allowed_hosts=_allowed_hosts(top),
     )
-
-
-def schedule_period_seconds(expression: str) -> int:
-    """Seconds between two runs of a valid schedule expression; a day for cron and at()."""
-    rate = _RATE.fullmatch(expression)
-    if rate is None:
-        return _DAY_SECONDS  # cron periods vary; a day is the longest a daily cron waits
-    return int(rate["count"]) * _UNIT_SECONDS[rate["unit"].rstrip("s")]
 
 
 _TOP_KEYS = (
@@ -388,42 +359,6 @@ def _region(region: str | None) -> str:
         # The Powertools layer ARN is the aws partition's; other partitions publish elsewhere.
         raise ConfigError("aws:region", f"must be a region of the aws partition, {_got(region)}")
     return region
-
-
-def _schedule_problem(expression: str) -> str | None:
-    rate = _RATE.fullmatch(expression)
-    if rate is not None:
-        count, unit = int(rate["count"]), rate["unit"]
-        if count == 0:
-            return f"a rate must be at least 1, got {expression!r}"
-        if (count == 1) == unit.endswith("s"):
-            return (
-                "a rate of 1 takes a singular unit and any other a plural one, as in "
-                f"rate(1 hour) and rate(6 hours), got {expression!r}"
-            )
-        return None
-    cron = _CRON.fullmatch(expression)
-    if cron is not None:
-        fields = cron["fields"].split()
-        if len(fields) != 6 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
-            return (
-                "cron() takes 6 fields (minutes hours day-of-month month day-of-week year), "
-                f"got {expression!r}"
-            )
-        if (fields[2] == "?") == (fields[4] == "?"):
-            return (
-                "cron() needs '?' in exactly one of day-of-month and day-of-week, "
-                f"got {expression!r}"
-            )
-        return None
-    at = _AT.fullmatch(expression)
-    if at is not None:
-        try:
-            datetime.strptime(at["time"], "%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            return f"at() takes a time as yyyy-mm-ddThh:mm:ss, got {expression!r}"
-        return None
-    return f"must be rate(N unit), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss), got {expression!r}"
 
 
 def _log_retention(top: _Fields, default: int) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from functions.monitor import messages
+from contracts import messages
 from price_monitor import policies
 
 MAX_RECEIVE_COUNT = messages.MAX_RECEIVE_COUNT

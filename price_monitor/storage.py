@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -17,6 +16,7 @@ from pulumi_aws.s3 import (
     BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs as EncryptByDefault,  # noqa: E501
 )
 
+from contracts import tables
 from price_monitor import policies
 
 # The archive keeps every observation (DESIGN: "S3 keeps everything"); older objects move to
@@ -51,42 +51,20 @@ class Storage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         suffix, protect = args.suffix, args.deletion_protection
 
-        # Catalog and latest state; its stream feeds the detector with old and new images.
-        self.products_table = _table(
-            f"{name}-products",
-            f"price-monitor-products-{suffix}",
-            key=[("product_id", "S")],
-            deletion_protection=protect,
-            stream_view_type="NEW_AND_OLD_IMAGES",
-            opts=child,
-        )
-        # History, the seed's key schema: one row per observation, expiring after retention.
-        self.prices_table = _table(
-            f"{name}-prices",
-            f"price-monitor-prices-{suffix}",
-            key=[("product_id", "S"), ("timestamp", "N")],
-            deletion_protection=protect,
-            ttl_attribute="expires_at",
-            retailer_index=True,
-            opts=child,
-        )
-        self.runs_table = _table(
-            f"{name}-runs",
-            f"price-monitor-runs-{suffix}",
-            key=[("run_id", "S")],
-            deletion_protection=protect,
-            ttl_attribute="expires_at",
-            opts=child,
-        )
-        # Powertools idempotency's default attribute names: key `id`, TTL `expiration`.
-        self.idempotency_table = _table(
-            f"{name}-idempotency",
-            f"price-monitor-idempotency-{suffix}",
-            key=[("id", "S")],
-            deletion_protection=protect,
-            ttl_attribute="expiration",
-            opts=child,
-        )
+        def table(role: str, declaration: tables.TableDeclaration) -> aws.dynamodb.Table:
+            # Keys, index, stream and TTL: contracts.tables, which the function tests share.
+            return _table(
+                f"{name}-{role}",
+                f"price-monitor-{role}-{suffix}",
+                declaration,
+                deletion_protection=protect,
+                opts=child,
+            )
+
+        self.products_table = table("products", tables.PRODUCTS)
+        self.prices_table = table("prices", tables.PRICES)
+        self.runs_table = table("runs", tables.RUNS)
+        self.idempotency_table = table("idempotency", tables.IDEMPOTENCY)
         self.archive_bucket = self._archive_bucket(name, args, child)
 
         self.register_outputs(
@@ -165,52 +143,47 @@ class Storage(pulumi.ComponentResource):
 def _table(
     resource_name: str,
     table_name: str,
+    declaration: tables.TableDeclaration,
     *,
-    key: Sequence[tuple[str, str]],
     deletion_protection: bool,
     opts: pulumi.ResourceOptions,
-    ttl_attribute: str | None = None,
-    stream_view_type: str | None = None,
-    retailer_index: bool = False,
 ) -> aws.dynamodb.Table:
     """An on-demand table with point-in-time recovery and encryption at rest (KMS)."""
-    attributes = list(key)
-    indexes = []
-    if retailer_index:
-        attributes.append(("retailer", "S"))
-        indexes.append(
-            aws.dynamodb.TableGlobalSecondaryIndexArgs(
-                name="retailer-index",
-                key_schemas=[
-                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                        attribute_name="retailer", key_type="HASH"
-                    ),
-                    aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                        attribute_name="timestamp", key_type="RANGE"
-                    ),
-                ],
-                projection_type="ALL",
-            )
-        )
+    ttl = declaration.ttl_attribute
+    stream = declaration.stream_view_type
     return aws.dynamodb.Table(
         resource_name,
         name=table_name,
         billing_mode="PAY_PER_REQUEST",
-        hash_key=key[0][0],
-        range_key=key[1][0] if len(key) > 1 else None,
-        attributes=[aws.dynamodb.TableAttributeArgs(name=n, type=t) for n, t in attributes],
-        global_secondary_indexes=indexes or None,
-        ttl=(
-            aws.dynamodb.TableTtlArgs(attribute_name=ttl_attribute, enabled=True)
-            if ttl_attribute
-            else None
-        ),
-        stream_enabled=stream_view_type is not None,
-        stream_view_type=stream_view_type,
+        hash_key=declaration.hash_key.name,
+        range_key=declaration.range_key.name if declaration.range_key else None,
+        attributes=[
+            aws.dynamodb.TableAttributeArgs(name=key.name, type=str(key.type))
+            for key in declaration.attributes
+        ],
+        global_secondary_indexes=[_index(index) for index in declaration.indexes] or None,
+        ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl, enabled=True) if ttl else None,
+        stream_enabled=stream is not None,
+        stream_view_type=None if stream is None else str(stream),
         point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
         server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
         deletion_protection_enabled=deletion_protection,
         opts=opts,
+    )
+
+
+def _index(index: tables.GlobalSecondaryIndex) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
+    keys = [(index.hash_key, "HASH"), (index.range_key, "RANGE")]
+    return aws.dynamodb.TableGlobalSecondaryIndexArgs(
+        name=index.name,
+        key_schemas=[
+            aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                attribute_name=key.name, key_type=key_type
+            )
+            for key, key_type in keys
+            if key is not None
+        ],
+        projection_type=str(index.projection),
     )
 
 

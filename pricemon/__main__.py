@@ -1,5 +1,5 @@
-"""`python -m price_monitor.cli`: the same as the `pricemon` command."""
+"""`python -m pricemon`: the same as the `pricemon` command."""
 
-from price_monitor.cli.app import entry_point
+from pricemon.app import entry_point
 
 entry_point()

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from functions.monitor import catalog_rules
-from functions.monitor.change_rules import EventKind
-from price_monitor.cli.target import UsageError
-from price_monitor.cli.terminal import EXIT_OK
+from contracts import catalog_rules
+from contracts.change_rules import EventKind
+from pricemon.target import UsageError
+from pricemon.terminal import EXIT_OK
 
 ALERTS_TOPIC = "alerts_topic_arn"
 PRODUCTS_TABLE = "products_table"

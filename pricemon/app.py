@@ -36,17 +36,17 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from price_monitor.cli import alerts, catalog, dlq, history, runs, status
-from price_monitor.cli.target import (
+from pricemon import alerts, catalog, dlq, history, report, runs, status
+from pricemon.target import (
     LOCAL_OUTPUTS_FILE,
     LOCAL_SERVE_COMMAND,
     Stack,
     UsageError,
     resolve_stack,
 )
-from price_monitor.cli.terminal import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, Console
+from pricemon.terminal import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, Console
 
-COMMAND_MODULES = (catalog, runs, status, history, dlq, alerts)
+COMMAND_MODULES = (catalog, runs, status, history, report, dlq, alerts)
 
 # ClientError codes that mean "your identity may not do this" or "no such thing here".
 _ACCESS_CODES = {
@@ -197,7 +197,7 @@ def _common_options() -> argparse.ArgumentParser:
         "--local",
         action="store_true",
         default=argparse.SUPPRESS,
-        help=f"the local stack (`python -m price_monitor.local serve`, {LOCAL_OUTPUTS_FILE})",
+        help=f"the local stack (`python -m local_stack serve`, {LOCAL_OUTPUTS_FILE})",
     )
     where.add_argument(
         "--set",

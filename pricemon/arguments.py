@@ -1,4 +1,4 @@
-"""Argument types shared by the project's command lines (`pricemon`, `price_monitor.local`)."""
+"""Argument types shared by the project's command lines (`pricemon`, `local_stack`)."""
 
 from __future__ import annotations
 

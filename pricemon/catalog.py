@@ -21,22 +21,22 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from price_monitor.catalog_file import (
+from pricemon.catalog_file import (
     CatalogFileError,
     CatalogRow,
     dump_catalog,
     read_catalog,
     write_catalog,
 )
-from price_monitor.catalog_sync import (
+from pricemon.catalog_sync import (
     ImportPlan,
     apply_plan,
     plan_import,
     read_stored_catalog,
     sorted_rows,
 )
-from price_monitor.cli.target import UsageError
-from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
+from pricemon.target import UsageError
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
 
 PRODUCTS_TABLE = "products_table"
 STDOUT = "-"

@@ -9,7 +9,7 @@ ignored, blank rows are skipped, `active` reads true/false, yes/no or 1/0 (blank
 Reading is all or nothing: `read_catalog` checks every row and raises `CatalogFileError`
 with every problem found, each with the line number a spreadsheet shows (the header is
 line 1) and the column, so no bad file is half imported. The field rules are the ones the
-Lambda functions apply to a products-table item (`functions.monitor.catalog_rules`), plus
+Lambda functions apply to a products-table item (`contracts.catalog_rules`), plus
 what DynamoDB needs to store a row, so a file that reads cleanly also imports cleanly.
 `import_catalog` writes rows with BatchWriteItem, retrying unprocessed items with backoff.
 
@@ -39,8 +39,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
-from functions.monitor import catalog_rules
-from functions.monitor.batch_calls import until_processed
+from contracts import catalog_rules
+from contracts.batch_calls import until_processed
 
 COLUMNS = (
     "product_id",

@@ -34,7 +34,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from price_monitor.catalog_file import COLUMNS, CatalogRow, import_catalog
+from pricemon.catalog_file import COLUMNS, CatalogRow, import_catalog
 
 OPTIONAL_FIELDS = ("name", "drop_threshold_percent", "target_price")
 ACTIVE_DEFAULT = True  # DESIGN.md: `active` defaults to true

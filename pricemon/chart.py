@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from price_monitor.cli.untrusted import xml_text
+from pricemon.untrusted import xml_text
 
 DEFAULT_WIDTH = 720
 DEFAULT_HEIGHT = 320

@@ -6,7 +6,7 @@
 Two queues hold them: the scrape queue's DLQ (below) and the detector's stream failure
 queue, where Lambda records each stream batch it gave up on. Those are listed with their
 product, run and why Lambda gave up, and a redrive replays them through the detector
-function, so their alerts go out once (price_monitor/cli/stream_failures.py).
+function, so their alerts go out once (pricemon/stream_failures.py).
 
 A message rests in the DLQ after maxReceiveCount receives from the scrape queue: a product
 job that kept failing transiently, a dispatch message that kept failing, or a poison
@@ -39,8 +39,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
-from functions.monitor.batch_calls import until_processed
-from functions.monitor.messages import (
+from contracts.batch_calls import until_processed
+from contracts.messages import (
     ContinueDispatch,
     PoisonMessageError,
     ProductJob,
@@ -48,17 +48,19 @@ from functions.monitor.messages import (
     encode,
     parse_message,
 )
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.arguments import positive_count
-from price_monitor.catalog_file import backoff_seconds
-from price_monitor.cli.runs import add_dispatched, close_run, open_run
-from price_monitor.cli.stream_failures import (
+from contracts.run_record import REDRIVE
+from contracts.tables import PRODUCT_ID
+from contracts.timestamps import iso_seconds
+from pricemon.arguments import positive_count
+from pricemon.catalog_file import backoff_seconds
+from pricemon.runs import add_dispatched, close_run, open_run
+from pricemon.stream_failures import (
     ReplayFailedError,
     StreamFailure,
     describe_stream_failures,
     replay,
 )
-from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
 
 DLQ = "scrape_dlq_url"
 STREAM_FAILURES = "stream_failure_queue_url"
@@ -267,7 +269,7 @@ def redrive(
             report.not_chosen += sum(1 for letter in left if not letter.poison)
             if any(letter.kind == KINDS[ProductJob] for letter in chosen) and not report.run_id:
                 run_id = iso_seconds(now)
-                open_run(runs_table, run_id, now, origin="redrive")
+                open_run(runs_table, run_id, now, origin=REDRIVE)
                 report.run_id = run_id  # only once it is ours to close
             if chosen:
                 _move(reader, sqs, queue_url, chosen, report, runs_table)
@@ -426,13 +428,13 @@ def _catalog_errors(
 ) -> dict[str, dict[str, Any]]:
     """`last_run_id` and `last_error` of each product (BatchGetItem, unprocessed retried)."""
     found: dict[str, dict[str, Any]] = {}
-    keys = [{"product_id": product_id} for product_id in sorted(product_ids)]
+    keys = [{PRODUCT_ID: product_id} for product_id in sorted(product_ids)]
     resource = products_table.meta.client
     for start in range(0, len(keys), BATCH_GET_LIMIT):
         request = {
             products_table.name: {
                 "Keys": keys[start : start + BATCH_GET_LIMIT],
-                "ProjectionExpression": "product_id, last_run_id, last_error",
+                "ProjectionExpression": f"{PRODUCT_ID}, last_run_id, last_error",
                 "ConsistentRead": True,
             }
         }
@@ -445,7 +447,7 @@ def _catalog_errors(
             sleep=sleep,
         ):
             for item in response.get("Responses", {}).get(products_table.name, []):
-                found[str(item["product_id"])] = item
+                found[str(item[PRODUCT_ID])] = item
     return found
 
 

@@ -18,14 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from price_monitor.cli.terminal import format_cell
-from price_monitor.cli.untrusted import xml_text
-
-if TYPE_CHECKING:  # history.py imports this module to write the page
-    from price_monitor.cli.history import Change, ChangedProduct, PeriodReport
+from pricemon.history_models import Change, ChangedProduct, PeriodReport
+from pricemon.terminal import format_cell
+from pricemon.untrusted import xml_text
 
 _LINK_SCHEMES = ("http", "https")
 _STYLE = """

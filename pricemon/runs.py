@@ -17,25 +17,35 @@ and its tally, which `--timeout` bounds.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic, sleep
 from typing import Any
 
-from functions.monitor import run_record
-from functions.monitor.messages import StartRun, encode
-from functions.monitor.run_record import COUNTERS, DISPATCHED, DISPATCHING
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.cli.target import UsageError
-from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM
+from contracts import run_record
+from contracts.messages import StartRun, encode
+from contracts.run_record import (
+    CATALOG_SIZE,
+    DISPATCH_FINISHED_AT,
+    DISPATCHED,
+    EXPIRES_AT,
+    ORIGIN,
+    REJECTED,
+    RUN_ID,
+    STARTED_AT,
+    STATUS,
+    RunProgress,
+    RunStatus,
+)
+from contracts.timestamps import iso_seconds
+from pricemon.target import UsageError
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
 
 RUNS_TABLE = "runs_table"
 SCRAPE_QUEUE = "scrape_queue_url"
 DEFAULT_TIMEOUT_SECONDS = 3_600.0
 DEFAULT_POLL_SECONDS = 5.0
-# The run record's counts: the dispatcher's, then the scraper batches'.
-RECORD_COUNTS = ("dispatched", "rejected", *COUNTERS)
 
 
 class RunExistsError(UsageError):
@@ -47,47 +57,6 @@ class RunExistsError(UsageError):
             " in the same second): wait a second and try again"
         )
         self.run_id = run_id
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    """A run as its record says, at one moment."""
-
-    run_id: str
-    status: str | None  # None: the dispatcher has not created the record yet
-    dispatched: int = 0
-    rejected: int = 0
-    catalog_size: int | None = None
-    scraped: int = 0
-    failed: int = 0
-    blocked: int = 0
-    dead_lettered: int = 0
-    started_at: str | None = None
-    last_activity_at: str | None = None
-
-    @property
-    def recorded(self) -> int:
-        """Product jobs whose outcome the run has counted."""
-        return self.scraped + self.failed + self.blocked + self.dead_lettered
-
-    @property
-    def finished(self) -> bool:
-        return self.status == DISPATCHED and self.recorded >= self.dispatched
-
-    @classmethod
-    def from_record(cls, run_id: str, record: Mapping[str, Any] | None) -> RunProgress:
-        if record is None:
-            return cls(run_id, None)
-        counts = {name: int(record.get(name, 0)) for name in RECORD_COUNTS}
-        catalog_size = record.get("catalog_size")
-        return cls(
-            run_id,
-            str(record.get("status")),
-            catalog_size=None if catalog_size is None else int(catalog_size),
-            started_at=record.get("started_at"),
-            last_activity_at=record.get("last_activity_at"),
-            **counts,
-        )
 
 
 @dataclass(frozen=True)
@@ -116,41 +85,41 @@ def open_run(runs_table: Any, run_id: str, now: datetime, *, origin: str) -> Non
     RunExistsError when the runs table already has that run.
     """
     item = {
-        "run_id": run_id,
-        "status": DISPATCHING,
-        "started_at": iso_seconds(now),
-        "dispatched": 0,
-        "rejected": 0,
-        run_record.ORIGIN: origin,
-        "expires_at": int((now + run_record.RETENTION).timestamp()),
+        RUN_ID: run_id,
+        STATUS: RunStatus.DISPATCHING,
+        STARTED_AT: iso_seconds(now),
+        DISPATCHED: 0,
+        REJECTED: 0,
+        ORIGIN: origin,
+        EXPIRES_AT: int((now + run_record.RETENTION).timestamp()),
     }
     try:
-        runs_table.put_item(Item=item, ConditionExpression="attribute_not_exists(run_id)")
+        runs_table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({RUN_ID})")
     except runs_table.meta.client.exceptions.ConditionalCheckFailedException:
         raise RunExistsError(run_id) from None
 
 
 def add_dispatched(runs_table: Any, run_id: str, count: int) -> None:
     runs_table.update_item(
-        Key={"run_id": run_id},
-        UpdateExpression="ADD dispatched :count",
+        Key={RUN_ID: run_id},
+        UpdateExpression=f"ADD {DISPATCHED} :count",
         ExpressionAttributeValues={":count": count},
     )
 
 
 def close_run(runs_table: Any, run_id: str, now: datetime) -> None:
     runs_table.update_item(
-        Key={"run_id": run_id},
-        UpdateExpression="SET #status = :dispatched, dispatch_finished_at = :now,"
-        " catalog_size = dispatched",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":dispatched": DISPATCHED, ":now": iso_seconds(now)},
+        Key={RUN_ID: run_id},
+        UpdateExpression=f"SET #{STATUS} = :dispatched, {DISPATCH_FINISHED_AT} = :now,"
+        f" {CATALOG_SIZE} = {DISPATCHED}",
+        ExpressionAttributeNames={f"#{STATUS}": STATUS},
+        ExpressionAttributeValues={":dispatched": RunStatus.DISPATCHED, ":now": iso_seconds(now)},
     )
 
 
 def read_run(runs_table: Any, run_id: str) -> RunProgress:
     """The run's progress from its record (status None when there is no record)."""
-    response = runs_table.get_item(Key={"run_id": run_id}, ConsistentRead=True)
+    response = runs_table.get_item(Key={RUN_ID: run_id}, ConsistentRead=True)
     return RunProgress.from_record(run_id, response.get("Item"))
 
 
@@ -285,7 +254,7 @@ class _ProgressReporter:
         self.last: tuple[str | None, int, int] | None = None
 
     def __call__(self, progress: RunProgress) -> None:
-        if progress.status == DISPATCHED:
+        if progress.status == RunStatus.DISPATCHED:
             shown = (progress.status, progress.recorded, progress.dispatched)
             label = f"run {progress.run_id}: products recorded"
         elif progress.status is not None:
@@ -304,7 +273,7 @@ def _timeout_message(progress: RunProgress, timeout: float) -> str:
             f"run {progress.run_id} did not start within {timeout:g} s: is the scraper"
             " function reading the scrape queue?"
         )
-    if progress.status != DISPATCHED:
+    if progress.status != RunStatus.DISPATCHED:
         return (
             f"run {progress.run_id} was still dispatching after {timeout:g} s"
             f" ({progress.dispatched} jobs so far)"

@@ -25,11 +25,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from functions.monitor.run_record import COUNTERS, DISPATCHED, DISPATCHING, LAST_ACTIVITY_AT
-from price_monitor.arguments import positive_count
-from price_monitor.cli.runs import RunProgress
-from price_monitor.cli.terminal import EXIT_OK, EXIT_PROBLEM, Console
+from contracts.run_record import (
+    COUNTERS,
+    DISPATCHED,
+    LAST_ACTIVITY_AT,
+    RUN_ID,
+    STARTED_AT,
+    STATUS,
+    RunProgress,
+    RunStatus,
+)
+from contracts.tables import PRODUCT_ID
 from price_monitor.config import Settings
+from pricemon.arguments import positive_count
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM, Console
 
 DEFAULT_RUNS = 5
 # The scraper alerts the ops topic at the stack's repeatedFailureThreshold; its default.
@@ -43,9 +52,9 @@ ALARM_NOT_FOUND = "NOT_FOUND"  # named by the stack's outputs but absent from Cl
 
 DESCRIBE_ALARMS_LIMIT = 100  # DescribeAlarms takes at most 100 AlarmNames
 _DLQ_ATTRIBUTES = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-_RUN_ATTRIBUTES = ("run_id", "status", "started_at", LAST_ACTIVITY_AT, "dispatched", *COUNTERS)
+_RUN_ATTRIBUTES = (RUN_ID, STATUS, STARTED_AT, LAST_ACTIVITY_AT, DISPATCHED, *COUNTERS)
 _FAILING_ATTRIBUTES = (
-    "product_id",
+    PRODUCT_ID,
     "retailer",
     "consecutive_failures",
     "last_status",
@@ -127,14 +136,14 @@ class StackStatus:
 
 def run_state(progress: RunProgress) -> str:
     """dispatching, running or finished (see the module docstring)."""
-    if progress.status != DISPATCHED:
-        return DISPATCHING
+    if progress.status != RunStatus.DISPATCHED:
+        return RunStatus.DISPATCHING
     return FINISHED if progress.finished else RUNNING
 
 
 def summarise_run(item: Mapping[str, Any]) -> RunSummary:
     """A runs-table item as a RunSummary."""
-    progress = RunProgress.from_record(str(item["run_id"]), item)
+    progress = RunProgress.from_record(str(item[RUN_ID]), item)
     started = _parse_time(progress.started_at)
     last_activity = _parse_time(progress.last_activity_at)
     duration = (
@@ -158,7 +167,7 @@ def summarise_run(item: Mapping[str, Any]) -> RunSummary:
 def recent_runs(runs_table: Any, limit: int) -> list[RunSummary]:
     """The `limit` most recently started runs, newest first."""
     items = read_all(runs_table, "scan", projection(_RUN_ATTRIBUTES))
-    items.sort(key=lambda item: (str(item.get("started_at", "")), str(item["run_id"])))
+    items.sort(key=lambda item: (str(item.get(STARTED_AT, "")), str(item[RUN_ID])))
     return [summarise_run(item) for item in reversed(items[-limit:])]
 
 
@@ -177,7 +186,7 @@ def failing_products(products_table: Any, min_failures: int) -> list[FailingProd
     arguments["ExpressionAttributeValues"] = {":min_failures": min_failures}
     products = [
         FailingProduct(
-            product_id=str(item["product_id"]),
+            product_id=str(item[PRODUCT_ID]),
             retailer=item.get("retailer"),
             failures=int(item["consecutive_failures"]),
             last_status=item.get("last_status"),
@@ -219,7 +228,7 @@ def alarm_names(value: Any) -> list[str]:
 
 
 def stack_status(stack: Any, *, runs: int, min_failures: int) -> StackStatus:
-    """Read everything `status` shows from `stack` (a price_monitor.cli.target.Stack)."""
+    """Read everything `status` shows from `stack` (a pricemon.target.Stack)."""
     names = alarm_names(stack.outputs.get("alarm_names") or [])
     return StackStatus(
         runs=recent_runs(stack.table("runs_table"), runs),

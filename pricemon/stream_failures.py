@@ -37,7 +37,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.monitor.stream_records import lambda_record
+from monitor.stream_records import lambda_record
 
 KIND = "stream_batch"
 GET_RECORDS_LIMIT = 1000
@@ -277,8 +277,8 @@ def _parse(body: str) -> tuple[str, BatchLocation]:
 def _detector_filter() -> Callable[[Mapping[str, Any]], bool]:
     """Whether the detector's mapping passes a record (its declared filter, as Lambda reads it)."""
     # Imported here: the program's module brings Pulumi in, which only a replay needs.
+    from local_stack.event_filter import EventFilter
     from price_monitor.compute import DETECTOR_EVENT_FILTER
-    from price_monitor.local.event_filter import EventFilter
 
     return EventFilter.from_patterns([json.dumps(DETECTOR_EVENT_FILTER)]).matches
 

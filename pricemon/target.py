@@ -27,9 +27,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# Where `python -m price_monitor.local serve` writes the local stack's outputs.
+# Where `python -m local_stack serve` writes the local stack's outputs.
 LOCAL_OUTPUTS_FILE = Path(".pricemon-local.json")
-LOCAL_SERVE_COMMAND = "python -m price_monitor.local serve"
+LOCAL_SERVE_COMMAND = "python -m local_stack serve"
 _CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 
 PulumiRunner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]

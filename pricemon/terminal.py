@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
-from price_monitor.cli.untrusted import visible
+from pricemon.untrusted import visible
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # the command ran and found a problem (bad rows, failing products, ...)

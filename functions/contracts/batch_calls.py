@@ -3,7 +3,7 @@
 Under throttling a batch call answers with what it did not process (`UnprocessedKeys`,
 `UnprocessedItems`); the caller sends exactly that again after a pause. One home for the
 loop: the scraper's reads and history writes, and the operator's catalog import and DLQ
-reads. Imported by `pricemon` as `functions.monitor.batch_calls`, so it stays
+reads. Imported by `pricemon` as `contracts.batch_calls`, so it stays
 self-contained (standard library only).
 """
 

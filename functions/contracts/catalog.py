@@ -6,7 +6,7 @@ the catalog import; the latest state (`last_*`, `consecutive_failures`) is writt
 scraper. Items arrive as boto3 resource-style mappings (numbers are Decimal); a row that
 breaks the contract raises InvalidCatalogItemError naming the product and the problem, so
 the caller can record or skip that one product instead of failing a whole batch. The rules
-of the catalog fields are `monitor.catalog_rules`, which the catalog file applies too.
+of the catalog fields are `contracts.catalog_rules`, which the catalog file applies too.
 
 Two readings of an item: `CatalogItem.from_item` (the whole item, for the scraper) and
 `CatalogListing.from_item` (what the dispatcher projects: `LISTING_ATTRIBUTES`).
@@ -18,17 +18,29 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NoReturn
+from enum import StrEnum
+from typing import Any, NoReturn, TypeVar
 
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
-from monitor import catalog_rules
+from contracts import catalog_rules
 
-AVAILABILITIES = (IN_STOCK, OUT_OF_STOCK, UNKNOWN)
-STATUS_OK = "ok"
-STATUS_ERROR = "error"
-STATUS_BLOCKED = "blocked"
-STATUSES = (STATUS_OK, STATUS_ERROR, STATUS_BLOCKED)
-URL_SCHEMES = catalog_rules.URL_SCHEMES
+
+class Availability(StrEnum):
+    """`last_availability` of a product, and `availability` of an observation and an offer."""
+
+    IN_STOCK = "in_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    UNKNOWN = "unknown"
+
+
+class ScrapeStatus(StrEnum):
+    """`last_status` of a product: how its last check ended (a failure's class decides
+    `error` or `blocked`: monitor.failures)."""
+
+    OK = "ok"
+    ERROR = "error"
+    BLOCKED = "blocked"
+
+
 # The attributes the dispatcher reads of each catalog row (a Scan projection).
 LISTING_ATTRIBUTES = ("product_id", "retailer", "active")
 
@@ -70,10 +82,10 @@ class CatalogItem:
     target_price: Decimal | None
     last_price: Decimal | None
     last_currency: str | None
-    last_availability: str | None
+    last_availability: Availability | None
     last_checked_at: str | None
     last_run_id: str | None
-    last_status: str | None
+    last_status: ScrapeStatus | None
     last_error: str | None
     consecutive_failures: int
 
@@ -107,10 +119,10 @@ class CatalogItem:
             target_price=target_price,
             last_price=last_price,
             last_currency=currency,
-            last_availability=reader.choice("last_availability", AVAILABILITIES),
+            last_availability=reader.choice("last_availability", Availability),
             last_checked_at=reader.text("last_checked_at"),
             last_run_id=reader.text("last_run_id"),
-            last_status=reader.choice("last_status", STATUSES),
+            last_status=reader.choice("last_status", ScrapeStatus),
             last_error=reader.text("last_error"),
             consecutive_failures=0 if failures is None else int(failures),
         )
@@ -121,6 +133,9 @@ def _product_id(item: Mapping[str, Any]) -> str:
     if not isinstance(product_id, str) or not product_id.strip():
         raise InvalidCatalogItemError(None, f"product_id {product_id!r} is not a non-empty string")
     return product_id
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 class _Reader:
@@ -146,11 +161,14 @@ class _Reader:
             self.reject(attribute, "is missing or empty")
         return value
 
-    def choice(self, attribute: str, allowed: tuple[str, ...]) -> str | None:
+    def choice(self, attribute: str, allowed: type[_Choice]) -> _Choice | None:
         value = self.text(attribute)
-        if value is not None and value not in allowed:
+        if value is None:
+            return None
+        try:
+            return allowed(value)
+        except ValueError:
             self.reject(attribute, f"{value!r} is not one of {', '.join(allowed)}")
-        return value
 
     def number(self, attribute: str) -> Decimal | None:
         value = self._item.get(attribute)

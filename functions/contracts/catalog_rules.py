@@ -1,8 +1,8 @@
 """The rules a catalog entry's fields obey (DESIGN.md "Data contracts"), in one place.
 
-Two readers apply them: `monitor.catalog` (a products-table item, in the Lambda functions)
-and `price_monitor.catalog_file` (a catalog CSV, on the operator's machine, which imports
-this module as `functions.monitor.catalog_rules`). That second import root is why this
+Two readers apply them: `contracts.catalog` (a products-table item, in the Lambda functions)
+and `pricemon.catalog_file` (a catalog CSV, on the operator's machine, which imports
+this module as `contracts.catalog_rules`). That second import root is why this
 module uses the standard library only and defines no exception types: each check returns
 the problem as text, or None, and the reader reports it its own way.
 """

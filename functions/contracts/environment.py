@@ -1,48 +1,80 @@
-"""The environment variables each Lambda function reads: one list for both sides.
+"""The environment variables each Lambda function reads, and how they are parsed.
 
-The Pulumi program (price_monitor/compute.py) declares exactly these variables on each
-Function, and the handlers read their configuration only through `load`, so the two
-cannot drift apart: a test proves that every variable a handler reads is declared, and
-that every declared variable is read. This module is imported by the Pulumi program as
-`functions.monitor.environment`, so it must stay self-contained (standard library only,
-no imports from the rest of the package).
+The Pulumi program (price_monitor/compute.py) sets exactly these variables on each
+Function, by these names, and the handlers read their configuration only through `load`,
+so the two cannot drift apart: a test proves that every variable a handler reads is
+declared, and that every declared variable is read. A value a function cannot use is a
+broken deployment, not bad input: parsing raises ConfigurationError naming the variable,
+once, when the container reads its environment.
+
+Parsed here: the scraper's fetch and recording settings (`ScrapeSettings`). Parsed where
+their rules live: RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a
+retailer's extraction rules are checked by `extraction`), the detector's variables by its
+handler. This module is imported by the Pulumi program as `contracts.environment`, so it
+stays standard library only.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 # Read by Powertools itself (logging, metrics) in every function.
-POWERTOOLS = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL")
+POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+POWERTOOLS = (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL)
+
+# The scraper's: where it reads and writes,
+PRODUCTS_TABLE = "PRODUCTS_TABLE"
+PRICES_TABLE = "PRICES_TABLE"
+RUNS_TABLE = "RUNS_TABLE"
+ARCHIVE_BUCKET = "ARCHIVE_BUCKET"
+SCRAPE_QUEUE_URL = "SCRAPE_QUEUE_URL"
+# each retailer's politeness and extraction rules (monitor.retailers),
+RETAILERS_JSON = "RETAILERS_JSON"
+DEFAULT_SPACING_SECONDS = "DEFAULT_SPACING_SECONDS"
+# and how it fetches and records (ScrapeSettings).
+USER_AGENT_CONTACT = "USER_AGENT_CONTACT"
+ALLOWED_HOSTS = "ALLOWED_HOSTS"  # comma-separated
+FETCH_TIMEOUT_SECONDS = "FETCH_TIMEOUT_SECONDS"
+MAX_PAGE_BYTES = "MAX_PAGE_BYTES"
+FETCH_CONCURRENCY = "FETCH_CONCURRENCY"
+MIN_HEURISTIC_CONFIDENCE = "MIN_HEURISTIC_CONFIDENCE"
+HISTORY_RETENTION_DAYS = "HISTORY_RETENTION_DAYS"
+REPEATED_FAILURE_THRESHOLD = "REPEATED_FAILURE_THRESHOLD"
+EXTRACTION_BUDGET_SECONDS = "EXTRACTION_BUDGET_SECONDS"
 
 SCRAPER = (
     *POWERTOOLS,
-    "PRODUCTS_TABLE",
-    "PRICES_TABLE",
-    "RUNS_TABLE",
-    "ARCHIVE_BUCKET",
-    "SCRAPE_QUEUE_URL",
-    "HISTORY_RETENTION_DAYS",
-    "RETAILERS_JSON",
-    "DEFAULT_SPACING_SECONDS",
-    "USER_AGENT_CONTACT",
-    "ALLOWED_HOSTS",
-    "FETCH_TIMEOUT_SECONDS",
-    "MAX_PAGE_BYTES",
-    "FETCH_CONCURRENCY",
-    "MIN_HEURISTIC_CONFIDENCE",
-    "REPEATED_FAILURE_THRESHOLD",
-    "EXTRACTION_BUDGET_SECONDS",
+    PRODUCTS_TABLE,
+    PRICES_TABLE,
+    RUNS_TABLE,
+    ARCHIVE_BUCKET,
+    SCRAPE_QUEUE_URL,
+    HISTORY_RETENTION_DAYS,
+    RETAILERS_JSON,
+    DEFAULT_SPACING_SECONDS,
+    USER_AGENT_CONTACT,
+    ALLOWED_HOSTS,
+    FETCH_TIMEOUT_SECONDS,
+    MAX_PAGE_BYTES,
+    FETCH_CONCURRENCY,
+    MIN_HEURISTIC_CONFIDENCE,
+    REPEATED_FAILURE_THRESHOLD,
+    EXTRACTION_BUDGET_SECONDS,
 )
 
-DETECTOR = (
-    *POWERTOOLS,
-    "ALERTS_TOPIC_ARN",
-    "IDEMPOTENCY_TABLE",
-    "DEFAULT_DROP_THRESHOLD_PERCENT",
-)
+# The detector's.
+ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+DEFAULT_DROP_THRESHOLD_PERCENT = "DEFAULT_DROP_THRESHOLD_PERCENT"
+
+DETECTOR = (*POWERTOOLS, ALERTS_TOPIC_ARN, IDEMPOTENCY_TABLE, DEFAULT_DROP_THRESHOLD_PERCENT)
 
 BY_FUNCTION: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"scraper": SCRAPER, "detector": DETECTOR}
@@ -58,6 +90,15 @@ class MissingEnvironmentError(RuntimeError):
         self.name = name
 
 
+class ConfigurationError(ValueError):
+    """A setting of the deployment is malformed: which setting, and what is wrong."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
 def load(function: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The declared variables of `function`, all present, read once per container."""
     environ = os.environ if environ is None else environ
@@ -67,3 +108,63 @@ def load(function: str, environ: Mapping[str, str] | None = None) -> dict[str, s
             raise MissingEnvironmentError(function, name)
         values[name] = environ[name]
     return values
+
+
+@dataclass(frozen=True)
+class ScrapeSettings:
+    """The scraper's fetch and recording settings, from its environment."""
+
+    allowed_hosts: tuple[str, ...]
+    fetch_timeout_seconds: float
+    max_page_bytes: int
+    fetch_concurrency: int
+    contact_url: str
+    min_heuristic_confidence: float
+    history_retention_days: int
+    repeated_failure_threshold: int
+    extraction_budget_seconds: float
+
+    @classmethod
+    def from_environment(cls, values: Mapping[str, str]) -> ScrapeSettings:
+        """Read the settings from the scraper's variables (`load("scraper")`)."""
+        hosts = tuple(h.strip() for h in values[ALLOWED_HOSTS].split(",") if h.strip())
+        return cls(
+            allowed_hosts=hosts,
+            fetch_timeout_seconds=_number(values, FETCH_TIMEOUT_SECONDS, float, low=0.1),
+            max_page_bytes=_number(values, MAX_PAGE_BYTES, int, low=1),
+            fetch_concurrency=_number(values, FETCH_CONCURRENCY, int, low=1),
+            contact_url=values[USER_AGENT_CONTACT].strip(),
+            min_heuristic_confidence=_number(
+                values, MIN_HEURISTIC_CONFIDENCE, float, low=0.0, high=1.0
+            ),
+            history_retention_days=_number(values, HISTORY_RETENTION_DAYS, int, low=1),
+            repeated_failure_threshold=_number(values, REPEATED_FAILURE_THRESHOLD, int, low=1),
+            extraction_budget_seconds=_number(
+                values, EXTRACTION_BUDGET_SECONDS, float, low=0.0, above_low=True
+            ),
+        )
+
+
+def _number(
+    values: Mapping[str, str],
+    name: str,
+    kind: type[int] | type[float],
+    *,
+    low: float,
+    high: float | None = None,
+    above_low: bool = False,
+) -> Any:
+    """A numeric setting within its bounds, else ConfigurationError naming it."""
+    text = values[name].strip()
+    try:
+        number = kind(text)
+    except ValueError:
+        noun = "whole number" if kind is int else "number"
+        raise ConfigurationError(name, f"{text!r} is not a {noun}") from None
+    too_low = number <= low if above_low else number < low
+    if not math.isfinite(number) or too_low or (high is not None and number > high):
+        bounds = f"{'above' if above_low else 'at least'} {low:g}"
+        if high is not None:
+            bounds = f"between {low:g} and {high:g}"
+        raise ConfigurationError(name, f"{text!r} is not {bounds}")
+    return number

@@ -16,7 +16,7 @@ any AWS call sees it, because one bad value in a batch call fails the whole call
 
 - `run_id` is a scheduled time written as `2026-11-25T18:00:00Z` (`RUN_ID_FORMAT`): how
   EventBridge Scheduler expands `<aws.scheduler.scheduled-time>`, and how `pricemon run`,
-  `pricemon dlq redrive` and the local stack write theirs (`monitor.timestamps.iso_seconds`).
+  `pricemon dlq redrive` and the local stack write theirs (`contracts.timestamps.iso_seconds`).
   One fixed-width, zero-padded UTC format is what lets the scraper's state write compare
   run ids as strings, in time order (`monitor.state`).
 - `product_id` and `retailer` are DynamoDB key values (the products table's and the
@@ -24,7 +24,7 @@ any AWS call sees it, because one bad value in a batch call fails the whole call
 - A body nested too deeply for the JSON parser is poison, not a RecursionError.
 
 Self-contained (standard library only): the Pulumi program and the operator command line
-import it as `functions.monitor.messages`.
+import it as `contracts.messages`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Names of the custom metrics the functions emit (as EMF log lines) and alarms watch.
 
-Imported by the Pulumi program as `functions.monitor.metric_names`, so it stays
+Imported by the Pulumi program as `contracts.metric_names`, so it stays
 self-contained. Powertools adds the dimension `service` (POWERTOOLS_SERVICE_NAME).
 """
 

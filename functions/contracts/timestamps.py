@@ -1,7 +1,7 @@
 """UTC timestamps as the service writes them, one format per precision.
 
 Self-contained (standard library only) so the local stack can import it as
-`functions.monitor.timestamps` and write run ids exactly as the handlers and the
+`contracts.timestamps` and write run ids exactly as the handlers and the
 Scheduler do.
 """
 

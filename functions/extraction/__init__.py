@@ -3,14 +3,11 @@
 from extraction.blocked import classify_blocked
 from extraction.budget import Budget, ExtractionTooSlowError
 from extraction.extract import extract_offer
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer, normalize_availability
+from extraction.offer import Offer, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 from extraction.rules import InvalidRuleError, validate_rules
 
 __all__ = [
-    "IN_STOCK",
-    "OUT_OF_STOCK",
-    "UNKNOWN",
     "Budget",
     "ExtractionTooSlowError",
     "InvalidRuleError",

@@ -21,13 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from extraction.offer import (
-    SOURCES,
-    UNKNOWN,
-    Offer,
-    OfferCandidate,
-    availability_rank,
-)
+from contracts.catalog import Availability
+from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
 
 _CENT = Decimal("0.01")
 
@@ -81,7 +76,7 @@ def cross_check(
     if currency is None and shown:
         currency = visible.currency  # type: ignore[union-attr]
     availability = min((c.availability for c in agreeing), key=availability_rank)
-    if availability == UNKNOWN and shown:
+    if availability == Availability.UNKNOWN and shown:
         availability = visible.availability  # type: ignore[union-attr]
     return Offer(
         price=chosen,

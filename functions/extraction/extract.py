@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import cached_property
 
+from contracts.catalog import Availability
 from extraction import heuristic, jsonld, meta, microdata
 from extraction import rules as retailer_rules
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
 from extraction.cross_check import cross_check, needs_cross_check
 from extraction.markup import Element, parse_html
-from extraction.offer import UNKNOWN, Offer, OfferCandidate, choose_offer
+from extraction.offer import Offer, OfferCandidate, choose_offer
 
 
 class Page:
@@ -126,7 +127,7 @@ def _once(read: Source) -> Source:
 def _completed(offer: Offer, other_sources: list[Source], budget: Budget) -> Offer:
     """Fill a missing currency or availability from less trusted sources that agree on price."""
     for read_source in other_sources:
-        if offer.currency is not None and offer.availability != UNKNOWN:
+        if offer.currency is not None and offer.availability != Availability.UNKNOWN:
             break
         budget.check()
         for candidate in read_source():
@@ -134,6 +135,9 @@ def _completed(offer: Offer, other_sources: list[Source], budget: Budget) -> Off
                 continue
             if offer.currency is None and candidate.currency:
                 offer = replace(offer, currency=candidate.currency)
-            if offer.availability == UNKNOWN and candidate.availability != UNKNOWN:
+            if (
+                offer.availability == Availability.UNKNOWN
+                and candidate.availability != Availability.UNKNOWN
+            ):
                 offer = replace(offer, availability=candidate.availability)
     return offer

@@ -35,9 +35,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, Offer
+from extraction.offer import Offer
 from extraction.price import has_currency_marker, parse_price
 from extraction.vocabulary import (
     AFTER_PRICE,
@@ -332,7 +333,7 @@ class _Survey:
     candidates: list[_Candidate] = field(default_factory=list)
     headings: list[tuple[int, Element]] = field(default_factory=list)  # h1s
     carts: list[int] = field(default_factory=list)
-    stock: list[tuple[int, str, Element]] = field(default_factory=list)
+    stock: list[tuple[int, Availability, Element]] = field(default_factory=list)
     size: int = 0
     title: int | None = None  # the product title's position, once chosen
     cart: int | None = None  # the add-to-cart control nearest the title
@@ -500,7 +501,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
             elif len(stock) < _MAX_LANDMARKS and _may_state_stock(child):
                 match = _STOCK_TEXT.match(child.strip())
                 if match:
-                    status = OUT_OF_STOCK if match["out"] else IN_STOCK
+                    status = Availability.OUT_OF_STOCK if match["out"] else Availability.IN_STOCK
                     stock.append((order, status, element))
         by_attribute = says(element, "rice")
         if by_attribute or by_text:
@@ -912,7 +913,7 @@ def _bounded_text(element: Element, limit: int, from_end: bool) -> str:
     return " ".join("".join(parts).split())
 
 
-def _availability(winner: _Candidate, survey: _Survey, context: _ContextCache) -> str:
+def _availability(winner: _Candidate, survey: _Survey, context: _ContextCache) -> Availability:
     """The stock status stated near the price or the cart; unknown when none is, or when
     visible statuses there disagree (a sold-out size beside an in-stock product)."""
     anchors = [winner.order] if survey.cart is None else [winner.order, survey.cart]
@@ -923,4 +924,4 @@ def _availability(winner: _Candidate, survey: _Survey, context: _ContextCache) -
         and "hidden" not in context.own(element)
         and "hidden" not in context.inherited(element)
     }
-    return statuses.pop() if len(statuses) == 1 else UNKNOWN
+    return statuses.pop() if len(statuses) == 1 else Availability.UNKNOWN

@@ -17,9 +17,10 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence, parse_attributes
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, OfferCandidate, normalize_availability
+from extraction.offer import OfferCandidate, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "meta"
@@ -44,12 +45,12 @@ _AVAILABILITY_KEYS = frozenset(("product:availability", "og:availability"))
 _RDFA_PREFIXES = ("schema:", "http://schema.org/", "https://schema.org/")
 # Facebook catalogue wording that schema.org availability names do not cover.
 _AVAILABILITY_WORDS = {
-    "oos": OUT_OF_STOCK,
-    "out of stock": OUT_OF_STOCK,
-    "available for order": IN_STOCK,
-    "in stock": IN_STOCK,
-    "preorder": IN_STOCK,
-    "pre-order": IN_STOCK,
+    "oos": Availability.OUT_OF_STOCK,
+    "out of stock": Availability.OUT_OF_STOCK,
+    "available for order": Availability.IN_STOCK,
+    "in stock": Availability.IN_STOCK,
+    "preorder": Availability.IN_STOCK,
+    "pre-order": Availability.IN_STOCK,
 }
 _LOOKBEHIND = 2_000  # how far before a property attribute its start tag may begin
 _MAX_CANDIDATES = 20
@@ -90,7 +91,8 @@ def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
         filter(None, map(normalize_currency, found.fallback_currencies)), None
     )
     availability = next(
-        (a for a in map(_availability, found.availability) if a != "unknown"), "unknown"
+        (a for a in map(_availability, found.availability) if a != Availability.UNKNOWN),
+        Availability.UNKNOWN,
     )
     twitter = [
         (found.twitter_data[index], False)
@@ -211,6 +213,6 @@ def _parse(value: str, machine: bool, currency: str | None) -> ParsedPrice:
     return parsed
 
 
-def _availability(value: str) -> str:
+def _availability(value: str) -> Availability:
     words = " ".join(value.lower().replace("_", " ").split())
     return _AVAILABILITY_WORDS.get(words) or normalize_availability(value)

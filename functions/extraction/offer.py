@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
-IN_STOCK = "in_stock"
-OUT_OF_STOCK = "out_of_stock"
-UNKNOWN = "unknown"
+from contracts.catalog import Availability
 
 # Sources, most trusted first. A retailer rule is the operator's explicit instruction.
 SOURCES = ("rule", "jsonld", "microdata", "meta", "heuristic")
@@ -25,17 +23,17 @@ _OUT_OF_STOCK_WORDS = frozenset(
 _NON_WORD = re.compile(r"[^a-z_]")
 
 
-def normalize_availability(value: object) -> str:
+def normalize_availability(value: object) -> Availability:
     """Map schema.org availability (URL, prefixed or bare, any casing) or prose to our three."""
     if not isinstance(value, str):
-        return UNKNOWN
+        return Availability.UNKNOWN
     token = value.strip().lower().rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     token = _NON_WORD.sub("", token)
     if token in _IN_STOCK_WORDS:
-        return IN_STOCK
+        return Availability.IN_STOCK
     if token in _OUT_OF_STOCK_WORDS:
-        return OUT_OF_STOCK
-    return UNKNOWN
+        return Availability.OUT_OF_STOCK
+    return Availability.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +42,7 @@ class OfferCandidate:
 
     price: Decimal
     currency: str | None
-    availability: str
+    availability: Availability
     source: str
     url: str | None = None
     sku: str | None = None
@@ -56,7 +54,7 @@ class Offer:
 
     price: Decimal
     currency: str | None
-    availability: str
+    availability: Availability
     source: str
     confidence: float = 1.0
     ambiguous: bool = False
@@ -112,14 +110,14 @@ def choose_offer(candidates: Sequence[OfferCandidate], page_url: str | None = No
     )
 
 
-_AVAILABILITY_ORDER = (IN_STOCK, UNKNOWN, OUT_OF_STOCK)
+_AVAILABILITY_ORDER = (Availability.IN_STOCK, Availability.UNKNOWN, Availability.OUT_OF_STOCK)
 
 
 def _availability_rank(candidate: OfferCandidate) -> int:
     return _AVAILABILITY_ORDER.index(candidate.availability)
 
 
-def availability_rank(availability: str) -> int:
+def availability_rank(availability: Availability) -> int:
     """Order of preference between statuses of one price: in stock, unknown, out of stock."""
     return _AVAILABILITY_ORDER.index(availability)
 

@@ -38,27 +38,18 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
+from contracts.catalog import Availability
+from contracts.retailer_rules import RULE_KEYS
 from extraction.budget import UNLIMITED, Budget
 from extraction.jsonld import loads_lenient
 from extraction.markup import Element, NextOccurrence
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, OfferCandidate, normalize_availability
+from extraction.offer import OfferCandidate, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 from extraction.selectors import InvalidSelectorError, compile_selector
 
 SOURCE = "rule"
 DEFAULT_JSON_SCRIPT = "script#__NEXT_DATA__"
 
-RULE_KEYS = {
-    "selector": "CSS selector of the price element",
-    "attribute": "attribute of the selected element holding the price",
-    "pattern": "regular expression with a named group 'price' (and optional 'currency')",
-    "json_script": "CSS selector of the script element holding JSON",
-    "json_path": "dotted path to the price in that JSON",
-    "currency": "ISO 4217 currency when the page states none",
-    "availability_selector": "CSS selector of the stock element",
-    "out_of_stock_text": "text of the stock element meaning out of stock",
-    "decimal": "the decimal separator, ',' or '.'",
-}
 _SELECTOR_KEYS = ("selector", "availability_selector", "json_script")
 _SCRIPT_ID = re.compile(r"(?:script)?#([\w-]+)")
 _NUMBER = re.compile(r"\d+(?:[.,'’]\d+|[ \u00a0\u202f]\d{3}(?!\d))*")
@@ -155,7 +146,9 @@ def candidates(
     if not prices:
         return []  # and no tree built just for the stock element
     availability = (
-        _availability(tree, rules, budget) if "availability_selector" in rules else UNKNOWN
+        _availability(tree, rules, budget)
+        if "availability_selector" in rules
+        else Availability.UNKNOWN
     )
     return [OfferCandidate(price, currency, availability, SOURCE) for price, currency in prices]
 
@@ -300,15 +293,17 @@ def _with_decimal(text: str, decimal: str) -> Decimal | None:
         return None
 
 
-def _availability(tree: Callable[[], Element], rules: Mapping, budget: Budget) -> str:
+def _availability(tree: Callable[[], Element], rules: Mapping, budget: Budget) -> Availability:
     elements = compile_selector(rules["availability_selector"]).select(tree(), budget)
     if not elements:
-        return UNKNOWN
+        return Availability.UNKNOWN
     element = elements[0]
     if "out_of_stock_text" in rules:
         text = " ".join(e.text() or e.get("content") or "" for e in elements[:_MAX_ELEMENTS])
         return (
-            OUT_OF_STOCK if rules["out_of_stock_text"].casefold() in text.casefold() else IN_STOCK
+            Availability.OUT_OF_STOCK
+            if rules["out_of_stock_text"].casefold() in text.casefold()
+            else Availability.IN_STOCK
         )
     value = element.get("content") or element.get("href") or element.text()
     return normalize_availability(value)

@@ -1,8 +1,9 @@
 """Detector Lambda: products table stream -> change rules -> price-alerts topic, once per event.
 
-A thin adapter (docs/architecture.md "Detector"): each stream record is parsed
-(`monitor.stream_records`), judged (`monitor.change_rules`) and every event it raises is
-published (`monitor.notifications`) at most once: the notification id
+A thin adapter (docs/architecture.md "Detector"): each stream record, as Powertools' batch
+processor parsed it, is checked (`monitor.stream_records`), its images read as the item's
+states and judged (`contracts.change_rules`), and every event it raises is published
+(`monitor.notifications`) at most once: the notification id
 `product_id#run_id#kind` is guarded by Powertools idempotency in the idempotency table, so a
 redelivered record, or a record the stream replays after a failure later in its batch,
 publishes nothing twice.
@@ -48,11 +49,12 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from monitor import aws, environment
-from monitor.change_rules import Skip, detect_changes, skip_reason
-from monitor.metric_names import NOTIFICATIONS_PUBLISHED
+from contracts import environment
+from contracts.change_rules import ProductState, Skip, detect_changes, skip_reason
+from contracts.metric_names import NOTIFICATIONS_PUBLISHED
+from monitor import aws
 from monitor.notifications import Notification, notification_for, publish
-from monitor.stream_records import StreamChange, parse_record, sequence_number_of
+from monitor.stream_records import StreamChange, sequence_number_of, stream_change
 from monitor.telemetry import logger, metrics
 
 # Far beyond the stream's 24 h retention and the mapping's maximum record age: no
@@ -80,7 +82,7 @@ class DetectorConfig:
 
     @classmethod
     def from_environment(cls, values: Mapping[str, str]) -> DetectorConfig:
-        """The configuration in `values` (see `monitor.environment.DETECTOR`), validated."""
+        """The configuration in `values` (see `contracts.environment.DETECTOR`), validated."""
         for name in ("ALERTS_TOPIC_ARN", "IDEMPOTENCY_TABLE"):
             if not values[name].strip():
                 raise DetectorConfigError(name, "is empty")
@@ -139,7 +141,11 @@ class StreamBatchProcessor(BatchProcessor):
     """Powertools' stream batch processor, reporting only the failures Lambda can identify."""
 
     def _collect_dynamodb_failures(self) -> list[dict[str, str]]:
-        numbers = (sequence_number_of(record.raw_event) for record in self.fail_messages)
+        numbers = (
+            sequence_number_of(record)
+            for record in self.fail_messages
+            if isinstance(record, DynamoDBRecord)  # all of them: the processor made them so
+        )
         return [{"itemIdentifier": number} for number in numbers if number is not None]
 
 
@@ -160,11 +166,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 def _handle_record(record: DynamoDBRecord) -> int:
     """Publishes the record's events; returns how many were published just now."""
-    raw = record.raw_event
-    sequence_number = sequence_number_of(raw)
+    sequence_number = sequence_number_of(record)
     with logger.append_context_keys(sequence_number=sequence_number):
         try:
-            return _detect_and_publish(parse_record(raw))
+            return _detect_and_publish(stream_change(record))
         except Exception:
             # Logged here, with the record's identity; the batch processor reports it.
             if sequence_number is None:
@@ -179,25 +184,28 @@ def _detect_and_publish(change: StreamChange) -> int:
     if old is None or new is None:
         # INSERT (a catalog import) or REMOVE: no observation to compare. The mapping's
         # event filter keeps these away; one that gets through changes nothing.
-        logger.info("not an update of a catalog item; ignored", extra={"event": change.event_name})
+        logger.info(
+            "not an update of a catalog item; ignored", extra={"event": change.event_name.name}
+        )
         return 0
     runtime = _runtime()
+    # The log context comes from the image as it is: a state that breaks the data contract
+    # is logged with its product and run.
     with logger.append_context_keys(
         product_id=change.keys.get("product_id"), run_id=new.get("last_run_id")
     ):
-        skip = skip_reason(old, new)
+        before, after = ProductState.from_image(old), ProductState.from_image(new)
+        skip = skip_reason(before, after)
         if skip is Skip.CURRENCY_CHANGED:
             logger.warning(
                 "currency changed; prices not compared",
-                extra={
-                    "old_currency": old.get("last_currency"),
-                    "new_currency": new.get("last_currency"),
-                },
+                extra={"old_currency": before.currency, "new_currency": after.currency},
             )
         elif skip is not None:
             logger.debug("no comparison", extra={"reason": str(skip)})
         published = 0
-        for event in detect_changes(old, new, runtime.config.default_drop_threshold_percent):
+        threshold = runtime.config.default_drop_threshold_percent
+        for event in detect_changes(before, after, threshold):
             message_id = runtime.publish_once(
                 notification=notification_for(event), topic_arn=runtime.config.alerts_topic_arn
             )

@@ -1,7 +1,7 @@
 """Scraper Lambda: scrape queue batch -> dispatch a run, or scrape product jobs.
 
 A thin adapter (docs/architecture.md "Functions"). Each SQS record is parsed
-(`monitor.messages`): `scrape_all_products` and `continue_dispatch` go to the dispatcher
+(`contracts.messages`): `scrape_all_products` and `continue_dispatch` go to the dispatcher
 (`monitor.dispatch`), `scrape_product` jobs to the scrape pipeline (`monitor.scrape`), all
 of the batch's jobs at once so their pages are fetched concurrently.
 
@@ -10,7 +10,7 @@ messages (they reach the DLQ after maxReceiveCount receives), transient scrape f
 (their visibility timeout already set to the backoff) and failed dispatches. Nothing a
 record does raises out of the handler, because an exception would fail, and redeliver,
 the whole batch. Configuration is read once per container, only through
-`monitor.environment.load("scraper")`: the variables the Function declares.
+`contracts.environment.load("scraper")`: the variables the Function declares.
 """
 
 from __future__ import annotations
@@ -23,18 +23,16 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fetching import RobotsPolicy
-from monitor import aws, environment
-from monitor.dispatch import dispatch_run
-from monitor.failures import receive_count_of
-from monitor.messages import (
+from contracts import environment
+from contracts.environment import ScrapeSettings
+from contracts.messages import (
     ContinueDispatch,
     PoisonMessageError,
     ProductJob,
     StartRun,
     parse_message,
 )
-from monitor.metric_names import (
+from contracts.metric_names import (
     FETCH_LATENCY,
     PRODUCTS_BLOCKED,
     PRODUCTS_DISPATCHED,
@@ -43,15 +41,12 @@ from monitor.metric_names import (
     PRODUCTS_RETRIED,
     PRODUCTS_SCRAPED,
 )
+from fetching import RobotsPolicy
+from monitor import aws
+from monitor.dispatch import dispatch_run
+from monitor.failures import receive_count_of
 from monitor.retailers import RetailerDirectory
-from monitor.scrape import (
-    BatchReport,
-    ScrapeRequest,
-    ScrapeResources,
-    ScrapeSettings,
-    scrape_batch,
-    utc_now,
-)
+from monitor.scrape import BatchReport, ScrapeRequest, ScrapeResources, scrape_batch, utc_now
 from monitor.telemetry import logger, metrics
 
 
@@ -73,13 +68,13 @@ def _runtime() -> _Runtime:
     return _Runtime(
         settings=ScrapeSettings.from_environment(values),
         retailers=RetailerDirectory.from_environment_values(
-            values["RETAILERS_JSON"], values["DEFAULT_SPACING_SECONDS"]
+            values[environment.RETAILERS_JSON], values[environment.DEFAULT_SPACING_SECONDS]
         ),
-        products_table=values["PRODUCTS_TABLE"],
-        prices_table=values["PRICES_TABLE"],
-        runs_table=values["RUNS_TABLE"],
-        archive_bucket=values["ARCHIVE_BUCKET"],
-        queue_url=values["SCRAPE_QUEUE_URL"],
+        products_table=values[environment.PRODUCTS_TABLE],
+        prices_table=values[environment.PRICES_TABLE],
+        runs_table=values[environment.RUNS_TABLE],
+        archive_bucket=values[environment.ARCHIVE_BUCKET],
+        queue_url=values[environment.SCRAPE_QUEUE_URL],
     )
 
 

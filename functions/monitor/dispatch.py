@@ -61,6 +61,7 @@ used because the sequential dispatch already fits.
 from __future__ import annotations
 
 import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -71,13 +72,28 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from monitor import run_record
-from monitor.catalog import LISTING_ATTRIBUTES, CatalogListing, InvalidCatalogItemError
-from monitor.messages import ContinueDispatch, ProductJob, StartRun, encode
+from contracts import run_record
+from contracts.catalog import LISTING_ATTRIBUTES, CatalogListing, InvalidCatalogItemError
+from contracts.messages import ContinueDispatch, ProductJob, StartRun, encode
+from contracts.run_record import (
+    CATALOG_SIZE,
+    DISPATCH_CURSOR,
+    DISPATCH_FINISHED_AT,
+    DISPATCH_OWNER,
+    DISPATCHED,
+    EXPIRES_AT,
+    LEASE_EXPIRES_AT,
+    REJECTED,
+    RUN_ID,
+    SPACING,
+    STARTED_AT,
+    STATUS,
+    RunProgress,
+    RunStatus,
+)
+from contracts.timestamps import iso_seconds
 from monitor.retailers import RetailerDirectory
-from monitor.run_record import DISPATCHED, DISPATCHING
 from monitor.telemetry import logger
-from monitor.timestamps import iso_seconds
 
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
 SEND_BATCH_SIZE = 10  # SendMessageBatch limit
@@ -263,38 +279,30 @@ def _acquire(
     """Take the run's lease (creating the record for a new run) and return its progress."""
     now_ms = _epoch_ms(moment)
     lease = _Lease(uuid.uuid4().hex, now_ms + max(lease_ms, 0))
-    take_over = "#status = :dispatching AND #lease_expires_at < :now"
+    take_over = f"#{STATUS} = :dispatching AND #{LEASE_EXPIRES_AT} < :now"
     # Only a StartRun may create the record; any message may take over an abandoned one.
     condition = (
-        f"attribute_not_exists(run_id) OR ({take_over})"
+        f"attribute_not_exists({RUN_ID}) OR ({take_over})"
         if isinstance(message, StartRun)
         else take_over
     )
+    expression = (
+        f"SET #{STATUS} = :dispatching, #{DISPATCH_OWNER} = :owner,"
+        f" #{LEASE_EXPIRES_AT} = :lease,"
+        f" #{STARTED_AT} = if_not_exists(#{STARTED_AT}, :started),"
+        f" #{EXPIRES_AT} = if_not_exists(#{EXPIRES_AT}, :expires),"
+        f" #{DISPATCHED} = if_not_exists(#{DISPATCHED}, :zero),"
+        f" #{REJECTED} = if_not_exists(#{REJECTED}, :zero),"
+        f" #{SPACING} = if_not_exists(#{SPACING}, :no_spacing)"
+    )
     try:
         item = runs_table.update_item(
-            Key={"run_id": message.run_id},
-            UpdateExpression=(
-                "SET #status = :dispatching, #dispatch_owner = :owner,"
-                " #lease_expires_at = :lease,"
-                " #started_at = if_not_exists(#started_at, :started),"
-                " #expires_at = if_not_exists(#expires_at, :expires),"
-                " #dispatched = if_not_exists(#dispatched, :zero),"
-                " #rejected = if_not_exists(#rejected, :zero),"
-                " #spacing = if_not_exists(#spacing, :no_spacing)"
-            ),
+            Key={RUN_ID: message.run_id},
+            UpdateExpression=expression,
             ConditionExpression=condition,
-            ExpressionAttributeNames=_names(
-                "status",
-                "dispatch_owner",
-                "lease_expires_at",
-                "started_at",
-                "expires_at",
-                "dispatched",
-                "rejected",
-                "spacing",
-            ),
+            ExpressionAttributeNames=_names(expression, condition),
             ExpressionAttributeValues={
-                ":dispatching": DISPATCHING,
+                ":dispatching": RunStatus.DISPATCHING,
                 ":owner": lease.owner,
                 ":lease": lease.expires_at_ms,
                 ":now": now_ms,
@@ -307,29 +315,30 @@ def _acquire(
         )["Attributes"]
     except runs_table.meta.client.exceptions.ConditionalCheckFailedException:
         return _existing_run(message, runs_table)
+    record = RunProgress.from_record(message.run_id, item)
     return lease, _Progress(
-        item.get("dispatch_cursor") or None,
-        {retailer: float(offset) for retailer, offset in item["spacing"].items()},
-        int(item["dispatched"]),
-        int(item["rejected"]),
+        record.dispatch_cursor, record.spacing, record.dispatched, record.rejected
     )
 
 
 def _existing_run(message: StartRun | ContinueDispatch, runs_table: Any) -> _Duplicate:
-    item = runs_table.get_item(Key={"run_id": message.run_id}, ConsistentRead=True).get("Item")
+    item = runs_table.get_item(Key={RUN_ID: message.run_id}, ConsistentRead=True).get("Item")
     if item is None:
         # Only a StartRun creates a record: a continuation without one is not ours to start.
         raise UnknownRunError(message.run_id, "continue_dispatch for a run with no run record")
-    return _Duplicate(item.get("status"), int(item.get("dispatched", 0)))
+    record = RunProgress.from_record(message.run_id, item)
+    return _Duplicate(record.status, record.dispatched)
 
 
 def _scan_arguments(page_size: int, cursor: Mapping[str, Any] | None) -> dict[str, Any]:
+    projection = ", ".join(f"#{name}" for name in LISTING_ATTRIBUTES)
+    # Rows without `active` are active (DESIGN default true).
+    active = "attribute_not_exists(#active) OR #active <> :inactive"
     arguments: dict[str, Any] = {
         "Limit": page_size,
-        "ProjectionExpression": ", ".join(f"#{name}" for name in LISTING_ATTRIBUTES),
-        # Rows without `active` are active (DESIGN default true).
-        "FilterExpression": "attribute_not_exists(#active) OR #active <> :inactive",
-        "ExpressionAttributeNames": _names(*LISTING_ATTRIBUTES),
+        "ProjectionExpression": projection,
+        "FilterExpression": active,
+        "ExpressionAttributeNames": _names(projection, active),
         "ExpressionAttributeValues": {":inactive": False},
     }
     if cursor is not None:
@@ -417,16 +426,14 @@ def _save_progress(
 ) -> None:
     """Record how far the run got; `release` also frees the lease for a continuation."""
     expression = (
-        "SET #dispatch_cursor = :cursor, #spacing = :spacing,"
-        " #dispatched = :dispatched, #rejected = :rejected"
+        f"SET #{DISPATCH_CURSOR} = :cursor, #{SPACING} = :spacing,"
+        f" #{DISPATCHED} = :dispatched, #{REJECTED} = :rejected"
     )
-    names = ["dispatch_cursor", "spacing", "dispatched", "rejected", "dispatch_owner"]
     values = _progress_values(progress) | {":owner": owner, ":cursor": progress.cursor}
     if release:
-        expression += ", #lease_expires_at = :released"
-        names.append("lease_expires_at")
+        expression += f", #{LEASE_EXPIRES_AT} = :released"
         values[":released"] = 0
-    _update_owned_run(runs_table, run_id, expression, names, values)
+    _update_owned_run(runs_table, run_id, expression, values)
 
 
 def _finish(
@@ -435,25 +442,14 @@ def _finish(
     _update_owned_run(
         runs_table,
         run_id,
-        "SET #status = :dispatched_status, #dispatch_finished_at = :finished,"
-        " #catalog_size = :catalog_size, #spacing = :spacing,"
-        " #dispatched = :dispatched, #rejected = :rejected"
-        " REMOVE #dispatch_cursor, #lease_expires_at, #dispatch_owner",
-        [
-            "status",
-            "dispatch_finished_at",
-            "catalog_size",
-            "spacing",
-            "dispatched",
-            "rejected",
-            "dispatch_cursor",
-            "lease_expires_at",
-            "dispatch_owner",
-        ],
+        f"SET #{STATUS} = :dispatched_status, #{DISPATCH_FINISHED_AT} = :finished,"
+        f" #{CATALOG_SIZE} = :catalog_size, #{SPACING} = :spacing,"
+        f" #{DISPATCHED} = :dispatched, #{REJECTED} = :rejected"
+        f" REMOVE #{DISPATCH_CURSOR}, #{LEASE_EXPIRES_AT}, #{DISPATCH_OWNER}",
         _progress_values(progress)
         | {
             ":owner": owner,
-            ":dispatched_status": DISPATCHED,
+            ":dispatched_status": RunStatus.DISPATCHED,
             ":finished": iso_seconds(moment),
             # The active rows of the catalog: the jobs sent and the rows that were malformed.
             ":catalog_size": progress.dispatched + progress.rejected,
@@ -462,14 +458,16 @@ def _finish(
 
 
 def _update_owned_run(
-    runs_table: Any, run_id: str, expression: str, names: list[str], values: dict[str, Any]
+    runs_table: Any, run_id: str, expression: str, values: dict[str, Any]
 ) -> None:
+    """Update the run record, only while this invocation still holds its lease."""
+    owned = f"#{DISPATCH_OWNER} = :owner"
     try:
         runs_table.update_item(
-            Key={"run_id": run_id},
+            Key={RUN_ID: run_id},
             UpdateExpression=expression,
-            ConditionExpression="#dispatch_owner = :owner",
-            ExpressionAttributeNames=_names(*names),
+            ConditionExpression=owned,
+            ExpressionAttributeNames=_names(expression, owned),
             ExpressionAttributeValues=values,
         )
     except runs_table.meta.client.exceptions.ConditionalCheckFailedException:
@@ -497,8 +495,14 @@ def _send_continuation(sqs_client: Any, queue_url: str, run_id: str, progress: _
         raise DispatchError(run_id, f"the continuation could not be sent: {error}") from error
 
 
-def _names(*attributes: str) -> dict[str, str]:
+def _names(*expressions: str) -> dict[str, str]:
+    """ExpressionAttributeNames for the expressions: `#name` stands for attribute `name`
+    (`status` is a DynamoDB reserved word)."""
+    attributes = dict.fromkeys(_PLACEHOLDER.findall(" ".join(expressions)))
     return {f"#{attribute}": attribute for attribute in attributes}
+
+
+_PLACEHOLDER = re.compile(r"#(\w+)")
 
 
 def _epoch_ms(moment: datetime) -> int:

@@ -26,14 +26,22 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
+from contracts import messages
+from contracts.catalog import ScrapeStatus
 from extraction import classify_blocked
 from fetching import FetchError, FetchResult, retry_after_seconds
-from monitor import messages
 
-TRANSIENT = "transient"
-PERMANENT = "permanent"
-BLOCKED = "blocked"
+
+class FailureKind(StrEnum):
+    """The class of a failure: what happens next. Not a `ScrapeStatus`: a transient failure
+    is not recorded (until its last receive, as `error`), a permanent one is `error`."""
+
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    BLOCKED = "blocked"
+
 
 # The receive on which a transient failure is the last chance, so it is also recorded on
 # the catalog item before the message rests in the DLQ.
@@ -58,14 +66,14 @@ _RETRYABLE_CLIENT_STATUSES = frozenset({408, 425})
 class FailureDecision:
     """The class of a failure, why, and (transient only) how long before the next try."""
 
-    kind: str
+    kind: FailureKind
     reason: str
     retry_after_seconds: int | None = None
 
     @property
-    def record_status(self) -> str:
+    def record_status(self) -> ScrapeStatus:
         """`last_status` for the catalog item: `blocked`, else `error`."""
-        return "blocked" if self.kind == BLOCKED else "error"
+        return ScrapeStatus.BLOCKED if self.kind == FailureKind.BLOCKED else ScrapeStatus.ERROR
 
 
 def backoff_seconds(receive_count: int) -> int:
@@ -81,7 +89,7 @@ def transient(reason: str, receive_count: int, retry_after: float | None = None)
     delay = backoff_seconds(receive_count)
     if retry_after is not None and math.isfinite(retry_after):
         delay = max(delay, min(math.ceil(retry_after), RETRY_AFTER_CAP_SECONDS))
-    return FailureDecision(TRANSIENT, reason, delay)
+    return FailureDecision(FailureKind.TRANSIENT, reason, delay)
 
 
 def retry_later(reason: str, receive_count: int, retry_after: float | None) -> FailureDecision:
@@ -98,11 +106,11 @@ def retry_later(reason: str, receive_count: int, retry_after: float | None) -> F
 
 
 def permanent(reason: str) -> FailureDecision:
-    return FailureDecision(PERMANENT, reason)
+    return FailureDecision(FailureKind.PERMANENT, reason)
 
 
 def blocked(reason: str) -> FailureDecision:
-    return FailureDecision(BLOCKED, reason)
+    return FailureDecision(FailureKind.BLOCKED, reason)
 
 
 def classify_failure(

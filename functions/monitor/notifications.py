@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from monitor.change_rules import EventKind, PriceEvent
+from contracts.change_rules import EventKind, PriceEvent
 
 # SNS: "less than 100 characters long".
 SUBJECT_MAX_CHARS = 99

@@ -22,22 +22,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from contracts.environment import DEFAULT_SPACING_SECONDS, RETAILERS_JSON, ConfigurationError
 from extraction.rules import InvalidRuleError, validate_rules
 
-RETAILERS_SETTING = "RETAILERS_JSON"
-DEFAULT_SPACING_SETTING = "DEFAULT_SPACING_SECONDS"
 # SQS DelaySeconds cannot exceed 900: a wider spacing could not be honoured by the dispatcher.
 MAX_SPACING_SECONDS = 900.0
 _RETAILER_KEYS = ("spacing_seconds", "respect_robots_txt", "rules")
-
-
-class ConfigurationError(ValueError):
-    """A retailer setting of the deployment is malformed: which setting, and what is wrong."""
-
-    def __init__(self, setting: str, problem: str) -> None:
-        super().__init__(f"{setting}: {problem}")
-        self.setting = setting
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -62,13 +52,13 @@ class RetailerDirectory:
         cls, retailers_json: str, default_spacing: float | str
     ) -> RetailerDirectory:
         """Parse RETAILERS_JSON and DEFAULT_SPACING_SECONDS (as text or as a number)."""
-        default = _spacing(DEFAULT_SPACING_SETTING, default_spacing)
+        default = _spacing(DEFAULT_SPACING_SECONDS, default_spacing)
         try:
             document = json.loads(retailers_json)
         except (TypeError, ValueError) as error:
-            raise ConfigurationError(RETAILERS_SETTING, f"is not JSON: {error}") from None
+            raise ConfigurationError(RETAILERS_JSON, f"is not JSON: {error}") from None
         if not isinstance(document, dict):
-            raise ConfigurationError(RETAILERS_SETTING, "must be a JSON object keyed by retailer")
+            raise ConfigurationError(RETAILERS_JSON, "must be a JSON object keyed by retailer")
         policies = {name: _policy(name, settings, default) for name, settings in document.items()}
         return cls(default, MappingProxyType(policies))
 
@@ -81,7 +71,7 @@ class RetailerDirectory:
 
 
 def _policy(name: str, settings: Any, default_spacing: float) -> RetailerPolicy:
-    setting = f"{RETAILERS_SETTING}[{name!r}]"
+    setting = f"{RETAILERS_JSON}[{name!r}]"
     if not name.strip():
         raise ConfigurationError(setting, "a retailer name must not be empty")
     if not isinstance(settings, dict):

@@ -22,9 +22,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from monitor import run_record
+from contracts import run_record
+from contracts.timestamps import iso_seconds
 from monitor.telemetry import logger
-from monitor.timestamps import iso_seconds
 
 
 @dataclass
@@ -54,11 +54,11 @@ def add_to_runs(
         try:
             dynamodb.update_item(
                 TableName=runs_table,
-                Key={"run_id": {"S": run_id}},
+                Key={run_record.RUN_ID: {"S": run_id}},
                 UpdateExpression="ADD "
                 + ", ".join(f"{name} :{name}" for name in run_record.COUNTERS)
                 + f" SET {run_record.LAST_ACTIVITY_AT} = :now",
-                ConditionExpression="attribute_exists(run_id)",
+                ConditionExpression=f"attribute_exists({run_record.RUN_ID})",
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:

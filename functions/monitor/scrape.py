@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,19 +45,15 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts.catalog import CatalogItem, InvalidCatalogItemError
+from contracts.environment import ScrapeSettings
+from contracts.messages import ProductJob
 from extraction import Budget, ExtractionTooSlowError, extract_offer
 from extraction.rules import InvalidRuleError
 from fetching import FetchError, FetchResult, RobotsPolicy, fetch_page
 from monitor import archive, failures, state
-from monitor.catalog import CatalogItem, InvalidCatalogItemError
-from monitor.failures import FailureDecision
-from monitor.messages import ProductJob
-from monitor.retailers import (
-    MAX_SPACING_SECONDS,
-    ConfigurationError,
-    RetailerDirectory,
-    RetailerPolicy,
-)
+from monitor.failures import FailureDecision, FailureKind
+from monitor.retailers import MAX_SPACING_SECONDS, RetailerDirectory, RetailerPolicy
 from monitor.run_tally import RunTally, add_to_runs
 from monitor.state import Recorded
 from monitor.telemetry import logger
@@ -80,41 +76,6 @@ BudgetClock = Callable[[], float]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class ScrapeSettings:
-    """The scraper's fetch and recording settings, from its environment."""
-
-    allowed_hosts: tuple[str, ...]
-    fetch_timeout_seconds: float
-    max_page_bytes: int
-    fetch_concurrency: int
-    contact_url: str
-    min_heuristic_confidence: float
-    history_retention_days: int
-    repeated_failure_threshold: int
-    extraction_budget_seconds: float
-
-    @classmethod
-    def from_environment(cls, values: Mapping[str, str]) -> ScrapeSettings:
-        """Read the settings from the scraper's variables (see monitor.environment)."""
-        hosts = tuple(h.strip() for h in values["ALLOWED_HOSTS"].split(",") if h.strip())
-        return cls(
-            allowed_hosts=hosts,
-            fetch_timeout_seconds=_number(values, "FETCH_TIMEOUT_SECONDS", float, low=0.1),
-            max_page_bytes=_number(values, "MAX_PAGE_BYTES", int, low=1),
-            fetch_concurrency=_number(values, "FETCH_CONCURRENCY", int, low=1),
-            contact_url=values["USER_AGENT_CONTACT"].strip(),
-            min_heuristic_confidence=_number(
-                values, "MIN_HEURISTIC_CONFIDENCE", float, low=0.0, high=1.0
-            ),
-            history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, low=1),
-            repeated_failure_threshold=_number(values, "REPEATED_FAILURE_THRESHOLD", int, low=1),
-            extraction_budget_seconds=_number(
-                values, "EXTRACTION_BUDGET_SECONDS", float, low=0.0, above_low=True
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -250,7 +211,7 @@ def scrape_batch(
             report.fetch_latencies_ms.append(outcome.latency_ms)
         if isinstance(outcome.result, state.Observation):
             recorder.observation(request, outcome.result)
-        elif outcome.result.kind == failures.TRANSIENT:
+        elif outcome.result.kind == FailureKind.TRANSIENT:
             recorder.retry(request, outcome.result)
         else:
             recorder.failure(request, outcome.result)
@@ -550,7 +511,7 @@ class _Recorder:
             return
         extra = {**_job_keys(request), "kind": decision.kind, "reason": decision.reason}
         tally = self._tally(request)  # the job ended with this failure, late or not
-        if decision.kind == failures.BLOCKED:
+        if decision.kind == FailureKind.BLOCKED:
             tally.blocked += 1
         else:
             tally.failed += 1
@@ -558,7 +519,7 @@ class _Recorder:
             self.report.skipped += 1
             logger.warning("product check failed late; a newer run's state stays", extra=extra)
             return
-        if decision.kind == failures.BLOCKED:
+        if decision.kind == FailureKind.BLOCKED:
             self.report.blocked += 1
         else:
             self.report.failed += 1
@@ -657,7 +618,7 @@ def _deferred(tasks: Sequence[_Task], spacing: float, waiting_for: str) -> list[
     for position, task in enumerate(tasks, start=1):
         delay = min(max(math.ceil(spacing * position), 1), failures.BACKOFF_CAP_SECONDS)
         reason = f"deferred: no time left in this invocation for {waiting_for}"
-        outcomes.append(_Outcome(task, FailureDecision(failures.TRANSIENT, reason, delay)))
+        outcomes.append(_Outcome(task, FailureDecision(FailureKind.TRANSIENT, reason, delay)))
     return outcomes
 
 
@@ -710,28 +671,3 @@ def _job_keys(request: ScrapeRequest) -> dict[str, Any]:
 
 def _elapsed_ms(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
-
-
-def _number(
-    values: Mapping[str, str],
-    name: str,
-    kind: type[int] | type[float],
-    *,
-    low: float,
-    high: float | None = None,
-    above_low: bool = False,
-) -> Any:
-    """A numeric setting within its bounds, else ConfigurationError naming it."""
-    text = values[name].strip()
-    try:
-        number = kind(text)
-    except ValueError:
-        noun = "whole number" if kind is int else "number"
-        raise ConfigurationError(name, f"{text!r} is not a {noun}") from None
-    too_low = number <= low if above_low else number < low
-    if not math.isfinite(number) or too_low or (high is not None and number > high):
-        bounds = f"{'above' if above_low else 'at least'} {low:g}"
-        if high is not None:
-            bounds = f"between {low:g} and {high:g}"
-        raise ConfigurationError(name, f"{text!r} is not {bounds}")
-    return number

@@ -6,7 +6,7 @@ docs/architecture.md "Writes per scraped product" is the contract. Per batch:
 1. One BatchGetItem (`read_products`).
 2. Per observed product, one conditional UpdateItem of its latest state
    (`record_latest_states`), conditioned on the item existing and on `last_run_id < :run`.
-   Run ids are scheduled times in one fixed-width UTC format (`monitor.messages`), so the
+   Run ids are scheduled times in one fixed-width UTC format (`contracts.messages`), so the
    string comparison is a time comparison: the condition is at once the dedupe point (the
    same run twice) and the guard that keeps state from moving back (an older run after a
    newer one). When it fails, `ReturnValuesOnConditionCheckFailure=ALL_OLD` tells why, in the
@@ -58,13 +58,12 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from monitor.batch_calls import until_processed
-from monitor.messages import run_time
-from monitor.timestamps import iso_millis
+from contracts.batch_calls import until_processed
+from contracts.catalog import Availability, ScrapeStatus
+from contracts.messages import run_time
+from contracts.tables import PRICES, PRODUCT_ID, TIMESTAMP
+from contracts.timestamps import iso_millis
 
-OK = "ok"
-ERROR = "error"
-BLOCKED = "blocked"
 # The item attribute holding the last successful observation as recorded.
 LAST_OBSERVATION = "last_observation"
 
@@ -101,7 +100,7 @@ class Observation:
     run_id: str
     price: Decimal
     currency: str | None
-    availability: str
+    availability: Availability
     observed_at: datetime
     previous_price: Decimal | None = None
     source: str = ""
@@ -169,7 +168,7 @@ def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> Prod
     items: dict[str, Mapping[str, Any]] = {}
     unprocessed: set[str] = set()
     for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-        keys = [{"product_id": {"S": pid}} for pid in wanted[start : start + _BATCH_GET_LIMIT]]
+        keys = [{PRODUCT_ID: {"S": pid}} for pid in wanted[start : start + _BATCH_GET_LIMIT]]
         leftover: Mapping[str, Any] = {}
         for response in _until_processed(
             lambda pending: dynamodb.batch_get_item(RequestItems=pending),
@@ -178,11 +177,9 @@ def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> Prod
         ):
             for raw in response.get("Responses", {}).get(table, []):
                 item = _deserialize(raw)
-                items[item["product_id"]] = item
+                items[item[PRODUCT_ID]] = item
             leftover = response.get("UnprocessedKeys") or {}
-        unprocessed.update(
-            key["product_id"]["S"] for key in leftover.get(table, {}).get("Keys", [])
-        )
+        unprocessed.update(key[PRODUCT_ID]["S"] for key in leftover.get(table, {}).get("Keys", []))
     return ProductsRead(items, frozenset(unprocessed))
 
 
@@ -195,23 +192,23 @@ def recorded_observation(item: Mapping[str, Any], run_id: str) -> Observation | 
     """The observation run `run_id` recorded on the catalog item, rebuilt; None when this run
     recorded no observation there (none yet, a failure, or a newer run since)."""
     record = item.get(LAST_OBSERVATION)
-    if item.get("last_status") != OK or item.get("last_run_id") != run_id:
+    if item.get("last_status") != ScrapeStatus.OK or item.get("last_run_id") != run_id:
         return None
     if not isinstance(record, Mapping) or record.get("run_id") != run_id:
         return None  # written before observations were kept on the item
-    return _from_record(item["product_id"], record)
+    return _from_record(item[PRODUCT_ID], record)
 
 
 def _final_receive_observation(item: Mapping[str, Any] | None) -> Observation | None:
     """An earlier observation the item still holds that was read on a last receive."""
-    if item is None or item.get("last_status") != OK:
+    if item is None or item.get("last_status") != ScrapeStatus.OK:
         return None
     record = item.get(LAST_OBSERVATION)
     if not isinstance(record, Mapping) or not record.get("final_receive"):
         return None
     if record.get("run_id") != item.get("last_run_id"):
         return None
-    return _from_record(item["product_id"], record)
+    return _from_record(item[PRODUCT_ID], record)
 
 
 def late_history_observation(
@@ -225,9 +222,9 @@ def late_history_observation(
     start = (run_time(run_id) - _EPOCH) // _MILLISECOND
     request: dict[str, Any] = {
         "TableName": prices_table,
-        "KeyConditionExpression": "product_id = :product AND #timestamp >= :start",
+        "KeyConditionExpression": f"{PRODUCT_ID} = :product AND #{TIMESTAMP} >= :start",
         "FilterExpression": "run_id = :run",
-        "ExpressionAttributeNames": {"#timestamp": "timestamp"},
+        "ExpressionAttributeNames": {f"#{TIMESTAMP}": TIMESTAMP},
         "ExpressionAttributeValues": _serialize(
             {":product": product_id, ":start": start, ":run": run_id}
         ),
@@ -265,7 +262,7 @@ def _record_latest(dynamodb: Any, products_table: str, observation: Observation)
         ":availability": observation.availability,
         ":checked": observation.scraped_at,
         ":run": observation.run_id,
-        ":ok": OK,
+        ":ok": ScrapeStatus.OK,
         ":zero": 0,
         ":observation": _record(observation) | _final_receive_mark(observation),
     }
@@ -287,7 +284,7 @@ def _record_latest(dynamodb: Any, products_table: str, observation: Observation)
     try:
         response = dynamodb.update_item(
             TableName=products_table,
-            Key={"product_id": {"S": observation.product_id}},
+            Key={PRODUCT_ID: {"S": observation.product_id}},
             UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
             ConditionExpression=_RUN_MOVES_FORWARD,
             ExpressionAttributeValues=_serialize(values),
@@ -339,12 +336,12 @@ def write_history(
         except (ClientError, BotoCoreError) as error:
             problem = _describe(error)
             for observation_id, row in chunk:
-                errors[observation_id] = StateWriteError(row["product_id"], problem)
+                errors[observation_id] = StateWriteError(row[PRODUCT_ID], problem)
             continue
         for entry in leftover.get(prices_table, []):
             item = _deserialize(entry["PutRequest"]["Item"])
-            observation_id = f"{item['product_id']}#{int(item['timestamp'])}"
-            errors[observation_id] = StateWriteError(item["product_id"], "history write throttled")
+            observation_id = f"{item[PRODUCT_ID]}#{int(item[TIMESTAMP])}"
+            errors[observation_id] = StateWriteError(item[PRODUCT_ID], "history write throttled")
     return errors
 
 
@@ -352,7 +349,7 @@ def _record(observation: Observation) -> dict[str, Any]:
     """What a history row and `last_observation` hold of an observation (DESIGN's history
     attributes, and how the price was read)."""
     record: dict[str, Any] = {
-        "timestamp": observation.timestamp_ms,
+        TIMESTAMP: observation.timestamp_ms,
         "retailer": observation.retailer,
         "price": observation.price,
         "availability": observation.availability,
@@ -380,9 +377,9 @@ def _final_receive_mark(observation: Observation) -> dict[str, Any]:
 def _history_row(observation: Observation, retention_days: int) -> dict[str, Any]:
     expires = observation.observed_at + timedelta(days=retention_days)
     return {
-        "product_id": observation.product_id,
+        PRODUCT_ID: observation.product_id,
         **_record(observation),
-        "expires_at": int(expires.timestamp()),
+        PRICES.ttl_attribute: int(expires.timestamp()),
     }
 
 
@@ -396,8 +393,8 @@ def _from_record(product_id: str, record: Mapping[str, Any]) -> Observation:
         run_id=record["run_id"],
         price=Decimal(record["price"]),
         currency=record.get("currency"),
-        availability=record["availability"],
-        observed_at=_EPOCH + int(record["timestamp"]) * _MILLISECOND,
+        availability=Availability(record["availability"]),
+        observed_at=_EPOCH + int(record[TIMESTAMP]) * _MILLISECOND,
         previous_price=None if previous is None else Decimal(previous),
         source=record.get("source", ""),
         confidence=float(record.get("confidence", 1)),
@@ -439,7 +436,7 @@ def record_failure(
     products_table: str,
     product_id: str,
     run_id: str,
-    status: str,
+    status: ScrapeStatus,
     error: str,
     checked_at: datetime,
 ) -> FailureOutcome:
@@ -447,8 +444,9 @@ def record_failure(
 
     `last_price`, `last_availability` and `last_observation` are left as they were.
     """
-    if status not in (ERROR, BLOCKED):
-        raise ValueError(f"a failure is recorded as {ERROR!r} or {BLOCKED!r}, not {status!r}")
+    if status not in _FAILURE_STATUSES:
+        allowed = " or ".join(repr(str(failure)) for failure in _FAILURE_STATUSES)
+        raise ValueError(f"a failure is recorded as {allowed}, not {status!r}")
     values = {
         ":status": status,
         ":error": error[:_MAX_ERROR_CHARS],
@@ -460,7 +458,7 @@ def record_failure(
     try:
         response = dynamodb.update_item(
             TableName=products_table,
-            Key={"product_id": {"S": product_id}},
+            Key={PRODUCT_ID: {"S": product_id}},
             UpdateExpression=(
                 "SET last_status = :status, last_error = :error, last_checked_at = :checked, "
                 "last_run_id = :run, "
@@ -485,9 +483,10 @@ def record_failure(
     return FailureOutcome(Recorded.NEW, count, healed=_final_receive_observation(old or None))
 
 
+_FAILURE_STATUSES = (ScrapeStatus.ERROR, ScrapeStatus.BLOCKED)
 # Strictly newer runs only: the same run again is a duplicate, an older one is late.
 _RUN_MOVES_FORWARD = (
-    "attribute_exists(product_id) AND (attribute_not_exists(last_run_id) OR last_run_id < :run)"
+    f"attribute_exists({PRODUCT_ID}) AND (attribute_not_exists(last_run_id) OR last_run_id < :run)"
 )
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 

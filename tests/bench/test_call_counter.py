@@ -11,11 +11,12 @@ from botocore.client import BaseClient
 from moto import mock_aws
 
 from bench.call_counter import EVENT_LOOP, FUNCTION, HARNESS, CallCounter
-from price_monitor.local.clock import SimulatedClock
-from price_monitor.local.lambda_runtime import LambdaRuntime
-from price_monitor.local.runner import offline_aws
-from price_monitor.local.services import Queue, SqsEventSource
-from price_monitor.local.stack import LocalFunction, QueueMapping
+from local_stack.clock import SimulatedClock
+from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.runner import offline_aws
+from local_stack.services.sqs_event_source import SqsEventSource
+from local_stack.services.sqs_queue import Queue
+from local_stack.stack import LocalFunction, QueueMapping
 
 REGION = "eu-west-1"
 FUNCTION_NAME = "counted"

@@ -22,11 +22,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from price_monitor.catalog_file import CatalogRow, write_catalog
-from price_monitor.cli.app import main
-from price_monitor.cli.target import Stack
-from price_monitor.local.retailer_site import RetailerSite
-from price_monitor.local.runner import LocalWorld, local_stack
+from local_stack.retailer_site import RetailerSite
+from local_stack.runner import LocalWorld, local_stack
+from pricemon.app import main
+from pricemon.catalog_file import CatalogRow, write_catalog
+from pricemon.target import Stack
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def cycled_stack(site: RetailerSite, cycles: int) -> Iterator[CycledStack]:
 
     A generator for module fixtures: `yield from cycled_stack(retailer_site, 2)`.
     """
-    from price_monitor.catalog_file import import_catalog
+    from pricemon.catalog_file import import_catalog
 
     with local_stack("dev", allowed_hosts=[site.host_port], log_stream=io.StringIO()) as world:
         import_catalog(table_of(world, "products_table"), site.sample_catalog())

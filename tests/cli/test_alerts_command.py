@@ -7,9 +7,9 @@ import json
 import boto3
 import pytest
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.cli.alerts import filter_policy, protocol_of
-from price_monitor.cli.target import UsageError
+from pricemon.alerts import filter_policy, protocol_of
+from pricemon.catalog_file import CatalogRow
+from pricemon.target import UsageError
 
 
 @pytest.fixture

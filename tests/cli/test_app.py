@@ -17,9 +17,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from price_monitor.cli import target
-from price_monitor.cli.app import main
-from price_monitor.cli.target import Stack
+from pricemon import target
+from pricemon.app import main
+from pricemon.target import Stack
 
 OUTPUTS = {
     "scrape_dlq_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
@@ -116,7 +116,7 @@ def test_local_reads_the_local_stacks_file_and_says_how_to_start_it(monkeypatch,
     code = main(["--local", "status"], out=io.StringIO(), err=err)
 
     assert code == 2
-    assert "python -m price_monitor.local serve" in err.getvalue()
+    assert "python -m local_stack serve" in err.getvalue()
 
 
 def test_local_cannot_be_combined_with_another_stack(tmp_path):
@@ -140,7 +140,7 @@ def test_common_options_work_before_and_after_the_command(tmp_path):
 
 def test_python_m_price_monitor_cli_is_the_same_command():
     finished = subprocess.run(
-        [sys.executable, "-m", "price_monitor.cli", "--help"],
+        [sys.executable, "-m", "pricemon", "--help"],
         capture_output=True,
         text=True,
         check=False,
@@ -159,7 +159,7 @@ def test_local_from_another_directory_names_the_file_it_looked_for(monkeypatch, 
     assert code == 2
     assert err.getvalue() == (
         f"pricemon: the local stack is not running here: there is no"
-        f" {tmp_path / '.pricemon-local.json'}. `python -m price_monitor.local serve` writes"
+        f" {tmp_path / '.pricemon-local.json'}. `python -m local_stack serve` writes"
         " that file in the directory it runs in, while it runs: start it, then run pricemon in"
         " the same directory (or pass --outputs with the file's path)\n"
     )
@@ -185,5 +185,5 @@ def test_a_local_stack_that_stopped_says_so_and_which_file_it_read(monkeypatch, 
     assert err.getvalue() == (
         f"pricemon: cannot reach the local stack at http://127.0.0.1:{port} (read from"
         f" {tmp_path / '.pricemon-local.json'}): it is not running. Start it with"
-        " `python -m price_monitor.local serve`\n"
+        " `python -m local_stack serve`\n"
     )

@@ -6,7 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
-from price_monitor.catalog_file import COLUMNS, CatalogRow, read_catalog
+from pricemon.catalog_file import COLUMNS, CatalogRow, read_catalog
 
 HEADER = ",".join(COLUMNS)
 KETTLE = CatalogRow(
@@ -236,7 +236,7 @@ def test_a_long_change_list_is_cut_short_on_screen_but_complete_in_json(
 
 
 def test_import_without_a_stack_says_which_stack_to_name(catalog_file):
-    from price_monitor.cli.app import main
+    from pricemon.app import main
 
     err = io.StringIO()
     code = main(["catalog", "import", str(catalog_file([KETTLE]))], out=io.StringIO(), err=err)

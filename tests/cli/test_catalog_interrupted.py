@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from price_monitor.catalog_file import CatalogRow, import_catalog, read_catalog
-from price_monitor.catalog_sync import read_stored_catalog, row_from_item
-from price_monitor.cli import app
-from price_monitor.cli.app import main
+from pricemon import app
+from pricemon.app import main
+from pricemon.catalog_file import CatalogRow, import_catalog, read_catalog
+from pricemon.catalog_sync import read_stored_catalog, row_from_item
 
 
 class ClosedPipe(io.StringIO):

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.catalog_sync import (
+from pricemon.catalog_file import CatalogRow
+from pricemon.catalog_sync import (
     apply_plan,
     plan_import,
     read_stored_catalog,

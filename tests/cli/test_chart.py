@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from price_monitor.cli.chart import (
+from pricemon.chart import (
     MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_RIGHT,

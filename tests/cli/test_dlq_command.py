@@ -12,10 +12,10 @@ from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.sns.exceptions import SNSException
 from moto.sns.models import SNSBackend
 
-from functions.monitor.messages import ProductJob, StartRun, encode
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.cli.dlq import UNKNOWN_REASON
+from contracts.messages import ProductJob, StartRun, encode
+from contracts.timestamps import iso_seconds
+from pricemon.catalog_file import CatalogRow
+from pricemon.dlq import UNKNOWN_REASON
 
 RUN = "2026-01-01T06:00:00Z"
 OTHER_RUN = "2026-01-01T12:00:00Z"
@@ -298,7 +298,7 @@ def test_reading_stops_after_a_few_empty_receives_when_the_count_overstates(pric
 
 
 def test_unprocessed_catalog_reads_are_retried(pricemon, dead_letters, monkeypatch):
-    monkeypatch.setattr("price_monitor.cli.dlq.backoff_seconds", lambda attempt: 0)
+    monkeypatch.setattr("pricemon.dlq.backoff_seconds", lambda attempt: 0)
     answered = []
 
     def unprocessed_once(params):

@@ -13,7 +13,7 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from price_monitor.cli.history import THRESHOLD_VARIABLE, default_threshold
+from pricemon.history_queries import THRESHOLD_VARIABLE, default_threshold
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from functions.monitor.messages import ProductJob, encode
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.cli.app import main
-from price_monitor.cli.target import Stack
+from contracts.messages import ProductJob, encode
+from pricemon.app import main
+from pricemon.catalog_file import CatalogRow
+from pricemon.target import Stack
 
 RUN = "2026-01-01T06:00:00Z"
 CLEAR = "\x1b[2J\x1b[H"

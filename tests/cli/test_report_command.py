@@ -10,7 +10,7 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from price_monitor.cli.html_report import safe_link
+from pricemon.html_report import safe_link
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from functions.monitor.messages import StartRun, encode
-from functions.monitor.timestamps import iso_seconds
-from price_monitor.cli import runs
-from price_monitor.cli.runs import follow_run, read_run
+from contracts.messages import StartRun, encode
+from contracts.timestamps import iso_seconds
+from pricemon import runs
+from pricemon.runs import follow_run, read_run
 
 
 def queued_bodies(world):
@@ -181,8 +181,8 @@ def test_timeout_and_poll_must_be_positive_seconds(pricemon, value, capsys):
 def test_progress_shows_dispatching_then_recording_and_only_what_is_new():
     import io
 
-    from price_monitor.cli.runs import RunProgress, _ProgressReporter
-    from price_monitor.cli.terminal import Console
+    from pricemon.runs import RunProgress, _ProgressReporter
+    from pricemon.terminal import Console
 
     err = io.StringIO()
     report = _ProgressReporter(Console(out=io.StringIO(), err=err, colour=False))

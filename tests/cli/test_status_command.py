@@ -9,8 +9,8 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from price_monitor.cli.app import main
-from price_monitor.cli.status import (
+from pricemon.app import main
+from pricemon.status import (
     alarm_names,
     alarm_states,
     format_duration,

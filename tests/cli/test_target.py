@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from price_monitor.cli.target import Stack, UsageError, resolve_stack
+from pricemon.target import Stack, UsageError, resolve_stack
 
 OUTPUTS = {"products_table": "price-monitor-products-prod", "region": "eu-central-1"}
 
@@ -88,7 +88,7 @@ def test_a_bad_outputs_file_is_a_usage_error(tmp_path, content, message):
 
 
 def test_the_missing_local_file_says_to_start_the_local_stack(tmp_path):
-    with pytest.raises(UsageError, match=r"price_monitor\.local serve"):
+    with pytest.raises(UsageError, match=r"local_stack serve"):
         resolve_stack(outputs_file=tmp_path / ".pricemon-local.json")
 
 

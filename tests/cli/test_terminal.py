@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from price_monitor.cli.terminal import Console, format_cell, to_json
-from price_monitor.cli.untrusted import visible, xml_text
+from pricemon.terminal import Console, format_cell, to_json
+from pricemon.untrusted import visible, xml_text
 
 
 class Terminal(io.StringIO):

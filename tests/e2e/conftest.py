@@ -4,7 +4,7 @@ and the local retailer site, one of each per test module.
 `running_stack(site)` provisions the dev stack with the site as an allowed host, imports the
 site's sample catalog (plus any extra rows) and yields an `EndToEnd`, whose `run_cycle(n)`
 moves the site to its cycle n and runs one cycle of the service, keeping what the cycle
-delivered and invoked. Its `faults` (price_monitor/local/faults.py) inject faults into the
+delivered and invoked. Its `faults` (local_stack/faults.py) inject faults into the
 functions' AWS calls; `account(cycle)` says what a run kept and said (`RunAccount`), and
 `redrive_stream_failures()` is the operator's `pricemon dlq redrive` of the detector's
 failed stream batches.
@@ -25,15 +25,16 @@ from typing import Any
 import boto3
 import pytest
 
-from price_monitor.catalog_file import CatalogRow, import_catalog
-from price_monitor.cli.app import main as pricemon
-from price_monitor.cli.target import Stack
-from price_monitor.local.faults import FaultInjector, injecting
-from price_monitor.local.lambda_runtime import Invocation
-from price_monitor.local.report import OK, CycleReport
-from price_monitor.local.retailer_site import RetailerSite, expected
-from price_monitor.local.runner import LocalWorld, local_stack
-from price_monitor.local.services import Delivery
+from contracts.catalog import ScrapeStatus
+from local_stack.faults import FaultInjector, injecting
+from local_stack.lambda_runtime import Invocation
+from local_stack.report import CycleReport
+from local_stack.retailer_site import RetailerSite, expected
+from local_stack.runner import LocalWorld, local_stack
+from local_stack.services.sns_inbox import Delivery
+from pricemon.app import main as pricemon
+from pricemon.catalog_file import CatalogRow, import_catalog
+from pricemon.target import Stack
 
 
 @dataclass
@@ -133,7 +134,7 @@ class EndToEnd:
             str(item["product_id"])
             for item in self.world.catalog()
             if item.get("last_run_id") == run_id
-            and item.get("last_status") == OK
+            and item.get("last_status") == ScrapeStatus.OK
             and item["product_id"] not in observed
         ]
         said = [

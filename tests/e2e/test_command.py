@@ -1,4 +1,4 @@
-"""`python -m price_monitor.local`: the command a user runs, end to end."""
+"""`python -m local_stack`: the command a user runs, end to end."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from price_monitor.catalog_file import COLUMNS, write_catalog
-from price_monitor.local.__main__ import (
+from local_stack.__main__ import (
     EXIT_INVALID_CATALOG,
     EXIT_NOT_PROVISIONED,
     EXIT_OK,
     main,
 )
-from price_monitor.local.retailer_site import RetailerSite
+from local_stack.retailer_site import RetailerSite
+from pricemon.catalog_file import COLUMNS, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,7 +140,7 @@ def test_run_imports_the_catalog_and_fetches_only_through_allowed_hosts(tmp_path
 
 def test_the_module_runs_as_a_command(bad_catalog):
     completed = subprocess.run(
-        [sys.executable, "-m", "price_monitor.local", "run", "--catalog", str(bad_catalog)],
+        [sys.executable, "-m", "local_stack", "run", "--catalog", str(bad_catalog)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """Three cycles of the service on the local stack, over the local retailer site's story.
 
-The site's table (price_monitor/local/retailer_site.py) says, independently of the
+The site's table (local_stack/retailer_site.py) says, independently of the
 service's code, what each product shows in each cycle and which notifications that must
 raise; these tests hold the whole service, from the schedule to a subscriber's inbox, to it.
 """
@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from conftest import EndToEnd, expected_alerts, running_stack
 
-from price_monitor.local.retailer_site import PRODUCTS, RetailerSite
+from local_stack.retailer_site import PRODUCTS, RetailerSite
 
 CYCLES = 3
 ACTIVE = [product.product_id for product in PRODUCTS if product.active]

@@ -1,6 +1,6 @@
 """What survives what: faults injected into the functions' AWS calls on the local stack.
 
-Each fault is injected (price_monitor/local/faults.py) into one cycle of the service over
+Each fault is injected (local_stack/faults.py) into one cycle of the service over
 the local retailer site, after a clean first cycle, and each test asserts the run's five
 figures (conftest.RunAccount): products lost = 0, archive lines = observations recorded
 (each once), duplicate notifications = 0 (or the documented window, exactly), false
@@ -21,7 +21,7 @@ from datetime import datetime
 import pytest
 from conftest import Cycle, EndToEnd, RunAccount, expected_alerts, running_stack
 
-from price_monitor.local.faults import (
+from local_stack.faults import (
     Calls,
     Rule,
     Selector,
@@ -38,7 +38,7 @@ from price_monitor.local.faults import (
     nth_call,
     throttle,
 )
-from price_monitor.local.retailer_site import FLAKY, OFFER, PRODUCTS, RetailerSite
+from local_stack.retailer_site import FLAKY, OFFER, PRODUCTS, RetailerSite
 
 # Active products whose page shows an offer: what every run must observe.
 OFFERING = frozenset(p.product_id for p in PRODUCTS if p.active and p.page in (OFFER, FLAKY))

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import EndToEnd, expected_alerts, running_stack, unused_port
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.local.retailer_site import PRODUCTS, RetailerSite
+from local_stack.retailer_site import PRODUCTS, RetailerSite
+from pricemon.catalog_file import CatalogRow
 
 POISON = '{"action": "scrape_everything_twice"}'
 UNREACHABLE = "offline-kettle"

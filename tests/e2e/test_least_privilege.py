@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import EndToEnd, running_stack, unused_port
 
-from price_monitor.catalog_file import CatalogRow
-from price_monitor.local.faults import AwsCall, Calls, Rule, crash_after, fail, nth_call
-from price_monitor.local.retailer_site import RetailerSite
+from local_stack.faults import AwsCall, Calls, Rule, crash_after, fail, nth_call
+from local_stack.retailer_site import RetailerSite
+from pricemon.catalog_file import CatalogRow
 
 ARCHITECTURE = Path(__file__).parents[2] / "docs" / "architecture.md"
 # `| role | action | used by | why |` rows of the IAM section, where `used by` is not code.

@@ -1,8 +1,9 @@
 """Moto fixtures shared by the function tests (dispatcher, scraper, detector).
 
 Imported into tests/functions/conftest.py, so every test module there can ask for them.
-The resources mirror docs/architecture.md: the same key schemas, stream view, GSI and
-redrive policy the Pulumi program declares, so code tested here meets the real shapes.
+The tables are created from the declarations the Pulumi program builds its tables from
+(`contracts.tables`): the same key schemas, stream view, GSI and TTL. The queue mirrors
+docs/architecture.md's redrive policy. So code tested here meets the real shapes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from contracts import tables
 from monitor import aws as monitor_aws
 
 __all__ = [
@@ -89,61 +92,59 @@ def service_tables(aws: None) -> ServiceTables:
         runs="runs-test",
         idempotency="idempotency-test",
     )
-    dynamodb.create_table(
-        TableName=names.products,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "product_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "product_id", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    dynamodb.create_table(
-        TableName=names.prices,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "product_id", "AttributeType": "S"},
-            {"AttributeName": "timestamp", "AttributeType": "N"},
-            {"AttributeName": "retailer", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "product_id", "KeyType": "HASH"},
-            {"AttributeName": "timestamp", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "retailer-index",
-                "KeySchema": [
-                    {"AttributeName": "retailer", "KeyType": "HASH"},
-                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
-    dynamodb.create_table(
-        TableName=names.runs,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
-    )
-    dynamodb.create_table(
-        TableName=names.idempotency,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-    )
-    dynamodb.update_time_to_live(
-        TableName=names.prices,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
-    dynamodb.update_time_to_live(
-        TableName=names.runs,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
-    dynamodb.update_time_to_live(
-        TableName=names.idempotency,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-    )
+    for name, declaration in (
+        (names.products, tables.PRODUCTS),
+        (names.prices, tables.PRICES),
+        (names.runs, tables.RUNS),
+        (names.idempotency, tables.IDEMPOTENCY),
+    ):
+        dynamodb.create_table(**create_table_arguments(name, declaration))
+        if declaration.ttl_attribute is not None:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": declaration.ttl_attribute,
+                },
+            )
     return names
+
+
+def create_table_arguments(name: str, declaration: tables.TableDeclaration) -> dict[str, Any]:
+    """CreateTable's arguments for a table as the Pulumi program declares it (on demand)."""
+    arguments: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": key.name, "AttributeType": str(key.type)}
+            for key in declaration.attributes
+        ],
+        "KeySchema": _key_schema(declaration.hash_key, declaration.range_key),
+    }
+    if declaration.indexes:
+        arguments["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.hash_key, index.range_key),
+                "Projection": {"ProjectionType": str(index.projection)},
+            }
+            for index in declaration.indexes
+        ]
+    if declaration.stream_view_type is not None:
+        arguments["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": str(declaration.stream_view_type),
+        }
+    return arguments
+
+
+def _key_schema(
+    hash_key: tables.KeyAttribute, range_key: tables.KeyAttribute | None
+) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
+    if range_key is not None:
+        schema.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
+    return schema
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ import pytest
 from aws_fixtures import ScrapeQueue, ServiceTables
 from loopback import serving
 
+from contracts import environment
+from contracts.messages import Message, ProductJob, encode
 from handlers import scraper as scraper_handler
-from monitor import environment
-from monitor.messages import Message, ProductJob, encode
 from monitor.telemetry import metrics
 
 # What conftest.py's star import takes: the fixtures. Tests import the helpers by name.
@@ -181,7 +181,7 @@ def sqs_clock(monkeypatch: pytest.MonkeyPatch) -> SqsClock:
 def scraper_environment(
     tables: ServiceTables, queue: ScrapeQueue, bucket: str, **overrides: str
 ) -> dict[str, str]:
-    """A value for every variable the scraper Function declares (monitor.environment)."""
+    """A value for every variable the scraper Function declares (contracts.environment)."""
     values = {
         "POWERTOOLS_SERVICE_NAME": "price-monitor",
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

@@ -1,6 +1,6 @@
 """Batch calls sent again with exactly what they left unprocessed, with a pause between."""
 
-from monitor.batch_calls import until_processed
+from contracts.batch_calls import until_processed
 
 
 class Throttled:

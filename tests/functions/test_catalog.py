@@ -8,7 +8,13 @@ from typing import Any
 import boto3
 import pytest
 
-from monitor.catalog import CatalogItem, CatalogListing, InvalidCatalogItemError
+from contracts.catalog import (
+    Availability,
+    CatalogItem,
+    CatalogListing,
+    InvalidCatalogItemError,
+    ScrapeStatus,
+)
 
 CATALOG_ONLY = {
     "product_id": "kettle-1",
@@ -72,6 +78,8 @@ def test_item_read_back_from_dynamodb_keeps_every_field(service_tables):
     assert catalog_item.last_checked_at == "2025-01-06T12:00:41Z"
     assert catalog_item.last_run_id == "2025-01-06T12:00:00Z"
     assert (catalog_item.last_status, catalog_item.last_error) == ("error", "HTTP 404")
+    assert catalog_item.last_status is ScrapeStatus.ERROR
+    assert catalog_item.last_availability is Availability.OUT_OF_STOCK
     assert catalog_item.consecutive_failures == 2
     assert isinstance(catalog_item.consecutive_failures, int)
 

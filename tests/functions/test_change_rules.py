@@ -1,4 +1,5 @@
-"""The change rules: which catalog item updates raise price_drop, target_price, back_in_stock."""
+"""The change rules: which catalog item updates raise price_drop, target_price, back_in_stock,
+and the states they compare, read from the items' stream images."""
 
 from decimal import Decimal
 
@@ -7,10 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stream_events import OBSERVED_2, RUN_2, catalog_item, observed
 
-from monitor.change_rules import (
+from contracts.catalog import Availability, ScrapeStatus
+from contracts.change_rules import (
+    CatalogFields,
     EventKind,
     MalformedImageError,
     PriceEvent,
+    ProductState,
     Skip,
     detect_changes,
     price_drop_percent,
@@ -18,10 +22,20 @@ from monitor.change_rules import (
 )
 
 DEFAULT = Decimal(10)
+state = ProductState.from_image
+
+
+def events(old, new, default=DEFAULT):
+    """The events between two images of the item, as the detector reads them."""
+    return detect_changes(state(old), state(new), default)
+
+
+def skipped(old, new):
+    return skip_reason(state(old), state(new))
 
 
 def kinds(old, new, default=DEFAULT):
-    return [event.kind for event in detect_changes(old, new, default)]
+    return [event.kind for event in events(old, new, default)]
 
 
 def second(price, **fields):
@@ -155,7 +169,7 @@ def test_back_in_stock_at_a_lower_price_raises_drop_and_stock_events():
 def test_first_observation_raises_nothing():
     old = catalog_item(target_price=Decimal("50.00"))
     new = second("10.00", target_price=Decimal("50.00"))
-    assert skip_reason(old, new) is Skip.FIRST_OBSERVATION
+    assert skipped(old, new) is Skip.FIRST_OBSERVATION
     assert kinds(old, new) == []
 
 
@@ -168,7 +182,7 @@ def test_catalog_edit_without_a_new_observation_raises_nothing():
         target_price=Decimal("45.00"),
         drop_threshold_percent=Decimal(0),
     )
-    assert skip_reason(old, new) is Skip.SAME_OBSERVATION
+    assert skipped(old, new) is Skip.SAME_OBSERVATION
     assert kinds(old, new) == []
 
 
@@ -180,20 +194,18 @@ def test_rewrite_of_the_same_observation_raises_nothing():
 def test_currency_change_raises_nothing():
     old = observed("100.00", currency="EUR", availability="out_of_stock")
     new = second("50.00", currency="GBP", target_price=Decimal("60.00"))
-    assert skip_reason(old, new) is Skip.CURRENCY_CHANGED
+    assert skipped(old, new) is Skip.CURRENCY_CHANGED
     assert kinds(old, new) == []
 
 
 def test_currency_known_on_one_side_only_raises_nothing():
     old = observed("100.00", currency="EUR")
-    assert skip_reason(old, second("50.00", currency=None)) is Skip.CURRENCY_CHANGED
-    assert skip_reason(observed("100.00", currency=None), second("50.00")) is Skip.CURRENCY_CHANGED
+    assert skipped(old, second("50.00", currency=None)) is Skip.CURRENCY_CHANGED
+    assert skipped(observed("100.00", currency=None), second("50.00")) is Skip.CURRENCY_CHANGED
 
 
 def test_prices_compare_when_neither_page_states_a_currency():
-    (event,) = detect_changes(
-        observed("100.00", currency=None), second("50.00", currency=None), DEFAULT
-    )
+    (event,) = events(observed("100.00", currency=None), second("50.00", currency=None), DEFAULT)
     assert (event.kind, event.currency) == (EventKind.PRICE_DROP, None)
 
 
@@ -202,7 +214,7 @@ def test_failed_or_blocked_observation_raises_nothing(status):
     # Even an image that (wrongly) carries a new low price and stock change.
     old = observed("100.00", availability="out_of_stock")
     new = second("1.00", last_status=status, last_error="captcha")
-    assert skip_reason(old, new) is Skip.NOT_SUCCESSFUL
+    assert skipped(old, new) is Skip.NOT_SUCCESSFUL
     assert kinds(old, new) == []
 
 
@@ -216,7 +228,7 @@ def test_rules_apply_after_failures_between_two_successful_observations():
 
 
 def test_event_carries_the_facts_of_the_new_observation():
-    (event,) = detect_changes(observed("19.99"), second("17.99"), DEFAULT)
+    (event,) = events(observed("19.99"), second("17.99"), DEFAULT)
     assert event == PriceEvent(
         kind=EventKind.PRICE_DROP,
         product_id="acme-kettle-1",
@@ -235,13 +247,13 @@ def test_event_carries_the_facts_of_the_new_observation():
 
 def test_event_has_no_name_when_the_catalog_has_none_or_a_blank_one():
     for name in (None, "   "):
-        (event,) = detect_changes(observed("20.00"), second("10.00", name=name), DEFAULT)
+        (event,) = events(observed("20.00"), second("10.00", name=name), DEFAULT)
         assert event.name is None
 
 
 def test_change_percent_of_a_back_in_stock_event_is_the_price_change():
     old = observed("20.00", availability="out_of_stock")
-    (event,) = detect_changes(old, second("22.00"), DEFAULT)
+    (event,) = events(old, second("22.00"))
     assert event.change_percent == Decimal("-10.00")
 
 
@@ -290,11 +302,69 @@ def test_drop_percent_of_a_non_positive_old_price_is_refused():
 )
 def test_successful_observation_missing_or_mistyping_a_field_is_malformed(new, field):
     with pytest.raises(MalformedImageError) as raised:
-        detect_changes(observed("20.00"), new, DEFAULT)
+        events(observed("20.00"), new, DEFAULT)
     assert raised.value.field == field
 
 
 def test_malformed_old_price_is_reported_with_its_product():
     with pytest.raises(MalformedImageError) as raised:
-        detect_changes(observed("20.00", last_price=Decimal(0)), second("10.00"), DEFAULT)
+        events(observed("20.00", last_price=Decimal(0)), second("10.00"), DEFAULT)
     assert (raised.value.product_id, raised.value.field) == ("acme-kettle-1", "last_price")
+
+
+@pytest.mark.parametrize(
+    ("image", "field"),
+    [
+        (observed("10.00", last_status="OK"), "last_status"),
+        (observed("10.00", availability="sold_out"), "last_availability"),
+        (observed("10.00", last_run_id=""), "last_run_id"),
+    ],
+)
+def test_a_state_outside_the_catalogs_vocabulary_is_malformed(image, field):
+    with pytest.raises(MalformedImageError) as raised:
+        state(image)
+    assert (raised.value.product_id, raised.value.field) == ("acme-kettle-1", field)
+
+
+# --- the states the rules compare ---------------------------------------------------------
+
+
+def test_an_image_reads_as_the_catalog_fields_and_the_latest_state():
+    image = observed("19.99", availability="out_of_stock", target_price=Decimal("15.00"))
+
+    assert state(image) == ProductState(
+        catalog=CatalogFields(
+            product_id="acme-kettle-1",
+            retailer="acme",
+            url="https://shop.example/kettle",
+            name="Kettle 1.7 l",
+            drop_threshold_percent=None,
+            target_price=Decimal("15.00"),
+        ),
+        status=ScrapeStatus.OK,
+        price=Decimal("19.99"),
+        currency="EUR",
+        availability=Availability.OUT_OF_STOCK,
+        run_id="2024-05-01T00:00:00Z",
+        checked_at="2024-05-01T00:01:10.000Z",
+    )
+
+
+def test_a_product_never_observed_has_no_state_yet():
+    read = state(catalog_item())
+    assert (read.status, read.price, read.currency, read.availability, read.run_id) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_states_built_without_an_image_are_checked_alike():
+    catalog = state(observed("10.00")).catalog
+    with pytest.raises(MalformedImageError) as raised:
+        ProductState(catalog, ScrapeStatus.OK, Decimal(0), "EUR", None, RUN_2, OBSERVED_2)
+    assert raised.value.field == "last_price"
+    with pytest.raises(MalformedImageError, match="last_status"):
+        ProductState(catalog, "ok", Decimal(1), "EUR", None, RUN_2, OBSERVED_2)

@@ -9,6 +9,7 @@ what subscribers receive.
 from __future__ import annotations
 
 import datetime as real_datetime
+import hashlib
 import io
 import json
 import time
@@ -26,10 +27,10 @@ from scraper_fixtures import LambdaContext
 from sns_inbox import SnsInbox, subscribe_inbox
 from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, stream_event
 
+from contracts import environment
+from contracts.environment import MissingEnvironmentError
+from contracts.metric_names import NOTIFICATIONS_PUBLISHED
 from handlers import detector
-from monitor import environment
-from monitor.environment import MissingEnvironmentError
-from monitor.metric_names import NOTIFICATIONS_PUBLISHED
 from monitor.notifications import NAME_MAX_CHARS, dedup_key
 from monitor.telemetry import logger, metrics
 from price_monitor.compute import DETECTOR_EVENT_FILTER
@@ -44,7 +45,7 @@ DETECTOR_CONTEXT = LambdaContext(
 
 
 def detector_environment(tables: ServiceTables, topic_arn: str, **overrides: str) -> dict[str, str]:
-    """A value for every variable the detector Function declares (monitor.environment)."""
+    """A value for every variable the detector Function declares (contracts.environment)."""
     values = {
         "POWERTOOLS_SERVICE_NAME": "price-monitor",
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -279,6 +280,18 @@ def test_redelivery_to_a_new_container_publishes_nothing_twice(world, drop):
 
     world.invoke(drop)
     assert len(world.published()) == 1
+
+
+def test_the_idempotency_key_is_made_of_the_notification_id_alone(world, drop):
+    # What the idempotency table remembers must not change with the code: a record
+    # redelivered across a deploy would otherwise publish its alert again.
+    world.invoke(drop)
+
+    stored = boto3.resource("dynamodb").Table(world.tables.idempotency).scan()["Items"]
+    notification_id = json.dumps(f"acme-kettle-1#{RUN_2}#price_drop")
+    assert [item["id"] for item in stored] == [
+        f"notification#{hashlib.md5(notification_id.encode()).hexdigest()}"
+    ]
 
 
 def test_poison_record_is_reported_alone_and_the_others_still_publish(world):

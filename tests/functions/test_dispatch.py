@@ -13,9 +13,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from contracts.messages import ContinueDispatch, ProductJob, StartRun, parse_message
+from contracts.run_record import RunStatus
 from monitor.dispatch import (
-    DISPATCHED,
-    DISPATCHING,
     MAX_DELAY_SECONDS,
     SEND_ATTEMPTS,
     DispatchError,
@@ -24,7 +24,6 @@ from monitor.dispatch import (
     delay_seconds,
     dispatch_run,
 )
-from monitor.messages import ContinueDispatch, ProductJob, StartRun, parse_message
 from monitor.retailers import RetailerDirectory
 
 RUN_ID = "2025-01-06T12:00:00Z"
@@ -287,7 +286,7 @@ def test_finished_run_record_holds_counts_times_and_expiry(dispatcher):
     dispatcher(StartRun(RUN_ID))
 
     record = dispatcher.run_record()
-    assert record["status"] == DISPATCHED
+    assert record["status"] == RunStatus.DISPATCHED
     assert record["dispatched"] == 12
     assert record["catalog_size"] == 12
     assert record["rejected"] == 0
@@ -370,7 +369,7 @@ def test_start_run_while_another_invocation_dispatches_it_sends_nothing(dispatch
 
     assert report.duplicate
     assert len(dispatcher.recorder.batch_calls) == sent_before
-    assert dispatcher.run_record()["status"] == DISPATCHING
+    assert dispatcher.run_record()["status"] == RunStatus.DISPATCHING
 
 
 def test_redelivered_start_run_of_an_unfinished_dispatch_resumes_from_the_saved_page(
@@ -417,7 +416,7 @@ def test_hands_off_to_a_continuation_when_time_runs_short(dispatcher):
     assert continuation.dispatched == 30
     assert continuation.spacing == {"slow-shop": 75.0}
     assert continuation.cursor == dispatcher.run_record()["dispatch_cursor"]
-    assert dispatcher.run_record()["status"] == DISPATCHING
+    assert dispatcher.run_record()["status"] == RunStatus.DISPATCHING
 
 
 def test_hands_off_early_when_pages_are_slow(dispatcher):
@@ -448,7 +447,8 @@ def test_continuation_completes_the_catalog_with_spacing_carried_over(dispatcher
     delays = sorted(sent.delay for sent in dispatcher.recorder.jobs())
     assert delays == [math.floor(index * 2.5) for index in range(35)]
     record = dispatcher.run_record()
-    assert (record["status"], record["dispatched"], record["catalog_size"]) == (DISPATCHED, 35, 35)
+    assert record["status"] == RunStatus.DISPATCHED
+    assert (record["dispatched"], record["catalog_size"]) == (35, 35)
 
 
 def test_redelivered_continuation_of_a_finished_run_sends_nothing(dispatcher):
@@ -525,7 +525,7 @@ def test_entries_that_keep_failing_raise_dispatch_error(dispatcher):
     assert raised.value.run_id == RUN_ID
     assert len(flaky.calls) == SEND_ATTEMPTS
     assert flaky.calls[1:] == [["p-0004"]] * (SEND_ATTEMPTS - 1)
-    assert dispatcher.run_record()["status"] == DISPATCHING
+    assert dispatcher.run_record()["status"] == RunStatus.DISPATCHING
 
 
 def test_sender_fault_entries_are_not_retried(dispatcher):

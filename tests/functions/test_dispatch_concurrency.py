@@ -26,14 +26,14 @@ from typing import Any
 import boto3
 import pytest
 
+from contracts.messages import ContinueDispatch, StartRun, parse_message
+from contracts.run_record import RunStatus
 from monitor.dispatch import (
-    DISPATCHED,
     SEND_BATCH_SIZE,
     DispatchReport,
     LeaseLostError,
     dispatch_run,
 )
-from monitor.messages import ContinueDispatch, StartRun, parse_message
 from monitor.retailers import RetailerDirectory
 
 RUN_ID = "2025-01-06T12:00:00Z"
@@ -293,7 +293,7 @@ def assert_every_product_dispatched(world: World, product_ids: list[str]) -> Non
     sent = {sent.product_id for sent in world.sent}
     assert sent == set(product_ids), f"never sent: {sorted(set(product_ids) - sent)}"
     record = world.record()
-    assert record["status"] == DISPATCHED
+    assert record["status"] == RunStatus.DISPATCHED
     assert (record["dispatched"], record["catalog_size"]) == (len(product_ids), len(product_ids))
 
 

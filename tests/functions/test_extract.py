@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from extraction import IN_STOCK, OUT_OF_STOCK, InvalidRuleError, extract_offer
+from contracts.catalog import Availability
+from extraction import InvalidRuleError, extract_offer
 
 
 def page(head="", body=""):
@@ -49,7 +50,7 @@ def test_microdata_is_trusted_over_meta_tags():
 def test_meta_tags_are_used_when_nothing_more_specific_exists():
     offer = extract_offer(page(OG_PRICE, "<p>No visible price</p>"))
     assert (offer.price, offer.currency, offer.source) == (Decimal("24.99"), "EUR", "meta")
-    assert offer.availability == IN_STOCK
+    assert offer.availability == Availability.IN_STOCK
 
 
 def test_missing_currency_and_availability_come_from_a_source_agreeing_on_the_price():
@@ -57,7 +58,7 @@ def test_missing_currency_and_availability_come_from_a_source_agreeing_on_the_pr
     offer = extract_offer(page(jsonld(product) + OG_PRICE))
     assert (offer.price, offer.source) == (Decimal("24.99"), "jsonld")
     assert offer.currency == "EUR"
-    assert offer.availability == IN_STOCK
+    assert offer.availability == Availability.IN_STOCK
 
 
 def test_a_source_disagreeing_on_the_price_does_not_fill_in_the_currency():
@@ -111,7 +112,7 @@ def test_rule_reading_embedded_json_takes_availability_from_structured_data():
     offer = extract_offer(html, rules={"json_path": "props.product.price"})
     assert (offer.price, offer.source) == (Decimal("24.99"), "rule")
     assert offer.currency == "EUR"
-    assert offer.availability == OUT_OF_STOCK
+    assert offer.availability == Availability.OUT_OF_STOCK
 
 
 def test_malformed_rule_is_a_clear_error():

@@ -18,11 +18,9 @@ from fetching import (
 )
 from monitor.failures import (
     BACKOFF_CAP_SECONDS,
-    BLOCKED,
-    PERMANENT,
     RETRY_AFTER_CAP_SECONDS,
-    TRANSIENT,
     FailureDecision,
+    FailureKind,
     backoff_seconds,
     blocked,
     classify_failure,
@@ -68,7 +66,7 @@ def test_backoff_treats_a_missing_or_zero_receive_count_as_the_first():
 )
 def test_network_failures_are_transient_with_the_backoff_of_their_receive(error):
     decision = classify_failure(error, receive_count=2)
-    assert decision == FailureDecision(TRANSIENT, str(error), 120)
+    assert decision == FailureDecision(FailureKind.TRANSIENT, str(error), 120)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +81,7 @@ def test_network_failures_are_transient_with_the_backoff_of_their_receive(error)
 def test_refused_urls_are_permanent_and_never_retried(error):
     decision = classify_failure(error, receive_count=1)
     assert decision is not None
-    assert decision.kind == PERMANENT
+    assert decision.kind == FailureKind.PERMANENT
     assert decision.retry_after_seconds is None
     assert error.reason in decision.reason
 
@@ -94,7 +92,9 @@ def test_a_readable_product_page_is_no_failure():
 
 @pytest.mark.parametrize("status", [404, 410, 400, 401, 451])
 def test_client_errors_are_permanent(status):
-    assert classify_failure(response(status)) == FailureDecision(PERMANENT, f"HTTP {status}")
+    assert classify_failure(response(status)) == FailureDecision(
+        FailureKind.PERMANENT, f"HTTP {status}"
+    )
 
 
 def test_an_unfollowed_redirect_status_is_permanent():
@@ -109,26 +109,26 @@ def test_server_asks_to_try_again_statuses_are_transient(status):
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_transient(status):
     decision = classify_failure(response(status, "<h1>Service unavailable</h1>"), receive_count=3)
-    assert decision == FailureDecision(TRANSIENT, f"HTTP {status}", 480)
+    assert decision == FailureDecision(FailureKind.TRANSIENT, f"HTTP {status}", 480)
 
 
 def test_a_challenge_page_served_with_503_is_blocked():
     decision = classify_failure(response(503, CLOUDFLARE_PAGE))
     assert decision is not None
-    assert decision.kind == BLOCKED
+    assert decision.kind == FailureKind.BLOCKED
     assert "cloudflare_challenge" in decision.reason
     assert decision.record_status == "blocked"
 
 
 def test_a_503_retry_after_longer_than_the_backoff_wins():
     decision = classify_failure(response(503, Retry_After="600"), receive_count=1)
-    assert decision == FailureDecision(TRANSIENT, "HTTP 503 (Retry-After 600 s)", 600)
+    assert decision == FailureDecision(FailureKind.TRANSIENT, "HTTP 503 (Retry-After 600 s)", 600)
 
 
 def test_429_with_retry_after_seconds_is_transient_at_the_time_asked():
     decision = classify_failure(response(429, Retry_After="3600"), receive_count=1)
     assert decision is not None
-    assert decision.kind == TRANSIENT
+    assert decision.kind == FailureKind.TRANSIENT
     assert decision.retry_after_seconds == 3600
     assert decision.record_status == "error"
 
@@ -137,7 +137,7 @@ def test_429_with_an_http_date_retry_after_is_read_against_now():
     when = format_datetime(NOW + timedelta(minutes=20), usegmt=True)
     decision = classify_failure(response(429, Retry_After=when), receive_count=1, now=NOW)
     assert decision is not None
-    assert decision.kind == TRANSIENT
+    assert decision.kind == FailureKind.TRANSIENT
     assert decision.retry_after_seconds == 1200
 
 
@@ -149,7 +149,7 @@ def test_a_retry_after_shorter_than_the_backoff_does_not_shorten_it():
 
 def test_retry_after_is_honoured_up_to_an_hour_well_inside_the_six_hour_schedule():
     decision = classify_failure(response(503, Retry_After="3600"), receive_count=1)
-    assert decision == FailureDecision(TRANSIENT, "HTTP 503 (Retry-After 3600 s)", 3600)
+    assert decision == FailureDecision(FailureKind.TRANSIENT, "HTTP 503 (Retry-After 3600 s)", 3600)
     assert RETRY_AFTER_CAP_SECONDS == 3600
 
 
@@ -161,7 +161,7 @@ def test_a_retry_after_beyond_the_cap_is_recorded_for_this_run_and_left_to_the_n
     decision = classify_failure(response(status, Retry_After=seconds), receive_count=1)
 
     assert decision is not None
-    assert decision.kind == PERMANENT
+    assert decision.kind == FailureKind.PERMANENT
     assert decision.retry_after_seconds is None
     assert decision.reason.startswith(f"HTTP {status} (Retry-After {float(seconds):g} s")
     assert decision.reason.endswith("the next run tries again")
@@ -174,7 +174,7 @@ def test_429_without_retry_after_is_blocked():
 def test_429_captcha_page_is_blocked_even_with_retry_after():
     decision = classify_failure(response(429, CAPTCHA_PAGE, Retry_After="60"))
     assert decision is not None
-    assert decision.kind == BLOCKED
+    assert decision.kind == FailureKind.BLOCKED
 
 
 def test_403_is_blocked():

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.catalog import Availability
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, find_visible_price
 from extraction.markup import parse_html
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
 
 TITLE = "Acme Steel Kettle 1.7 L"
 
@@ -287,17 +287,17 @@ def test_currency_is_read_from_the_price_text(text, price, currency):
 @pytest.mark.parametrize(
     ("status_markup", "availability"),
     [
-        ('<p class="stock">In stock.</p>', IN_STOCK),
-        ('<p class="stock">Availability: In Stock - ships in 2 days</p>', IN_STOCK),
-        ('<p class="stock">Out of stock</p>', OUT_OF_STOCK),
-        ("<strong>Currently unavailable.</strong>", OUT_OF_STOCK),
-        ("<span>Sold out</span>", OUT_OF_STOCK),
-        ("<p>Ships from our warehouse.</p>", UNKNOWN),
+        ('<p class="stock">In stock.</p>', Availability.IN_STOCK),
+        ('<p class="stock">Availability: In Stock - ships in 2 days</p>', Availability.IN_STOCK),
+        ('<p class="stock">Out of stock</p>', Availability.OUT_OF_STOCK),
+        ("<strong>Currently unavailable.</strong>", Availability.OUT_OF_STOCK),
+        ("<span>Sold out</span>", Availability.OUT_OF_STOCK),
+        ("<p>Ships from our warehouse.</p>", Availability.UNKNOWN),
         # Sentences that mention stock are not a status; hidden messages are not shown.
-        ("<p>Notify me when this item is back in stock</p>", UNKNOWN),
-        ('<p class="stock" style="display:none">Out of stock</p>', UNKNOWN),
+        ("<p>Notify me when this item is back in stock</p>", Availability.UNKNOWN),
+        ('<p class="stock" style="display:none">Out of stock</p>', Availability.UNKNOWN),
         # A sold-out size beside an in-stock product says nothing for sure.
-        ("<p>In stock</p><ul><li>S</li><li>M <em>Sold out</em></li></ul>", UNKNOWN),
+        ("<p>In stock</p><ul><li>S</li><li>M <em>Sold out</em></li></ul>", Availability.UNKNOWN),
     ],
 )
 def test_availability_is_read_from_a_stock_status_near_the_buy_box(status_markup, availability):
@@ -314,7 +314,7 @@ def test_stock_status_of_a_far_away_product_is_not_this_products():
     )
 
     assert offer is not None
-    assert offer.availability == UNKNOWN
+    assert offer.availability == Availability.UNKNOWN
 
 
 def test_page_with_a_single_clear_price_is_trusted():
@@ -344,7 +344,7 @@ def assert_sane(offer):
     assert offer.price.is_finite()
     assert offer.price >= 0
     assert offer.source == "heuristic"
-    assert offer.availability in (IN_STOCK, OUT_OF_STOCK, UNKNOWN)
+    assert offer.availability in set(Availability)
     assert offer.price not in offer.alternatives
     assert all(alternative.is_finite() for alternative in offer.alternatives)
 

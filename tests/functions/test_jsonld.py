@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from untrusted_input import assert_valid_candidates, mutated
 
+from contracts.catalog import Availability
 from extraction import jsonld
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, choose_offer
+from extraction.offer import choose_offer
 
 
 def page(*blocks, script='<script type="application/ld+json">'):
@@ -36,7 +37,7 @@ def test_product_offer_gives_price_currency_availability_url_and_sku():
     [candidate] = jsonld.candidates(html)
     assert candidate.price == Decimal("19.99")
     assert candidate.currency == "EUR"
-    assert candidate.availability == IN_STOCK
+    assert candidate.availability == Availability.IN_STOCK
     assert candidate.source == "jsonld"
     assert candidate.url == "https://shop.example/kettle"
     assert candidate.sku == "K-1"
@@ -49,7 +50,7 @@ def test_product_offer_gives_price_currency_availability_url_and_sku():
 )  # fmt: skip
 def test_product_type_is_recognised_as_string_list_or_prefixed(product_type):
     html = page({**product(OFFER), "@type": product_type})
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_offers_as_a_list_give_one_candidate_each():
@@ -59,18 +60,18 @@ def test_offers_as_a_list_give_one_candidate_each():
 
 def test_untyped_offer_object_is_read():
     html = page(product({"price": 5, "priceCurrency": "usd"}))
-    assert offers(html) == [(Decimal(5), "USD", UNKNOWN)]
+    assert offers(html) == [(Decimal(5), "USD", Availability.UNKNOWN)]
 
 
 def test_aggregate_offer_uses_low_price():
     aggregate = {"@type": "AggregateOffer", "lowPrice": "43.90", "highPrice": "99",
                  "priceCurrency": "EUR"}  # fmt: skip
-    assert offers(page(product(aggregate))) == [(Decimal("43.90"), "EUR", UNKNOWN)]
+    assert offers(page(product(aggregate))) == [(Decimal("43.90"), "EUR", Availability.UNKNOWN)]
 
 
 def test_aggregate_offer_without_low_price_uses_price():
     aggregate = {"@type": "AggregateOffer", "price": 7, "priceCurrency": "GBP"}
-    assert offers(page(product(aggregate))) == [(Decimal(7), "GBP", UNKNOWN)]
+    assert offers(page(product(aggregate))) == [(Decimal(7), "GBP", Availability.UNKNOWN)]
 
 
 def test_aggregate_offer_nested_offers_are_preferred_to_its_low_price():
@@ -88,18 +89,18 @@ def test_aggregate_offer_nested_offers_are_preferred_to_its_low_price():
 def test_aggregate_offer_beside_concrete_offers_is_dropped():
     aggregate = {"@type": "AggregateOffer", "lowPrice": "1.00", "priceCurrency": "EUR"}
     html = page(product([aggregate, OFFER]))
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_graph_members_are_read():
     html = page({"@context": "https://schema.org",
                  "@graph": [{"@type": "WebSite", "name": "Shop"}, product(OFFER)]})  # fmt: skip
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_top_level_list_is_read():
     html = page([{"@type": "BreadcrumbList", "itemListElement": []}, product(OFFER)])
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_offer_referenced_by_id_in_graph_is_read_with_its_product_sku():
@@ -113,7 +114,7 @@ def test_offer_referenced_by_id_in_graph_is_read_with_its_product_sku():
 
 def test_main_entity_of_a_web_page_is_read():
     html = page({"@type": "ItemPage", "mainEntity": product(OFFER)})
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_product_group_variants_give_their_offers_with_variant_url_and_sku():
@@ -129,8 +130,8 @@ def test_product_group_variants_give_their_offers_with_variant_url_and_sku():
     }  # fmt: skip
     candidates = jsonld.candidates(page(group))
     assert [(c.price, c.sku, c.url, c.availability) for c in candidates] == [
-        (Decimal("10.00"), "S", "https://shop.example/p?size=s", IN_STOCK),
-        (Decimal("12.00"), "4711", "https://shop.example/p?size=m", OUT_OF_STOCK),
+        (Decimal("10.00"), "S", "https://shop.example/p?size=s", Availability.IN_STOCK),
+        (Decimal("12.00"), "4711", "https://shop.example/p?size=m", Availability.OUT_OF_STOCK),
     ]
 
 
@@ -156,7 +157,7 @@ def test_price_specification_gives_the_selling_price():
          "referenceQuantity": {"value": 1, "unitCode": "KGM"}},
         {"@type": "UnitPriceSpecification", "price": "24.99", "priceCurrency": "EUR"},
     ]}  # fmt: skip
-    assert offers(page(product(offer))) == [(Decimal("24.99"), "EUR", IN_STOCK)]
+    assert offers(page(product(offer))) == [(Decimal("24.99"), "EUR", Availability.IN_STOCK)]
 
 
 @pytest.mark.parametrize("ignored", ["ListPrice", "SRP", "http://schema.org/StrikethroughPrice"])
@@ -176,11 +177,17 @@ def test_numeric_and_string_prices_that_are_equal_once_parsed_are_one_offer():
 
 @pytest.mark.parametrize(
     ("availability", "expected"),
-    [("http://schema.org/InStock", IN_STOCK), ("https://schema.org/instock", IN_STOCK),
-     ("schema:InStock", IN_STOCK), ("InStock", IN_STOCK), ("OUTOFSTOCK", OUT_OF_STOCK),
-     ("https://schema.org/OutOfStock", OUT_OF_STOCK), ({"@id": "schema:InStock"}, IN_STOCK),
-     ("Whenever", UNKNOWN)],
-)  # fmt: skip
+    [
+        ("http://schema.org/InStock", Availability.IN_STOCK),
+        ("https://schema.org/instock", Availability.IN_STOCK),
+        ("schema:InStock", Availability.IN_STOCK),
+        ("InStock", Availability.IN_STOCK),
+        ("OUTOFSTOCK", Availability.OUT_OF_STOCK),
+        ("https://schema.org/OutOfStock", Availability.OUT_OF_STOCK),
+        ({"@id": "schema:InStock"}, Availability.IN_STOCK),
+        ("Whenever", Availability.UNKNOWN),
+    ],
+)
 def test_availability_is_normalised(availability, expected):
     html = page(product({**OFFER, "availability": availability}))
     assert offers(html)[0][2] == expected
@@ -199,11 +206,13 @@ def test_offers_of_related_similar_reviewed_and_breadcrumb_nodes_are_ignored():
         {"@type": "BreadcrumbList", "itemListElement": [{"@type": "ListItem", "item": other}]},
         {"@type": "ItemList", "itemListElement": [other]},
     )  # fmt: skip
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_currency_symbol_in_price_text_is_used_when_no_price_currency():
-    assert offers(page(product({"price": "€19.99"}))) == [(Decimal("19.99"), "EUR", UNKNOWN)]
+    assert offers(page(product({"price": "€19.99"}))) == [
+        (Decimal("19.99"), "EUR", Availability.UNKNOWN)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +223,9 @@ def test_currency_symbol_in_price_text_is_used_when_no_price_currency():
      '<script\n  type="application/ld+json; charset=utf-8"\n>'],
 )  # fmt: skip
 def test_script_tag_in_any_quoting_casing_or_with_extra_attributes_is_found(script):
-    assert offers(page(product(OFFER), script=script)) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(page(product(OFFER), script=script)) == [
+        (Decimal("19.99"), "EUR", Availability.IN_STOCK)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -239,7 +250,7 @@ GOOD = json.dumps(product(OFFER))
          "invalid-escape", "entity-escaped"],
 )  # fmt: skip
 def test_malformed_json_ld_is_read_leniently(block):
-    assert offers(page(block)) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(page(block)) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_concatenated_objects_in_one_script_are_all_read():
@@ -250,12 +261,12 @@ def test_concatenated_objects_in_one_script_are_all_read():
 
 def test_an_unreadable_block_is_skipped_and_the_others_used():
     assert offers(page('{"@type": "Product", "offers": {', GOOD)) == [
-        (Decimal("19.99"), "EUR", IN_STOCK)]  # fmt: skip
+        (Decimal("19.99"), "EUR", Availability.IN_STOCK)]  # fmt: skip
 
 
 def test_unterminated_script_is_still_read():
     html = f'<script type="application/ld+json">{GOOD}'
-    assert offers(html) == [(Decimal("19.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_hostile_nesting_cycles_and_huge_lists_do_not_raise():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.messages import (
+from contracts.messages import (
     MAX_KEY_BYTES,
     SCHEDULE_INPUT,
     ContinueDispatch,
@@ -15,7 +15,7 @@ from monitor.messages import (
     encode,
     parse_message,
 )
-from monitor.timestamps import iso_seconds
+from contracts.timestamps import iso_seconds
 
 RUN = "2026-11-25T18:00:00Z"
 CONTINUE = json.dumps({"action": "continue_dispatch", "run_id": RUN})

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from untrusted_input import assert_valid_candidates, mutated
 
+from contracts.catalog import Availability
 from extraction import meta
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
 
 
 def page(head, body=""):
@@ -28,19 +28,19 @@ OPEN_GRAPH = """
 def test_open_graph_product_price_currency_and_availability():
     [candidate] = meta.candidates(page(OPEN_GRAPH))
     assert (candidate.price, candidate.currency, candidate.availability) == (
-        Decimal("17.99"), "USD", IN_STOCK)  # fmt: skip
+        Decimal("17.99"), "USD", Availability.IN_STOCK)  # fmt: skip
     assert candidate.source == "meta"
 
 
 def test_og_price_tags_and_name_attribute_are_read():
     html = page("""<meta name="og:price:amount" content="99">
                    <meta property="og:price:currency" content="eur">""")
-    assert offers(html) == [(Decimal("99"), "EUR", UNKNOWN)]
+    assert offers(html) == [(Decimal("99"), "EUR", Availability.UNKNOWN)]
 
 
 def test_sale_price_is_preferred_to_the_regular_price():
     html = page(OPEN_GRAPH + '<meta property="product:sale_price:amount" content="12.00">')
-    assert offers(html) == [(Decimal("12.00"), "USD", IN_STOCK)]
+    assert offers(html) == [(Decimal("12.00"), "USD", Availability.IN_STOCK)]
 
 
 def test_standard_amount_is_never_the_price():
@@ -53,20 +53,32 @@ def test_standard_amount_is_never_the_price():
 def test_display_formatted_content_is_parsed():
     html = page("""<meta property="product:price:amount" content="48,00" />
                    <meta property="og:price:amount" content="$249.95">""")
-    assert offers(html) == [(Decimal("48.00"), None, UNKNOWN), (Decimal("249.95"), "USD", UNKNOWN)]
+    assert offers(html) == [
+        (Decimal("48.00"), None, Availability.UNKNOWN),
+        (Decimal("249.95"), "USD", Availability.UNKNOWN),
+    ]
 
 
 def test_equal_prices_in_several_tags_give_one_candidate():
     html = page(OPEN_GRAPH + '<meta property="og:price:amount" content="17.990">')
-    assert offers(html) == [(Decimal("17.99"), "USD", IN_STOCK)]
+    assert offers(html) == [(Decimal("17.99"), "USD", Availability.IN_STOCK)]
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("instock", IN_STOCK), ("in stock", IN_STOCK), ("In Stock", IN_STOCK), ("oos", OUT_OF_STOCK),
-     ("out of stock", OUT_OF_STOCK), ("available for order", IN_STOCK), ("preorder", IN_STOCK),
-     ("BackOrder", IN_STOCK), ("discontinued", OUT_OF_STOCK), ("maybe", UNKNOWN)],
-)  # fmt: skip
+    [
+        ("instock", Availability.IN_STOCK),
+        ("in stock", Availability.IN_STOCK),
+        ("In Stock", Availability.IN_STOCK),
+        ("oos", Availability.OUT_OF_STOCK),
+        ("out of stock", Availability.OUT_OF_STOCK),
+        ("available for order", Availability.IN_STOCK),
+        ("preorder", Availability.IN_STOCK),
+        ("BackOrder", Availability.IN_STOCK),
+        ("discontinued", Availability.OUT_OF_STOCK),
+        ("maybe", Availability.UNKNOWN),
+    ],
+)
 def test_availability_wording_is_normalised(value, expected):
     html = page(f"""<meta property="og:price:amount" content="5">
                     <meta property="og:availability" content="{value}">""")
@@ -78,7 +90,7 @@ def test_twitter_card_labelled_price_is_read():
         <meta name="twitter:label1" content="Brand"><meta name="twitter:data1" content="Acme">
         <meta name="twitter:label2" content="Price"><meta name="twitter:data2" content="£49.98">
     """)
-    assert offers(html) == [(Decimal("49.98"), "GBP", UNKNOWN)]
+    assert offers(html) == [(Decimal("49.98"), "GBP", Availability.UNKNOWN)]
 
 
 def test_twitter_data_without_a_price_label_is_ignored():
@@ -91,7 +103,7 @@ def test_twitter_data_without_a_price_label_is_ignored():
 def test_itemprop_price_currency_meta_supplies_the_currency():
     html = page("""<meta property="og:price:amount" content="5.50">
                    <meta itemprop="priceCurrency" content="CHF">""")
-    assert offers(html) == [(Decimal("5.50"), "CHF", UNKNOWN)]
+    assert offers(html) == [(Decimal("5.50"), "CHF", Availability.UNKNOWN)]
 
 
 @pytest.mark.parametrize(
@@ -109,7 +121,7 @@ def test_rdfa_price_from_content_or_text(markup):
         '<span property="priceCurrency" content="EUR"></span>'
         '<link property="availability" href="http://schema.org/InStock"></div>',
     )
-    assert offers(html) == [(Decimal("12.99"), "EUR", IN_STOCK)]
+    assert offers(html) == [(Decimal("12.99"), "EUR", Availability.IN_STOCK)]
 
 
 def test_attributes_merely_ending_in_property_are_not_rdfa():

@@ -5,9 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from untrusted_input import assert_valid_candidates, mutated
 
+from contracts.catalog import Availability
 from extraction import microdata
 from extraction.markup import parse_html
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN, choose_offer
+from extraction.offer import choose_offer
 
 
 def offers(html):
@@ -33,7 +34,7 @@ def test_offer_item_gives_price_currency_availability_url_and_product_sku():
     [candidate] = microdata.candidates(parse_html(PRODUCT))
     assert candidate.price == Decimal("119.99")
     assert candidate.currency == "USD"
-    assert candidate.availability == IN_STOCK
+    assert candidate.availability == Availability.IN_STOCK
     assert candidate.source == "microdata"
     assert candidate.url == "https://shop.example/anvil"
     assert candidate.sku == "ANV-1"
@@ -46,36 +47,41 @@ def test_offer_item_gives_price_currency_availability_url_and_product_sku():
 def test_offer_itemtype_in_any_scheme_or_case_or_missing_is_read(itemtype):
     html = f"""<div itemscope itemtype="{itemtype}"><span itemprop="price">5.00</span>
                <meta itemprop="priceCurrency" content="EUR"></div>"""
-    assert offers(html) == [(Decimal("5.00"), "EUR", UNKNOWN)]
+    assert offers(html) == [(Decimal("5.00"), "EUR", Availability.UNKNOWN)]
 
 
 def test_content_attribute_wins_over_visible_text():
     html = """<div itemscope itemtype="https://schema.org/Offer">
       <span itemprop="price" content="1299.00">1.299,00 €</span>
       <span itemprop="priceCurrency" content="EUR">€</span></div>"""
-    assert offers(html) == [(Decimal("1299.00"), "EUR", UNKNOWN)]
+    assert offers(html) == [(Decimal("1299.00"), "EUR", Availability.UNKNOWN)]
 
 
 def test_visible_text_is_parsed_as_displayed_price():
     html = """<div itemscope itemtype="https://schema.org/Offer">
       <span itemprop="price">1.299,00 €</span></div>"""
-    assert offers(html) == [(Decimal("1299.00"), "EUR", UNKNOWN)]
+    assert offers(html) == [(Decimal("1299.00"), "EUR", Availability.UNKNOWN)]
 
 
 def test_machine_values_of_data_and_meter_elements_are_read():
     html = """<div itemscope itemtype="https://schema.org/Offer">
       <data itemprop="price" value="42.50">forty-two fifty</data>
       <meta itemprop="priceCurrency" content="GBP"></div>"""
-    assert offers(html) == [(Decimal("42.50"), "GBP", UNKNOWN)]
+    assert offers(html) == [(Decimal("42.50"), "GBP", Availability.UNKNOWN)]
 
 
 @pytest.mark.parametrize(
     ("markup", "expected"),
-    [('<link itemprop="availability" href="https://schema.org/OutOfStock">', OUT_OF_STOCK),
-     ('<meta itemprop="availability" content="InStock">', IN_STOCK),
-     ('<span itemprop="availability">Out of stock</span>', OUT_OF_STOCK),
-     ('<link itemprop="availability" href="http://schema.org/PreOrder">', IN_STOCK)],
-)  # fmt: skip
+    [
+        (
+            '<link itemprop="availability" href="https://schema.org/OutOfStock">',
+            Availability.OUT_OF_STOCK,
+        ),
+        ('<meta itemprop="availability" content="InStock">', Availability.IN_STOCK),
+        ('<span itemprop="availability">Out of stock</span>', Availability.OUT_OF_STOCK),
+        ('<link itemprop="availability" href="http://schema.org/PreOrder">', Availability.IN_STOCK),
+    ],
+)
 def test_availability_from_link_href_content_or_text(markup, expected):
     html = f"""<div itemscope itemtype="https://schema.org/Offer">
       <meta itemprop="price" content="10">{markup}</div>"""
@@ -92,26 +98,26 @@ def test_itemref_pulls_properties_from_referenced_elements():
     </div>
     <p id="price-part">Now <span itemprop="price">119.99</span>
        <link itemprop="availability" href="http://schema.org/InStock"></p>"""
-    assert offers(html) == [(Decimal("119.99"), "USD", IN_STOCK)]
+    assert offers(html) == [(Decimal("119.99"), "USD", Availability.IN_STOCK)]
 
 
 def test_stray_price_outside_any_item_uses_sibling_currency():
     html = """<div class="buy-box"><span itemprop="price">24.95</span>
       <meta itemprop="priceCurrency" content="CAD"></div>"""
-    assert offers(html) == [(Decimal("24.95"), "CAD", UNKNOWN)]
+    assert offers(html) == [(Decimal("24.95"), "CAD", Availability.UNKNOWN)]
 
 
 def test_stray_price_takes_the_pages_only_currency():
     html = """<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">A</span>
       <div class="box"><meta itemprop="priceCurrency" content="SEK"></div></div>
       <p>Pris: <span itemprop="price">199</span></p>"""
-    assert offers(html) == [(Decimal("199"), "SEK", UNKNOWN)]
+    assert offers(html) == [(Decimal("199"), "SEK", Availability.UNKNOWN)]
 
 
 def test_product_with_price_directly_is_read():
     html = """<div itemscope itemtype="http://data-vocabulary.org/Product">
       <span itemprop="price">$12.00</span></div>"""
-    assert offers(html) == [(Decimal("12.00"), "USD", UNKNOWN)]
+    assert offers(html) == [(Decimal("12.00"), "USD", Availability.UNKNOWN)]
 
 
 def test_aggregate_offer_uses_low_price():
@@ -119,7 +125,7 @@ def test_aggregate_offer_uses_low_price():
       <div itemprop="offers" itemscope itemtype="http://schema.org/AggregateOffer">
         <meta itemprop="lowPrice" content="5.29"><meta itemprop="highPrice" content="9.56">
         <meta itemprop="priceCurrency" content="GBP"></div></div>"""
-    assert offers(html) == [(Decimal("5.29"), "GBP", UNKNOWN)]
+    assert offers(html) == [(Decimal("5.29"), "GBP", Availability.UNKNOWN)]
 
 
 def test_concrete_offers_beside_an_aggregate_replace_its_range():
@@ -148,7 +154,7 @@ def test_price_specification_gives_the_selling_price_not_the_list_price():
       <div itemprop="priceSpecification" itemscope itemtype="https://schema.org/UnitPriceSpecification">
         <meta itemprop="price" content="25"><meta itemprop="priceCurrency" content="EUR"></div>
     </div>"""
-    assert offers(html) == [(Decimal("25"), "EUR", UNKNOWN)]
+    assert offers(html) == [(Decimal("25"), "EUR", Availability.UNKNOWN)]
 
 
 def test_offers_of_related_products_and_reviews_are_ignored():
@@ -162,7 +168,7 @@ def test_offers_of_related_products_and_reviews_are_ignored():
           <span itemprop="price">7.00</span></div>
         </div>""",
     )
-    assert offers(html) == [(Decimal("119.99"), "USD", IN_STOCK)]
+    assert offers(html) == [(Decimal("119.99"), "USD", Availability.IN_STOCK)]
 
 
 @pytest.mark.parametrize("price", ["0", "0.00", "-3", "", "call us"])

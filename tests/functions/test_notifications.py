@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sns_inbox import subscribe_inbox
 
-from monitor.change_rules import EventKind, PriceEvent
+from contracts.change_rules import EventKind, PriceEvent
 from monitor.notifications import (
     NAME_MAX_CHARS,
     SNS_MESSAGE_MAX_BYTES,

@@ -2,39 +2,32 @@ from decimal import Decimal
 
 import pytest
 
-from extraction.offer import (
-    IN_STOCK,
-    OUT_OF_STOCK,
-    UNKNOWN,
-    Offer,
-    OfferCandidate,
-    choose_offer,
-    normalize_availability,
-)
+from contracts.catalog import Availability
+from extraction.offer import Offer, OfferCandidate, choose_offer, normalize_availability
 
 
-def candidate(price, currency="USD", availability=IN_STOCK, url=None, sku=None):
+def candidate(price, currency="USD", availability=Availability.IN_STOCK, url=None, sku=None):
     return OfferCandidate(Decimal(price), currency, availability, "jsonld", url=url, sku=sku)
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("http://schema.org/InStock", IN_STOCK),
-        ("https://schema.org/instock", IN_STOCK),
-        ("schema:InStock", IN_STOCK),
-        ("INSTOCK", IN_STOCK),
-        ("In Stock", IN_STOCK),
-        ("https://schema.org/LimitedAvailability", IN_STOCK),
-        ("http://schema.org/PreOrder", IN_STOCK),
-        ("http://schema.org/OutOfStock", OUT_OF_STOCK),
-        ("https://SCHEMA.ORG/SoldOut", OUT_OF_STOCK),
-        ("Discontinued", OUT_OF_STOCK),
-        ("out of stock", OUT_OF_STOCK),
-        ("oos", UNKNOWN),
-        ("", UNKNOWN),
-        (None, UNKNOWN),
-        (["InStock"], UNKNOWN),
+        ("http://schema.org/InStock", Availability.IN_STOCK),
+        ("https://schema.org/instock", Availability.IN_STOCK),
+        ("schema:InStock", Availability.IN_STOCK),
+        ("INSTOCK", Availability.IN_STOCK),
+        ("In Stock", Availability.IN_STOCK),
+        ("https://schema.org/LimitedAvailability", Availability.IN_STOCK),
+        ("http://schema.org/PreOrder", Availability.IN_STOCK),
+        ("http://schema.org/OutOfStock", Availability.OUT_OF_STOCK),
+        ("https://SCHEMA.ORG/SoldOut", Availability.OUT_OF_STOCK),
+        ("Discontinued", Availability.OUT_OF_STOCK),
+        ("out of stock", Availability.OUT_OF_STOCK),
+        ("oos", Availability.UNKNOWN),
+        ("", Availability.UNKNOWN),
+        (None, Availability.UNKNOWN),
+        (["InStock"], Availability.UNKNOWN),
     ],
 )
 def test_availability_is_read_in_any_casing_or_prefix(value, expected):
@@ -79,31 +72,37 @@ def test_short_skus_do_not_match_by_accident():
 
 def test_disagreeing_offers_fall_back_to_the_lowest_in_stock_price_flagged_ambiguous():
     offers = [
-        candidate("5.00", availability=OUT_OF_STOCK),
+        candidate("5.00", availability=Availability.OUT_OF_STOCK),
         candidate("9.56"),
         candidate("7.10"),
-        candidate("6.00", availability=UNKNOWN),
+        candidate("6.00", availability=Availability.UNKNOWN),
     ]
     offer = choose_offer(offers, "https://shop.example/other")
     assert offer.price == Decimal("7.10")
-    assert offer.availability == IN_STOCK
+    assert offer.availability == Availability.IN_STOCK
     assert offer.ambiguous
     assert offer.alternatives == (Decimal("5.00"), Decimal("6.00"), Decimal("9.56"))
 
 
 def test_all_out_of_stock_offers_report_out_of_stock():
     offer = choose_offer(
-        [candidate("5", availability=OUT_OF_STOCK), candidate("4", availability=OUT_OF_STOCK)]
+        [
+            candidate("5", availability=Availability.OUT_OF_STOCK),
+            candidate("4", availability=Availability.OUT_OF_STOCK),
+        ]
     )
     assert offer.price == Decimal("4")
-    assert offer.availability == OUT_OF_STOCK
+    assert offer.availability == Availability.OUT_OF_STOCK
 
 
 def test_same_price_in_stock_anywhere_means_in_stock():
     offer = choose_offer(
-        [candidate("5", availability=UNKNOWN), candidate("5.0", availability=IN_STOCK)]
+        [
+            candidate("5", availability=Availability.UNKNOWN),
+            candidate("5.0", availability=Availability.IN_STOCK),
+        ]
     )
-    assert offer.availability == IN_STOCK
+    assert offer.availability == Availability.IN_STOCK
 
 
 def test_offer_without_currency_takes_the_single_currency_the_page_states():
@@ -124,7 +123,7 @@ def test_offer_serialises_for_logs_and_the_cli():
     offer = Offer(
         Decimal("12.50"),
         "EUR",
-        IN_STOCK,
+        Availability.IN_STOCK,
         "heuristic",
         confidence=0.71234,
         ambiguous=True,
@@ -133,7 +132,7 @@ def test_offer_serialises_for_logs_and_the_cli():
     assert offer.to_dict() == {
         "price": "12.50",
         "currency": "EUR",
-        "availability": IN_STOCK,
+        "availability": Availability.IN_STOCK,
         "source": "heuristic",
         "confidence": 0.712,
         "ambiguous": True,

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.catalog import Availability
 from extraction import rules
 from extraction.markup import parse_html
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
 from extraction.rules import InvalidRuleError, validate_rules
 
 PAGE = """<html><head><title>Kettle</title></head><body>
@@ -45,7 +45,7 @@ def next_data(data, script_id="__NEXT_DATA__"):
 
 def test_selector_reads_the_price_text_with_its_currency():
     found, tree_calls = extract({"selector": ".product .price"})
-    assert found == [(Decimal("1299.00"), "EUR", UNKNOWN)]
+    assert found == [(Decimal("1299.00"), "EUR", Availability.UNKNOWN)]
     assert tree_calls == 1
 
 
@@ -59,7 +59,7 @@ def test_candidates_come_from_the_rule_source():
 )
 def test_attribute_is_read_instead_of_text(attribute, expected):
     found, _ = extract({"selector": ".price", "attribute": attribute, "currency": "EUR"})
-    assert found == [(Decimal(expected), "EUR", UNKNOWN)]
+    assert found == [(Decimal(expected), "EUR", Availability.UNKNOWN)]
 
 
 def test_missing_attribute_gives_no_candidate():
@@ -68,26 +68,26 @@ def test_missing_attribute_gives_no_candidate():
 
 def test_currency_key_is_the_default_when_the_page_states_none():
     assert extract({"selector": ".plain", "currency": "chf"})[0] == [
-        (Decimal("49.90"), "CHF", UNKNOWN)
+        (Decimal("49.90"), "CHF", Availability.UNKNOWN)
     ]
 
 
 def test_currency_key_is_the_hint_for_ambiguous_markers():
     html = '<p class="p">$12.00</p>'
     assert extract({"selector": ".p", "currency": "CAD"}, html)[0] == [
-        (Decimal("12.00"), "CAD", UNKNOWN)
+        (Decimal("12.00"), "CAD", Availability.UNKNOWN)
     ]
 
 
 def test_pattern_applies_to_the_selected_text():
     found, _ = extract({"selector": ".stock", "pattern": r"Only (?P<price>\d+) left"})
-    assert found == [(Decimal("3"), None, UNKNOWN)]
+    assert found == [(Decimal("3"), None, Availability.UNKNOWN)]
 
 
 def test_pattern_alone_searches_the_raw_page_without_building_the_tree():
     rule = {"pattern": r'window\.price = "(?P<currency>[A-Z]{3}) (?P<price>[\d.]+)"'}
     found, tree_calls = extract(rule)
-    assert found == [(Decimal("15.50"), "USD", UNKNOWN)]
+    assert found == [(Decimal("15.50"), "USD", Availability.UNKNOWN)]
     assert tree_calls == 0
 
 
@@ -99,7 +99,7 @@ def test_json_path_reads_next_data_without_building_the_tree():
     html = next_data({"props": {"pageProps": {"product": {"offers": [{"price": 2879.2}]}}}})
     found, tree_calls = extract({"json_path": "props.pageProps.product.offers.0.price",
                                  "currency": "EUR"}, html)  # fmt: skip
-    assert found == [(Decimal("2879.2"), "EUR", UNKNOWN)]
+    assert found == [(Decimal("2879.2"), "EUR", Availability.UNKNOWN)]
     assert tree_calls == 0
 
 
@@ -109,7 +109,7 @@ def test_json_path_reads_next_data_without_building_the_tree():
 def test_json_string_and_number_values_are_read(value, expected):
     html = next_data({"offers": [{"price": 1}, {"price": value}]})
     found, _ = extract({"json_path": "offers.-1.price", "currency": "EUR"}, html)
-    assert found == [(Decimal(expected), "EUR", UNKNOWN)]
+    assert found == [(Decimal(expected), "EUR", Availability.UNKNOWN)]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_json_path_that_leads_nowhere_gives_no_candidate(path):
 def test_json_script_by_plain_id_is_found_without_the_tree():
     html = next_data({"price": "7.25"}, script_id="product-data")
     found, tree_calls = extract({"json_script": "script#product-data", "json_path": "price"}, html)
-    assert found == [(Decimal("7.25"), None, UNKNOWN)]
+    assert found == [(Decimal("7.25"), None, Availability.UNKNOWN)]
     assert tree_calls == 0
 
 
@@ -131,14 +131,14 @@ def test_json_script_by_other_selector_uses_the_tree():
     html = '<script type="application/json" data-role="product">{"p": {"amount": 3}}</script>'
     rule = {"json_script": "script[data-role=product]", "json_path": "p.amount"}
     found, tree_calls = extract(rule, html)
-    assert found == [(Decimal("3"), None, UNKNOWN)]
+    assert found == [(Decimal("3"), None, Availability.UNKNOWN)]
     assert tree_calls == 1
 
 
 def test_json_with_pattern_applies_the_pattern_to_the_value():
     html = next_data({"label": "Now only 12,50 EUR!"})
     rule = {"json_path": "label", "pattern": r"only (?P<price>[\d,]+) (?P<currency>\w+)"}
-    assert extract(rule, html)[0] == [(Decimal("12.50"), "EUR", UNKNOWN)]
+    assert extract(rule, html)[0] == [(Decimal("12.50"), "EUR", Availability.UNKNOWN)]
 
 
 def test_broken_or_missing_json_script_gives_no_candidate():
@@ -148,7 +148,8 @@ def test_broken_or_missing_json_script_gives_no_candidate():
 
 
 @pytest.mark.parametrize(
-    ("stock_text", "expected"), [("only 3 LEFT", OUT_OF_STOCK), ("sold out", IN_STOCK)]
+    ("stock_text", "expected"),
+    [("only 3 LEFT", Availability.OUT_OF_STOCK), ("sold out", Availability.IN_STOCK)],
 )
 def test_out_of_stock_text_decides_availability(stock_text, expected):
     rule = {
@@ -161,7 +162,7 @@ def test_out_of_stock_text_decides_availability(stock_text, expected):
 
 def test_availability_selector_alone_reads_schema_availability():
     rule = {"selector": ".price", "availability_selector": "link.schema-stock"}
-    assert extract(rule)[0][0][2] == OUT_OF_STOCK
+    assert extract(rule)[0][0][2] == Availability.OUT_OF_STOCK
 
 
 def test_no_price_means_no_tree_is_built_for_the_stock_element():
@@ -171,7 +172,7 @@ def test_no_price_means_no_tree_is_built_for_the_stock_element():
 
 def test_missing_availability_element_means_unknown():
     rule = {"selector": ".price", "availability_selector": ".nope", "out_of_stock_text": "Sold out"}
-    assert extract(rule)[0][0][2] == UNKNOWN
+    assert extract(rule)[0][0][2] == Availability.UNKNOWN
 
 
 @pytest.mark.parametrize(
@@ -187,7 +188,7 @@ def test_decimal_key_forces_the_decimal_separator(text, decimal, expected):
 def test_every_matching_element_is_a_candidate():
     html = '<p class="p">5,00 €</p><p class="p">5.00 €</p><p class="p">free</p>'
     found, _ = extract({"selector": ".p"}, html)
-    assert found == [(Decimal("5.00"), "EUR", UNKNOWN)] * 2
+    assert found == [(Decimal("5.00"), "EUR", Availability.UNKNOWN)] * 2
 
 
 def test_zero_prices_are_skipped():

@@ -8,9 +8,9 @@ import boto3
 from botocore.exceptions import ClientError, EndpointConnectionError
 from scraper_fixtures import RUN_ID, ShopPage, failed_ids
 
+from contracts.messages import ProductJob, StartRun
+from contracts.run_record import COUNTERS
 from monitor.failures import MAX_RECEIVE_COUNT
-from monitor.messages import ProductJob, StartRun
-from monitor.run_record import COUNTERS
 from monitor.run_tally import RunTally, add_to_runs
 
 CAPTCHA = "<html><body><form id='captcha'><div class='g-recaptcha'></div></form></body></html>"

@@ -21,8 +21,8 @@ from scraper_fixtures import (
     failed_ids,
 )
 
+from contracts.messages import ProductJob
 from monitor.failures import MAX_RECEIVE_COUNT
-from monitor.messages import ProductJob
 
 CAPTCHA_PAGE = (
     "<html><head><title>Robot Check</title></head><body>"

@@ -11,9 +11,9 @@ from aws_fixtures import SCRAPE_VISIBILITY_TIMEOUT_SECONDS
 from botocore.exceptions import ClientError
 from scraper_fixtures import NEXT_RUN_ID, RUN_ID, ShopPage, failed_ids, scraper_environment
 
+from contracts.messages import ProductJob, parse_message
 from fetching import RobotsPolicy, fetch_page
 from monitor.failures import receive_count_of
-from monitor.messages import ProductJob, parse_message
 from monitor.retailers import ConfigurationError, RetailerDirectory, RetailerPolicy
 from monitor.scrape import (
     BatchReport,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from scraper_fixtures import NEXT_RUN_ID, RUN_ID, ShopPage, emitted_metrics, failed_ids
 
+from contracts import environment
+from contracts.messages import ContinueDispatch, ProductJob, StartRun, encode, parse_message
 from handlers import scraper as scraper_handler
-from monitor import environment
-from monitor.messages import ContinueDispatch, ProductJob, StartRun, encode, parse_message
 from monitor.retailers import ConfigurationError
 
 FUNCTIONS_DIR = str(Path(scraper_handler.__file__).resolve().parents[1])

@@ -1,4 +1,5 @@
-"""Stream records as Lambda delivers them -> plain images; broken records say what is wrong."""
+"""Stream records as Powertools hands them over -> checked plain images; broken records say
+what is wrong."""
 
 import copy
 import json
@@ -6,16 +7,25 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
 from stream_events import RUN_2, STREAM_ARN, catalog_item, observed, stream_record
 
 from monitor.stream_records import (
     StreamRecordError,
     lambda_record,
-    parse_record,
     sequence_number_of,
+    stream_change,
 )
 
 SEQUENCE = "4421584500000000017450439091"
+
+
+def change_of(raw):
+    """The change in a record as the detector's batch processor hands it over."""
+    return stream_change(DynamoDBRecord(raw))
 
 
 def record(old=None, new=None, **options):
@@ -38,11 +48,11 @@ def broken(mutate, old=None, new=None, **options):
 def test_modify_record_gives_keys_and_both_images_as_plain_values():
     old = observed("19.99", availability="out_of_stock")
     new = observed("17.99", run_id=RUN_2, target_price=Decimal("18"))
-    change = parse_record(record(old, new))
+    change = change_of(record(old, new))
 
     assert (change.event_id, change.event_name, change.sequence_number) == (
         f"event-{SEQUENCE}",
-        "MODIFY",
+        DynamoDBRecordEventName.MODIFY,
         SEQUENCE,
     )
     assert change.keys == {"product_id": "acme-kettle-1"}
@@ -56,20 +66,20 @@ def test_nested_and_null_values_come_out_as_python_values():
     new = observed("5", tags=["a", "b"], dimensions={"w": Decimal("1.5")}, note=None)
     raw = record(observed("6"), new)
     raw["dynamodb"]["NewImage"]["note"] = {"NULL": True}
-    image = parse_record(raw).new_image
+    image = change_of(raw).new_image
     assert image["tags"] == ["a", "b"]
     assert image["dimensions"] == {"w": Decimal("1.5")}
     assert image["note"] is None
 
 
 def test_insert_record_has_only_a_new_image():
-    change = parse_record(record(None, catalog_item(), event_name="INSERT"))
+    change = change_of(record(None, catalog_item(), event_name="INSERT"))
     assert change.old_image is None
     assert change.new_image == catalog_item()
 
 
 def test_remove_record_has_only_an_old_image():
-    change = parse_record(record(catalog_item(), None, event_name="REMOVE"))
+    change = change_of(record(catalog_item(), None, event_name="REMOVE"))
     assert change.old_image == catalog_item()
     assert change.new_image is None
 
@@ -78,7 +88,7 @@ def test_images_an_event_does_not_need_are_ignored():
     # A REMOVE carries no new image to parse, even a malformed one would not matter.
     raw = record(catalog_item(), None, event_name="REMOVE")
     raw["dynamodb"]["NewImage"] = {"last_price": {"N": "not a number"}}
-    assert parse_record(raw).new_image is None
+    assert change_of(raw).new_image is None
 
 
 def test_modify_without_old_image_names_the_stream_view():
@@ -87,7 +97,7 @@ def test_modify_without_old_image_names_the_stream_view():
         value["dynamodb"]["StreamViewType"] = "NEW_IMAGE"
 
     with pytest.raises(StreamRecordError, match=r"no OldImage \(stream view NEW_IMAGE\)") as raised:
-        parse_record(broken(keys_only_view))
+        change_of(broken(keys_only_view))
     assert raised.value.sequence_number == SEQUENCE
     assert raised.value.event_id == f"event-{SEQUENCE}"
 
@@ -107,7 +117,7 @@ def test_modify_without_old_image_names_the_stream_view():
 )
 def test_record_without_what_its_event_needs_is_refused(mutate, reason):
     with pytest.raises(StreamRecordError) as raised:
-        parse_record(broken(mutate))
+        change_of(broken(mutate))
     assert raised.value.reason.startswith(reason)
     assert raised.value.sequence_number == SEQUENCE
 
@@ -122,7 +132,7 @@ def test_record_without_what_its_event_needs_is_refused(mutate, reason):
 )
 def test_record_without_a_sequence_number_is_refused(mutate, reason):
     with pytest.raises(StreamRecordError) as raised:
-        parse_record(broken(mutate))
+        change_of(broken(mutate))
     assert raised.value.reason == reason
     assert raised.value.sequence_number is None
     assert raised.value.event_id == f"event-{SEQUENCE}"
@@ -130,29 +140,43 @@ def test_record_without_a_sequence_number_is_refused(mutate, reason):
 
 def test_record_that_is_not_an_object_is_refused():
     with pytest.raises(StreamRecordError, match="not a JSON object"):
-        parse_record(["not", "a", "record"])
+        change_of(["not", "a", "record"])
 
 
 @pytest.mark.parametrize(
     ("typed_price", "problem"),
     [
-        ({"N": "abc"}, "NewImage.last_price holds a number that is not finite"),
+        ({"N": "NaN"}, "NewImage.last_price holds a number that is not finite"),
+        ({"N": "abc"}, "NewImage does not parse"),
         ({"N": "1e999999"}, "NewImage does not parse"),
         ({"N": "1" * 40}, "NewImage does not parse"),  # beyond DynamoDB's 38 digits
         ({"X": "1"}, "NewImage does not parse"),
         ({"M": {"amount": {"N": "NaN"}}}, "NewImage.last_price holds a number that is not finite"),
-        ({"L": [{"N": "1"}, {"N": "x"}]}, "NewImage.last_price holds a number that is not finite"),
+        (
+            {"L": [{"N": "1"}, {"N": "-Infinity"}]},
+            "NewImage.last_price holds a number that is not finite",
+        ),
         ({"NS": ["1", "Infinity"]}, "NewImage.last_price holds a number that is not finite"),
         ("19.99", "NewImage does not parse"),
     ],
-    ids=["nan-text", "overflow", "too-precise", "bad-type", "map", "list", "set", "untyped"],
+    ids=[
+        "nan",
+        "not-a-number",
+        "overflow",
+        "too-precise",
+        "bad-type",
+        "map",
+        "list",
+        "set",
+        "untyped",
+    ],
 )
 def test_malformed_numbers_and_types_are_refused(typed_price, problem):
     def corrupt(value):
         value["dynamodb"]["NewImage"]["last_price"] = typed_price
 
     with pytest.raises(StreamRecordError) as raised:
-        parse_record(broken(corrupt))
+        change_of(broken(corrupt))
     assert raised.value.reason.startswith(problem)
     assert raised.value.sequence_number == SEQUENCE
 
@@ -173,11 +197,12 @@ def test_malformed_numbers_and_types_are_refused(typed_price, problem):
     ],
 )
 def test_a_record_without_a_sequence_number_has_no_identity(value):
-    assert sequence_number_of(value) is None
+    assert sequence_number_of(DynamoDBRecord(value)) is None
 
 
 def test_a_records_identity_is_its_sequence_number():
-    assert sequence_number_of(record(observed("20.00"), observed("18.00"))) == SEQUENCE
+    identified = DynamoDBRecord(record(observed("20.00"), observed("18.00")))
+    assert sequence_number_of(identified) == SEQUENCE
 
 
 # --- records read back with GetRecords, shaped as Lambda delivers them -----------------

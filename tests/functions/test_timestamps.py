@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta, timezone
 
-from monitor.timestamps import iso_millis, iso_seconds
+from contracts.timestamps import iso_millis, iso_seconds
 
 # 08:00 UTC, given in another zone: the written time is always UTC.
 MOMENT = datetime(2024, 5, 1, 8, 0, 0, 123456, tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))

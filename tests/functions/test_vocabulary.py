@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.catalog import Availability
 from extraction.heuristic import find_visible_price
 from extraction.markup import parse_html
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
 from extraction.price import has_currency_marker, parse_price
 from extraction.vocabulary import LABELS, STOCK
 
@@ -84,19 +84,19 @@ def test_non_english_labels_mark_decoys(decoy: str) -> None:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("Auf Lager", IN_STOCK),
-        ("sofort lieferbar", IN_STOCK),
-        ("En stock", IN_STOCK),
-        ("Disponible", IN_STOCK),
-        ("Nur noch 3 Stück", IN_STOCK),
-        ("Agotado", OUT_OF_STOCK),
-        ("Ausverkauft", OUT_OF_STOCK),
-        ("Épuisé", OUT_OF_STOCK),
-        ("Esaurito", OUT_OF_STOCK),
-        ("Niedostępny", OUT_OF_STOCK),
-        ("Uitverkocht", OUT_OF_STOCK),
-        ("在庫切れ", OUT_OF_STOCK),
-        ("Nicht lieferbar", OUT_OF_STOCK),
+        ("Auf Lager", Availability.IN_STOCK),
+        ("sofort lieferbar", Availability.IN_STOCK),
+        ("En stock", Availability.IN_STOCK),
+        ("Disponible", Availability.IN_STOCK),
+        ("Nur noch 3 Stück", Availability.IN_STOCK),
+        ("Agotado", Availability.OUT_OF_STOCK),
+        ("Ausverkauft", Availability.OUT_OF_STOCK),
+        ("Épuisé", Availability.OUT_OF_STOCK),
+        ("Esaurito", Availability.OUT_OF_STOCK),
+        ("Niedostępny", Availability.OUT_OF_STOCK),
+        ("Uitverkocht", Availability.OUT_OF_STOCK),
+        ("在庫切れ", Availability.OUT_OF_STOCK),
+        ("Nicht lieferbar", Availability.OUT_OF_STOCK),
     ],
 )
 def test_stock_wording_in_other_languages(status: str, expected: str) -> None:
@@ -110,7 +110,7 @@ def test_no_stock_evidence_stays_unknown() -> None:
     page = _page('<div class="price">24,90 €</div><p>Farbe: Blau</p>')
     offer = find_visible_price(parse_html(page))
     assert offer is not None
-    assert offer.availability == UNKNOWN
+    assert offer.availability == Availability.UNKNOWN
 
 
 def test_a_page_whose_only_price_is_a_recommendation_tile_has_none() -> None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from extraction.offer import IN_STOCK, OUT_OF_STOCK, UNKNOWN
+from contracts.catalog import Availability
 
 MARKUP_NOISE = "{}[]\",:\\<>/- .0e9\x00\u2028€'=,"
 
@@ -28,4 +28,4 @@ def assert_valid_candidates(candidates):
         assert isinstance(candidate.price, Decimal)
         assert candidate.price.is_finite()
         assert candidate.price >= 0
-        assert candidate.availability in {IN_STOCK, OUT_OF_STOCK, UNKNOWN}
+        assert candidate.availability in set(Availability)

@@ -2,7 +2,7 @@
 
 `declared_stack(stack)` runs `__main__.py` with the config of Pulumi.<stack>.yaml, as the CLI
 passes it, under Pulumi mocks with `preview=False`, so every `apply` runs (the running itself
-is price_monitor/local/program.py's, shared with the local stack); `outputs` are the stack's
+is local_stack/program.py's, shared with the local stack); `outputs` are the stack's
 exports. Mocked outputs are the inputs plus the attributes AWS would compute (ARNs, URLs,
 stream ARNs), camelCase as the engine sends them. An invoke the mocks do not know fails the
 run, so a new provider call cannot slip in unnoticed.
@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 from stack_files import stack_config
 
+from local_stack import program
+from local_stack.program import RecordedResource
 from price_monitor.config import Settings
-from price_monitor.local import program
-from price_monitor.local.program import RecordedResource
 
 ACCOUNT_ID = "123456789012"
 PACKAGE_HASH = "bW9ja2VkLXBhY2thZ2UtaGFzaA=="

@@ -1,6 +1,6 @@
 """The project's stack files, read the way the Pulumi CLI hands them to the program.
 
-The reading and shaping live in price_monitor/local/program.py (the local stack runs the
+The reading and shaping live in local_stack/program.py (the local stack runs the
 program with them too); this module adds what only the tests need: the stacks to test and
 the `price-monitor:*` view of a config bag.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from price_monitor.local.program import NAMESPACE, ROOT, stack_config, stack_document
+from local_stack.program import NAMESPACE, ROOT, stack_config, stack_document
 
 __all__ = ["ROOT", "STACKS", "price_monitor_values", "stack_config", "stack_document"]
 

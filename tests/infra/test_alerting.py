@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from declared_stack import DeclaredStack
 
-from functions.monitor import metric_names
+from contracts import metric_names
 from price_monitor.alerting import alarm_period
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -9,7 +9,7 @@ import pytest
 from declared_stack import ACCOUNT_ID, PACKAGE_HASH, DeclaredResource, DeclaredStack, run_program
 from stack_files import stack_config
 
-from functions.monitor import environment, messages, metric_names
+from contracts import environment, messages, metric_names
 from price_monitor import compute, packaging
 
 FUNCTION = "aws:lambda/function:Function"

@@ -11,17 +11,15 @@ import pytest
 import yaml
 from stack_files import ROOT, STACKS, price_monitor_values, stack_config, stack_document
 
-from extraction.rules import RULE_KEYS as EXTRACTION_RULE_KEYS
+from contracts.schedule import schedule_period_seconds
 from extraction.rules import validate_rules
 from price_monitor.config import (
-    RULE_KEYS,
     ConfigError,
     DetectorSettings,
     RetailerSettings,
     ScraperSettings,
     Settings,
     load_settings,
-    schedule_period_seconds,
     settings_from_config,
 )
 
@@ -148,10 +146,6 @@ def test_stack_files_retailer_rules_pass_the_extractors_full_validation(stack):
     for retailer in checked:
         validate_rules(retailer.rules)  # raises InvalidRuleError on a bad selector or currency
     assert checked
-
-
-def test_config_accepts_exactly_the_rule_keys_the_extractor_knows():
-    assert set(EXTRACTION_RULE_KEYS) == RULE_KEYS
 
 
 def test_project_file_names_the_config_namespace_and_a_pip_virtualenv():

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor import catalog_rules
-from monitor.catalog import CatalogItem, InvalidCatalogItemError
-from price_monitor.catalog_file import (
+from contracts import catalog_rules
+from contracts.catalog import CatalogItem, InvalidCatalogItemError
+from pricemon.catalog_file import (
     BATCH_SIZE,
     COLUMNS,
     FORMULA_TRIGGERS,

@@ -10,7 +10,7 @@ import moto.dynamodb.models.table
 import moto.sqs.models
 import pytest
 
-from price_monitor.local.clock import (
+from local_stack.clock import (
     ClockAlreadyInstalledError,
     ClockError,
     SimulatedClock,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-from price_monitor.catalog_file import read_catalog
-from price_monitor.local.demo import demo_site, describe_cycle
+from local_stack.demo import demo_site, describe_cycle
+from pricemon.catalog_file import read_catalog
 
 
 def test_demo_site_writes_a_catalog_of_the_running_sites_pages_and_cleans_up():

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from price_monitor.compute import DETECTOR_EVENT_FILTER
-from price_monitor.local.event_filter import (
+from local_stack.event_filter import (
     MAX_FILTERS,
     EventFilter,
     UnsupportedFilterPatternError,
 )
+from price_monitor.compute import DETECTOR_EVENT_FILTER
 
 
 def stream_record(event_name: str, **new_image: dict) -> dict:

@@ -7,15 +7,16 @@ import json
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
-from price_monitor.local.lambda_runtime import (
+from local_stack.lambda_runtime import (
     HandlerNotFoundError,
     LambdaRuntime,
     UnknownFunctionError,
 )
-from price_monitor.local.stack import LocalFunction
+from local_stack.stack import LocalFunction
 from price_monitor.packaging import FUNCTIONS_DIR
 
 REGION = "eu-west-1"
@@ -224,12 +225,12 @@ def test_a_functions_warnings_are_lines_of_its_log():
     assert "UserWarning: careful with that price" in logs.getvalue()
 
 
-def test_the_runtime_puts_the_functions_directory_on_the_import_path(monkeypatch):
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(FUNCTIONS_DIR)])
+def test_the_handlers_run_from_the_deployment_package_under_their_lambda_names():
+    # The project install maps the Lambda modules' names (the zip's root is functions/)
+    # to the files pulumi-archive zips, so the local stack runs exactly that code.
+    import handlers.scraper
 
-    runtime_of(function("echo"))
-
-    assert sys.path[0] == str(FUNCTIONS_DIR)
+    assert Path(handlers.scraper.__file__).is_relative_to(FUNCTIONS_DIR)
 
 
 def test_a_cold_start_before_any_import_resets_nothing(monkeypatch):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from price_monitor.local.loopback_site import LoopbackSite
+from local_stack.loopback_site import LoopbackSite
 
 
 class Echo(LoopbackSite):

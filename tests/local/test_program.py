@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from price_monitor.local.program import ProgramError, run_program, stack_config, stack_document
+from local_stack.program import ProgramError, run_program, stack_config, stack_document
 
 
 class AnsweringMocks(pulumi.runtime.Mocks):

@@ -14,10 +14,14 @@ import pytest
 from moto import mock_aws
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
-from price_monitor.local import provision as provisioning
-from price_monitor.local.program import ProgramRun
-from price_monitor.local.provision import MotoMocks, ProvisioningError, provision, tree_digest
-from price_monitor.local.stack import LocalStack, assemble
+from local_stack.program import ROOT, ProgramRun
+from local_stack.provision import provision
+from local_stack.provisioning import cloudwatch, dynamodb, kms, s3, scheduler, sns, sqs
+from local_stack.provisioning import mocks as provisioning_mocks
+from local_stack.provisioning.function_package import tree_digest
+from local_stack.provisioning.mocks import MotoMocks
+from local_stack.provisioning.recorded import RECORDED_ONLY
+from local_stack.stack import LocalStack, ProvisioningError, assemble
 from price_monitor.packaging import EXCLUDES
 
 REGION = "eu-west-1"
@@ -126,9 +130,9 @@ def test_an_invalid_setting_is_a_provisioning_error_naming_the_key(local_aws):
 
 
 def test_a_resource_type_the_local_stack_does_not_know_fails_provisioning(local_aws, monkeypatch):
-    emulations = dict(provisioning._EMULATIONS)
+    emulations = dict(provisioning_mocks.EMULATIONS)
     del emulations["aws:sqs/queue:Queue"]
-    monkeypatch.setattr(provisioning, "_EMULATIONS", emulations)
+    monkeypatch.setattr(provisioning_mocks, "EMULATIONS", emulations)
     with pytest.raises(ProvisioningError, match=r"aws:sqs/queue:Queue .*does not support"):
         provision("dev")
 
@@ -138,9 +142,21 @@ def test_an_unsupported_resource_type_is_named(mocks):
         declare(mocks, "aws:ec2/instance:Instance", "web", instanceType="t4g.micro")
 
 
-def test_an_input_the_local_stack_would_not_apply_is_named(mocks):
-    with pytest.raises(ProvisioningError, match="fifoThroughputScope"):
+def test_an_input_the_local_stack_would_not_apply_is_named_with_the_module_to_emulate_it_in(
+    mocks,
+):
+    with pytest.raises(ProvisioningError, match="fifoThroughputScope") as refused:
         declare(mocks, "aws:sns/topic:Topic", "alerts", name="alerts", fifoThroughputScope="Topic")
+    module = str(refused.value).rsplit("emulate it in ", 1)[1]
+    assert module == "local_stack/provisioning/sns.py"
+    assert (ROOT / module).is_file()
+
+
+def test_each_type_is_emulated_by_one_service_module_or_recorded_only():
+    families = (cloudwatch, dynamodb, kms, s3, scheduler, sns, sqs)
+    emulated = [type_ for family in families for type_ in family.EMULATIONS]
+    assert len(emulated) == len(set(emulated)) == len(provisioning_mocks.EMULATIONS)
+    assert not set(emulated) & set(RECORDED_ONLY)
 
 
 def test_a_subscription_the_local_stack_cannot_deliver_is_refused(mocks):

@@ -14,11 +14,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from monitor import environment, messages
+from contracts import environment, messages
+from local_stack.program import RecordedResource
+from local_stack.provision import provision
+from local_stack.provisioning.function_package import tree_digest
+from local_stack.stack import LocalStack
 from price_monitor.compute import DETECTOR_EVENT_FILTER
-from price_monitor.local.program import RecordedResource
-from price_monitor.local.provision import provision, tree_digest
-from price_monitor.local.stack import LocalStack
 from price_monitor.messaging import scrape_visibility_timeout
 from price_monitor.packaging import EXCLUDES, FUNCTIONS_DIR
 

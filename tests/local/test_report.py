@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from functions.monitor.messages import ProductJob, encode
-from price_monitor.cli.dlq import UNKNOWN_REASON
-from price_monitor.local.report import (
+from contracts.messages import ProductJob, encode
+from local_stack.report import (
     CycleReport,
     RunReport,
     account_for,
@@ -15,6 +14,7 @@ from price_monitor.local.report import (
     notification_line,
     summary_lines,
 )
+from pricemon.dlq import UNKNOWN_REASON
 
 RUN = "2026-11-25T12:00:00Z"
 EARLIER = "2026-11-25T06:00:00Z"

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from contracts.change_rules import ProductState, detect_changes
 from extraction import classify_blocked, extract_offer
 from fetching import FetchResult, RobotsPolicy, fetch_page
-from monitor.change_rules import detect_changes
-from monitor.failures import BLOCKED, PERMANENT, TRANSIENT, classify_failure
-from price_monitor.local.retailer_site import (
+from local_stack.retailer_site import (
     BACK_IN_STOCK,
     CAPTCHA,
     FLAKY,
@@ -25,6 +24,7 @@ from price_monitor.local.retailer_site import (
     RetailerSite,
     expected,
 )
+from monitor.failures import FailureKind, classify_failure
 
 ROOT = Path(__file__).resolve().parents[2]
 CYCLES = range(4)  # the table's cycles, and one past its end
@@ -110,7 +110,7 @@ def test_the_gone_product_answers_404_which_is_a_permanent_failure(fresh_site):
         page = fetch(fresh_site, "grill")
 
         assert page.status == 404
-        assert classify_failure(page).kind == PERMANENT
+        assert classify_failure(page).kind == FailureKind.PERMANENT
 
 
 def test_the_flaky_product_fails_transiently_once_per_cycle_then_serves_its_page(fresh_site):
@@ -120,7 +120,7 @@ def test_the_flaky_product_fails_transiently_once_per_cycle_then_serves_its_page
         first, retry = fetch(fresh_site, "speaker"), fetch(fresh_site, "speaker")
 
         assert first.status == 503
-        assert classify_failure(first).kind == TRANSIENT
+        assert classify_failure(first).kind == FailureKind.TRANSIENT
         assert retry.status == 200
         assert classify_failure(retry) is None
         assert extract_offer(retry.text).price == Decimal(59)
@@ -132,7 +132,7 @@ def test_the_captcha_page_is_blocked_and_never_read_as_a_price_or_stock(site):
     page = fetch(site, "standing-desk")
 
     assert page.status == 200
-    assert classify_failure(page).kind == BLOCKED
+    assert classify_failure(page).kind == FailureKind.BLOCKED
     assert extract_offer(page.text) is None
     assert expected(0)["standing-desk"].availability is None
 
@@ -195,7 +195,7 @@ def test_the_alerts_the_site_promises_are_what_the_change_rules_decide():
                 for run, page in ((cycle - 1, old), (cycle, new))
             ]
 
-            events = detect_changes(*images, DEFAULT_THRESHOLD)
+            events = detect_changes(*map(ProductState.from_image, images), DEFAULT_THRESHOLD)
 
             assert tuple(event.kind for event in events) == new.alerts, (product, cycle)
 

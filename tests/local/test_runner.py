@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from price_monitor.catalog_file import CatalogRow, import_catalog
-from price_monitor.local.runner import (
+from local_stack.runner import (
     LocalWorld,
     NoScheduleError,
     RunawayCycleError,
     local_stack,
 )
+from pricemon.catalog_file import CatalogRow, import_catalog
 
 START = datetime(2026, 11, 25, 7, 45, tzinfo=UTC)
 

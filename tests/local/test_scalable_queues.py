@@ -11,8 +11,8 @@ import boto3
 import moto.sqs.models
 import pytest
 
-from price_monitor.local.clock import SimulatedClock, services_follow
-from price_monitor.local.services import scalable_queues
+from local_stack.clock import SimulatedClock, services_follow
+from local_stack.services.moto_sqs_patch import scalable_queues
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 RETENTION_SECONDS = 60

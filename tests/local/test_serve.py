@@ -1,4 +1,4 @@
-"""`python -m price_monitor.local serve`: the local stack kept running behind an AWS endpoint."""
+"""`python -m local_stack serve`: the local stack kept running behind an AWS endpoint."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from functions.monitor.messages import StartRun, encode
-from price_monitor.catalog_file import import_catalog, read_catalog
-from price_monitor.local import __main__ as cli
-from price_monitor.local.__main__ import main, serve
+from contracts.messages import StartRun, encode
+from local_stack import __main__ as cli
+from local_stack.__main__ import main, serve
+from pricemon.catalog_file import import_catalog, read_catalog
 
 READY_TIMEOUT_SECONDS = 30
 RUN_TIMEOUT_SECONDS = 60

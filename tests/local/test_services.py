@@ -13,22 +13,20 @@ from typing import Any
 import boto3
 import pytest
 
-from price_monitor.compute import DETECTOR_EVENT_FILTER
-from price_monitor.local.clock import SimulatedClock, services_follow
-from price_monitor.local.lambda_runtime import FunctionError, Invocation
-from price_monitor.local.services import (
-    Inbox,
-    Queue,
+from local_stack.clock import SimulatedClock, services_follow
+from local_stack.lambda_runtime import FunctionError, Invocation
+from local_stack.services.scheduler import (
     Scheduler,
-    SqsEventSource,
-    StreamEventSource,
-    StreamReader,
     UnsupportedScheduleError,
     fire_times,
-    lambda_sqs_record,
     scheduled_input,
 )
-from price_monitor.local.stack import LocalSchedule, QueueMapping, StreamMapping
+from local_stack.services.sns_inbox import Inbox
+from local_stack.services.sqs_event_source import SqsEventSource, lambda_sqs_record
+from local_stack.services.sqs_queue import Queue
+from local_stack.services.stream_event_source import StreamEventSource, StreamReader
+from local_stack.stack import LocalSchedule, QueueMapping, StreamMapping
+from price_monitor.compute import DETECTOR_EVENT_FILTER
 
 START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 REGION = "eu-west-1"

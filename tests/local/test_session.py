@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from price_monitor.local.runner import local_stack, offline_aws
-from price_monitor.local.stack import ProvisioningError
+from local_stack.runner import local_stack, offline_aws
+from local_stack.stack import ProvisioningError
 
 
 def test_the_session_uses_fake_credentials_and_no_real_profile_then_restores(monkeypatch):

@@ -1,0 +1,65 @@
+"""SQS queues in moto, with every declared attribute (the redrive policy names the DLQ's
+moto ARN), and the redrive-allow policies set on them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from local_stack.provisioning.emulation import Created, Emulation, attribute_text
+from local_stack.provisioning.moto_account import MotoAccount
+
+# Queue inputs and the CreateQueue attributes they become.
+_QUEUE_ATTRIBUTES: Mapping[str, str] = MappingProxyType(
+    {
+        "visibilityTimeoutSeconds": "VisibilityTimeout",
+        "messageRetentionSeconds": "MessageRetentionPeriod",
+        "delaySeconds": "DelaySeconds",
+        "maxMessageSize": "MaximumMessageSize",
+        "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+        "redrivePolicy": "RedrivePolicy",
+        "redriveAllowPolicy": "RedriveAllowPolicy",
+        "policy": "Policy",
+        "sqsManagedSseEnabled": "SqsManagedSseEnabled",
+        "kmsMasterKeyId": "KmsMasterKeyId",
+        "kmsDataKeyReusePeriodSeconds": "KmsDataKeyReusePeriodSeconds",
+        "fifoQueue": "FifoQueue",
+        "contentBasedDeduplication": "ContentBasedDeduplication",
+        "deduplicationScope": "DeduplicationScope",
+        "fifoThroughputLimit": "FifoThroughputLimit",
+    }
+)
+
+
+def create_queue(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+    client = aws.client("sqs", inputs)
+    queue = inputs.get("name") or name
+    attributes = {
+        attribute: attribute_text(inputs[key])
+        for key, attribute in _QUEUE_ATTRIBUTES.items()
+        if inputs.get(key) not in (None, "")
+    }
+    url = client.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
+    arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return url, {"name": queue, "url": url, "arn": arn}
+
+
+def set_redrive_allow_policy(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+    aws.client("sqs", inputs).set_queue_attributes(
+        QueueUrl=inputs["queueUrl"],
+        Attributes={"RedriveAllowPolicy": inputs["redriveAllowPolicy"]},
+    )
+    return inputs["queueUrl"], {}
+
+
+EMULATIONS: Mapping[str, Emulation] = MappingProxyType(
+    {
+        "aws:sqs/queue:Queue": Emulation(create_queue, frozenset({"name", *_QUEUE_ATTRIBUTES})),
+        "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": Emulation(
+            set_redrive_allow_policy, frozenset(("queueUrl", "redriveAllowPolicy"))
+        ),
+    }
+)
