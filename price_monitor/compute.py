@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from contracts import environment, messages, metric_names
+from contracts.catalog import ScrapeStatus
 from price_monitor import policies
 from price_monitor.config import DetectorSettings, RetailerSettings, ScraperSettings
 from price_monitor.messaging import Messaging
@@ -27,7 +28,7 @@ REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 # (a catalog import's INSERT and the failure records never invoke the detector).
 DETECTOR_EVENT_FILTER = {
     "eventName": ["MODIFY"],
-    "dynamodb": {"NewImage": {"last_status": {"S": ["ok"]}}},
+    "dynamodb": {"NewImage": {"last_status": {"S": [ScrapeStatus.OK]}}},
 }
 # A run message the scrape queue refuses is retried a few times within the hour, then
 # lands in the schedule's DLQ (alarmed); a later run supersedes it anyway.

@@ -7,10 +7,10 @@ declared, and that every declared variable is read. A value a function cannot us
 broken deployment, not bad input: parsing raises ConfigurationError naming the variable,
 once, when the container reads its environment.
 
-Parsed here: the scraper's fetch and recording settings (`ScrapeSettings`). Parsed where
-their rules live: RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a
-retailer's extraction rules are checked by `extraction`), the detector's variables by its
-handler. This module is imported by the Pulumi program as `contracts.environment`, so it
+Parsed here: the scraper's fetch and recording settings (`ScrapeSettings`) and the
+detector's settings (`DetectionSettings`). Parsed where their rules live: RETAILERS_JSON and
+DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction rules are checked
+by `extraction`). This module is imported by the Pulumi program as `contracts.environment`, so it
 stays standard library only.
 """
 
@@ -20,8 +20,9 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any
+from typing import TypeVar
 
 # Read by Powertools itself (logging, metrics) in every function.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -145,15 +146,56 @@ class ScrapeSettings:
         )
 
 
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Where the detector publishes and remembers what it published, and its default
+    price-drop threshold, from its environment."""
+
+    alerts_topic_arn: str
+    idempotency_table: str
+    default_drop_threshold_percent: Decimal
+
+    @classmethod
+    def from_environment(cls, values: Mapping[str, str]) -> DetectionSettings:
+        """Read the settings from the detector's variables (`load("detector")`)."""
+        return cls(
+            alerts_topic_arn=_not_empty(values, ALERTS_TOPIC_ARN),
+            idempotency_table=_not_empty(values, IDEMPOTENCY_TABLE),
+            default_drop_threshold_percent=_percentage(values, DEFAULT_DROP_THRESHOLD_PERCENT),
+        )
+
+
+def _not_empty(values: Mapping[str, str], name: str) -> str:
+    """The value as set, unless it is blank."""
+    if not values[name].strip():
+        raise ConfigurationError(name, "is empty")
+    return values[name]
+
+
+def _percentage(values: Mapping[str, str], name: str) -> Decimal:
+    """A percentage from 0 to 100, exactly as written (a Decimal, as prices are)."""
+    raw = values[name]
+    try:
+        percent = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ConfigurationError(name, f"is not a number: {raw!r}") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise ConfigurationError(name, f"is not a percentage from 0 to 100: {raw!r}")
+    return percent
+
+
+_Number = TypeVar("_Number", int, float)
+
+
 def _number(
     values: Mapping[str, str],
     name: str,
-    kind: type[int] | type[float],
+    kind: type[_Number],
     *,
     low: float,
     high: float | None = None,
     above_low: bool = False,
-) -> Any:
+) -> _Number:
     """A numeric setting within its bounds, else ConfigurationError naming it."""
     text = values[name].strip()
     try:

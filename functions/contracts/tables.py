@@ -82,6 +82,7 @@ PRODUCT_ID = "product_id"  # a catalog item's key; a history row's hash key
 TIMESTAMP = "timestamp"  # a history row's range key: the observation's epoch milliseconds
 RETAILER = "retailer"  # the retailer index's hash key
 RETAILER_INDEX = "retailer-index"  # a period's history rows, retailer by retailer
+HISTORY_EXPIRES_AT = "expires_at"  # a history row's time to live, in epoch seconds
 
 # Catalog and latest state; its stream feeds the detector with old and new images.
 PRODUCTS = TableDeclaration(
@@ -99,7 +100,7 @@ PRICES = TableDeclaration(
             range_key=KeyAttribute(TIMESTAMP, AttributeType.NUMBER),
         ),
     ),
-    ttl_attribute="expires_at",
+    ttl_attribute=HISTORY_EXPIRES_AT,
 )
 # One record per run (contracts.run_record).
 RUNS = TableDeclaration(

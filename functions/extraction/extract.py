@@ -65,8 +65,8 @@ def extract_offer(
     if rules:
         # A rule exists because the page's own data is missing or wrong for this retailer:
         # when it finds nothing, the page has no price, rather than a silently stale one.
-        found = retailer_rules.candidates(page.html, lambda: page.tree, rules, budget)
-        offer = choose_offer(found, url)
+        from_rules = retailer_rules.candidates(page.html, lambda: page.tree, rules, budget)
+        offer = choose_offer(from_rules, url)
         return None if offer is None else _completed(offer, [read for _, read in sources], budget)
     for position, (name, read_source) in enumerate(sources):
         offer = choose_offer(read_source(), url)

@@ -829,11 +829,11 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     groups = _LABELS.groups(f"{before} | {candidate.text}")
     groups.discard("free")
     after_words = _AFTER_WORDS.match(after)
-    if after_words:
+    # Every alternative of the pattern is a named group: a match names the one it took.
+    if after_words and after_words.lastgroup is not None:
         groups.add("instalment" if after_words.lastgroup == "months" else after_words.lastgroup)
     for group in groups:
-        if group is not None:
-            score += _LABEL_SCORE[group]
+        score += _LABEL_SCORE[group]
     return score
 
 

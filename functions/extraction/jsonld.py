@@ -107,7 +107,7 @@ def loads_lenient(text: str) -> list[object]:
 
     Returns an empty list when nothing can be read; never raises.
     """
-    text = text[_LEADING_JUNK.match(text).end() :]
+    text = text[_end_of(_LEADING_JUNK, text, 0) :]
     if text[:1] not in ("{", "["):
         # Stray text before the JSON (`var data = {...}`): start at the first bracket.
         starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
@@ -118,7 +118,7 @@ def loads_lenient(text: str) -> list[object]:
     position = 0
     repaired = False
     while len(values) < _MAX_VALUES_PER_BLOCK:
-        position = _SEPARATORS.match(text, position).end()
+        position = _end_of(_SEPARATORS, text, position)
         if position >= len(text) or text[position] not in "{[":
             break  # end, or stray text (`-->`, `]]>`, `//]]>`) after the JSON
         try:
@@ -139,6 +139,13 @@ def _repair(text: str) -> str:
         text = html_entities.unescape(text)
     text = _TRAILING_COMMA.sub(r"\1", text)
     return _BAD_ESCAPE.sub(_fixed_escape, text)
+
+
+def _end_of(pattern: re.Pattern[str], text: str, position: int) -> int:
+    """Where `pattern`, which also matches the empty string, stops matching from `position`."""
+    match = pattern.match(text, position)
+    assert match is not None  # an empty match is still a match
+    return match.end()
 
 
 def _fixed_escape(match: re.Match[str]) -> str:

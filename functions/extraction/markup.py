@@ -15,6 +15,7 @@ import bisect
 import html
 import re
 from collections.abc import Callable, Iterator
+from typing import overload
 
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 
@@ -92,6 +93,10 @@ class Element:
             self._attrs = parse_attributes(self._raw_attrs) if self._raw_attrs else {}
         return self._attrs
 
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str) -> str: ...
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.attrs.get(name, default)
 
@@ -359,7 +364,9 @@ class _HardTokens:
         """End of the name characters from `position` (names of nested "<a<b" share one)."""
         if not self.run_start <= position <= self.run_end:
             self.run_start = position
-            self.run_end = _NAME_RUN.match(self.markup, position).end()
+            run = _NAME_RUN.match(self.markup, position)
+            assert run is not None  # the pattern matches the empty string
+            self.run_end = run.end()
             self.run_quotes = None
             self.run_tried_from = self.run_end
         return self.run_end

@@ -250,24 +250,33 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
         stack.extend(
             (child, scope) for child in reversed(element.children) if isinstance(child, Element)
         )
-    referring = [item for item in items if item.element.attrs.get("itemref", "").strip()]
+    # Each item with an itemref, and the ids it names (only the page pseudo-item has no element).
+    referring = [
+        (item, refs)
+        for item in items
+        if item.element is not None and (refs := item.element.attrs.get("itemref", "").split())
+    ]
     if referring:
         _add_referenced_properties(root, referring, page, items, budget)
     return page, items
 
 
 def _add_referenced_properties(
-    root: Element, referring: list[_Item], page: _Item, items: list[_Item], budget: Budget
+    root: Element,
+    referring: list[tuple[_Item, list[str]]],
+    page: _Item,
+    items: list[_Item],
+    budget: Budget,
 ) -> None:
     """Give each itemref'ing item the properties of the elements it names (HTML microdata)."""
-    wanted = {ref for item in referring for ref in item.element.attrs["itemref"].split()}
+    wanted = {ref for _, refs in referring for ref in refs}
     by_id: dict[str, Element] = {}
     for count, element in enumerate(root.iter(), 1):
         if not count % BUDGET_STRIDE:
             budget.check()
         if element.has_attribute_text("id"):
             element_id = element.get("id")
-            if element_id in wanted and element_id not in by_id:
+            if element_id is not None and element_id in wanted and element_id not in by_id:
                 by_id[element_id] = element
     item_of = {id(item.element): item for item in items}
     claimed: set[int] = set()
@@ -275,8 +284,8 @@ def _add_referenced_properties(
     # Bounded for the whole page, not per item: ids can point anywhere, from any number of
     # items; a step is an element visited or one of its children queued.
     steps = _MAX_REFERENCE_STEPS
-    for item in referring:
-        pending = [by_id[ref] for ref in item.element.attrs["itemref"].split() if ref in by_id]
+    for item, refs in referring:
+        pending = [by_id[ref] for ref in refs if ref in by_id]
         visited: set[int] = set()
         while pending and steps > 0:
             steps -= 1

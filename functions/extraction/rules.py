@@ -179,9 +179,9 @@ def _rule_values(
     if "json_path" in rules:
         json_script = rules.get("json_script", DEFAULT_JSON_SCRIPT)
         document = _json_document(html, tree, json_script, budget)
-        value = _follow(document, rules["json_path"])
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return [(value, True)]
+        followed = _follow(document, rules["json_path"])
+        if isinstance(followed, str | int | float) and not isinstance(followed, bool):
+            return [(followed, True)]
         return []
     return [(html, False)]
 

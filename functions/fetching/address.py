@@ -154,9 +154,10 @@ def parse_http_url(url: str) -> ParsedURL:
         raise UnsafeURLError(url, "URL carries credentials")
     if port == 0:
         raise UnsafeURLError(url, "port 0")
+    ip: IPAddress | None
     try:
         if parts.netloc.startswith("["):
-            ip: IPAddress | None = _ipv6_literal(parts.hostname)
+            ip = _ipv6_literal(parts.hostname)
             host = ip.compressed
         else:
             host = canonical_host(parts.hostname)

@@ -129,7 +129,8 @@ def _fetch(
     robots: RobotsPolicy | None,
 ) -> FetchResult:
     started = deadline.clock()
-    current, redirects = url, []
+    current = url
+    redirects: list[str] = []  # the URLs that redirected, in order
     while True:
         try:
             target = check_url(current, allowed_hosts=settings.allowed, resolver=settings.resolver)

@@ -92,13 +92,13 @@ def detect_charset(body: bytes, content_type: str | None) -> str:
         if body.startswith(bom):
             return name
     if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        codec = _codec_for(match.group(1)) if match else None
+        header = _HEADER_CHARSET.search(content_type)
+        codec = _codec_for(header.group(1)) if header else None
         if codec:
             return _unless_really_utf8(codec, body)
-    match = _META_CHARSET.search(body[:META_PRESCAN_BYTES])
-    if match:
-        codec = _codec_for(match.group(1).decode("ascii"))
+    meta = _META_CHARSET.search(body[:META_PRESCAN_BYTES])
+    if meta:
+        codec = _codec_for(meta.group(1).decode("ascii"))
         # A <meta> we could read as ASCII cannot really be UTF-16/32; browsers use UTF-8.
         if codec and not codec.startswith(("utf-16", "utf-32")):
             return _unless_really_utf8(codec, body)

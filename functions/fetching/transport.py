@@ -72,7 +72,9 @@ class _SocketReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:
+    # RawIOBase declares any buffer (collections.abc.Buffer, a 3.12 name); io.BufferedReader,
+    # the only caller, passes a memoryview, as typeshed's _BufferedReaderStream states.
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         return self._sock.recv_into(buffer)
 
     def close(self) -> None:
@@ -90,7 +92,7 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
         self._deadline = deadline
 
     def connect(self) -> None:
-        self.sock = _DeadlineSocket(self._open_socket(), self._deadline)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(self._open_socket(), self._deadline)
 
     def _open_socket(self) -> socket.socket:
         # Like socket.create_connection, but over the vetted addresses only.
@@ -123,4 +125,4 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
         except BaseException:
             sock.close()
             raise
-        self.sock = _DeadlineSocket(tls, self._deadline)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(tls, self._deadline)

@@ -29,9 +29,8 @@ alert once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -41,16 +40,19 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contracts import environment
 from contracts.change_rules import ProductState, Skip, detect_changes, skip_reason
+from contracts.environment import DetectionSettings
 from contracts.metric_names import NOTIFICATIONS_PUBLISHED
 from monitor import aws
 from monitor.notifications import Notification, notification_for, publish
@@ -65,44 +67,9 @@ IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600
 IDEMPOTENCY_KEY_PREFIX = "notification"
 
 
-class DetectorConfigError(ValueError):
-    """A declared environment variable holds a value the detector cannot use."""
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"detector: environment variable {name} {problem}")
-        self.name = name
-        self.problem = problem
-
-
-@dataclass(frozen=True)
-class DetectorConfig:
-    alerts_topic_arn: str
-    idempotency_table: str
-    default_drop_threshold_percent: Decimal
-
-    @classmethod
-    def from_environment(cls, values: Mapping[str, str]) -> DetectorConfig:
-        """The configuration in `values` (see `contracts.environment.DETECTOR`), validated."""
-        for name in ("ALERTS_TOPIC_ARN", "IDEMPOTENCY_TABLE"):
-            if not values[name].strip():
-                raise DetectorConfigError(name, "is empty")
-        raw = values["DEFAULT_DROP_THRESHOLD_PERCENT"]
-        try:
-            threshold = Decimal(raw.strip())
-        except InvalidOperation:
-            raise DetectorConfigError(
-                "DEFAULT_DROP_THRESHOLD_PERCENT", f"is not a number: {raw!r}"
-            ) from None
-        if not threshold.is_finite() or not 0 <= threshold <= 100:
-            raise DetectorConfigError(
-                "DEFAULT_DROP_THRESHOLD_PERCENT", f"is not a percentage from 0 to 100: {raw!r}"
-            )
-        return cls(values["ALERTS_TOPIC_ARN"], values["IDEMPOTENCY_TABLE"], threshold)
-
-
 @dataclass(frozen=True)
 class _Runtime:
-    config: DetectorConfig
+    settings: DetectionSettings
     idempotency: IdempotencyConfig
     # publish_once(notification=..., topic_arn=...) -> message id, or None when the
     # notification had already been published.
@@ -112,7 +79,7 @@ class _Runtime:
 @cache
 def _runtime() -> _Runtime:
     """Configuration and clients, once per container, on first use."""
-    config = DetectorConfig.from_environment(environment.load("detector"))
+    settings = DetectionSettings.from_environment(environment.load("detector"))
     idempotency = IdempotencyConfig(
         event_key_jmespath="id",
         raise_on_no_idempotency_key=True,
@@ -120,7 +87,7 @@ def _runtime() -> _Runtime:
         response_hook=_already_published,
     )
     persistence = DynamoDBPersistenceLayer(
-        table_name=config.idempotency_table, boto3_client=aws.client("dynamodb")
+        table_name=settings.idempotency_table, boto3_client=aws.dynamodb()
     )
     publish_once = idempotent_function(
         _publish,
@@ -129,7 +96,7 @@ def _runtime() -> _Runtime:
         config=idempotency,
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return _Runtime(config, idempotency, publish_once)
+    return _Runtime(settings, idempotency, publish_once)
 
 
 def reset() -> None:
@@ -154,7 +121,7 @@ _processor = StreamBatchProcessor(event_type=EventType.DynamoDBStreams)
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     runtime = _runtime()
     # Lets Powertools release the in-progress record of an invocation that timed out, so
     # the retry is not refused as "already in progress" until the expiry.
@@ -204,10 +171,10 @@ def _detect_and_publish(change: StreamChange) -> int:
         elif skip is not None:
             logger.debug("no comparison", extra={"reason": str(skip)})
         published = 0
-        threshold = runtime.config.default_drop_threshold_percent
+        threshold = runtime.settings.default_drop_threshold_percent
         for event in detect_changes(before, after, threshold):
             message_id = runtime.publish_once(
-                notification=notification_for(event), topic_arn=runtime.config.alerts_topic_arn
+                notification=notification_for(event), topic_arn=runtime.settings.alerts_topic_arn
             )
             if message_id is not None:
                 published += 1
@@ -216,7 +183,7 @@ def _detect_and_publish(change: StreamChange) -> int:
 
 def _publish(*, notification: Notification, topic_arn: str) -> str:
     # Runs only when the idempotency table has no completed record of this notification.
-    message_id = publish(aws.client("sns"), topic_arn, notification)
+    message_id = publish(aws.sns(), topic_arn, notification)
     metrics.add_metric(name=NOTIFICATIONS_PUBLISHED, unit=MetricUnit.Count, value=1)
     logger.info(
         "notification published",
@@ -229,9 +196,11 @@ def _publish(*, notification: Notification, topic_arn: str) -> str:
     return message_id
 
 
-def _already_published(response: Any, data_record: Any) -> None:
+def _already_published(response: str, idempotent_data: DataRecord) -> None:
+    # Powertools' response hook: `response` is what `_publish` returned the first time (the
+    # message id); returning None tells the caller nothing was published now.
     logger.info(
         "notification already published; not repeated",
-        extra={"message_id": response, "idempotency_key": data_record.idempotency_key},
+        extra={"message_id": response, "idempotency_key": idempotent_data.idempotency_key},
     )
     return None

@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contracts import environment
@@ -105,7 +106,7 @@ def reset() -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: Mapping[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     runtime = _runtime()
     failed: list[str] = []
     jobs: list[ScrapeRequest] = []
@@ -138,9 +139,9 @@ def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
 def _scrape(runtime: _Runtime, jobs: list[ScrapeRequest], context: LambdaContext) -> list[str]:
     """Scrape the batch's jobs; the message ids to report as failures."""
     resources = ScrapeResources(
-        dynamodb=aws.client("dynamodb"),
-        sqs=aws.client("sqs"),
-        s3=aws.client("s3"),
+        dynamodb=aws.dynamodb(),
+        sqs=aws.sqs(),
+        s3=aws.s3(),
         products_table=runtime.products_table,
         prices_table=runtime.prices_table,
         archive_bucket=runtime.archive_bucket,
@@ -204,7 +205,7 @@ def _dispatch(
             message,
             products_table=aws.table(runtime.products_table),
             runs_table=aws.table(runtime.runs_table),
-            sqs_client=aws.client("sqs"),
+            sqs_client=aws.sqs(),
             queue_url=runtime.queue_url,
             retailers=runtime.retailers,
             remaining_ms=context.get_remaining_time_in_millis,

@@ -31,9 +31,12 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.state import Observation
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
 PREFIX = "prices"
 MIXED_RETAILERS = "_mixed"
@@ -93,7 +96,7 @@ def encode_lines(observations: Sequence[Observation]) -> bytes:
     return "".join(f"{line}\n" for line in lines).encode()
 
 
-def archive_batch(s3: Any, bucket: str, observations: Sequence[Observation]) -> str | None:
+def archive_batch(s3: S3Client, bucket: str, observations: Sequence[Observation]) -> str | None:
     """Put the batch's observations as one object; its key, or None when there are none."""
     if not observations:
         return None

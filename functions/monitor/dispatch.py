@@ -68,7 +68,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -94,6 +94,14 @@ from contracts.run_record import (
 from contracts.timestamps import iso_seconds
 from monitor.retailers import RetailerDirectory
 from monitor.telemetry import logger
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import (
+        BatchResultErrorEntryTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
 
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
 SEND_BATCH_SIZE = 10  # SendMessageBatch limit
@@ -166,9 +174,9 @@ class _Duplicate:
 def dispatch_run(
     message: StartRun | ContinueDispatch,
     *,
-    products_table: Any,
-    runs_table: Any,
-    sqs_client: Any,
+    products_table: Table,
+    runs_table: Table,
+    sqs_client: SQSClient,
     queue_url: str,
     retailers: RetailerDirectory,
     remaining_ms: Callable[[], int],
@@ -271,7 +279,7 @@ def delay_seconds(offset_seconds: float) -> int:
 
 def _acquire(
     message: StartRun | ContinueDispatch,
-    runs_table: Any,
+    runs_table: Table,
     moment: datetime,
     lease_ms: int,
     retention: timedelta,
@@ -321,7 +329,7 @@ def _acquire(
     )
 
 
-def _existing_run(message: StartRun | ContinueDispatch, runs_table: Any) -> _Duplicate:
+def _existing_run(message: StartRun | ContinueDispatch, runs_table: Table) -> _Duplicate:
     item = runs_table.get_item(Key={RUN_ID: message.run_id}, ConsistentRead=True).get("Item")
     if item is None:
         # Only a StartRun creates a record: a continuation without one is not ours to start.
@@ -374,7 +382,7 @@ def _jobs(
 
 
 def _send_jobs(
-    sqs_client: Any,
+    sqs_client: SQSClient,
     queue_url: str,
     run_id: str,
     jobs: list[tuple[ProductJob, int]],
@@ -383,7 +391,7 @@ def _send_jobs(
 ) -> None:
     for start in range(0, len(jobs), SEND_BATCH_SIZE):
         hold_lease()
-        entries = [
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": str(index), "MessageBody": encode(job), "DelaySeconds": delay}
             for index, (job, delay) in enumerate(jobs[start : start + SEND_BATCH_SIZE])
         ]
@@ -391,15 +399,15 @@ def _send_jobs(
 
 
 def _send_batch(
-    sqs_client: Any,
+    sqs_client: SQSClient,
     queue_url: str,
     run_id: str,
-    entries: list[dict[str, Any]],
+    entries: list[SendMessageBatchRequestEntryTypeDef],
     sleep: Callable[[float], None],
 ) -> None:
     """Send the entries, retrying only those SQS reports failed; raise if some never go."""
     pending = entries
-    failures: list[Mapping[str, Any]] = []
+    failures: list[BatchResultErrorEntryTypeDef] = []
     for attempt in range(SEND_ATTEMPTS):
         if attempt:
             sleep(SEND_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))
@@ -422,7 +430,7 @@ def _send_batch(
 
 
 def _save_progress(
-    runs_table: Any, run_id: str, owner: str, progress: _Progress, *, release: bool
+    runs_table: Table, run_id: str, owner: str, progress: _Progress, *, release: bool
 ) -> None:
     """Record how far the run got; `release` also frees the lease for a continuation."""
     expression = (
@@ -437,7 +445,7 @@ def _save_progress(
 
 
 def _finish(
-    runs_table: Any, run_id: str, owner: str, progress: _Progress, moment: datetime
+    runs_table: Table, run_id: str, owner: str, progress: _Progress, moment: datetime
 ) -> None:
     _update_owned_run(
         runs_table,
@@ -458,7 +466,7 @@ def _finish(
 
 
 def _update_owned_run(
-    runs_table: Any, run_id: str, expression: str, values: dict[str, Any]
+    runs_table: Table, run_id: str, expression: str, values: dict[str, Any]
 ) -> None:
     """Update the run record, only while this invocation still holds its lease."""
     owned = f"#{DISPATCH_OWNER} = :owner"
@@ -485,7 +493,9 @@ def _progress_values(progress: _Progress) -> dict[str, Any]:
     }
 
 
-def _send_continuation(sqs_client: Any, queue_url: str, run_id: str, progress: _Progress) -> None:
+def _send_continuation(
+    sqs_client: SQSClient, queue_url: str, run_id: str, progress: _Progress
+) -> None:
     message = ContinueDispatch(
         run_id, dict(progress.cursor or {}), dict(progress.spacing), progress.dispatched
     )

@@ -38,9 +38,12 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from contracts.change_rules import EventKind, PriceEvent
+
+if TYPE_CHECKING:
+    from types_boto3_sns import SNSClient
 
 # SNS: "less than 100 characters long".
 SUBJECT_MAX_CHARS = 99
@@ -142,7 +145,7 @@ def notification_for(event: PriceEvent) -> Notification:
     return notification
 
 
-def publish(sns_client: Any, topic_arn: str, notification: Notification) -> str:
+def publish(sns_client: SNSClient, topic_arn: str, notification: Notification) -> str:
     """Publish `notification` to the topic; returns the SNS message id."""
     response = sns_client.publish(
         TopicArn=topic_arn,

@@ -18,13 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from contracts import run_record
 from contracts.timestamps import iso_seconds
 from monitor.telemetry import logger
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
+    from types_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 
 @dataclass
@@ -41,13 +45,13 @@ class RunTally:
 
 
 def add_to_runs(
-    dynamodb: Any, runs_table: str, tallies: Mapping[str, RunTally], moment: datetime
+    dynamodb: DynamoDBClient, runs_table: str, tallies: Mapping[str, RunTally], moment: datetime
 ) -> None:
     """Add each run's tally to its record; a run without a record (expired) is left alone."""
     for run_id, tally in tallies.items():
         if not tally:
             continue
-        values: dict[str, Any] = {
+        values: dict[str, AttributeValueTypeDef] = {
             f":{name}": {"N": str(getattr(tally, name))} for name in run_record.COUNTERS
         }
         values[":now"] = {"S": iso_seconds(moment)}

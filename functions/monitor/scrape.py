@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -57,6 +57,12 @@ from monitor.retailers import MAX_SPACING_SECONDS, RetailerDirectory, RetailerPo
 from monitor.run_tally import RunTally, add_to_runs
 from monitor.state import Recorded
 from monitor.telemetry import logger
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
+    from types_boto3_s3 import S3Client
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
 # Time kept back at the end of the invocation for the writes, the archive and the
 # visibility changes after the last fetch.
@@ -82,9 +88,9 @@ def utc_now() -> datetime:
 class ScrapeResources:
     """Where the scraper reads and writes."""
 
-    dynamodb: Any
-    sqs: Any
-    s3: Any
+    dynamodb: DynamoDBClient
+    sqs: SQSClient
+    s3: S3Client
     products_table: str
     prices_table: str
     archive_bucket: str
@@ -329,8 +335,8 @@ class _Fetcher:
             )
         except FetchError as error:
             latency = _elapsed_ms(started)
-            decision = failures.classify_fetch_error(error, receive_count=request.receive_count)
-            return _Outcome(task, decision, latency)
+            failure = failures.classify_fetch_error(error, receive_count=request.receive_count)
+            return _Outcome(task, failure, latency)
         latency = _elapsed_ms(started)
         decision = failures.classify_failure(
             result, receive_count=request.receive_count, now=self.clock()
@@ -630,7 +636,7 @@ def _return_to_queue(
     If a change fails, the message still comes back, after the queue's own visibility
     timeout: later than planned, never lost.
     """
-    entries = [
+    entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
         {
             "Id": str(index),
             "ReceiptHandle": request.receipt_handle,

@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
@@ -61,8 +61,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from contracts.batch_calls import until_processed
 from contracts.catalog import Availability, ScrapeStatus
 from contracts.messages import run_time
-from contracts.tables import PRICES, PRODUCT_ID, TIMESTAMP
+from contracts.tables import HISTORY_EXPIRES_AT, PRODUCT_ID, TIMESTAMP
 from contracts.timestamps import iso_millis
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 # The item attribute holding the last successful observation as recorded.
 LAST_OBSERVATION = "last_observation"
@@ -162,7 +165,7 @@ class ProductsRead:
     unprocessed: frozenset[str]
 
 
-def read_products(dynamodb: Any, table: str, product_ids: Iterable[str]) -> ProductsRead:
+def read_products(dynamodb: DynamoDBClient, table: str, product_ids: Iterable[str]) -> ProductsRead:
     """The catalog items of `product_ids` (missing ones are simply absent), strongly read."""
     wanted = list(dict.fromkeys(product_ids))
     items: dict[str, Mapping[str, Any]] = {}
@@ -212,7 +215,7 @@ def _final_receive_observation(item: Mapping[str, Any] | None) -> Observation | 
 
 
 def late_history_observation(
-    dynamodb: Any, prices_table: str, product_id: str, run_id: str
+    dynamodb: DynamoDBClient, prices_table: str, product_id: str, run_id: str
 ) -> Observation | None:
     """The history row run `run_id` wrote for the product, rebuilt; None if there is none.
 
@@ -241,7 +244,7 @@ def late_history_observation(
 
 
 def record_latest_states(
-    dynamodb: Any, products_table: str, observations: Sequence[Observation]
+    dynamodb: DynamoDBClient, products_table: str, observations: Sequence[Observation]
 ) -> list[StateOutcome]:
     """Each observation's conditional latest-state write (late ones are not written)."""
     outcomes = []
@@ -256,7 +259,9 @@ def record_latest_states(
     return outcomes
 
 
-def _record_latest(dynamodb: Any, products_table: str, observation: Observation) -> StateOutcome:
+def _record_latest(
+    dynamodb: DynamoDBClient, products_table: str, observation: Observation
+) -> StateOutcome:
     values: dict[str, Any] = {
         ":price": observation.price,
         ":availability": observation.availability,
@@ -312,7 +317,7 @@ def _refused(observation: Observation, item: Mapping[str, Any] | None) -> StateO
 
 
 def write_history(
-    dynamodb: Any,
+    dynamodb: DynamoDBClient,
     prices_table: str,
     observations: Sequence[Observation],
     history_retention_days: int,
@@ -379,7 +384,7 @@ def _history_row(observation: Observation, retention_days: int) -> dict[str, Any
     return {
         PRODUCT_ID: observation.product_id,
         **_record(observation),
-        PRICES.ttl_attribute: int(expires.timestamp()),
+        HISTORY_EXPIRES_AT: int(expires.timestamp()),
     }
 
 
@@ -431,7 +436,7 @@ class FailureOutcome:
 
 
 def record_failure(
-    dynamodb: Any,
+    dynamodb: DynamoDBClient,
     *,
     products_table: str,
     product_id: str,
@@ -494,7 +499,8 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 def _item_as_it_was(error: ClientError | BotoCoreError) -> Mapping[str, Any] | None:
     """The item a refused condition saw (ReturnValuesOnConditionCheckFailure); None if none."""
     raw = error.response.get("Item") if isinstance(error, ClientError) else None
-    return _deserialize(raw) if raw else None
+    # `Item` is DynamoDB's addition to the error response, unknown to the stubs' shape.
+    return _deserialize(raw) if isinstance(raw, Mapping) and raw else None
 
 
 def _error_code(error: ClientError | BotoCoreError) -> str:

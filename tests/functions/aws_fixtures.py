@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from table_fixtures import create_table_arguments
 
 from contracts import tables
 from monitor import aws as monitor_aws
@@ -108,43 +108,6 @@ def service_tables(aws: None) -> ServiceTables:
                 },
             )
     return names
-
-
-def create_table_arguments(name: str, declaration: tables.TableDeclaration) -> dict[str, Any]:
-    """CreateTable's arguments for a table as the Pulumi program declares it (on demand)."""
-    arguments: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": key.name, "AttributeType": str(key.type)}
-            for key in declaration.attributes
-        ],
-        "KeySchema": _key_schema(declaration.hash_key, declaration.range_key),
-    }
-    if declaration.indexes:
-        arguments["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": _key_schema(index.hash_key, index.range_key),
-                "Projection": {"ProjectionType": str(index.projection)},
-            }
-            for index in declaration.indexes
-        ]
-    if declaration.stream_view_type is not None:
-        arguments["StreamSpecification"] = {
-            "StreamEnabled": True,
-            "StreamViewType": str(declaration.stream_view_type),
-        }
-    return arguments
-
-
-def _key_schema(
-    hash_key: tables.KeyAttribute, range_key: tables.KeyAttribute | None
-) -> list[dict[str, str]]:
-    schema = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
-    if range_key is not None:
-        schema.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
-    return schema
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from sns_inbox import SnsInbox, subscribe_inbox
 from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, stream_event
 
 from contracts import environment
-from contracts.environment import MissingEnvironmentError
+from contracts.environment import ConfigurationError, DetectionSettings, MissingEnvironmentError
 from contracts.metric_names import NOTIFICATIONS_PUBLISHED
 from handlers import detector
 from monitor.notifications import NAME_MAX_CHARS, dedup_key
@@ -562,9 +562,25 @@ def test_unusable_configuration_is_refused_naming_the_variable(name, value, prob
         "arn:aws:sns:eu-west-1:123456789012:alerts",
         **{name: value},
     )
-    with pytest.raises(detector.DetectorConfigError, match=problem) as raised:
-        detector.DetectorConfig.from_environment(values)
-    assert raised.value.name == name
+    with pytest.raises(ConfigurationError, match=problem) as raised:
+        DetectionSettings.from_environment(values)
+    assert raised.value.setting == name
+
+
+def test_configuration_is_read_as_set_and_the_threshold_exactly():
+    values = detector_environment(
+        ServiceTables("products", "prices", "runs", "idempotency"),
+        "arn:aws:sns:eu-west-1:123456789012:alerts",
+        DEFAULT_DROP_THRESHOLD_PERCENT=" 7.5 ",
+    )
+
+    settings = DetectionSettings.from_environment(values)
+
+    assert settings == DetectionSettings(
+        alerts_topic_arn="arn:aws:sns:eu-west-1:123456789012:alerts",
+        idempotency_table="idempotency",
+        default_drop_threshold_percent=Decimal("7.5"),
+    )
 
 
 def test_default_threshold_comes_from_the_environment(world, monkeypatch):

@@ -51,7 +51,9 @@ def resource_graph(stack: str) -> dict[str, Any]:
         ),
         key=lambda resource: resource["urn"],
     )
-    graph = {"resources": resources, "outputs": declared.outputs, "invokes": declared.invokes}
+    # Provider calls resolve concurrently, so their order varies from run to run.
+    invokes = sorted(declared.invokes, key=lambda call: json.dumps(call, sort_keys=True))
+    graph = {"resources": resources, "outputs": declared.outputs, "invokes": invokes}
     text = json.dumps(graph, indent=1, sort_keys=True, default=_asset)
     text = text.replace(str(ROOT), "<checkout>").replace(tempfile.gettempdir(), "<tmp>")
     return json.loads(text)
