@@ -44,7 +44,8 @@ $(STAMP): requirements.txt pyproject.toml
 test: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n auto --dist worksteal --cov --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
 
 # The whole service offline: the Pulumi program provisioned into moto, a local retailer
 # site, three scheduled cycles; prints each cycle and notification, writes demo-report.json.
@@ -54,6 +55,7 @@ demo: $(STAMP)
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 lint-workflows:
 	$(ACTIONLINT) '.github/workflows/*.yml'
@@ -76,4 +78,4 @@ bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.cost_model --smoke --measurements $(SMOKE_RESULTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .hypothesis demo-report.json
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .hypothesis demo-report.json

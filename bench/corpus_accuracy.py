@@ -49,6 +49,9 @@ _TAG = re.compile(r"<[^>]*>")
 # with no separator ("$<span>31</span><span>57</span>", content="31.57" on the element).
 LABEL_CORRECTIONS = {"fathom/training/home_depot": Decimal("31.57")}
 
+# One source alone: the page's html and tree -> the offer it alone would give.
+Runner = Callable[[str, Element], Offer | None]
+
 
 @dataclass(frozen=True)
 class LabelledPage:
@@ -143,30 +146,40 @@ def optional_module(name: str) -> ModuleType | None:
         return None
 
 
-def source_runners() -> dict[str, Callable[[str, Element], Offer | None] | None]:
+def source_runners() -> dict[str, Runner | None]:
     """Each source alone, as html + tree -> the offer it alone would give (None: n/a)."""
-    runners: dict[str, Callable[[str, Element], Offer | None] | None] = {}
+    runners: dict[str, Runner | None] = {}
     jsonld = optional_module("jsonld")
     microdata = optional_module("microdata")
     meta = optional_module("meta")
     heuristic = optional_module("heuristic")
     extract = optional_module("extract")
-    runners["jsonld"] = jsonld and (lambda html, tree: choose_offer(jsonld.candidates(html)))
-    runners["microdata"] = microdata and (
-        lambda html, tree: choose_offer(
-            microdata.candidates(tree) if microdata.may_contain(html) else []
+    runners["jsonld"] = (
+        None if jsonld is None else (lambda html, tree: choose_offer(jsonld.candidates(html)))
+    )
+    runners["microdata"] = (
+        None
+        if microdata is None
+        else (
+            lambda html, tree: choose_offer(
+                microdata.candidates(tree) if microdata.may_contain(html) else []
+            )
         )
     )
-    runners["meta"] = meta and (lambda html, tree: choose_offer(meta.candidates(html)))
-    runners["heuristic"] = heuristic and (
-        lambda html, tree: heuristic.find_visible_price(tree, None)
+    runners["meta"] = (
+        None if meta is None else (lambda html, tree: choose_offer(meta.candidates(html)))
+    )
+    runners["heuristic"] = (
+        None if heuristic is None else (lambda html, tree: heuristic.find_visible_price(tree, None))
     )
     runners[HEURISTIC_ABOVE] = None  # derived from the heuristic's offer, not run again
-    runners["pipeline"] = extract and (lambda html, tree: extract.extract_offer(html, None))
+    runners["pipeline"] = (
+        None if extract is None else (lambda html, tree: extract.extract_offer(html, None))
+    )
     return runners
 
 
-def evaluate(page: LabelledPage, runners: dict[str, Callable | None]) -> PageResult:
+def evaluate(page: LabelledPage, runners: dict[str, Runner | None]) -> PageResult:
     result = PageResult(page)
     html = read_page(page.path)
     for source, run in runners.items():
@@ -183,8 +196,9 @@ def evaluate(page: LabelledPage, runners: dict[str, Callable | None]) -> PageRes
             result.failures[source] = f"{type(error).__name__}: {error}"
         if source == "heuristic":
             result.heuristic_ms = (time.perf_counter() - started) * 1000
-    if runners.get("heuristic") is not None:
-        threshold = optional_module("heuristic").DEFAULT_MIN_CONFIDENCE
+    heuristic = optional_module("heuristic")
+    if runners.get("heuristic") is not None and heuristic is not None:
+        threshold = heuristic.DEFAULT_MIN_CONFIDENCE
         offer = result.offers.get("heuristic")
         result.offers[HEURISTIC_ABOVE] = (
             offer if offer is not None and offer.confidence >= threshold else None
@@ -230,7 +244,7 @@ def print_tables(groups: dict[str, dict[str, Tally]], available: set[str]) -> No
 
 
 def misses(results: list[PageResult], source: str) -> list[dict[str, object]]:
-    found = []
+    found: list[dict[str, object]] = []
     for result in results:
         offer = result.offers.get(source)
         got = offer.price if offer else None
@@ -246,6 +260,16 @@ def misses(results: list[PageResult], source: str) -> list[dict[str, object]]:
                 }
             )
     return found
+
+
+def heuristic_answer(result: PageResult) -> dict[str, object]:
+    """The page, its label and the heuristic's offer (nothing more when it gave none)."""
+    offer = result.offers.get("heuristic")
+    return {
+        "page": result.page.name,
+        "expected": str(result.page.price) if result.page.price is not None else None,
+        **(offer.to_dict() if offer else {}),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,15 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                 "max": max(timings) if timings else None,
             },
             "pipeline_misses": misses(results, "pipeline") if "pipeline" in available else None,
-            "heuristic_answers": [
-                {
-                    "page": r.page.name,
-                    "expected": str(r.page.price) if r.page.price is not None else None,
-                    **(r.offers["heuristic"].to_dict() if r.offers.get("heuristic") else {}),
-                }
-                for r in results
-                if "heuristic" in available
-            ],
+            "heuristic_answers": [heuristic_answer(r) for r in results if "heuristic" in available],
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

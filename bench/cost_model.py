@@ -160,7 +160,7 @@ class Bill:
     @property
     def free_tier_usd(self) -> float:
         """What the always-free allowances take off, lines drawing on each pool in order."""
-        left = dict(price.FREE_TIER)
+        left: dict[str, float] = dict(price.FREE_TIER)
         credit = 0.0
         for line in self.lines:
             if line.free_pool is None:

@@ -12,12 +12,14 @@ and for all pages. extruct is installed only for benchmarks (bench/requirements.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from extraction import extract_offer
@@ -44,7 +46,8 @@ def best_time_ms(work: Callable[[], object], repeat: int) -> float:
 
 def extruct_runner() -> Callable[[str], object] | None:
     try:
-        import extruct
+        # Imported by name: an optional dependency (bench/requirements.txt) without stubs.
+        extruct = importlib.import_module("extruct")
     except ImportError:
         return None
     syntaxes = ["json-ld", "microdata", "opengraph", "rdfa"]
@@ -84,7 +87,7 @@ def main() -> int:
         raw = path.read_bytes()
         html = decode_body(raw, {})
         for name, run in runners.items():
-            elapsed = best_time_ms(lambda run=run, html=html: run(html), args.repeat)
+            elapsed = best_time_ms(partial(run, html), args.repeat)
             timings[name]["all"].append(elapsed)
             if len(raw) in REALISTIC:
                 timings[name]["50-500 KB"].append(elapsed)

@@ -143,8 +143,9 @@ def _body_bytes(body: Any) -> int:
     raise TypeError(f"cannot size an S3 body of type {type(body).__name__}")
 
 
-class LogVolume(io.TextIOBase):
-    """A text stream that counts the UTF-8 bytes written to it and keeps nothing."""
+class LogVolume(io.StringIO):
+    """A text stream that counts the UTF-8 bytes written to it and keeps nothing (a
+    StringIO whose writes store nothing: a TextIO, as the local runtime's log stream is)."""
 
     def __init__(self) -> None:
         super().__init__()

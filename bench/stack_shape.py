@@ -22,7 +22,7 @@ from moto import mock_aws
 from contracts import metric_names
 from local_stack.program import RecordedResource
 from local_stack.provision import provision
-from local_stack.stack import LocalStack
+from local_stack.stack import LocalStack, QueueMapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,7 +160,7 @@ def _one(by_name: Mapping[str, RecordedResource], name: str, what: str) -> Recor
         raise StackShapeError(f"the stack declares no {what} named {name!r}") from None
 
 
-def _scrape_queue_mapping(local: LocalStack) -> Any:
+def _scrape_queue_mapping(local: LocalStack) -> QueueMapping:
     scraper = local.outputs["scraper_function"]
     for mapping in local.queue_mappings:
         if mapping.function == scraper:

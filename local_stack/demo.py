@@ -43,6 +43,7 @@ def describe_cycle(cycle: int) -> list[str]:
         elif page.page == CAPTCHA:
             lines.append(f"{where}: a captcha page, recorded as blocked")
         else:
+            assert page.availability is not None  # an offer page (OFFER, FLAKY) has stock
             shown = f"{page.price} {page.currency}, {page.availability.replace('_', ' ')}"
             before = previous.get(product_id)
             if before is not None and before.price != page.price:

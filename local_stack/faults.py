@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape
 
 import botocore.endpoint
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from local_stack.lambda_runtime import LambdaRuntime, SimulatedCrash
@@ -319,6 +320,10 @@ class FaultInjector:
         return forward()
 
 
+# What `injecting` replaces: (owner, attribute, replacement, original).
+_Patch = tuple[object, str, object, object]
+
+
 _installed: FaultInjector | None = None
 
 
@@ -349,20 +354,21 @@ def injecting(runtime: LambdaRuntime) -> Iterator[FaultInjector]:
             return forward()
         return injector.answer(event_name, request, forward)
 
-    clocks = _function_clocks(lambda: injector.ahead_seconds)
-    sdk_time = botocore.endpoint.time
-    BotocoreStubber.__call__ = before_send  # type: ignore[method-assign]
-    botocore.endpoint.time = _NoSleep(sdk_time)  # type: ignore[assignment]
-    for module, name, shifted, _ in clocks:
-        setattr(module, name, shifted)
+    # botocore-stubs leave out botocore.endpoint's own `import time`, which is replaced here.
+    sdk_time = botocore.endpoint.time  # type: ignore[attr-defined]
+    patches: list[_Patch] = [
+        (BotocoreStubber, "__call__", before_send, original),
+        (botocore.endpoint, "time", _NoSleep(sdk_time), sdk_time),
+        *_function_clocks(lambda: injector.ahead_seconds),
+    ]
+    for owner, name, replacement, _ in patches:
+        setattr(owner, name, replacement)
     _installed = injector
     try:
         yield injector
     finally:
-        BotocoreStubber.__call__ = original  # type: ignore[method-assign]
-        botocore.endpoint.time = sdk_time
-        for module, name, _, unshifted in clocks:
-            setattr(module, name, unshifted)
+        for owner, name, _, replaced in patches:
+            setattr(owner, name, replaced)
         _installed = None
 
 
@@ -379,9 +385,7 @@ class _NoSleep:
         return getattr(self._real, name)
 
 
-def _function_clocks(
-    ahead: Callable[[], float],
-) -> list[tuple[types.ModuleType, str, Any, Any]]:
+def _function_clocks(ahead: Callable[[], float]) -> list[_Patch]:
     """(module, attribute, replacement, original) making the functions' clocks run `ahead()`."""
 
     class ShiftedDatetime(datetime):
@@ -389,7 +393,7 @@ def _function_clocks(
         def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
             return datetime.now(tz) + timedelta(seconds=ahead())
 
-    replacements = []
+    replacements: list[_Patch] = []
     for module_name, name in _FUNCTION_CLOCKS:
         module = importlib.import_module(module_name)
         current = getattr(module, name)
@@ -475,4 +479,6 @@ def error_response(call: AwsCall, code: str, status: int, message: str) -> AWSRe
 
 
 def _response(status: int, headers: Mapping[str, str], body: str) -> AWSResponse:
-    return AWSResponse("https://injected.invalid", status, dict(headers), MockRawResponse(body))
+    return AWSResponse(
+        "https://injected.invalid", status, HTTPHeaders.from_dict(headers), MockRawResponse(body)
+    )

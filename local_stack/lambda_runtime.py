@@ -48,12 +48,14 @@ from typing import Any, Protocol, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
 
+from contracts.environment import (
+    POWERTOOLS_LOG_LEVEL,
+    POWERTOOLS_METRICS_NAMESPACE,
+    POWERTOOLS_SERVICE_NAME,
+)
 from local_stack.environ import environment_changed
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's account
-SERVICE_NAME_VARIABLE = "POWERTOOLS_SERVICE_NAME"
-METRICS_NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE"
-LOG_LEVEL_VARIABLE = "POWERTOOLS_LOG_LEVEL"
 # Module-level AWS clients shared by the handlers (functions/monitor/aws.py).
 CLIENTS_MODULE = "monitor.aws"
 # Lambda's errorType for a function past its timeout, and for a runtime that exited.
@@ -327,9 +329,9 @@ def _powertools_stream_handlers(module: ModuleType | None) -> list[logging.Strea
 def _powertools_settings(module: ModuleType, environment: Mapping[str, str]) -> Iterator[None]:
     """The module's Powertools Logger and Metrics with the function's declared settings, for
     the invocation; the process's own settings come back afterwards."""
-    service = environment.get(SERVICE_NAME_VARIABLE)
-    namespace = environment.get(METRICS_NAMESPACE_VARIABLE)
-    level = environment.get(LOG_LEVEL_VARIABLE)
+    service = environment.get(POWERTOOLS_SERVICE_NAME)
+    namespace = environment.get(POWERTOOLS_METRICS_NAMESPACE)
+    level = environment.get(POWERTOOLS_LOG_LEVEL)
     loggers = list(dict.fromkeys(v for v in vars(module).values() if isinstance(v, Logger)))
     providers = list(
         dict.fromkeys(v.provider for v in vars(module).values() if isinstance(v, Metrics))

@@ -22,6 +22,7 @@ import pulumi
 import yaml  # PyYAML: a dependency of the pulumi package
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import Stack as StackResource
 
 from price_monitor.config import PROJECT, Settings, load_settings
 
@@ -112,8 +113,9 @@ def run_program(stack: str, config: Mapping[str, str], mocks: pulumi.runtime.Moc
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
         runpy.run_path(str(ROOT / "__main__.py"))  # the real entry point, as `pulumi up` runs it
-        stack_outputs = pulumi.runtime.get_root_resource().outputs
-        return pulumi.Output.all(**stack_outputs).apply(exports.update)
+        root = pulumi.runtime.get_root_resource()
+        assert isinstance(root, StackResource)  # the stack the test harness runs it in
+        return pulumi.Output.all(**root.outputs).apply(exports.update)
 
     try:
         program()

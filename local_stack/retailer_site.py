@@ -30,6 +30,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from contracts.catalog import Availability, ScrapeStatus
+from contracts.change_rules import EventKind
 from local_stack.loopback_site import LoopbackSite
 from pricemon.catalog_file import CatalogRow
 
@@ -46,10 +47,6 @@ OUTCOMES = {
     MISSING: ScrapeStatus.ERROR,
     CAPTCHA: ScrapeStatus.BLOCKED,
 }
-
-PRICE_DROP = "price_drop"
-TARGET_PRICE = "target_price"
-BACK_IN_STOCK = "back_in_stock"
 
 ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 
@@ -74,7 +71,7 @@ class Product:
     active: bool = True
     # The notifications each cycle's observation raises: the demo's story, by hand, so the
     # tests compare the service against an account written independently of its code.
-    alerts: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    alerts: Mapping[int, tuple[EventKind, ...]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -91,9 +88,9 @@ class Product:
 # fmt: off
 PRODUCTS = (
     Product("kettle", "jsonld-mart", "Steel kettle 1.7 l", ("40.00", "34.00"),
-            alerts={1: (PRICE_DROP,)}),  # -15 %
+            alerts={1: (EventKind.PRICE_DROP,)}),  # -15 %
     Product("toaster", "jsonld-mart", "Two-slot toaster", ("50.00", "50.00", "45.00"),
-            alerts={2: (PRICE_DROP,)}),  # -10 %: exactly the threshold
+            alerts={2: (EventKind.PRICE_DROP,)}),  # -10 %: exactly the threshold
     Product("blender", "jsonld-mart", "Blender 600 W", ("80.00", "76.00")),  # -5 %: too small
     Product("grill", "jsonld-mart", "Contact grill", ("64.99",), page=MISSING),
     Product("fryer", "jsonld-mart", "Air fryer (retired)", ("99.00", "49.00"), active=False),
@@ -101,15 +98,15 @@ PRODUCTS = (
     Product("speaker", "micro-store", "Bluetooth speaker", ("59.00",), page=FLAKY),
     Product("lamp", "meta-shop", "Desk lamp", ("30.00", "29.00", "28.00"),
             target_price=Decimal("28.50"),
-            alerts={2: (TARGET_PRICE,)}),  # -3.4 %: only the target price speaks
+            alerts={2: (EventKind.TARGET_PRICE,)}),  # -3.4 %: only the target price speaks
     Product("desk-chair", "meta-shop", "Office chair", ("200.00", "190.00"),
             drop_threshold_percent=Decimal(5),
-            alerts={1: (PRICE_DROP,)}),  # -5 %: its own threshold
+            alerts={1: (EventKind.PRICE_DROP,)}),  # -5 %: its own threshold
     Product("standing-desk", "meta-shop", "Standing desk", ("450.00",), page=CAPTCHA),
     Product("espresso-machine", "example-shop", "Espresso machine", ("249.00", "199.00"),
-            alerts={1: (PRICE_DROP,)}),  # -20 %
+            alerts={1: (EventKind.PRICE_DROP,)}),  # -20 %
     Product("grinder", "example-shop", "Coffee grinder", ("89.90",), in_stock=(True, False, True),
-            alerts={2: (BACK_IN_STOCK,)}),
+            alerts={2: (EventKind.BACK_IN_STOCK,)}),
 )
 # fmt: on
 
@@ -131,7 +128,7 @@ class ExpectedPage:
     price: Decimal | None
     currency: str | None
     availability: Availability | None
-    alerts: tuple[str, ...]
+    alerts: tuple[EventKind, ...]
 
 
 @dataclass(frozen=True)
@@ -271,7 +268,11 @@ def _jsonld_page(product: Product, cycle: int) -> str:
         "availability": "https://schema.org/"
         + ("InStock" if product.availability(cycle) == Availability.IN_STOCK else "OutOfStock"),
     }
-    data = {"@context": "https://schema.org", "@type": "Product", "name": product.name}
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+    }
     data |= {"sku": product.product_id, "offers": offer}
     # "</" cannot end the script early: JSON allows "<\/".
     script = json.dumps(data).replace("</", "<\\/")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer
@@ -49,6 +49,9 @@ from local_stack.services.sqs_event_source import SqsEventSource
 from local_stack.services.sqs_queue import Queue
 from local_stack.services.stream_event_source import StreamEventSource, StreamReader
 from local_stack.stack import LocalSchedule, LocalStack
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 # A cycle still busy after this much simulated time is stuck (DynamoDB streams keep
 # records for 24 hours): the loop stops rather than spin.
@@ -89,7 +92,7 @@ class LocalWorld:
     dead_letter_queue: Queue
     queue_sources: list[SqsEventSource]
     stream_sources: list[StreamEventSource]
-    dynamodb: Any
+    dynamodb: DynamoDBClient
     on_notification: Callable[[Delivery], None] | None = None
     on_progress: Callable[[int, int], None] | None = None
     horizon: timedelta = CYCLE_HORIZON  # simulated time after which a busy cycle is stuck
@@ -126,7 +129,11 @@ class LocalWorld:
     def step(self) -> bool:
         """Deliver one batch (stream first, then queues); False when nothing was visible."""
         with self.invocation_lock:  # shared with Lambda's Invoke API (lambda_invocations)
-            for source in [*self.stream_sources, *self.queue_sources]:
+            sources: list[StreamEventSource | SqsEventSource] = [
+                *self.stream_sources,
+                *self.queue_sources,
+            ]
+            for source in sources:
                 if source.poll() is not None:
                     self._deliver_notifications()
                     return True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from local_stack.program import ProgramRun, RecordedResource
 from price_monitor.config import Settings
@@ -35,6 +35,8 @@ DEFAULT_MEMORY_MB = 128
 DEFAULT_QUEUE_BATCH_SIZE = 10
 DEFAULT_STREAM_BATCH_SIZE = 100
 UNLIMITED = -1  # retries and record age of a stream mapping: until the record expires
+# Where a DynamoDB stream mapping starts reading the shards that exist when it is created.
+StartingPosition = Literal["LATEST", "TRIM_HORIZON"]
 # EventBridge Scheduler's default retry policy.
 DEFAULT_SCHEDULE_RETRY_ATTEMPTS = 185
 
@@ -94,7 +96,7 @@ class StreamMapping:
     maximum_record_age_seconds: int  # -1: unlimited
     on_failure_queue_url: str | None
     report_batch_item_failures: bool
-    starting_position: str  # LATEST or TRIM_HORIZON
+    starting_position: StartingPosition
 
 
 @dataclass(frozen=True)

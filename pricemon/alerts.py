@@ -28,13 +28,19 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from contracts import catalog_rules
 from contracts.change_rules import EventKind
 from pricemon.target import UsageError
-from pricemon.terminal import EXIT_OK
+from pricemon.terminal import EXIT_OK, Console
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_sns import SNSClient
+
+    from pricemon.context import Context, Subcommands
 
 ALERTS_TOPIC = "alerts_topic_arn"
 PRODUCTS_TABLE = "products_table"
@@ -95,7 +101,7 @@ def filter_policy(kinds: Sequence[str], retailers: Sequence[str]) -> dict[str, l
     return policy or None
 
 
-def catalog_retailers(products_table: Any) -> set[str]:
+def catalog_retailers(products_table: Table) -> set[str]:
     """The retailers of the catalog's products (one Scan of the `retailer` attribute)."""
     request: dict[str, Any] = {
         "ProjectionExpression": "#retailer",
@@ -147,7 +153,7 @@ def subscriptions_of(subscriptions: Sequence[Subscription], endpoint: str) -> li
 
 
 def replace_filter(
-    sns: Any, subscription: Subscription, policy: dict[str, list[str]] | None
+    sns: SNSClient, subscription: Subscription, policy: dict[str, list[str]] | None
 ) -> Subscription:
     """Give an existing subscription `policy` (None: every alert); the subscription now."""
     if subscription.arn == PENDING:
@@ -176,7 +182,7 @@ def replace_filter(
     )
 
 
-def unsubscribe(sns: Any, topic_arn: str, target: str) -> list[Subscription]:
+def unsubscribe(sns: SNSClient, topic_arn: str, target: str) -> list[Subscription]:
     """Remove the subscription `target` names (its ARN, or its endpoint); those removed."""
     existing = list_subscriptions(sns, topic_arn)
     if target.startswith("arn:"):
@@ -203,7 +209,7 @@ def unsubscribe(sns: Any, topic_arn: str, target: str) -> list[Subscription]:
 
 
 def subscribe(
-    sns: Any, topic_arn: str, endpoint: str, policy: dict[str, list[str]] | None
+    sns: SNSClient, topic_arn: str, endpoint: str, policy: dict[str, list[str]] | None
 ) -> Subscription:
     """Subscribe `endpoint` to the topic with `policy`; the subscription as SNS has it."""
     protocol = protocol_of(endpoint)
@@ -225,7 +231,7 @@ def subscribe(
     )
 
 
-def list_subscriptions(sns: Any, topic_arn: str) -> list[Subscription]:
+def list_subscriptions(sns: SNSClient, topic_arn: str) -> list[Subscription]:
     """The topic's subscriptions with their filter policies."""
     subscriptions = []
     pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)
@@ -246,7 +252,7 @@ def list_subscriptions(sns: Any, topic_arn: str) -> list[Subscription]:
     return subscriptions
 
 
-def _attributes(sns: Any, arn: str) -> dict[str, str]:
+def _attributes(sns: SNSClient, arn: str) -> dict[str, str]:
     return sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
 
 
@@ -258,7 +264,7 @@ def _policy(attributes: dict[str, str]) -> dict[str, list[str]] | None:
 # --- the command ------------------------------------------------------------------------
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     alerts = commands.add_parser(
         "alerts",
         parents=[common],
@@ -309,7 +315,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     listed.set_defaults(action=list_command)
 
 
-def subscribe_command(arguments: argparse.Namespace, context: Any) -> int:
+def subscribe_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     policy = filter_policy(arguments.kinds, arguments.retailers)
     protocol_of(arguments.endpoint)  # a usage error before any AWS call
@@ -345,7 +351,7 @@ def subscribe_command(arguments: argparse.Namespace, context: Any) -> int:
     return EXIT_OK
 
 
-def unsubscribe_command(arguments: argparse.Namespace, context: Any) -> int:
+def unsubscribe_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     stack = context.stack()
     removed = unsubscribe(stack.client("sns"), stack.output(ALERTS_TOPIC), arguments.target)
@@ -358,7 +364,7 @@ def unsubscribe_command(arguments: argparse.Namespace, context: Any) -> int:
     return EXIT_OK
 
 
-def list_command(arguments: argparse.Namespace, context: Any) -> int:
+def list_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     stack = context.stack()
     subscriptions = list_subscriptions(stack.client("sns"), stack.output(ALERTS_TOPIC))
@@ -373,7 +379,7 @@ def list_command(arguments: argparse.Namespace, context: Any) -> int:
     return EXIT_OK
 
 
-def _render(console: Any, subscriptions: Sequence[Subscription]) -> None:
+def _render(console: Console, subscriptions: Sequence[Subscription]) -> None:
     console.table(
         ["protocol", "endpoint", "status", "kinds", "retailers", "subscription"],
         [

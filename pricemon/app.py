@@ -21,10 +21,9 @@ import argparse
 import copy
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TextIO
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TextIO
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -37,6 +36,7 @@ from botocore.exceptions import (
 )
 
 from pricemon import alerts, catalog, dlq, history, report, runs, status
+from pricemon.context import Context
 from pricemon.target import (
     LOCAL_OUTPUTS_FILE,
     LOCAL_SERVE_COMMAND,
@@ -66,21 +66,6 @@ _MISSING_CODES = {
     "NotFound",
     "NoSuchBucket",
 }
-
-
-@dataclass
-class Context:
-    """What a command needs: where to write, the stack (resolved on first use), the time."""
-
-    console: Console
-    resolve: Callable[[], Stack]
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    _stack: Stack | None = None
-
-    def stack(self) -> Stack:
-        if self._stack is None:
-            self._stack = self.resolve()
-        return self._stack
 
 
 def main(
@@ -223,7 +208,7 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-_DEFAULTS = {
+_DEFAULTS: Mapping[str, object] = {
     "stack_name": None,
     "outputs_file": None,
     "local": False,
@@ -282,7 +267,7 @@ class _Namespace(argparse.Namespace):
     """Arguments with the common options' defaults (the parsers suppress them, so that an
     option given before the command is not reset by the command's own parser)."""
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> Any:  # an option's value: Any, as Namespace has it
         if name in _DEFAULTS:
             return copy.copy(_DEFAULTS[name])
         raise AttributeError(name)

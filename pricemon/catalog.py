@@ -19,7 +19,7 @@ import argparse
 import io
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pricemon.catalog_file import (
     CatalogFileError,
@@ -36,14 +36,17 @@ from pricemon.catalog_sync import (
     sorted_rows,
 )
 from pricemon.target import UsageError
-from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM, Console
+
+if TYPE_CHECKING:
+    from pricemon.context import Context, Subcommands
 
 PRODUCTS_TABLE = "products_table"
 STDOUT = "-"
 _SHOWN_CHANGES = 20
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     catalog = commands.add_parser(
         "catalog",
         parents=[common],
@@ -89,7 +92,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 # --- validate ---------------------------------------------------------------------------
 
 
-def validate_command(arguments: argparse.Namespace, context: Any) -> int:
+def validate_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     try:
         rows = _read(arguments.file)
@@ -120,7 +123,7 @@ def validate_command(arguments: argparse.Namespace, context: Any) -> int:
 # --- import -----------------------------------------------------------------------------
 
 
-def import_command(arguments: argparse.Namespace, context: Any) -> int:
+def import_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     try:
         rows = _read(arguments.file)
@@ -180,7 +183,7 @@ def _plan_data(file: str, plan: ImportPlan, *, dry_run: bool) -> dict[str, Any]:
     }
 
 
-def _render_changes(console: Any, plan: ImportPlan) -> None:
+def _render_changes(console: Console, plan: ImportPlan) -> None:
     changes = [
         *(("added", row.product_id, "") for row in plan.added),
         *(("updated", update.product_id, ", ".join(update.fields)) for update in plan.updated),
@@ -197,7 +200,7 @@ def _render_changes(console: Any, plan: ImportPlan) -> None:
 # --- export -----------------------------------------------------------------------------
 
 
-def export_command(arguments: argparse.Namespace, context: Any) -> int:
+def export_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     table = context.stack().table(PRODUCTS_TABLE)
     rows = sorted_rows(read_stored_catalog(table).values())
@@ -227,7 +230,7 @@ def _read(file: str) -> list[CatalogRow]:
         raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
 
 
-def _report_problems(console: Any, file: str, error: CatalogFileError) -> None:
+def _report_problems(console: Console, file: str, error: CatalogFileError) -> None:
     problems = error.problems
     data = {
         "file": file,

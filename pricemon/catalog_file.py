@@ -37,10 +37,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from contracts import catalog_rules
 from contracts.batch_calls import until_processed
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
 
 COLUMNS = (
     "product_id",
@@ -193,7 +196,7 @@ def dump_catalog(rows: Iterable[CatalogRow], stream: TextIO) -> None:
 
 
 def import_catalog(
-    table: Any,
+    table: Table,
     rows: Sequence[CatalogRow],
     *,
     on_progress: Callable[[int, int], None] | None = None,
@@ -483,7 +486,7 @@ def _cells(row: CatalogRow) -> list[str]:
 
 def _duplicate_ids(rows: Iterable[CatalogRow]) -> set[str]:
     seen: set[str] = set()
-    duplicates = set()
+    duplicates: set[str] = set()
     for row in rows:
         (duplicates if row.product_id in seen else seen).add(row.product_id)
     return duplicates

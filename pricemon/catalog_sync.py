@@ -30,11 +30,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from pricemon.catalog_file import COLUMNS, CatalogRow, import_catalog
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
 
 OPTIONAL_FIELDS = ("name", "drop_threshold_percent", "target_price")
 ACTIVE_DEFAULT = True  # DESIGN.md: `active` defaults to true
@@ -85,7 +88,7 @@ class ImportPlan:
         return len(self.added) + len(self.updated) + len(self.deactivated)
 
 
-def read_stored_catalog(table: Any) -> dict[str, dict[str, Any]]:
+def read_stored_catalog(table: Table) -> dict[str, dict[str, Any]]:
     """The catalog attributes of every item of `table` (a boto3 Table), by product_id."""
     stored: dict[str, dict[str, Any]] = {}
     arguments: dict[str, Any] = {
@@ -130,7 +133,7 @@ def plan_import(
 
 
 def apply_plan(
-    table: Any,
+    table: Table,
     plan: ImportPlan,
     *,
     on_progress: Callable[[int, int], None] | None = None,
@@ -213,7 +216,7 @@ def _same(stored: Any, wanted: Any, name: str) -> bool:
 # --- writing ----------------------------------------------------------------------------
 
 
-def _update(table: Any, update: ProductUpdate) -> None:
+def _update(table: Table, update: ProductUpdate) -> None:
     names = {f"#{name}": name for name in [*update.changed, *update.removed]}
     values = {f":{name}": value for name, value in update.changed.items()}
     clauses = []
@@ -239,7 +242,7 @@ def _update(table: Any, update: ProductUpdate) -> None:
         table.put_item(Item=update.row.to_item())
 
 
-def _deactivate(table: Any, product_id: str) -> None:
+def _deactivate(table: Table, product_id: str) -> None:
     try:
         table.update_item(
             Key={"product_id": product_id},

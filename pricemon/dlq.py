@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from contracts.batch_calls import until_processed
 from contracts.messages import (
@@ -61,6 +61,17 @@ from pricemon.stream_failures import (
     replay,
 )
 from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_lambda import LambdaClient
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
+
+    from pricemon.context import Context, Subcommands
 
 DLQ = "scrape_dlq_url"
 STREAM_FAILURES = "stream_failure_queue_url"
@@ -172,7 +183,7 @@ class DeadLetterReader(Generic[Letter]):
 
     def __init__(
         self,
-        sqs: Any,
+        sqs: SQSClient,
         queue_url: str,
         describe: Callable[[Sequence[Mapping[str, Any]]], list[Letter]],
     ) -> None:
@@ -214,7 +225,7 @@ class DeadLetterReader(Generic[Letter]):
         """Make every held message visible again (ChangeMessageVisibilityBatch to 0)."""
         held = list(self.held.items())
         for start in range(0, len(held), SQS_BATCH):
-            entries = [
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                 {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for index, (_, handle) in enumerate(held[start : start + SQS_BATCH])
             ]
@@ -229,7 +240,7 @@ class DeadLetterReader(Generic[Letter]):
 
 
 def describe_dead_letters(
-    products_table: Any, messages: Sequence[Mapping[str, Any]]
+    products_table: Table, messages: Sequence[Mapping[str, Any]]
 ) -> list[DeadLetter]:
     """The scrape DLQ's received messages, each with why it is there."""
     parsed = [(message, _parse(message["Body"])) for message in messages]
@@ -248,11 +259,11 @@ def list_dead_letters(reader: DeadLetterReader[Letter], limit: int) -> list[Lett
 
 def redrive(
     reader: DeadLetterReader[DeadLetter],
-    sqs: Any,
+    sqs: SQSClient,
     queue_url: str,
     selection: Selection,
     *,
-    runs_table: Any,
+    runs_table: Table,
     now: datetime,
 ) -> RedriveReport:
     """Move the chosen dead letters to the scrape queue; the others stay in the DLQ.
@@ -282,15 +293,18 @@ def redrive(
 
 def _move(
     reader: DeadLetterReader[DeadLetter],
-    sqs: Any,
+    sqs: SQSClient,
     queue_url: str,
     letters: Sequence[DeadLetter],
     report: RedriveReport,
-    runs_table: Any,
+    runs_table: Table,
 ) -> None:
-    entries = []
+    entries: list[SendMessageBatchRequestEntryTypeDef] = []
     for index, letter in enumerate(letters):
-        entry: dict[str, Any] = {"Id": str(index), "MessageBody": _redriven_body(letter, report)}
+        entry: SendMessageBatchRequestEntryTypeDef = {
+            "Id": str(index),
+            "MessageBody": _redriven_body(letter, report),
+        }
         if letter.message_attributes:
             entry["MessageAttributes"] = letter.message_attributes
         entries.append(entry)
@@ -319,7 +333,7 @@ def _move(
 
 def replay_stream_failures(
     reader: DeadLetterReader[StreamFailure],
-    lambda_client: Any,
+    lambda_client: LambdaClient,
     detector_function: str,
     selection: Selection,
     report: RedriveReport,
@@ -422,7 +436,7 @@ def dead_letter_reason(
 
 
 def _catalog_errors(
-    products_table: Any,
+    products_table: Table,
     product_ids: set[str],
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, dict[str, Any]]:
@@ -454,7 +468,7 @@ def _catalog_errors(
 # --- the command ------------------------------------------------------------------------
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     dlq = commands.add_parser(
         "dlq",
         parents=[common],
@@ -513,13 +527,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     redriven.set_defaults(action=redrive_command)
 
 
-def list_command(arguments: argparse.Namespace, context: Any) -> int:
+def list_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
-    letters: list[DeadLetter | StreamFailure] = []
-    letters += list_dead_letters(_reader(context), arguments.limit)
+    dead_letters = list_dead_letters(_reader(context), arguments.limit)
+    letters: list[DeadLetter | StreamFailure] = [*dead_letters]
     failures = _stream_failure_reader(context)
     if failures is not None and len(letters) < arguments.limit:
-        letters += list_dead_letters(failures, arguments.limit - len(letters))
+        stream_failures = list_dead_letters(failures, arguments.limit - len(letters))
+        letters += stream_failures
     data = {"messages": [letter.public() for letter in letters], "count": len(letters)}
 
     def render() -> None:
@@ -547,7 +562,7 @@ def list_command(arguments: argparse.Namespace, context: Any) -> int:
     return EXIT_OK
 
 
-def redrive_command(arguments: argparse.Namespace, context: Any) -> int:
+def redrive_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     stack = context.stack()
     selection = Selection(
@@ -624,13 +639,13 @@ def _stuck(letter: DeadLetter | StreamFailure) -> bool:
     return letter.unreadable is not None
 
 
-def _reader(context: Any) -> DeadLetterReader[DeadLetter]:
+def _reader(context: Context) -> DeadLetterReader[DeadLetter]:
     stack = context.stack()
     describe = partial(describe_dead_letters, stack.table(PRODUCTS_TABLE))
     return DeadLetterReader(stack.client("sqs"), stack.output(DLQ), describe)
 
 
-def _stream_failure_reader(context: Any) -> DeadLetterReader[StreamFailure] | None:
+def _stream_failure_reader(context: Context) -> DeadLetterReader[StreamFailure] | None:
     """The stream failure queue's reader; None (with a note) for a stack without its output."""
     stack = context.stack()
     if not stack.outputs.get(STREAM_FAILURES):

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pricemon.chart import render_svg
 from pricemon.history_charts import history_chart
@@ -24,16 +24,18 @@ from pricemon.history_models import (
     Threshold,
 )
 from pricemon.history_queries import default_threshold, product_info, product_rows
-from pricemon.html_report import signed_percent
 from pricemon.period_options import add_period_options
 from pricemon.rule_replay import change_percent, derive_alerts
 from pricemon.target import UsageError
-from pricemon.terminal import EXIT_OK, Console
+from pricemon.terminal import EXIT_OK, Console, signed_percent
+
+if TYPE_CHECKING:
+    from pricemon.context import Context, Subcommands
 
 CHART_SUFFIX = ".svg"
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     history = commands.add_parser(
         "history",
         parents=[common],
@@ -53,7 +55,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     history.set_defaults(action=show_history)
 
 
-def show_history(arguments: argparse.Namespace, context: Any) -> int:
+def show_history(arguments: argparse.Namespace, context: Context) -> int:
     stack = context.stack()
     product_id = arguments.product_id
     item = stack.table("products_table").get_item(Key={"product_id": product_id}).get("Item")

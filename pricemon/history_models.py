@@ -98,9 +98,10 @@ class DerivedAlert:
     kind: str
     observed_at: datetime
     run_id: str
-    old_price: Decimal
+    old_price: Decimal | None  # None: back in stock after an observation without a price
     new_price: Decimal
-    drop_percent: Decimal  # as the notification's change_percent: positive for a drop
+    # As the notification's change_percent: positive for a drop; None without an old price.
+    drop_percent: Decimal | None
     currency: str | None
 
 

@@ -13,22 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from contracts.catalog import Availability
+from contracts.environment import DEFAULT_DROP_THRESHOLD_PERCENT
+from contracts.tables import PRODUCT_ID, RETAILER, RETAILER_INDEX, TIMESTAMP
 from price_monitor.config import Settings
 from pricemon.catalog_file import COLUMNS
 from pricemon.history_models import HistoryRow, ProductInfo, Threshold
 from pricemon.status import projection, read_all
+from pricemon.target import Stack
 
-RETAILER_INDEX = "retailer-index"
-# The detector's variable holding the stack's dropThresholdPercent (environment.py DETECTOR).
-THRESHOLD_VARIABLE = "DEFAULT_DROP_THRESHOLD_PERCENT"
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
 
 _ROW_ATTRIBUTES = (
-    "product_id",
-    "timestamp",
+    PRODUCT_ID,
+    TIMESTAMP,
     "price",
     "currency",
     "availability",
@@ -42,21 +45,21 @@ _CATALOG_ATTRIBUTES = COLUMNS  # the catalog file's columns are the item's catal
 def row_from_item(item: Mapping[str, Any]) -> HistoryRow:
     """A prices-table item (as the boto3 resource returns it) as a HistoryRow."""
     return HistoryRow(
-        product_id=str(item["product_id"]),
-        timestamp_ms=int(item["timestamp"]),
+        product_id=str(item[PRODUCT_ID]),
+        timestamp_ms=int(item[TIMESTAMP]),
         price=item["price"],
         currency=item.get("currency"),
-        availability=str(item.get("availability", "unknown")),
+        availability=str(item.get("availability", Availability.UNKNOWN)),
         run_id=str(item.get("run_id", "")),
         scraped_at=item.get("scraped_at"),
         previous_price=item.get("previous_price"),
     )
 
 
-def product_rows(prices_table: Any, product_id: str) -> list[HistoryRow]:
+def product_rows(prices_table: Table, product_id: str) -> list[HistoryRow]:
     """Every stored observation of `product_id`, oldest first."""
     request: dict[str, Any] = {
-        "KeyConditionExpression": "#product_id = :product_id",
+        "KeyConditionExpression": f"#{PRODUCT_ID} = :product_id",
         "ExpressionAttributeValues": {":product_id": product_id},
         **projection(_ROW_ATTRIBUTES),
     }
@@ -64,7 +67,7 @@ def product_rows(prices_table: Any, product_id: str) -> list[HistoryRow]:
 
 
 def period_rows(
-    prices_table: Any,
+    prices_table: Table,
     retailers: Iterable[str],
     since: datetime,
     progress: Callable[[int, int], None],
@@ -75,12 +78,12 @@ def period_rows(
     for done, retailer in enumerate(chosen, start=1):
         request: dict[str, Any] = {
             "IndexName": RETAILER_INDEX,
-            "KeyConditionExpression": "#retailer = :retailer AND #timestamp >= :since",
+            "KeyConditionExpression": f"#{RETAILER} = :retailer AND #{TIMESTAMP} >= :since",
             "ExpressionAttributeValues": {
                 ":retailer": retailer,
                 ":since": int(since.timestamp() * 1000),
             },
-            **projection(_ROW_ATTRIBUTES, other_names=("retailer",)),
+            **projection(_ROW_ATTRIBUTES, other_names=(RETAILER,)),
         }
         for item in read_all(prices_table, "query", request):
             row = row_from_item(item)
@@ -91,13 +94,13 @@ def period_rows(
     return by_product
 
 
-def catalog_items(products_table: Any) -> dict[str, dict[str, Any]]:
+def catalog_items(products_table: Table) -> dict[str, dict[str, Any]]:
     """The catalog fields of every product, by product_id."""
     items = read_all(products_table, "scan", projection(_CATALOG_ATTRIBUTES))
-    return {str(item["product_id"]): item for item in items}
+    return {str(item[PRODUCT_ID]): item for item in items}
 
 
-def default_threshold(stack: Any, override: Decimal | None = None) -> Threshold:
+def default_threshold(stack: Stack, override: Decimal | None = None) -> Threshold:
     """The drop threshold of products without their own: --default-threshold, else the
     stack's output, else the detector's configured value, else the settings' default (with
     the reason)."""
@@ -121,18 +124,19 @@ def default_threshold(stack: Any, override: Decimal | None = None) -> Threshold:
         return Threshold(
             fallback, f"dropThresholdPercent's default (the detector's configuration: {code})"
         )
-    value = configuration.get("Environment", {}).get("Variables", {}).get(THRESHOLD_VARIABLE)
+    variables = configuration.get("Environment", {}).get("Variables", {})
+    value = variables.get(DEFAULT_DROP_THRESHOLD_PERCENT)
     if value is None:
-        missing = f"the detector has no {THRESHOLD_VARIABLE}"
+        missing = f"the detector has no {DEFAULT_DROP_THRESHOLD_PERCENT}"
         return Threshold(fallback, f"dropThresholdPercent's default ({missing})")
-    return Threshold(Decimal(value), f"the detector's {THRESHOLD_VARIABLE}")
+    return Threshold(Decimal(value), f"the detector's {DEFAULT_DROP_THRESHOLD_PERCENT}")
 
 
 def product_info(item: Mapping[str, Any], threshold: Threshold) -> ProductInfo:
     """A catalog item as the commands show it, with the threshold that applies to it."""
     own = item.get("drop_threshold_percent")
     return ProductInfo(
-        product_id=str(item["product_id"]),
+        product_id=str(item[PRODUCT_ID]),
         retailer=item.get("retailer"),
         name=item.get("name"),
         url=item.get("url"),

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pricemon.history_models import Change, ChangedProduct, PeriodReport
-from pricemon.terminal import format_cell
+from pricemon.terminal import format_cell, signed_percent
 from pricemon.untrusted import xml_text
 
 _LINK_SCHEMES = ("http", "https")
@@ -181,13 +181,6 @@ def _changes(changes: Sequence[Change]) -> str:
         for change in changes
     ]
     return _table(headers, rows)
-
-
-def signed_percent(value: Decimal | None) -> str | None:
-    """A change in percent with its sign (none for no change), as the tables show it."""
-    if value is None:
-        return None
-    return f"{value:+}" if value else f"{abs(value)}"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

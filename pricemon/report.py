@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pricemon.chart import render_svg
 from pricemon.history_charts import report_chart
@@ -30,8 +30,11 @@ from pricemon.html_report import render_report
 from pricemon.period_options import add_period_options
 from pricemon.rule_replay import change_percent, derive_alerts
 from pricemon.status import recent_runs
-from pricemon.target import UsageError
+from pricemon.target import Stack, UsageError
 from pricemon.terminal import EXIT_OK
+
+if TYPE_CHECKING:
+    from pricemon.context import Context, Subcommands
 
 REPORT_RUNS = 5  # runs listed in the report's header
 # The report's small charts: two fit side by side on a laptop screen.
@@ -39,7 +42,7 @@ REPORT_CHART_WIDTH = 480
 REPORT_CHART_HEIGHT = 200
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     report = commands.add_parser(
         "report",
         parents=[common],
@@ -52,7 +55,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     report.set_defaults(action=write_report)
 
 
-def write_report(arguments: argparse.Namespace, context: Any) -> int:
+def write_report(arguments: argparse.Namespace, context: Context) -> int:
     stack = context.stack()
     until = context.clock()
     since = until - timedelta(days=arguments.days)
@@ -101,7 +104,7 @@ def write_report(arguments: argparse.Namespace, context: Any) -> int:
 
 
 def period_report(
-    stack: Any,
+    stack: Stack,
     *,
     since: datetime,
     until: datetime,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic, sleep
-from typing import Any
+from typing import TYPE_CHECKING
 
 from contracts import run_record
 from contracts.messages import StartRun, encode
@@ -40,7 +40,13 @@ from contracts.run_record import (
 )
 from contracts.timestamps import iso_seconds
 from pricemon.target import UsageError
-from pricemon.terminal import EXIT_OK, EXIT_PROBLEM
+from pricemon.terminal import EXIT_OK, EXIT_PROBLEM, Console
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_sqs import SQSClient
+
+    from pricemon.context import Context, Subcommands
 
 RUNS_TABLE = "runs_table"
 SCRAPE_QUEUE = "scrape_queue_url"
@@ -65,7 +71,7 @@ class FollowResult:
     timed_out: bool
 
 
-def start_run(sqs: Any, queue_url: str, runs_table: Any, now: datetime) -> str:
+def start_run(sqs: SQSClient, queue_url: str, runs_table: Table, now: datetime) -> str:
     """Send StartRun with the run id of `now` to the scrape queue; the run id.
 
     RunExistsError when the runs table already has that run.
@@ -77,14 +83,14 @@ def start_run(sqs: Any, queue_url: str, runs_table: Any, now: datetime) -> str:
     return run_id
 
 
-def open_run(runs_table: Any, run_id: str, now: datetime, *, origin: str) -> None:
+def open_run(runs_table: Table, run_id: str, now: datetime, *, origin: str) -> None:
     """Create the record of a run the command line dispatches itself (`dlq redrive`).
 
     It starts as `dispatching`; `add_dispatched` counts the jobs sent, `close_run` marks the
     dispatch done, so `run --wait`, `status` and the scraper's tally treat it as any run.
     RunExistsError when the runs table already has that run.
     """
-    item = {
+    item: dict[str, str | int] = {
         RUN_ID: run_id,
         STATUS: RunStatus.DISPATCHING,
         STARTED_AT: iso_seconds(now),
@@ -99,7 +105,7 @@ def open_run(runs_table: Any, run_id: str, now: datetime, *, origin: str) -> Non
         raise RunExistsError(run_id) from None
 
 
-def add_dispatched(runs_table: Any, run_id: str, count: int) -> None:
+def add_dispatched(runs_table: Table, run_id: str, count: int) -> None:
     runs_table.update_item(
         Key={RUN_ID: run_id},
         UpdateExpression=f"ADD {DISPATCHED} :count",
@@ -107,7 +113,7 @@ def add_dispatched(runs_table: Any, run_id: str, count: int) -> None:
     )
 
 
-def close_run(runs_table: Any, run_id: str, now: datetime) -> None:
+def close_run(runs_table: Table, run_id: str, now: datetime) -> None:
     runs_table.update_item(
         Key={RUN_ID: run_id},
         UpdateExpression=f"SET #{STATUS} = :dispatched, {DISPATCH_FINISHED_AT} = :now,"
@@ -117,14 +123,14 @@ def close_run(runs_table: Any, run_id: str, now: datetime) -> None:
     )
 
 
-def read_run(runs_table: Any, run_id: str) -> RunProgress:
+def read_run(runs_table: Table, run_id: str) -> RunProgress:
     """The run's progress from its record (status None when there is no record)."""
     response = runs_table.get_item(Key={RUN_ID: run_id}, ConsistentRead=True)
     return RunProgress.from_record(run_id, response.get("Item"))
 
 
 def follow_run(
-    runs_table: Any,
+    runs_table: Table,
     run_id: str,
     *,
     timeout_seconds: float,
@@ -154,7 +160,7 @@ def follow_run(
 # --- the command ------------------------------------------------------------------------
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     run = commands.add_parser(
         "run",
         parents=[common],
@@ -180,7 +186,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     run.set_defaults(action=run_command)
 
 
-def run_command(arguments: argparse.Namespace, context: Any) -> int:
+def run_command(arguments: argparse.Namespace, context: Context) -> int:
     console = context.console
     stack = context.stack()
     runs_table = stack.table(RUNS_TABLE)
@@ -249,7 +255,7 @@ def run_command(arguments: argparse.Namespace, context: Any) -> int:
 class _ProgressReporter:
     """Shows a reading when it says something new: dispatching, then recording."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Console) -> None:
         self.console = console
         self.last: tuple[str | None, int, int] | None = None
 

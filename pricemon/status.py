@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from contracts.run_record import (
     COUNTERS,
@@ -38,7 +38,16 @@ from contracts.run_record import (
 from contracts.tables import PRODUCT_ID
 from price_monitor.config import Settings
 from pricemon.arguments import positive_count
+from pricemon.target import Stack
 from pricemon.terminal import EXIT_OK, EXIT_PROBLEM, Console
+
+if TYPE_CHECKING:
+    from types_boto3_cloudwatch import CloudWatchClient
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.literals import QueueAttributeNameType
+
+    from pricemon.context import Context, Subcommands
 
 DEFAULT_RUNS = 5
 # The scraper alerts the ops topic at the stack's repeatedFailureThreshold; its default.
@@ -51,7 +60,10 @@ ALARM = "ALARM"
 ALARM_NOT_FOUND = "NOT_FOUND"  # named by the stack's outputs but absent from CloudWatch
 
 DESCRIBE_ALARMS_LIMIT = 100  # DescribeAlarms takes at most 100 AlarmNames
-_DLQ_ATTRIBUTES = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+_DLQ_ATTRIBUTES: tuple[QueueAttributeNameType, ...] = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+)
 _RUN_ATTRIBUTES = (RUN_ID, STATUS, STARTED_AT, LAST_ACTIVITY_AT, DISPATCHED, *COUNTERS)
 _FAILING_ATTRIBUTES = (
     PRODUCT_ID,
@@ -164,14 +176,14 @@ def summarise_run(item: Mapping[str, Any]) -> RunSummary:
     )
 
 
-def recent_runs(runs_table: Any, limit: int) -> list[RunSummary]:
+def recent_runs(runs_table: Table, limit: int) -> list[RunSummary]:
     """The `limit` most recently started runs, newest first."""
     items = read_all(runs_table, "scan", projection(_RUN_ATTRIBUTES))
     items.sort(key=lambda item: (str(item.get(STARTED_AT, "")), str(item[RUN_ID])))
     return [summarise_run(item) for item in reversed(items[-limit:])]
 
 
-def dlq_depth(sqs: Any, queue_url: str) -> int:
+def dlq_depth(sqs: SQSClient, queue_url: str) -> int:
     """Messages in the queue, visible or in flight (both approximate, as SQS counts)."""
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(_DLQ_ATTRIBUTES))[
         "Attributes"
@@ -179,7 +191,7 @@ def dlq_depth(sqs: Any, queue_url: str) -> int:
     return sum(int(attributes.get(name, 0)) for name in _DLQ_ATTRIBUTES)
 
 
-def failing_products(products_table: Any, min_failures: int) -> list[FailingProduct]:
+def failing_products(products_table: Table, min_failures: int) -> list[FailingProduct]:
     """Products with at least `min_failures` consecutive failures, most failures first."""
     arguments = projection(_FAILING_ATTRIBUTES)
     arguments["FilterExpression"] = "#consecutive_failures >= :min_failures"
@@ -198,7 +210,7 @@ def failing_products(products_table: Any, min_failures: int) -> list[FailingProd
     return sorted(products, key=lambda product: (-product.failures, product.product_id))
 
 
-def alarm_states(cloudwatch: Any, names: Sequence[str]) -> list[AlarmStatus]:
+def alarm_states(cloudwatch: CloudWatchClient, names: Sequence[str]) -> list[AlarmStatus]:
     """The state of each named alarm (metric or composite), in the order given."""
     found: dict[str, AlarmStatus] = {}
     paginator = cloudwatch.get_paginator("describe_alarms")
@@ -227,8 +239,8 @@ def alarm_names(value: Any) -> list[str]:
     return [str(name).strip() for name in names if str(name).strip()]
 
 
-def stack_status(stack: Any, *, runs: int, min_failures: int) -> StackStatus:
-    """Read everything `status` shows from `stack` (a pricemon.target.Stack)."""
+def stack_status(stack: Stack, *, runs: int, min_failures: int) -> StackStatus:
+    """Read everything `status` shows from `stack`."""
     names = alarm_names(stack.outputs.get("alarm_names") or [])
     return StackStatus(
         runs=recent_runs(stack.table("runs_table"), runs),
@@ -239,12 +251,14 @@ def stack_status(stack: Any, *, runs: int, min_failures: int) -> StackStatus:
     )
 
 
-def read_all(table: Any, operation: str, arguments: Mapping[str, Any]) -> list[dict[str, Any]]:
+def read_all(
+    table: Table, operation: Literal["scan", "query"], arguments: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Every item of a paginated `scan` or `query` on a boto3 Table resource."""
     request = dict(arguments)
     items: list[dict[str, Any]] = []
     while True:
-        response = getattr(table, operation)(**request)
+        response = table.scan(**request) if operation == "scan" else table.query(**request)
         items.extend(response.get("Items", []))
         if "LastEvaluatedKey" not in response:
             return items
@@ -272,7 +286,7 @@ def _parse_time(value: Any) -> datetime | None:
 # --- the command -------------------------------------------------------------------------
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "status",
         parents=[common],
@@ -303,7 +317,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(action=show_status)
 
 
-def show_status(arguments: argparse.Namespace, context: Any) -> int:
+def show_status(arguments: argparse.Namespace, context: Context) -> int:
     status = stack_status(context.stack(), runs=arguments.runs, min_failures=arguments.min_failures)
     problems = status.problems()
     data = {**asdict(status), "problems": problems}

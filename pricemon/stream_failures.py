@@ -33,11 +33,15 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from monitor.stream_records import lambda_record
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from types_boto3_lambda import LambdaClient
 
 KIND = "stream_batch"
 GET_RECORDS_LIMIT = 1000
@@ -134,19 +138,19 @@ class StreamFailure:
 
 
 def describe_stream_failures(
-    streams: Any, messages: Sequence[Mapping[str, Any]]
+    streams: DynamoDBStreamsClient, messages: Sequence[Mapping[str, Any]]
 ) -> list[StreamFailure]:
     """Each received message of the stream failure queue, its records read back."""
     return [_describe(streams, message) for message in messages]
 
 
-def read_batch(streams: Any, location: BatchLocation) -> list[dict[str, Any]]:
+def read_batch(streams: DynamoDBStreamsClient, location: BatchLocation) -> list[dict[str, Any]]:
     """The batch's records that the detector's mapping passes, in stream order.
 
     Raises BatchGoneError when the stream no longer holds them.
     """
     try:
-        iterator = streams.get_shard_iterator(
+        iterator: str | None = streams.get_shard_iterator(
             StreamArn=location.stream_arn,
             ShardId=location.shard_id,
             ShardIteratorType="AT_SEQUENCE_NUMBER",
@@ -181,7 +185,9 @@ def read_batch(streams: Any, location: BatchLocation) -> list[dict[str, Any]]:
     return records
 
 
-def replay(lambda_client: Any, function_name: str, records: Sequence[dict[str, Any]]) -> None:
+def replay(
+    lambda_client: LambdaClient, function_name: str, records: Sequence[dict[str, Any]]
+) -> None:
     """Invoke the detector with `records` as stream events of at most the invoke payload size.
 
     Raises ReplayFailedError when the detector fails, or reports a record failed again.
@@ -226,7 +232,7 @@ def _event(records: Sequence[str]) -> str:
     return '{"Records":[' + ",".join(records) + "]}"
 
 
-def _describe(streams: Any, message: Mapping[str, Any]) -> StreamFailure:
+def _describe(streams: DynamoDBStreamsClient, message: Mapping[str, Any]) -> StreamFailure:
     attributes = message.get("Attributes", {})
     sent = attributes.get("SentTimestamp")
     common: dict[str, Any] = {
@@ -268,8 +274,8 @@ def _parse(body: str) -> tuple[str, BatchLocation]:
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"no DDBStreamBatchInfo ({type(error).__name__}: {error})") from None
     condition = request.get("condition", "unknown condition")
-    error = response.get("functionError")
-    outcome = f"function error: {error}" if error else "records reported failed"
+    function_error = response.get("functionError")
+    outcome = f"function error: {function_error}" if function_error else "records reported failed"
     count = request.get("approximateInvokeCount", "?")
     return f"{condition} after {count} invocation(s) ({outcome})", location
 

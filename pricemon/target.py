@@ -22,10 +22,19 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from types_boto3_cloudwatch import CloudWatchClient
+    from types_boto3_dynamodb.service_resource import Table
+    from types_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from types_boto3_lambda import LambdaClient
+    from types_boto3_sns import SNSClient
+    from types_boto3_sqs import SQSClient
 
 # Where `python -m local_stack serve` writes the local stack's outputs.
 LOCAL_OUTPUTS_FILE = Path(".pricemon-local.json")
@@ -33,6 +42,8 @@ LOCAL_SERVE_COMMAND = "python -m local_stack serve"
 _CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 
 PulumiRunner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
+# The services the commands call, besides DynamoDB's tables (`Stack.table`).
+ServiceName = Literal["sqs", "sns", "lambda", "cloudwatch", "dynamodbstreams"]
 
 
 class UsageError(Exception):
@@ -48,7 +59,7 @@ class Stack:
     endpoint_url: str | None = None  # the local stack's emulator; None for AWS itself
     description: str = "the stack"
     outputs_file: Path | None = None  # the file the outputs were read from (absolute)
-    _session: Any = field(default=None, compare=False, repr=False)
+    _session: boto3.session.Session | None = field(default=None, compare=False, repr=False)
 
     def output(self, key: str) -> Any:
         """An output's value; a UsageError naming the key and how to supply it if absent."""
@@ -60,7 +71,17 @@ class Stack:
             )
         return value
 
-    def client(self, service: str) -> Any:
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["dynamodbstreams"]) -> DynamoDBStreamsClient: ...
+    def client(self, service: ServiceName) -> BaseClient:
         """A boto3 client for `service` in the stack's region (and endpoint, when local)."""
         return self._boto_session().client(
             service,
@@ -69,7 +90,7 @@ class Stack:
             config=_CLIENT_CONFIG,
         )
 
-    def table(self, output_key: str) -> Any:
+    def table(self, output_key: str) -> Table:
         """The boto3 resource Table named by the output `output_key`."""
         resource = self._boto_session().resource(
             "dynamodb",
@@ -79,7 +100,7 @@ class Stack:
         )
         return resource.Table(self.output(output_key))
 
-    def _boto_session(self) -> Any:
+    def _boto_session(self) -> boto3.session.Session:
         if self._session is not None:
             return self._session
         if self.endpoint_url is not None:

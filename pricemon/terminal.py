@@ -182,6 +182,13 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+def signed_percent(value: Decimal | None) -> str | None:
+    """A change in percent with its sign (none for no change), as the tables show it."""
+    if value is None:
+        return None
+    return f"{value:+}" if value else f"{abs(value)}"
+
+
 def to_json(data: Any) -> str:
     """`data` as JSON: Decimals as numbers, datetimes as ISO 8601, sets as sorted lists."""
     return json.dumps(data, default=_json_default, indent=2, sort_keys=False)

@@ -65,20 +65,26 @@ class MotoMocks(pulumi.runtime.Mocks):
                 ) from error
         return physical_id, {**args.inputs, **computed}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The invoke's result, and no check failures."""
         with self._lock:
-            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                identity = self._aws.client("sts").get_caller_identity()
-                return {
-                    "id": identity["Account"],
-                    "accountId": identity["Account"],
-                    "arn": identity["Arn"],
-                    "userId": identity["UserId"],
-                }
-            if args.token == "aws:index/getPartition:getPartition":
-                return self._partition_result
-            if args.token == "archive:index/getFile:getFile":
-                return package(args.args)
+            return self._invoke(args), []
+
+    def _invoke(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            identity = self._aws.client("sts").get_caller_identity()
+            return {
+                "id": identity["Account"],
+                "accountId": identity["Account"],
+                "arn": identity["Arn"],
+                "userId": identity["UserId"],
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return self._partition_result
+        if args.token == "archive:index/getFile:getFile":
+            return package(args.args)
         raise ProvisioningError(f"the local stack does not answer the invoke {args.token}")
 
     def _new_resource(self, type_: str, name: str, inputs: dict[str, Any]) -> Created:

@@ -9,10 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from types_boto3_cloudwatch import CloudWatchClient
+    from types_boto3_dynamodb import DynamoDBClient
+    from types_boto3_kms import KMSClient
+    from types_boto3_s3 import S3Client
+    from types_boto3_scheduler import EventBridgeSchedulerClient
+    from types_boto3_sns import SNSClient
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sts import STSClient
+
+# The services the program's emulated resources live in (and STS, for the account id).
+ServiceName = Literal["cloudwatch", "dynamodb", "kms", "s3", "scheduler", "sns", "sqs", "sts"]
+Inputs = Mapping[str, Any] | None
 
 
 class MotoAccount:
@@ -27,11 +42,31 @@ class MotoAccount:
             region_name=region,
         )
         self._config = Config(
-            account_id_endpoint_mode="disabled", ignore_configured_endpoint_urls=True
+            account_id_endpoint_mode="disabled",
+            # An option of botocore's Config that botocore-stubs do not declare.
+            ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]
         )
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str], BaseClient] = {}
 
-    def client(self, service: str, inputs: Mapping[str, Any] | None = None) -> Any:
+    @overload
+    def client(self, service: Literal["cloudwatch"], inputs: Inputs = None) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"], inputs: Inputs = None) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["kms"], inputs: Inputs = None) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["s3"], inputs: Inputs = None) -> S3Client: ...
+    @overload
+    def client(
+        self, service: Literal["scheduler"], inputs: Inputs = None
+    ) -> EventBridgeSchedulerClient: ...
+    @overload
+    def client(self, service: Literal["sns"], inputs: Inputs = None) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sqs"], inputs: Inputs = None) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["sts"], inputs: Inputs = None) -> STSClient: ...
+    def client(self, service: ServiceName, inputs: Inputs = None) -> BaseClient:
         """The client for `service` in the resource's region (its `region` input, if any)."""
         region = (inputs or {}).get("region") or self.region
         if (service, region) not in self._clients:

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from local_stack.provisioning.emulation import Created, Emulation
 from local_stack.provisioning.moto_account import MotoAccount
+
+if TYPE_CHECKING:
+    from types_boto3_s3.literals import BucketLocationConstraintType
+    from types_boto3_s3.type_defs import (
+        PublicAccessBlockConfigurationTypeDef,
+        ServerSideEncryptionByDefaultTypeDef,
+        ServerSideEncryptionRuleTypeDef,
+    )
 
 # PutPublicAccessBlock's settings, by the input that declares each.
 _PUBLIC_ACCESS_SETTINGS: Mapping[str, str] = MappingProxyType(
@@ -28,8 +36,10 @@ def create_bucket(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Create
     if region == "us-east-1":  # the one region S3 refuses a location constraint for
         client.create_bucket(Bucket=bucket)
     else:
+        # Every other region is its own location constraint (S3 refuses an unknown one).
+        constraint = cast("BucketLocationConstraintType", region)
         client.create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": constraint}
         )
     arn = f"arn:{aws.partition}:s3:::{bucket}"
     return bucket, {"bucket": bucket, "arn": arn, "region": region}
@@ -44,16 +54,14 @@ def set_versioning(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Creat
 
 
 def set_encryption(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
-    rules = []
+    rules: list[ServerSideEncryptionRuleTypeDef] = []
     for rule in inputs["rules"]:
         default = rule.get("applyServerSideEncryptionByDefault") or {}
-        applied: dict[str, Any] = {
-            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": default["sseAlgorithm"]}
-            | (
-                {"KMSMasterKeyID": default["kmsMasterKeyId"]}
-                if default.get("kmsMasterKeyId")
-                else {}
-            )
+        by_default: ServerSideEncryptionByDefaultTypeDef = {"SSEAlgorithm": default["sseAlgorithm"]}
+        if default.get("kmsMasterKeyId"):
+            by_default["KMSMasterKeyID"] = default["kmsMasterKeyId"]
+        applied: ServerSideEncryptionRuleTypeDef = {
+            "ApplyServerSideEncryptionByDefault": by_default
         }
         if "bucketKeyEnabled" in rule:
             applied["BucketKeyEnabled"] = bool(rule["bucketKeyEnabled"])
@@ -65,12 +73,13 @@ def set_encryption(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Creat
 
 
 def set_public_access_block(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+    # Every setting of the configuration, as _PUBLIC_ACCESS_SETTINGS names them.
+    configuration = cast(
+        "PublicAccessBlockConfigurationTypeDef",
+        {setting: bool(inputs.get(key, False)) for key, setting in _PUBLIC_ACCESS_SETTINGS.items()},
+    )
     aws.client("s3", inputs).put_public_access_block(
-        Bucket=inputs["bucket"],
-        PublicAccessBlockConfiguration={
-            setting: bool(inputs.get(key, False))
-            for key, setting in _PUBLIC_ACCESS_SETTINGS.items()
-        },
+        Bucket=inputs["bucket"], PublicAccessBlockConfiguration=configuration
     )
     return inputs["bucket"], {}
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_stack.provisioning.emulation import Created, Emulation, attribute_text
 from local_stack.provisioning.moto_account import MotoAccount
 
+if TYPE_CHECKING:
+    from types_boto3_sqs.literals import QueueAttributeNameType
+
 # Queue inputs and the CreateQueue attributes they become.
-_QUEUE_ATTRIBUTES: Mapping[str, str] = MappingProxyType(
+_QUEUE_ATTRIBUTES: Mapping[str, QueueAttributeNameType] = MappingProxyType(
     {
         "visibilityTimeoutSeconds": "VisibilityTimeout",
         "messageRetentionSeconds": "MessageRetentionPeriod",

@@ -47,7 +47,9 @@ def scalable_queues() -> Iterator[None]:
     def is_message_valid_based_on_retention_period(
         self: SQSBackend, queue_name: str, message: Any
     ) -> bool:
-        retention_seconds = self.get_queue(queue_name).message_retention_period
+        # moto sets each queue attribute as an instance attribute (Queue._set_attributes).
+        queue = self.get_queue(queue_name)
+        retention_seconds = queue.message_retention_period  # type: ignore[attr-defined]
         # moto's own clock (the simulated one, under services_follow), looked up per call.
         return retention_seconds + message.sent_timestamp / 1000 > moto.sqs.models.unix_time()
 

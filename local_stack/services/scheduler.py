@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -21,6 +21,9 @@ from contracts.schedule import rate_period_seconds
 from contracts.timestamps import iso_seconds
 from local_stack.services.sqs_queue import Queue
 from local_stack.stack import LocalSchedule, ProvisioningError
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
 
 
 class UnsupportedScheduleError(ProvisioningError):
@@ -63,7 +66,7 @@ class Fire:
 class Scheduler:
     """EventBridge Scheduler for the local stack's schedules (SQS targets)."""
 
-    sqs: Any
+    sqs: SQSClient
     fires: list[Fire] = field(default_factory=list)
 
     def fire(self, schedule: LocalSchedule, scheduled: datetime) -> Fire:

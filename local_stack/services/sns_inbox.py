@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_stack.services.sqs_queue import SQS_RECEIVE_LIMIT, Queue
+
+if TYPE_CHECKING:
+    from types_boto3_sns import SNSClient
+    from types_boto3_sqs import SQSClient
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,8 @@ class Inbox:
     @classmethod
     def subscribe(
         cls,
-        sqs: Any,
-        sns: Any,
+        sqs: SQSClient,
+        sns: SNSClient,
         topic_arns: Sequence[str],
         name: str,
         filter_policy: Mapping[str, Any] | None = None,

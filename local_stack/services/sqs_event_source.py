@@ -12,13 +12,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_stack.clock import SimulatedClock
 from local_stack.lambda_runtime import Invocation, LambdaRuntime
 from local_stack.services.batch_item_failures import reported_failures
 from local_stack.services.sqs_queue import Queue
 from local_stack.stack import QueueMapping
+
+if TYPE_CHECKING:
+    from types_boto3_sqs.type_defs import MessageTypeDef
 
 # The system attributes Lambda copies into an SQS record, when the message has them.
 LAMBDA_SQS_ATTRIBUTES = (
@@ -97,10 +100,10 @@ class SqsEventSource:
         self.queue.delete([r["receiptHandle"] for r in records if r["messageId"] in done])
         return invocation
 
-    def _wait_for_batch(self, received: int) -> list[dict[str, Any]]:
+    def _wait_for_batch(self, received: int) -> list[MessageTypeDef]:
         """Messages gathered during the batching window, which Lambda waits out unless full."""
         window = self.mapping.batching_window_seconds
-        more: list[dict[str, Any]] = []
+        more: list[MessageTypeDef] = []
         if window <= 0:
             return more
         deadline = self.clock.now() + timedelta(seconds=window)

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from moto.sqs.models import Queue as MotoQueue
 from moto.sqs.models import sqs_backends
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef, MessageTypeDef
 
 SQS_RECEIVE_LIMIT = 10  # ReceiveMessage's MaxNumberOfMessages
 SQS_DELETE_LIMIT = 10  # DeleteMessageBatch's entries
@@ -30,7 +35,7 @@ class QueuedMessage:
 class Queue:
     """One SQS queue: the API for what a client does, moto's model for what only SQS knows."""
 
-    def __init__(self, sqs: Any, url: str) -> None:
+    def __init__(self, sqs: SQSClient, url: str) -> None:
         self.sqs = sqs
         self.url = url
         self.arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
@@ -38,9 +43,9 @@ class Queue:
         ]["QueueArn"]
         _, _, _, self.region, self.account_id, self.name = self.arn.split(":", 5)
 
-    def receive(self, max_messages: int) -> list[dict[str, Any]]:
+    def receive(self, max_messages: int) -> list[MessageTypeDef]:
         """Up to `max_messages` visible messages, with every attribute (the queue's visibility)."""
-        messages: list[dict[str, Any]] = []
+        messages: list[MessageTypeDef] = []
         while len(messages) < max_messages:
             response = self.sqs.receive_message(
                 QueueUrl=self.url,
@@ -57,7 +62,7 @@ class Queue:
 
     def delete(self, receipt_handles: Sequence[str]) -> None:
         for start in range(0, len(receipt_handles), SQS_DELETE_LIMIT):
-            entries = [
+            entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
                 {"Id": str(index), "ReceiptHandle": handle}
                 for index, handle in enumerate(receipt_handles[start : start + SQS_DELETE_LIMIT])
             ]
@@ -73,7 +78,7 @@ class Queue:
         return self.sqs.send_message(**arguments)["MessageId"]
 
     # moto's model: SQS knows these, its API does not say them.
-    def _model(self) -> Any:
+    def _model(self) -> MotoQueue:
         return sqs_backends[self.account_id][self.region].get_queue(self.name)
 
     def messages(self) -> list[QueuedMessage]:

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contracts.timestamps import iso_millis, iso_seconds
 from local_stack.clock import SimulatedClock
@@ -24,6 +24,10 @@ from local_stack.services.batch_item_failures import reported_failures
 from local_stack.services.sqs_queue import Queue
 from local_stack.stack import StreamMapping
 from monitor.stream_records import lambda_record
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from types_boto3_dynamodbstreams.literals import ShardIteratorTypeType
 
 STREAM_READ_LIMIT = 1000  # GetRecords' Limit
 
@@ -40,7 +44,11 @@ class StreamReader:
     """Reads a table's stream from where the mapping started, shard by shard."""
 
     def __init__(
-        self, streams: Any, stream_arn: str, region: str, starting_position: str = "LATEST"
+        self,
+        streams: DynamoDBStreamsClient,
+        stream_arn: str,
+        region: str,
+        starting_position: ShardIteratorTypeType = "LATEST",
     ) -> None:
         self.streams = streams
         self.stream_arn = stream_arn
@@ -50,7 +58,7 @@ class StreamReader:
         # that appear later are read from their start.
         self._discover(starting_position)
 
-    def _discover(self, position: str) -> None:
+    def _discover(self, position: ShardIteratorTypeType) -> None:
         description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]

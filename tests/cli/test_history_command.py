@@ -13,7 +13,8 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from pricemon.history_queries import THRESHOLD_VARIABLE, default_threshold
+from contracts.environment import DEFAULT_DROP_THRESHOLD_PERCENT
+from pricemon.history_queries import default_threshold
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -150,11 +151,16 @@ def test_the_products_own_threshold_and_the_default_threshold_decide_drops(price
 @pytest.mark.parametrize(
     ("variables", "percent", "source"),
     [
-        ({THRESHOLD_VARIABLE: "7.5"}, Decimal("7.5"), f"the detector's {THRESHOLD_VARIABLE}"),
+        (
+            {DEFAULT_DROP_THRESHOLD_PERCENT: "7.5"},
+            Decimal("7.5"),
+            f"the detector's {DEFAULT_DROP_THRESHOLD_PERCENT}",
+        ),
         (
             {},
             Decimal(10),
-            f"dropThresholdPercent's default (the detector has no {THRESHOLD_VARIABLE})",
+            "dropThresholdPercent's default"
+            f" (the detector has no {DEFAULT_DROP_THRESHOLD_PERCENT})",
         ),
     ],
 )

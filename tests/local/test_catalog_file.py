@@ -11,8 +11,9 @@ import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from table_fixtures import create_table_arguments
 
-from contracts import catalog_rules
+from contracts import catalog_rules, tables
 from contracts.catalog import CatalogItem, InvalidCatalogItemError
 from pricemon.catalog_file import (
     BATCH_SIZE,
@@ -55,12 +56,9 @@ def generated_rows(count: int) -> list[str]:
 
 @pytest.fixture
 def products_table(local_aws):
-    """An empty products table (key product_id) in moto."""
+    """An empty products table in moto, as the Pulumi program declares it."""
     return boto3.resource("dynamodb").create_table(
-        TableName="products",
-        KeySchema=[{"AttributeName": "product_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "product_id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+        **create_table_arguments("products", tables.PRODUCTS)
     )
 
 

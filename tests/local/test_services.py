@@ -317,7 +317,8 @@ def stream_mapping(products, **settings: Any) -> StreamMapping:
         "stream_arn": products["stream_arn"],
         "function": "detector",
         "batch_size": 100,
-        "filter_patterns": [DETECTOR_EVENT_FILTER],
+        # Parsed from the JSON the program declares, as the stack reads it (stack.py).
+        "filter_patterns": [json.loads(json.dumps(DETECTOR_EVENT_FILTER))],
         "bisect_on_error": True,
         "maximum_retry_attempts": 2,
         "maximum_record_age_seconds": 21600,
