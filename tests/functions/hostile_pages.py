@@ -91,6 +91,12 @@ def sibling_prices(size: int) -> str:
     )
 
 
+def many_list_items(size: int) -> str:
+    """One list of a hundred thousand items per megabyte, each a sibling of all the others:
+    sibling positions and sibling combinators must be counted once per parent."""
+    return _repeat("<li>$1.99 ", size, _PRODUCT_HEAD + "<ul>", "</ul>")
+
+
 def stock_and_carts(size: int) -> str:
     return _repeat(
         '<p>In stock</p><form action="/cart/add"><input name="add-to-cart"></form>'
@@ -200,6 +206,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         deep_nesting,
         stray_end_tags,
         sibling_prices,
+        many_list_items,
         stock_and_carts,
         jsonld_unbalanced,
         jsonld_many_blocks,
