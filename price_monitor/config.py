@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from contracts.catalog_rules import RETAILER_NAME
-from contracts.retailer_rules import RULE_KEYS
+from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
 from contracts.schedule import InvalidScheduleError, parse_schedule, schedule_period_seconds
 
 PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
@@ -502,6 +502,25 @@ def _retailers(top: _Fields, default_spacing: float) -> tuple[RetailerSettings, 
     return tuple(retailers)
 
 
+def _check_json_path(key: str, json_path: str) -> None:
+    """A dotted path's parts, or a JMESPath expression's syntax, checked at preview."""
+    if not is_jmespath_expression(json_path):
+        if any(not part for part in json_path.split(".")):
+            raise ConfigError(
+                key, "must be dot-separated names or list indices, with no empty part"
+            )
+        return
+    try:
+        import jmespath  # type: ignore[import-untyped]  # a dependency of boto3
+    except ImportError:  # the scraper validates it fully when it loads the rules
+        return
+    try:
+        jmespath.compile(json_path)
+    except jmespath.exceptions.JMESPathError as error:
+        problem = " ".join(str(error).split())
+        raise ConfigError(key, f"is not a valid JMESPath expression: {problem}") from error
+
+
 def _rules(rules: _Fields) -> dict[str, str]:
     """A light structural check of extraction rules (extraction.rules.validate_rules is the
     full one; the scraper applies it again when it loads the rules)."""
@@ -518,11 +537,8 @@ def _rules(rules: _Fields) -> dict[str, str]:
             raise ConfigError(
                 rules.key("pattern"), "needs a named group 'price', as in (?P<price>[0-9.,]+)"
             )
-    if "json_path" in values and any(not part for part in values["json_path"].split(".")):
-        raise ConfigError(
-            rules.key("json_path"),
-            "must be dot-separated names or list indices, with no empty part",
-        )
+    if "json_path" in values:
+        _check_json_path(rules.key("json_path"), values["json_path"])
     if "decimal" in values and values["decimal"] not in (",", "."):
         raise ConfigError(rules.key("decimal"), f"must be ',' or '.', {_got(values['decimal'])}")
     for name, needs in (

@@ -8,7 +8,9 @@ The layers (docs/architecture.md):
   import it without pulling in the runtime.
 - ``extraction`` and ``fetching``: standard library only (plus contracts and each other:
   extraction's page command decodes a saved page with fetching's decoder), so they run
-  anywhere.
+  anywhere; extraction's one exception is jmespath, imported lazily by ``extraction.rules``
+  for rules whose ``json_path`` is a JMESPath expression (it ships with boto3, so the Lambda
+  runtime has it, and a rule without an expression never imports it).
 - The Pulumi library, ``price_monitor`` and the program ``__main__.py``: from the Lambda side
   only ``contracts``.
 - Tooling, ``pricemon``, ``local_stack`` and ``bench``: may import anything.
@@ -120,9 +122,11 @@ def boundaries(test_names: frozenset[str]) -> tuple[Boundary, ...]:
         ),
         Boundary(
             "extraction runs on the standard library: it imports only contracts, extraction"
-            " and fetching (whose decoder its page command shares with the scraper)",
+            " and fetching (whose decoder its page command shares with the scraper), and"
+            " jmespath, the one third-party module: extraction.rules imports it lazily for a"
+            " JMESPath json_path, and it ships with boto3 in the Lambda runtime",
             frozenset({"extraction"}),
-            only=frozenset({"contracts", "extraction", "fetching"}),
+            only=frozenset({"contracts", "extraction", "fetching", "jmespath"}),
         ),
         Boundary(
             "fetching runs on the standard library: it imports only contracts and fetching",

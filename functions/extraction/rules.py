@@ -10,9 +10,18 @@ A rule is a mapping of string keys to string values (JSON in the catalog or a fi
 * `pattern`: regular expression with a named group `price` and optionally `currency`. It is
   searched (first match) in the selected text/attribute, in the JSON value, or in the whole
   raw page when there is neither `selector` nor `json_path`.
-* `json_path`: dotted path into a JSON document embedded in the page; list indices are
-  numbers (`props.pageProps.product.offers.0.price`, `-1` for the last item). A JSON number
-  or string is read as a schema.org-style value ("2879.20"), other text as displayed text.
+* `json_path`: where the price is in a JSON document embedded in the page, as a dotted path
+  or a JMESPath expression (jmespath.org). A dotted path has names and list indices as
+  numbers (`props.pageProps.product.offers.0.price`, `-1` for the last item); a path with
+  any of `[ ] { } ( ) | & ! = < > *`, a quote or a backtick is a JMESPath expression instead
+  (`props.pageProps.product.offers[0].price`, `product.variants[?available].price | [0]`,
+  `data.items[?sku=='123'].price | [0]`). Dotted paths are kept apart, not read as JMESPath,
+  so that names JMESPath would need quoted (`@graph`, `og:price`, `data-layer`) and numeric
+  indices keep their meaning. An expression is compiled once, is at most 1,000 characters,
+  and needs the jmespath package (it ships with boto3, so the Lambda runtime has it); only
+  rules with an expression import it. A JSON number or string is read as a schema.org-style
+  value ("2879.20"), other text as displayed text; a list, an object, a boolean or nothing
+  gives no price (`json_value` says why).
 * `json_script`: CSS selector of the script holding that JSON; default
   `script#__NEXT_DATA__`. A plain `script#some-id` (or `#some-id`) is found with a string
   search on the raw page; any other selector builds the element tree. Needs `json_path`.
@@ -36,10 +45,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache, partial
 
 from contracts.catalog import Availability
-from contracts.retailer_rules import RULE_KEYS
+from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
 from extraction.budget import UNLIMITED, Budget
 from extraction.jsonld import loads_lenient
 from extraction.markup import Element, NextOccurrence
@@ -58,6 +69,10 @@ _SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 _MAX_ELEMENTS = 20
 _LOOKBEHIND = 1_000  # how far before a script's id its start tag may begin
 _START_TAG_NAME = re.compile(r"<[a-zA-Z][\w-]*+\s")
+# Longer than any expression a rule needs; it bounds the parser's recursion and the cost of
+# evaluating, which is at most the expression's size times the JSON's (a projection or
+# filter visits each element of its list once per step).
+_MAX_EXPRESSION_CHARS = 1_000
 
 
 class InvalidRuleError(ValueError):
@@ -67,6 +82,15 @@ class InvalidRuleError(ValueError):
         super().__init__(f"rule {key!r}: {problem}")
         self.key = key
         self.problem = problem
+
+
+@dataclass(frozen=True)
+class JsonValue:
+    """What a rule's `json_path` selects in the page's JSON: a value to read the price from,
+    or, when there is none, why (a sentence for logs and for people writing rules)."""
+
+    value: str | int | float | None
+    refused: str | None = None
 
 
 def validate_rules(rules: Mapping) -> None:
@@ -93,10 +117,8 @@ def validate_rules(rules: Mapping) -> None:
                 raise InvalidRuleError(key, error.reason) from error
     if "pattern" in rules:
         _compile_pattern(rules["pattern"])
-    if "json_path" in rules and any(not part for part in rules["json_path"].split(".")):
-        raise InvalidRuleError(
-            "json_path", "must be dot-separated names or list indices, with no empty part"
-        )
+    if "json_path" in rules:
+        _json_path_reader(rules["json_path"])
     if "currency" in rules and normalize_currency(rules["currency"]) is None:
         raise InvalidRuleError("currency", f"{rules['currency']!r} is not a currency code")
     if "decimal" in rules and rules["decimal"] not in (",", "."):
@@ -179,10 +201,10 @@ def _rule_values(
     if "json_path" in rules:
         json_script = rules.get("json_script", DEFAULT_JSON_SCRIPT)
         document = _json_document(html, tree, json_script, budget)
-        followed = _follow(document, rules["json_path"])
-        if isinstance(followed, str | int | float) and not isinstance(followed, bool):
-            return [(followed, True)]
-        return []
+        if document is None:
+            return []
+        found = json_value(document, rules["json_path"]).value
+        return [] if found is None else [(found, True)]
     return [(html, False)]
 
 
@@ -250,9 +272,106 @@ def _is_id_value(html: str, start: int) -> bool:
     return position == 2 or not (html[position - 3].isalnum() or html[position - 3] in "_-")
 
 
-def _follow(document: object, path: str) -> object:
+def json_value(document: object, json_path: str) -> JsonValue:
+    """What `json_path` selects in `document` (parsed JSON): a number or string to read the
+    price from, or no value with the reason. Raises InvalidRuleError for a malformed path."""
+    read = _json_path_reader(json_path)
+    try:
+        found = read(document)
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
+        # A JMESPath function given data of the wrong kind (`floor` of a string, of Infinity;
+        # jmespath's own errors are ValueErrors), or data nested too deep to compare.
+        reason = f"{type(error).__name__}: {error}"[:200]
+        return JsonValue(None, f"json_path fails on this JSON ({reason})")
+    if found is None:
+        return JsonValue(None, "json_path selects nothing in this JSON")
+    if isinstance(found, bool):
+        return JsonValue(None, "json_path selects a boolean, not a price")
+    if isinstance(found, str | int | float):
+        return JsonValue(found)
+    if isinstance(found, list):
+        return JsonValue(
+            None,
+            f"json_path selects a list of {len(found)} values, not one price"
+            " (pick one, as in `[0]` or `| [0]`)",
+        )
+    return JsonValue(None, "json_path selects an object, not a price (name one of its keys)")
+
+
+@lru_cache(maxsize=256)
+def _json_path_reader(json_path: str) -> Callable[[object], object]:
+    """`json_path` compiled, once per path: the function from a JSON document to what the
+    path selects. Raises InvalidRuleError for a malformed path."""
+    if not is_jmespath_expression(json_path):
+        parts = tuple(json_path.split("."))
+        if not all(parts):
+            raise InvalidRuleError(
+                "json_path", "must be dot-separated names or list indices, with no empty part"
+            )
+        return partial(_follow, parts=parts)
+    return _compile_jmespath(json_path)
+
+
+def _compile_jmespath(expression: str) -> Callable[[object], object]:
+    if len(expression) > _MAX_EXPRESSION_CHARS:
+        raise InvalidRuleError(
+            "json_path", f"a JMESPath expression is at most {_MAX_EXPRESSION_CHARS:,} characters"
+        )
+    try:
+        # Imported here, not at the top: extraction runs on the standard library, and only
+        # a rule with an expression needs jmespath (a dependency of boto3, so on Lambda).
+        import jmespath  # type: ignore[import-untyped]
+    except ImportError:
+        raise InvalidRuleError(
+            "json_path",
+            "is a JMESPath expression, and jmespath is required to read it (pip install"
+            " jmespath; it comes with boto3), or write a plain dotted path",
+        ) from None
+    try:
+        compiled = jmespath.compile(expression)
+    except jmespath.exceptions.IncompleteExpressionError as error:
+        raise InvalidRuleError("json_path", "is an incomplete JMESPath expression") from error
+    except jmespath.exceptions.JMESPathError as error:
+        raise InvalidRuleError(
+            "json_path", f"is not a valid JMESPath expression ({_parse_problem(error)})"
+        ) from error
+    except RecursionError:
+        raise InvalidRuleError("json_path", "is a JMESPath expression nested too deeply") from None
+    _check_functions(compiled.parsed, jmespath.functions.Functions.FUNCTION_TABLE)
+    search: Callable[[object], object] = compiled.search
+    return search
+
+
+def _parse_problem(error: Exception) -> str:
+    """jmespath's parse or lexer error in one line (its own message spans three)."""
+    detail = getattr(error, "message", None) or getattr(error, "msg", "parse error")
+    detail = " ".join(str(detail).split())  # a token quoted in it may hold a line break
+    return f"position {getattr(error, 'lex_position', '?')}: {detail}"
+
+
+def _check_functions(tree: Mapping, known: Mapping) -> None:
+    """Refuse calls to unknown functions or with the wrong number of arguments, which
+    jmespath itself reports only when it evaluates them, page after page."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        children = [child for child in node.get("children", ()) if isinstance(child, Mapping)]
+        pending.extend(children)
+        if node.get("type") != "function_expression":
+            continue
+        name, given = node["value"], len(children)
+        if name not in known:
+            raise InvalidRuleError("json_path", f"calls an unknown JMESPath function {name}()")
+        signature = known[name]["signature"]
+        variadic = bool(signature) and bool(signature[-1].get("variadic"))
+        if given < len(signature) or (given > len(signature) and not variadic):
+            expected = f"at least {len(signature)}" if variadic else str(len(signature))
+            raise InvalidRuleError("json_path", f"{name}() takes {expected} arguments, not {given}")
+
+
+def _follow(document: object, parts: tuple[str, ...]) -> object:
     value = document
-    for part in path.split("."):
+    for part in parts:
         if isinstance(value, Mapping):
             value = value.get(part)
         elif isinstance(value, list):

@@ -1,7 +1,10 @@
 import json
+import sys
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.catalog import Availability
 from extraction import rules
@@ -201,13 +204,22 @@ def test_zero_prices_are_skipped():
         ({"selektor": ".price"}, "selektor", "unknown key"),
         ({"selector": 5}, "selector", "must be a string"),
         ({"selector": "  "}, "selector", "must not be empty"),
-        ({"selector": "a:first-child"}, "selector", "pseudo-classes"),
-        ({"selector": ".p", "availability_selector": "p + p"}, "availability_selector", "sibling"),
-        ({"json_path": "a", "json_script": "script:last-child"}, "json_script", "pseudo-classes"),
+        ({"selector": "a:hover"}, "selector", "pseudo-class"),
+        ({"selector": ".p", "availability_selector": "p || p"}, "availability_selector", "column"),
+        ({"json_path": "a", "json_script": "script:hover"}, "json_script", "pseudo-class"),
         ({"pattern": "(?P<price>[0-9"}, "pattern", "does not compile"),
         ({"pattern": r"(\d+)"}, "pattern", "named group 'price'"),
         ({"json_path": "props..price"}, "json_path", "no empty part"),
         ({"json_path": "price."}, "json_path", "no empty part"),
+        ({"json_path": "offers[0.price"}, "json_path", "not a valid JMESPath expression"),
+        ({"json_path": "offers[0]..price"}, "json_path", "(position 10: "),
+        ({"json_path": "data.items[?sku=='123'"}, "json_path", "incomplete JMESPath"),
+        ({"json_path": "offers[0].price - 1"}, "json_path", "position 16: Unknown token '-'"),
+        ({"json_path": "lenght(offers)"}, "json_path", "unknown JMESPath function lenght()"),
+        ({"json_path": "max(offers[].price, `1`)"}, "json_path", "max() takes 1 arguments"),
+        ({"json_path": "not_null()"}, "json_path", "takes at least 1 arguments, not 0"),
+        ({"json_path": "(" * 600 + "a" + ")" * 600}, "json_path", "at most 1,000 characters"),
+        ({"json_path": "[" * 900}, "json_path", "nested too deeply"),
         ({"selector": ".p", "currency": "euros please"}, "currency", "not a currency code"),
         ({"selector": ".p", "decimal": ";"}, "decimal", "',' or '.'"),
         ({"pattern": "(?P<price>1)", "attribute": "content"}, "attribute", "needs 'selector'"),
@@ -252,3 +264,167 @@ def test_valid_rule_passes_validation():
         "currency": "EUR", "availability_selector": ".stock", "out_of_stock_text": "Sold out",
         "decimal": ",",
     }) is None  # fmt: skip
+
+
+# --- json_path as a JMESPath expression ---------------------------------------------------
+
+NEXT_DATA = {
+    "props": {
+        "pageProps": {
+            "product": {
+                "available": True,
+                "offers": [{"price": "49.90", "currency": "EUR"}, {"price": 44.5}],
+                "variants": [
+                    {"sku": "S", "available": False, "price": 39},
+                    {"sku": "M", "available": True, "price": 42},
+                    {"sku": "L", "available": True, "price": 45},
+                ],
+                "label": "from 39 €",
+            }
+        }
+    }
+}
+PRODUCT_JSON = {
+    "data": {"items": [{"sku": "122", "price": "9.99"}, {"sku": "123", "price": "12.50"}]}
+}
+
+
+def product_json_page():
+    """A plain JSON script (not Next.js) with an id, among other scripts."""
+    return (
+        "<html><head><script>window.x = 1;</script></head><body>"
+        f'<script type="application/json" id="product-json">{json.dumps(PRODUCT_JSON)}</script>'
+        "</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("json_path", "expected"),
+    [
+        ("props.pageProps.product.offers[0].price", "49.90"),
+        ("props.pageProps.product.offers[-1].price", "44.5"),
+        ("props.pageProps.product.variants[?available].price | [0]", "42"),
+        ("props.pageProps.product.variants[?sku=='L'].price | [0]", "45"),
+        ("min(props.pageProps.product.variants[*].price)", "39"),
+        ("props.pageProps.product.salePrice || props.pageProps.product.offers[1].price", "44.5"),
+        ('props.pageProps."product".offers[0].price', "49.90"),
+    ],
+)
+def test_jmespath_expression_reads_next_data_without_building_the_tree(json_path, expected):
+    found, tree_calls = extract({"json_path": json_path, "currency": "EUR"}, next_data(NEXT_DATA))
+    assert found == [(Decimal(expected), "EUR", Availability.UNKNOWN)]
+    assert tree_calls == 0
+
+
+def test_jmespath_filter_reads_a_plain_json_script_by_id():
+    rule = {"json_script": "#product-json", "json_path": "data.items[?sku=='123'].price | [0]"}
+    found, tree_calls = extract(rule, product_json_page())
+    assert found == [(Decimal("12.50"), None, Availability.UNKNOWN)]
+    assert tree_calls == 0
+
+
+def test_jmespath_string_result_is_read_as_displayed_text_with_the_pattern():
+    rule = {
+        "json_path": "props.pageProps.product.label",
+        "pattern": r"from (?P<price>\d+) (?P<currency>€)",
+    }
+    assert extract(rule, next_data(NEXT_DATA))[0] == [(Decimal("39"), "EUR", Availability.UNKNOWN)]
+
+
+@pytest.mark.parametrize(
+    ("document", "json_path", "expected"),
+    [
+        (NEXT_DATA, "props.pageProps.product.offers.1.price", 44.5),
+        (NEXT_DATA, "props.pageProps.product.offers.-2.price", "49.90"),
+        ({"@graph": [{"offers": {"price": "5"}}]}, "@graph.0.offers.price", "5"),
+        ({"data-layer": {"og:price": 7}}, "data-layer.og:price", 7),
+        ({"a b": {"0": 3}}, "a b.0", 3),
+    ],
+)
+def test_dotted_path_keeps_its_meaning_and_needs_no_jmespath(
+    without_jmespath, document, json_path, expected
+):
+    """Numeric list indices and names JMESPath would need quoted read as they always did,
+    with jmespath not installed."""
+    assert rules.json_value(document, json_path) == rules.JsonValue(expected)
+    validate_rules({"json_path": json_path})
+
+
+def test_jmespath_expression_without_jmespath_installed_is_an_invalid_rule(without_jmespath):
+    with pytest.raises(InvalidRuleError, match="jmespath is required") as raised:
+        validate_rules({"json_path": "offers[0].price"})
+    assert raised.value.key == "json_path"
+
+
+@pytest.fixture
+def without_jmespath(monkeypatch):
+    """jmespath not importable, and no expression compiled before (compiling is cached)."""
+    monkeypatch.setitem(sys.modules, "jmespath", None)  # `import jmespath` raises ImportError
+    rules._json_path_reader.cache_clear()
+    yield
+    rules._json_path_reader.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("json_path", "refused"),
+    [
+        ("props.pageProps.product.offers", "a list of 2 values, not one price"),
+        ("props.pageProps.product.variants[?available].price", "a list of 2 values"),
+        ("props.pageProps.product.offers[0]", "an object, not a price"),
+        ("props.pageProps.product.available", "a boolean, not a price"),
+        ("props.pageProps.product.offers[5].price", "selects nothing"),
+        ("props.pageProps.missing.price", "selects nothing"),
+        ("props.pageProps.product.variants[?sku=='XL'].price | [0]", "selects nothing"),
+        ("floor(props.pageProps.product.label)", "fails on this JSON (JMESPathTypeError"),
+    ],
+)
+def test_json_path_result_that_is_no_single_price_gives_no_price_and_says_why(json_path, refused):
+    assert extract({"json_path": json_path}, next_data(NEXT_DATA))[0] == []
+    reading = rules.json_value(NEXT_DATA, json_path)
+    assert reading.value is None
+    assert refused in reading.refused
+
+
+def test_jmespath_function_on_a_non_finite_number_gives_no_price():
+    html = '<script id="__NEXT_DATA__">{"price": Infinity}</script>'
+    assert extract({"json_path": "floor(price)"}, html)[0] == []
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["a", "b", "price", "sku"]), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+EXPRESSION_PARTS = st.sampled_from(
+    ["a", "b", "price", ".", "[", "]", "[0]", "[-1]", "[*]", "[]", "[?", "==", "'123'", "`1`",
+     "|", "||", "&&", "!", "(", ")", ",", "@", "*", "&", "{", "}", ":", "length(", "floor(",
+     "sort_by(", "max(", "contains(", "to_number(", "\"", "'", " ", "\n"]
+)  # fmt: skip
+EXPRESSIONS = st.lists(EXPRESSION_PARTS, min_size=1, max_size=12).map("".join) | st.text()
+
+
+@settings(max_examples=400, deadline=None)
+@given(EXPRESSIONS)
+def test_any_json_path_string_is_valid_or_an_invalid_rule_naming_it(json_path):
+    try:
+        validate_rules({"json_path": json_path})
+    except InvalidRuleError as error:
+        problem = error
+    else:
+        return
+    assert problem.key == "json_path"
+    assert "\n" not in problem.problem  # one line, for logs and config errors
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRESSIONS, JSON_VALUES)
+def test_a_valid_json_path_on_any_json_gives_a_value_or_a_reason(json_path, document):
+    try:
+        validate_rules({"json_path": json_path})
+    except InvalidRuleError:
+        return
+    reading = rules.json_value(document, json_path)
+    assert (reading.value is None) != (reading.refused is None)

@@ -263,6 +263,7 @@ def test_retailer_without_spacing_uses_the_default_spacing_and_without_rules_has
     [
         {"pattern": r"(?P<price>\d+[.,]\d{2})\s*(?P<currency>€|EUR)"},
         {"json_path": "props.pageProps.product.price", "json_script": "script#data"},
+        {"json_path": "offers[?available].price | [0]"},
         {"selector": "meta[itemprop=price]", "attribute": "content", "decimal": ","},
     ],
 )
@@ -468,6 +469,10 @@ BAD_VALUES = {
     "pattern does not compile": (rules("pattern", pattern="(?P<price>"), "does not compile"),
     "pattern without price": (rules("pattern", pattern=r"\d+"), "needs a named group 'price'"),
     "json path empty part": (rules("json_path", json_path="props..price"), "no empty part"),
+    "json path bad jmespath": (
+        rules("json_path", json_path="offers[?price > ].price"),
+        "is not a valid JMESPath expression",
+    ),
     "decimal ;": (rules("decimal", selector=".p", decimal=";"), "must be ',' or '.', got ';'"),
     "attribute alone": (rules("attribute", json_path="a", attribute="content"), "needs 'selector'"),
     "json script alone": (
