@@ -44,10 +44,11 @@ def describe_cycle(cycle: int) -> list[str]:
             lines.append(f"{where}: a captcha page, recorded as blocked")
         else:
             assert page.availability is not None  # an offer page (OFFER, FLAKY) has stock
-            shown = f"{page.price} {page.currency}, {page.availability.replace('_', ' ')}"
+            price = "no price" if page.price is None else f"{page.price} {page.currency}"
+            shown = f"{price}, {page.availability.replace('_', ' ')}"
             before = previous.get(product_id)
             if before is not None and before.price != page.price:
-                shown = f"{before.price} -> {shown}"
+                shown = f"{before.price or 'no price'} -> {shown}"
             if page.page == FLAKY:
                 shown = f"HTTP 503 first, then {shown} on the retry"
             due = ", ".join(page.alerts) if page.alerts else "no notification"

@@ -269,9 +269,12 @@ def notification_line(body: str) -> str:
     change = message.get("change_percent")
     # change_percent is the drop: 15.00 means 15 % cheaper.
     change_text = f" ({-change:+}%)" if isinstance(change, int | Decimal) and change else ""
+    # old_price is null after an out-of-stock observation that showed no price.
+    old_price = message.get("old_price")
     return (
         f"{message.get('kind')} {message.get('product_id')} ({message.get('retailer')}){name}: "
-        f"{message.get('old_price')} -> {message.get('new_price')}{currency}{change_text}"
+        f"{'no price' if old_price is None else old_price} -> {message.get('new_price')}"
+        f"{currency}{change_text}"
     )
 
 

@@ -8,12 +8,13 @@ rule of Pulumi.dev.yaml (`#product .price`, `#product .stock`, "sold out", EUR).
 What each page shows is table-driven (`PRODUCTS`), cycle by cycle: `set_cycle(n)` before
 each run of the scraper moves the whole site to cycle n (past the table, the last column
 repeats). The table gives every case the service must handle: drops above, at and below
-the 10 % default threshold, a product with its own threshold, a rise, out of stock and
-back, a target price reached, a page that is gone (404), a flaky page (503 to the first
-request of each cycle, then the page), a captcha page served with 200, and a product the
-catalog marks inactive. `expected(cycle)` says what each page shows and what the service
-should make of it, and the site logs every request so tests can check retries and
-politeness. robots.txt allows everything.
+the 10 % default threshold, a product with its own threshold, a rise, out of stock (its
+page then showing no price, an observation without one) and back, a target price reached,
+a page that is gone (404), a flaky page (503 to the first request of each cycle, then the
+page), a captcha page served with 200, and a product the catalog marks inactive.
+`expected(cycle)` says what each page shows and what the service should make of it, and
+the site logs every request so tests can check retries and politeness. robots.txt allows
+everything.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Product:
     drop_threshold_percent: Decimal | None = None
     target_price: Decimal | None = None
     active: bool = True
+    # Whether its page still shows the price while out of stock (many shops show none).
+    priced_when_sold_out: bool = True
     # The notifications each cycle's observation raises: the demo's story, by hand, so the
     # tests compare the service against an account written independently of its code.
     alerts: Mapping[int, tuple[EventKind, ...]] = field(default_factory=dict)
@@ -79,6 +82,13 @@ class Product:
 
     def price(self, cycle: int) -> Decimal:
         return Decimal(self.prices[min(cycle, len(self.prices) - 1)])
+
+    def shown_price(self, cycle: int) -> Decimal | None:
+        """The price the page shows in `cycle`: None when it is out of stock and says so
+        without a price."""
+        if self.priced_when_sold_out or self.availability(cycle) == Availability.IN_STOCK:
+            return self.price(cycle)
+        return None
 
     def availability(self, cycle: int) -> Availability:
         in_stock = self.in_stock[min(cycle, len(self.in_stock) - 1)]
@@ -106,6 +116,7 @@ PRODUCTS = (
     Product("espresso-machine", "example-shop", "Espresso machine", ("249.00", "199.00"),
             alerts={1: (EventKind.PRICE_DROP,)}),  # -20 %
     Product("grinder", "example-shop", "Coffee grinder", ("89.90",), in_stock=(True, False, True),
+            priced_when_sold_out=False,  # sold out, its page shows no price
             alerts={2: (EventKind.BACK_IN_STOCK,)}),
 )
 # fmt: on
@@ -117,7 +128,8 @@ class ExpectedPage:
 
     `outcome` is the catalog item's `last_status` after the cycle (None: an inactive
     product, never fetched); `price`, `currency` and `availability` are what an
-    observation reads (None when the page has no offer); `alerts` the notifications due.
+    observation reads (None when the page has no offer; price and currency None when an
+    out-of-stock page shows no price); `alerts` the notifications due.
     """
 
     product_id: str
@@ -148,14 +160,15 @@ def expected(cycle: int) -> dict[str, ExpectedPage]:
     pages = {}
     for product in PRODUCTS:
         has_offer = product.page in (OFFER, FLAKY)
+        price = product.shown_price(cycle) if has_offer else None
         pages[product.product_id] = ExpectedPage(
             product_id=product.product_id,
             retailer=product.retailer,
             page=product.page,
             http_status=404 if product.page == MISSING else 200,
             outcome=OUTCOMES[product.page] if product.active else None,
-            price=product.price(cycle) if has_offer else None,
-            currency=CURRENCIES[product.retailer] if has_offer else None,
+            price=price,
+            currency=CURRENCIES[product.retailer] if price is not None else None,
             availability=product.availability(cycle) if has_offer else None,
             alerts=product.alerts.get(cycle, ()) if product.active else (),
         )
@@ -261,13 +274,14 @@ def _document(title: str, body: str, head: str = "") -> str:
 
 
 def _jsonld_page(product: Product, cycle: int) -> str:
+    price = product.shown_price(cycle)
     offer = {
         "@type": "Offer",
-        "price": str(product.price(cycle)),
-        "priceCurrency": CURRENCIES[product.retailer],
         "availability": "https://schema.org/"
         + ("InStock" if product.availability(cycle) == Availability.IN_STOCK else "OutOfStock"),
     }
+    if price is not None:
+        offer |= {"price": str(price), "priceCurrency": CURRENCIES[product.retailer]}
     data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -277,19 +291,24 @@ def _jsonld_page(product: Product, cycle: int) -> str:
     # "</" cannot end the script early: JSON allows "<\/".
     script = json.dumps(data).replace("</", "<\\/")
     head = f'<script type="application/ld+json">{script}</script>'
-    body = f"<h1>{html.escape(product.name)}</h1><p>{product.price(cycle)} EUR</p>"
+    body = f"<h1>{html.escape(product.name)}</h1><p>{_shown(price, '{} EUR')}</p>"
     return _document(f"{product.name} | JSON-LD Mart", body, head)
 
 
 def _microdata_page(product: Product, cycle: int) -> str:
     stock = "InStock" if product.availability(cycle) == Availability.IN_STOCK else "OutOfStock"
-    price = product.price(cycle)
+    price = product.shown_price(cycle)
+    priced = (
+        f'<span itemprop="priceCurrency" content="{CURRENCIES[product.retailer]}">£</span>'
+        f'<span itemprop="price" content="{price}">{price}</span>'
+        if price is not None
+        else ""
+    )
     body = (
         '<main itemscope itemtype="https://schema.org/Product">'
         f'<h1 itemprop="name">{html.escape(product.name)}</h1>'
         '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
-        f'<span itemprop="priceCurrency" content="{CURRENCIES[product.retailer]}">£</span>'
-        f'<span itemprop="price" content="{price}">{price}</span>'
+        f"{priced}"
         f'<link itemprop="availability" href="https://schema.org/{stock}">'
         "</div></main>"
     )
@@ -298,31 +317,38 @@ def _microdata_page(product: Product, cycle: int) -> str:
 
 def _meta_page(product: Product, cycle: int) -> str:
     stock = "in stock" if product.availability(cycle) == Availability.IN_STOCK else "out of stock"
-    properties = {
-        "og:type": "product",
-        "og:title": product.name,
-        "product:price:amount": str(product.price(cycle)),
-        "product:price:currency": CURRENCIES[product.retailer],
-        "product:availability": stock,
-    }
+    price = product.shown_price(cycle)
+    properties = {"og:type": "product", "og:title": product.name}
+    if price is not None:
+        properties["product:price:amount"] = str(price)
+        properties["product:price:currency"] = CURRENCIES[product.retailer]
+    properties["product:availability"] = stock
     head = "".join(
         f'<meta property="{key}" content="{html.escape(value)}">'
         for key, value in properties.items()
     )
-    body = f"<h1>{html.escape(product.name)}</h1><p>${product.price(cycle)}</p>"
+    body = f"<h1>{html.escape(product.name)}</h1><p>{_shown(price, '${}')}</p>"
     return _document(f"{product.name} — Meta Shop", body, head)
 
 
 def _rule_page(product: Product, cycle: int) -> str:
     # No structured data: only example-shop's retailer rule finds the price ("249,00 €").
-    price = f"{product.price(cycle):.2f}".replace(".", ",")
+    # Sold out without a price, the page's "Sold out" is what tells (extraction.availability).
+    price = product.shown_price(cycle)
+    shown = "" if price is None else f"{price:.2f}".replace(".", ",")
     stock = "In stock" if product.availability(cycle) == Availability.IN_STOCK else "Sold out"
     body = (
         f'<div id="product"><h1>{html.escape(product.name)}</h1>'
-        f'<span class="price">{price} €</span><span class="stock">{stock}</span></div>'
+        + (f'<span class="price">{shown} €</span>' if price is not None else "")
+        + f'<span class="stock">{stock}</span></div>'
         "<aside><h2>You may also like</h2><p>Milk frother <span>39,00 €</span></p></aside>"
     )
     return _document(f"{product.name} · Example Shop", body)
+
+
+def _shown(price: Decimal | None, template: str) -> str:
+    """The price as the page's text shows it, or nothing when it shows none."""
+    return "" if price is None else template.format(price)
 
 
 _MARKUP = MappingProxyType(

@@ -70,8 +70,9 @@ def show_history(arguments: argparse.Namespace, context: Context) -> int:
     history = product_history(item, rows, since, threshold)
     chart_path = _chart_path(arguments.chart, product_id)
     chart_written = None
-    if chart_path is not None and history.entries:
-        chart_path.write_text(render_svg(history_chart(history)), encoding="utf-8")
+    chart = history_chart(history) if chart_path is not None else None
+    if chart_path is not None and chart is not None and chart.points:
+        chart_path.write_text(render_svg(chart), encoding="utf-8")
         chart_written = str(chart_path)
     data = {**asdict(history), "chart": chart_written}
     context.console.result(
@@ -93,10 +94,14 @@ def product_history(
         if row.timestamp_ms < since_ms:
             continue
         previous = rows[index - 1] if index else None
-        # Prices in two currencies do not compare (the detector's rule too).
+        # Prices in two currencies do not compare (the detector's rule too), nor do two
+        # observations of which one showed no price.
         change = (
             change_percent(previous.price, row.price)
-            if previous is not None and previous.currency == row.currency
+            if previous is not None
+            and previous.price is not None
+            and row.price is not None
+            and previous.currency == row.currency
             else None
         )
         entries.append(
@@ -126,13 +131,16 @@ def product_history(
 
 
 def all_time_low(rows: Sequence[HistoryRow]) -> AllTimeLow | None:
-    """The lowest price stored, in the currency of the latest observation (the earliest
-    observation of it when it recurs)."""
-    if not rows:
+    """The lowest price stored, in the currency of the latest observation with a price (the
+    earliest observation of it when it recurs); None when no observation has a price."""
+    priced = [(row.price, row) for row in rows if row.price is not None]
+    if not priced:
         return None
-    currency = rows[-1].currency
-    lowest = min((row for row in rows if row.currency == currency), key=lambda row: row.price)
-    return AllTimeLow(lowest.price, currency, lowest.observed_at)
+    currency = priced[-1][1].currency
+    price, lowest = min(
+        (seen for seen in priced if seen[1].currency == currency), key=lambda seen: seen[0]
+    )
+    return AllTimeLow(price, currency, lowest.observed_at)
 
 
 def _chart_path(value: str | None, product_id: str) -> Path | None:
@@ -157,7 +165,7 @@ def _render_history(
     )
     console.line()
     low = history.all_time_low
-    if low is None:  # nothing stored
+    if not history.stored_observations:
         console.line(f"No price history for {product.product_id} yet.")
         return
     console.line(
@@ -180,8 +188,11 @@ def _render_history(
             ],
             right=(1, 4),
         )
-    price = f"{low.price} {low.currency}" if low.currency else f"{low.price}"
-    console.line(f"all-time low: {price} on {low.observed_at:%Y-%m-%d %H:%M} UTC")
+    if low is None:
+        console.line("all-time low: - (no observation showed a price)")
+    else:
+        price = f"{low.price} {low.currency}" if low.currency else f"{low.price}"
+        console.line(f"all-time low: {price} on {low.observed_at:%Y-%m-%d %H:%M} UTC")
     console.line()
     console.line(console.style(f"Alerts ({history.alerts_note}): {len(history.alerts)}", "bold"))
     if history.alerts:
@@ -203,5 +214,7 @@ def _render_history(
     if chart_path is not None:
         console.line()
         console.line(
-            f"chart: {chart_written}" if chart_written else "no chart: no observation in the period"
+            f"chart: {chart_written}"
+            if chart_written
+            else "no chart: no observation with a price in the period"
         )

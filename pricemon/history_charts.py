@@ -7,6 +7,7 @@ chart per changed product (`report_chart`). Both go to the SVG renderer (chart.p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from contracts.catalog import Availability
 from pricemon.chart import ChartMarker, ChartPoint, PriceChart
@@ -44,15 +45,26 @@ def report_chart(product: ChangedProduct) -> PriceChart:
 
 
 def _chart_points(observations: Sequence[HistoryEntry | HistoryRow]) -> list[ChartPoint]:
-    return [
-        ChartPoint(
-            at=seen.observed_at,
-            price=seen.price,
-            in_stock=seen.availability == Availability.IN_STOCK,
-            label=f"{seen.observed_at:%Y-%m-%d %H:%M} {seen.price} {seen.availability}",
+    """A point per observation; none when no observation has a price. An observation that
+    showed no price (out of stock) is drawn at the price shown before it (the first one
+    shown, when none was), where the line breaks."""
+    shown = [seen.price for seen in observations if seen.price is not None]
+    if not shown:
+        return []
+    points = []
+    last = shown[0]
+    for seen in observations:
+        last = seen.price if seen.price is not None else last
+        price = "no price" if seen.price is None else seen.price
+        points.append(
+            ChartPoint(
+                at=seen.observed_at,
+                price=last,
+                in_stock=seen.availability == Availability.IN_STOCK and seen.price is not None,
+                label=f"{seen.observed_at:%Y-%m-%d %H:%M} {price} {seen.availability}",
+            )
         )
-        for seen in observations
-    ]
+    return points
 
 
 def _markers(alerts: Sequence[DerivedAlert]) -> list[ChartMarker]:
@@ -61,7 +73,12 @@ def _markers(alerts: Sequence[DerivedAlert]) -> list[ChartMarker]:
             at=alert.observed_at,
             price=alert.new_price,
             kind=alert.kind,
-            label=f"{alert.kind}: {alert.old_price} -> {alert.new_price} ({alert.drop_percent}%)",
+            label=f"{alert.kind}: {_shown(alert.old_price)} -> {alert.new_price}"
+            + ("" if alert.drop_percent is None else f" ({alert.drop_percent}%)"),
         )
         for alert in alerts
     ]
+
+
+def _shown(price: Decimal | None) -> str:
+    return "no price" if price is None else str(price)

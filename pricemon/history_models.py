@@ -1,9 +1,10 @@
 """What `pricemon history` and `pricemon report` know about prices: plain frozen data.
 
-A `HistoryRow` is one row of the prices table (a successful observation) and `State` what
-the catalog item said after it; the rest is what the two commands derive and show: a
-product's period (`ProductHistory`), the alerts the detector's rules raise along it
-(`DerivedAlert`), and the report's changed products (`PeriodReport`). The page
+A `HistoryRow` is one row of the prices table (a successful observation; its price is None
+when an out-of-stock page showed none) and `State` what the catalog item said after it; the
+rest is what the two commands derive and show: a product's period (`ProductHistory`), the
+alerts the detector's rules raise along it (`DerivedAlert`), and the report's changed
+products (`PeriodReport`). The page
 (html_report.py) and the commands read these, and nothing here reads a table.
 """
 
@@ -26,7 +27,7 @@ DERIVED_NOTE = (
 class State:
     """What the catalog item said after an observation: the images' `last_*` fields."""
 
-    price: Decimal
+    price: Decimal | None  # None: an out-of-stock page that showed no price
     currency: str | None
     availability: str | None
     run_id: str | None
@@ -39,7 +40,7 @@ class HistoryRow:
 
     product_id: str
     timestamp_ms: int
-    price: Decimal
+    price: Decimal | None  # None: an out-of-stock page that showed no price
     currency: str | None
     availability: str
     run_id: str
@@ -86,7 +87,7 @@ class ProductInfo:
 @dataclass(frozen=True)
 class HistoryEntry:
     observed_at: datetime
-    price: Decimal
+    price: Decimal | None  # None: an out-of-stock page that showed no price
     currency: str | None
     availability: str
     change_percent: Decimal | None  # vs the previous observation: + a rise, - a drop
@@ -130,12 +131,12 @@ class Change:
 
     observed_at: datetime
     run_id: str
-    old_price: Decimal
-    new_price: Decimal
+    old_price: Decimal | None  # None: an observation without a price, either side
+    new_price: Decimal | None
     currency: str | None
     old_availability: str | None  # None: before the period (the row records no availability)
     new_availability: str
-    change_percent: Decimal
+    change_percent: Decimal | None  # None unless both have a price
     alerts: tuple[str, ...]
 
 

@@ -47,7 +47,7 @@ def row_from_item(item: Mapping[str, Any]) -> HistoryRow:
     return HistoryRow(
         product_id=str(item[PRODUCT_ID]),
         timestamp_ms=int(item[TIMESTAMP]),
-        price=item["price"],
+        price=item.get("price"),  # none: an out-of-stock page that showed none
         currency=item.get("currency"),
         availability=str(item.get("availability", Availability.UNKNOWN)),
         run_id=str(item.get("run_id", "")),

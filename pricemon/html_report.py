@@ -170,7 +170,8 @@ def _changes(changes: Sequence[Change]) -> str:
     rows = [
         (
             change.observed_at,
-            f"{change.old_price} → {change.new_price} {change.currency or ''}".strip(),
+            f"{format_cell(change.old_price)} → {format_cell(change.new_price)}"
+            f" {change.currency or ''}".strip(),
             signed_percent(change.change_percent),
             change.new_availability
             if change.old_availability in (None, change.new_availability)

@@ -68,12 +68,13 @@ def write_report(arguments: argparse.Namespace, context: Context) -> int:
         threshold=threshold,
         progress=lambda done, total: context.console.progress(done, total, "retailers read"),
     )
-    charts = {
-        product.product.product_id: render_svg(
-            report_chart(product), width=REPORT_CHART_WIDTH, height=REPORT_CHART_HEIGHT
-        )
-        for product in report.changed
-    }
+    charts = {}
+    for product in report.changed:
+        chart = report_chart(product)
+        if chart.points:  # none when no observation of the period showed a price
+            charts[product.product.product_id] = render_svg(
+                chart, width=REPORT_CHART_WIDTH, height=REPORT_CHART_HEIGHT
+            )
     directory: Path = arguments.out
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -146,7 +147,8 @@ def period_report(
 
 def changes_in(rows: Sequence[HistoryRow], alerts: Sequence[DerivedAlert]) -> list[Change]:
     """The observations of `rows` (a period, oldest first) that changed price or stock; the
-    first one is compared with the price the row says came before."""
+    first one is compared with the price the row says came before. An observation without a
+    price (out of stock) compares like any other: the price went, or came back."""
     kinds: dict[tuple[str, int], list[str]] = {}
     for alert in alerts:
         moment = int(alert.observed_at.timestamp() * 1000)
@@ -156,18 +158,24 @@ def changes_in(rows: Sequence[HistoryRow], alerts: Sequence[DerivedAlert]) -> li
     for row in rows:
         old_price = previous.price if previous is not None else row.previous_price
         old_availability = previous.availability if previous is not None else None
+        known_before = previous is not None or row.previous_price is not None
         stock_changed = old_availability is not None and old_availability != row.availability
-        if old_price is not None and (old_price != row.price or stock_changed):
+        if known_before and (old_price != row.price or stock_changed):
             found.append(
                 Change(
                     observed_at=row.observed_at,
                     run_id=row.run_id,
                     old_price=old_price,
                     new_price=row.price,
-                    currency=row.currency,
+                    # A row without a price has no currency: the old price's is shown.
+                    currency=row.currency or (previous.currency if previous else None),
                     old_availability=old_availability,
                     new_availability=row.availability,
-                    change_percent=change_percent(old_price, row.price),
+                    change_percent=(
+                        None
+                        if old_price is None or row.price is None
+                        else change_percent(old_price, row.price)
+                    ),
                     alerts=tuple(kinds.get((row.run_id, row.timestamp_ms), ())),
                 )
             )

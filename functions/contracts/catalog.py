@@ -80,7 +80,7 @@ class CatalogItem:
     active: bool
     drop_threshold_percent: Decimal | None
     target_price: Decimal | None
-    last_price: Decimal | None
+    last_price: Decimal | None  # None also when the last observation showed no price
     last_currency: str | None
     last_availability: Availability | None
     last_checked_at: str | None

@@ -3,19 +3,23 @@
 The products table stream gives the item before (`old`) and after (`new`) a write. The
 scraper writes the latest state of a successful observation on the item (`last_price`,
 `last_currency`, `last_availability`, `last_run_id`, `last_checked_at`, `last_status=ok`);
-failures and blocked pages never overwrite `last_price`, so the old state's price is always
-the last *successful* one. Rules (docs/architecture.md "Detector"):
+failures and blocked pages never overwrite it, so the old state is always the last
+*successful* observation. An observation may have no price (an out-of-stock page that
+shows none): its state has `last_availability` `out_of_stock` and no `last_price`.
+Rules (docs/architecture.md "Detector"):
 
 - `price_drop`: `(old - new) / old * 100 >= threshold` (the item's `drop_threshold_percent`,
   else the stack default);
 - `target_price`: `new <= target_price < old`;
-- `back_in_stock`: `out_of_stock` -> `in_stock`;
+- `back_in_stock`: `out_of_stock` -> `in_stock`, also after an observation without a
+  price (then the event's `old_price` and `change_percent` are None);
 
 and nothing at all when the new state is not a successful observation (error, blocked),
-when the old state has no price (first observation), when `last_run_id` did not change (not
-a new observation: a catalog edit, or a rewrite of the same one), or when the currency
-changed (the prices cannot be compared; a currency the page did not state counts as its
-own value).
+when the old state has no observation at all (first observation), when `last_run_id` did
+not change (not a new observation: a catalog edit, or a rewrite of the same one), when the
+new observation has no price (nothing to compare; its price's return is what raises
+`back_in_stock`), or when the currency changed between two prices (they cannot be
+compared; a currency the page did not state counts as its own value).
 
 The rules take `ProductState`s: the detector reads them from stream images
 (`ProductState.from_image`), `pricemon history` builds them from the prices table's rows.
@@ -49,6 +53,7 @@ class Skip(StrEnum):
     NOT_SUCCESSFUL = "not_successful"  # new status is error or blocked
     FIRST_OBSERVATION = "first_observation"  # nothing to compare with
     SAME_OBSERVATION = "same_observation"  # last_run_id unchanged: a catalog edit or rewrite
+    NO_PRICE = "no_price"  # the new observation is out of stock and shows no price
     CURRENCY_CHANGED = "currency_changed"  # prices in different currencies
 
 
@@ -119,7 +124,7 @@ class ProductState:
 
     catalog: CatalogFields
     status: ScrapeStatus | None  # last_status
-    price: Decimal | None  # last_price: of the last successful observation
+    price: Decimal | None  # last_price: of the last successful observation, if it showed one
     currency: str | None  # last_currency: None when the page did not state one
     availability: Availability | None  # last_availability
     run_id: str | None  # last_run_id: the last run that observed the product, whatever came of it
@@ -141,6 +146,12 @@ class ProductState:
     @property
     def product_id(self) -> str:
         return self.catalog.product_id
+
+    @property
+    def observed(self) -> bool:
+        """Whether a successful observation is recorded (with a price, or out of stock
+        without one)."""
+        return self.price is not None or self.availability is not None
 
     @classmethod
     def from_image(cls, image: Mapping[str, Any]) -> ProductState:
@@ -171,9 +182,10 @@ class PriceEvent:
     name: str | None
     url: str
     currency: str | None  # None when the pages do not say (both observations alike)
-    old_price: Decimal
+    old_price: Decimal | None  # None: back in stock after an observation without a price
     new_price: Decimal
-    change_percent: Decimal  # drop in percent of the old price, 2 places (negative: a rise)
+    # Drop in percent of the old price, 2 places (negative: a rise); None without one.
+    change_percent: Decimal | None
     observed_at: str
     run_id: str
 
@@ -198,17 +210,24 @@ def skip_reason(old: ProductState, new: ProductState) -> Skip | None:
     """Why these states cannot raise any event, or None when the rules apply.
 
     Raises MalformedImageError when the new state, a successful observation after an
-    earlier one, has no run id.
+    earlier one, has no run id, or no price without being out of stock.
     """
     if new.status is not ScrapeStatus.OK:
         return Skip.NOT_SUCCESSFUL
-    if old.price is None:
+    if not old.observed:
         return Skip.FIRST_OBSERVATION
     if old.run_id == _required_text(new.run_id, "last_run_id", new.product_id):
         return Skip.SAME_OBSERVATION
+    if new.price is None:
+        if new.availability is Availability.OUT_OF_STOCK:
+            return Skip.NO_PRICE
+        raise MalformedImageError(
+            new.product_id, "last_price", "is missing, and the product is not out of stock"
+        )
     # The scraper removes last_currency when a page does not say it: unknown on both sides
-    # is the same page's same currency; known on one side only is a change.
-    if old.currency != new.currency:
+    # is the same page's same currency; known on one side only is a change. An old state
+    # without a price has no currency to compare.
+    if old.price is not None and old.currency != new.currency:
         return Skip.CURRENCY_CHANGED
     return None
 
@@ -223,7 +242,8 @@ def detect_changes(
     if skip_reason(old, new) is not None:
         return []
     product = new.catalog
-    old_price = _required_price(old.price, "last_price", product.product_id)
+    # Checked when the state was built; None: an observation without a price.
+    old_price = old.price
     new_price = _required_price(new.price, "last_price", product.product_id)
     threshold = (
         default_threshold_percent
@@ -233,9 +253,13 @@ def detect_changes(
     target = product.target_price
 
     kinds: list[EventKind] = []
-    if new_price < old_price and _drop_percent(old_price, new_price) >= threshold:
+    if (
+        old_price is not None
+        and new_price < old_price
+        and _drop_percent(old_price, new_price) >= threshold
+    ):
         kinds.append(EventKind.PRICE_DROP)
-    if target is not None and new_price <= target < old_price:
+    if old_price is not None and target is not None and new_price <= target < old_price:
         kinds.append(EventKind.TARGET_PRICE)
     if old.availability is Availability.OUT_OF_STOCK and new.availability is Availability.IN_STOCK:
         kinds.append(EventKind.BACK_IN_STOCK)
@@ -254,7 +278,7 @@ def detect_changes(
             currency=new.currency,
             old_price=old_price,
             new_price=new_price,
-            change_percent=price_drop_percent(old_price, new_price),
+            change_percent=None if old_price is None else price_drop_percent(old_price, new_price),
             observed_at=observed_at,
             run_id=run_id,
         )

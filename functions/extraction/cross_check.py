@@ -35,6 +35,8 @@ def displayed(amount: Decimal) -> Decimal:
 def needs_cross_check(offer: Offer, others: Sequence[OfferCandidate]) -> bool:
     """Whether `offer` is in doubt: ambiguous, finer than cents, or contradicted by another
     source's price (in the same currency, or with none stated)."""
+    if offer.price is None:
+        return False  # a page that shows no price has none to contradict
     if offer.ambiguous or displayed(offer.price) != offer.price:
         return True
     return any(
@@ -53,6 +55,8 @@ def cross_check(
     `visible` is the heuristic's offer for the page, or None when it shows no price.
     The result names the sources that agreed on it in `agreed_sources`.
     """
+    if trusted.price is None:
+        return trusted  # nothing to settle (a source's choice always has a price)
     by_amount: dict[Decimal, list[OfferCandidate]] = {}
     for candidates in found.values():
         for candidate in candidates:

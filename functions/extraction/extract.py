@@ -3,8 +3,10 @@
 A retailer rule, when given, is the operator's explicit instruction and alone decides.
 Otherwise sources are tried in order of trust: schema.org JSON-LD, microdata, RDFa/meta
 tags, and last a heuristic over the visible page (marked with its confidence). The first
-source that yields a price decides it; lower sources may still fill in a currency or
-availability the deciding source left out, when they agree on the price.
+source that yields a price decides it; lower sources may still fill in a currency the
+deciding source left out, when they agree on the price. A stock status the deciding source
+leaves out is read from the page's other evidence (`extraction.availability`), which also
+tells an out-of-stock page that shows no price: its offer has none.
 
 Cheap sources run first on the raw text; the element tree, which costs more than all of
 them together on a large page, is built only when microdata, a selector rule or the
@@ -20,11 +22,12 @@ from functools import cached_property
 from contracts.catalog import Availability
 from extraction import heuristic, jsonld, meta, microdata
 from extraction import rules as retailer_rules
+from extraction.availability import page_availability
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
 from extraction.cross_check import cross_check, needs_cross_check
 from extraction.markup import Element, parse_html
-from extraction.offer import Offer, OfferCandidate, choose_offer
+from extraction.offer import Offer, SourceReading, choose_offer
 
 
 class Page:
@@ -50,10 +53,13 @@ def extract_offer(
     use_heuristic: bool = True,
     budget: Budget = UNLIMITED,
 ) -> Offer | None:
-    """The offer a shopper sees on the page, or None when the page states no price.
+    """The offer a shopper sees on the page, or None when the page states no price (and
+    does not show the product out of stock).
 
-    A captcha or bot-wall page has no offer, whatever numbers it shows. Raises
-    `InvalidRuleError` for a malformed rule, never for malformed pages, and
+    An out-of-stock page that shows no price has an offer without one: price and currency
+    None, availability OUT_OF_STOCK, and the evidence of it as the source
+    (`extraction.availability`). A captcha or bot-wall page has no offer, whatever numbers
+    it shows. Raises `InvalidRuleError` for a malformed rule, never for malformed pages, and
     `ExtractionTooSlowError` once the page has spent its `budget`.
     """
     budget.check()
@@ -62,26 +68,60 @@ def extract_offer(
     budget.check()
     page = Page(html, url, budget)
     sources = _structured_sources(page)
+    offer = _priced_offer(page, sources, rules, use_heuristic)
+    # The visible page is read for the stock status only where the heuristic may read it.
+    tree = (lambda: page.tree) if use_heuristic else None
+    evidence = None
+    if offer is None or offer.availability == Availability.UNKNOWN:
+        price = None if offer is None else offer.price
+        evidence = page_availability(price, sources, tree, budget)
+    if offer is None:
+        if evidence is None or evidence.availability != Availability.OUT_OF_STOCK:
+            return None
+        return Offer(
+            price=None,
+            currency=None,
+            availability=Availability.OUT_OF_STOCK,
+            source=evidence.source,
+            confidence=evidence.confidence,
+        )
+    return offer if evidence is None else replace(offer, availability=evidence.availability)
+
+
+Source = Callable[[], SourceReading]
+
+
+def _priced_offer(
+    page: Page,
+    sources: list[tuple[str, Source]],
+    rules: Mapping[str, object] | None,
+    use_heuristic: bool,
+) -> Offer | None:
+    """The page's price, from the rule, else the most trusted source stating one (cross-
+    checked when in doubt), else the visible page; None when none states a price."""
+    url, budget = page.url, page.budget
     if rules:
         # A rule exists because the page's own data is missing or wrong for this retailer:
         # when it finds nothing, the page has no price, rather than a silently stale one.
         from_rules = retailer_rules.candidates(page.html, lambda: page.tree, rules, budget)
         offer = choose_offer(from_rules, url)
-        return None if offer is None else _completed(offer, [read for _, read in sources], budget)
+        return None if offer is None else _with_currency(offer, [read for _, read in sources])
     for position, (name, read_source) in enumerate(sources):
-        offer = choose_offer(read_source(), url)
+        offer = choose_offer(read_source().candidates, url)
         budget.check()
         if offer is None:
             continue
         # Meta tags are read from the raw text, cheaply: enough to tell whether the trusted
         # source is contradicted, before paying for the tree and the visible page.
         later = sources[position + 1 :]
-        contradicting = [c for other, read in later if other == meta.SOURCE for c in read()]
+        contradicting = [
+            c for other, read in later if other == meta.SOURCE for c in read().candidates
+        ]
         if not needs_cross_check(offer, contradicting):
             agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
             offer = replace(offer, agreed_sources=tuple(agreed))
-            return _completed(offer, [read for _, read in later], budget)
-        found = {other: read() for other, read in sources}
+            return _with_currency(offer, [read for _, read in later])
+        found = {other: read().candidates for other, read in sources}
         visible = heuristic.find_visible_price(page.tree, url, budget) if use_heuristic else None
         return cross_check(offer, found, visible)
     if use_heuristic:
@@ -89,34 +129,31 @@ def extract_offer(
     return None
 
 
-Source = Callable[[], list[OfferCandidate]]
-
-
 def _structured_sources(page: Page) -> list[tuple[str, Source]]:
     """Readers of each structured source, most trusted first; each runs only when asked,
     at most once."""
     budget = page.budget
     return [
-        (jsonld.SOURCE, _once(lambda: jsonld.candidates(page.html, budget))),
+        (jsonld.SOURCE, _once(lambda: jsonld.read(page.html, budget))),
         (
             microdata.SOURCE,
             _once(
                 lambda: (
-                    microdata.candidates(page.tree, budget)
+                    microdata.read(page.tree, budget)
                     if microdata.may_contain(page.html)
-                    else []
+                    else SourceReading([])
                 )
             ),
         ),
-        (meta.SOURCE, _once(lambda: meta.candidates(page.html, budget))),
+        (meta.SOURCE, _once(lambda: meta.read(page.html, budget))),
     ]
 
 
 def _once(read: Source) -> Source:
-    """`read`, run on first call only; later calls return the same candidates."""
-    cache: list[list[OfferCandidate]] = []
+    """`read`, run on first call only; later calls return the same reading."""
+    cache: list[SourceReading] = []
 
-    def cached() -> list[OfferCandidate]:
+    def cached() -> SourceReading:
         if not cache:
             cache.append(read())
         return cache[0]
@@ -124,20 +161,12 @@ def _once(read: Source) -> Source:
     return cached
 
 
-def _completed(offer: Offer, other_sources: list[Source], budget: Budget) -> Offer:
-    """Fill a missing currency or availability from less trusted sources that agree on price."""
+def _with_currency(offer: Offer, other_sources: list[Source]) -> Offer:
+    """A missing currency filled from less trusted sources that agree on the price."""
     for read_source in other_sources:
-        if offer.currency is not None and offer.availability != Availability.UNKNOWN:
+        if offer.currency is not None:
             break
-        budget.check()
-        for candidate in read_source():
-            if candidate.price != offer.price:
-                continue
-            if offer.currency is None and candidate.currency:
-                offer = replace(offer, currency=candidate.currency)
-            if (
-                offer.availability == Availability.UNKNOWN
-                and candidate.availability != Availability.UNKNOWN
-            ):
-                offer = replace(offer, availability=candidate.availability)
+        for candidate in read_source().candidates:
+            if candidate.price == offer.price and candidate.currency:
+                return replace(offer, currency=candidate.currency)
     return offer

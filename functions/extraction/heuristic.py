@@ -40,16 +40,18 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element
 from extraction.offer import Offer
 from extraction.price import has_currency_marker, parse_price
-from extraction.vocabulary import (
-    AFTER_PRICE,
-    BUY_CONTROL,
-    BUY_CONTROL_WORDS,
-    FOREIGN_BLOCK_WORDS,
-    FREE_SHIPPING,
-    LABELS,
-    STOCK,
-    STOCK_PREFIXES,
+from extraction.visible import (
+    CART_ATTRIBUTES,
+    CART_HINTS,
+    HIDDEN_CLASSES,
+    WORDS_OF_TEXT,
+    PhraseTable,
+    is_hidden,
+    names_cart_control,
+    phrases_pattern,
+    stated_stock,
 )
+from extraction.vocabulary import AFTER_PRICE, FOREIGN_BLOCK_WORDS, FREE_SHIPPING, LABELS
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
 # training, metascraper, extruct) every wrong answer scored under 0.38 and two thirds of the
@@ -70,103 +72,11 @@ _CURRENCY_ENTITY = re.compile(
 )
 
 
-def _phrase(phrase: str) -> str:
-    """A vocabulary phrase as a pattern: spaces match any whitespace, "{n}" a count, and
-    the ends of words of spaced scripts may not touch another letter."""
-    pattern = r"\s+".join(re.escape(word) for word in phrase.split()).replace(
-        re.escape("{n}"), r"\d+"
-    )
-    if phrase[0].isalnum() and phrase[0] < "\u2e80":
-        pattern = r"(?<!\w)" + pattern
-    if phrase[-1].isalnum() and phrase[-1] < "\u2e80":
-        pattern += r"(?!\w)"
-    return pattern
-
-
-def _phrases(phrases: object) -> str:
-    """Alternatives, longest first, so "nicht lieferbar" is read before "lieferbar"."""
-    unique = sorted(set(phrases), key=len, reverse=True)  # type: ignore[call-overload]
-    return "|".join(_phrase(phrase) for phrase in unique)
-
-
-_WORDS_OF_TEXT = re.compile(r"\w+")
-
-
-class _PhraseTable:
-    """Phrases of the vocabulary, each with its group, found in a text by whole words.
-
-    Words are runs of letters and digits, lower-cased ("inkl. MwSt." reads "inkl mwst"); at
-    each word the longest phrase starting there wins, so "list price" is one former-price
-    label and "free shipping" is not a shipping cost. Phrases of scripts written without
-    spaces are found as substrings. Dictionary look-ups, not a pattern of hundreds of
-    alternatives, since labels are read for every shortlisted price.
-    """
-
-    def __init__(self, groups: dict[str, object]) -> None:
-        self._spaced: dict[tuple[str, ...], str] = {}
-        self._unspaced: list[tuple[str, str]] = []
-        for group, phrases in groups.items():
-            for phrase in phrases:  # type: ignore[attr-defined]
-                words = tuple(_WORDS_OF_TEXT.findall(phrase.lower()))
-                if phrase[0] >= "\u2e80":
-                    self._unspaced.append((phrase, group))
-                elif words:
-                    self._spaced.setdefault(words, group)
-        self._longest = max(map(len, self._spaced))
-
-    def groups(self, text: str) -> set[str]:
-        found = {group for phrase, group in self._unspaced if phrase in text}
-        words = _WORDS_OF_TEXT.findall(text.lower())
-        at = 0
-        while at < len(words):
-            for size in range(min(self._longest, len(words) - at), 0, -1):
-                group = self._spaced.get(tuple(words[at : at + size]))
-                if group is not None:
-                    found.add(group)
-                    at += size
-                    break
-            else:
-                at += 1
-        return found
-
-
-_CART_WORDS = re.compile(
-    r"add[\s_-]*to[\s_-]*(?:cart|bag|basket|trolley)|addtocart|add[\s_-]*item|buy[\s_-]*(?:it[\s_-]*)?now"
-    r"|buy[\s_-]*box|add[\s_-]*to[\s_-]*order|cart/add|basket/add|^\s*(?:add|buy|purchase)\s*$",
-    re.IGNORECASE,
-)
-_BUY_CONTROL = _PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
-# Substrings of a raw start tag worth parsing its attributes for (case as written).
-_CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
-               "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
-_CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
-_CART_ATTRIBUTES_OF_FORM = (*_CART_ATTRIBUTES, "action")
+_CART_ATTRIBUTES_OF_FORM = (*CART_ATTRIBUTES, "action")
 _TITLE_ATTRIBUTE = re.compile(
     r"product[\s_-]*(?:title|name)|pdp[\s_-]*(?:title|name)|item[\s_-]*(?:title|name)",
     re.IGNORECASE,
 )
-# A stock status stated on its own ("In Stock.", "Availability: Out of stock"), not a
-# sentence that mentions stock ("Notify me when back in stock", "Is an item out of stock?").
-_STOCK_TEXT = re.compile(
-    rf"\W*(?:(?:{_phrases(STOCK_PREFIXES)})\s*:?\s*)?(?:"
-    rf"(?P<out>{_phrases(p for words in STOCK.values() for p in words['out'])})"
-    rf"|(?P<in>{_phrases(p for words in STOCK.values() for p in words['in'])}))"
-    r"(?:\W*\Z|\s*[-–.,!:(])",
-    re.IGNORECASE,
-)
-# The words a stock status may begin with (its first word, lower-cased), and the first
-# characters of statuses in scripts written without spaces: a set look-up spares the
-# pattern above on the thousands of other texts of a page.
-_STOCK_PHRASES = [
-    phrase
-    for phrases in (STOCK_PREFIXES, *(p for words in STOCK.values() for p in words.values()))
-    for phrase in phrases
-]
-_STOCK_FIRST_WORDS = frozenset(
-    phrase.replace("{n}", " ").split()[0] for phrase in _STOCK_PHRASES if phrase[0] < "\u2e80"
-)
-_STOCK_FIRST_CHARS = frozenset(phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= "\u2e80")
-_FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
 _MAX_STOCK_TEXT = 60
 _STOCK_REACH = 80  # elements between a stock status and the price (or cart) it is about
 
@@ -215,9 +125,6 @@ _CONTEXT_STEMS = re.compile(
     r"|(?P<header>site-header|global-header|siteheader|globalheader)"
 )
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_HIDDEN_CLASSES = frozenset(
-    "hidden hide is-hidden aok-hidden d-none ng-hide invisible u-hidden display-none".split()
-)
 _DECOY_TAGS = frozenset(("nav", "footer", "aside"))
 _STRUCK_TAGS = frozenset(("s", "del", "strike"))
 _SCREEN_READER_CLASSES = frozenset(
@@ -240,7 +147,7 @@ _LABEL_GROUP_NAMES = {
 }  # fmt: skip
 
 
-_LABELS = _PhraseTable(
+_LABELS = PhraseTable(
     {
         "free": FREE_SHIPPING,  # says nothing about the price beside it
         **{
@@ -253,7 +160,7 @@ _LABELS = _PhraseTable(
 _AFTER_WORDS = re.compile(
     r"\W{0,3}(?:"
     + "|".join(
-        f"(?P<{_LABEL_GROUP_NAMES[group]}>{_phrases(phrases)})"
+        f"(?P<{_LABEL_GROUP_NAMES[group]}>{phrases_pattern(phrases)})"
         for group, phrases in AFTER_PRICE.items()
     )
     + r"|(?P<months>for\s+\d+\s+months|with\s+(?:klarna|afterpay|affirm)))",
@@ -498,11 +405,8 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 continue  # a paragraph: neither a price nor a stock status
             elif len(child) < _MAX_PRICE_TEXT and find_digit(child) and has_currency_marker(child):
                 by_text = True  # "149,00 EUR", "1 299 Kč", "3000円"
-            elif len(stock) < _MAX_LANDMARKS and _may_state_stock(child):
-                match = _STOCK_TEXT.match(child.strip())
-                if match:
-                    status = Availability.OUT_OF_STOCK if match["out"] else Availability.IN_STOCK
-                    stock.append((order, status, element))
+            elif len(stock) < _MAX_LANDMARKS and (status := stated_stock(child)) is not None:
+                stock.append((order, status, element))
         by_attribute = says(element, "rice")
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
@@ -512,15 +416,6 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     survey.size = order
     _place_landmarks(survey, root, budget)
     return survey
-
-
-def _may_state_stock(text: str) -> bool:
-    """Whether `text` begins with a word a stock status may begin with (cheap pre-test)."""
-    first = _FIRST_WORD.match(text)
-    if first is None:
-        return False
-    word = first[1]
-    return word[0] in _STOCK_FIRST_CHARS or word.lower() in _STOCK_FIRST_WORDS
 
 
 def _place_landmarks(survey: _Survey, root: Element, budget: Budget) -> None:
@@ -574,7 +469,7 @@ def _title_likeness(heading: Element, title_words: set[str]) -> tuple[int, int]:
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in _WORDS_OF_TEXT.findall(text.lower()) if len(word) > 2}
+    return {word for word in WORDS_OF_TEXT.findall(text.lower()) if len(word) > 2}
 
 
 def _document_title(root: Element) -> str:
@@ -611,18 +506,16 @@ def _is_cart_control(element: Element) -> bool:
     own text). Links are left out: pages have hundreds, and the cart link in the header
     would look like one."""
     tag = element.tag
-    if tag != "button" and not any(element.has_attribute_text(hint) for hint in _CART_HINTS):
+    if tag != "button" and not any(element.has_attribute_text(hint) for hint in CART_HINTS):
         return False
     attrs = element.attrs
-    names = _CART_ATTRIBUTES_OF_FORM if tag == "form" else _CART_ATTRIBUTES
+    names = _CART_ATTRIBUTES_OF_FORM if tag == "form" else CART_ATTRIBUTES
     said = " ".join(attrs.get(name, "") for name in names)
-    if _CART_WORDS.search(said) or _BUY_CONTROL.groups(said):
+    if names_cart_control(said):
         return True
     if tag == "button":
         text = _bounded_text(element, 40, from_end=False)
-        return len(text) < 40 and (
-            _CART_WORDS.search(text) is not None or bool(_BUY_CONTROL.groups(text))
-        )
+        return len(text) < 40 and names_cart_control(text)
     return False
 
 
@@ -675,7 +568,7 @@ def _price_text(element: Element) -> str:
             or tag in BLOCK_TAGS
             or tag in _NO_TEXT_TAGS
             or tag in _STRUCK_TAGS
-            or _is_hidden(node)
+            or is_hidden(node)
         ):
             continue  # "<del>$79.99</del> <ins>$39.99</ins>" reads $39.99
         if node.has_attribute_text("class"):
@@ -696,17 +589,6 @@ def _price_text(element: Element) -> str:
     if "&" in text:
         text = html.unescape(text)
     return text if len(text) <= _MAX_PRICE_TEXT else ""
-
-
-def _is_hidden(element: Element) -> bool:
-    """Hidden by attribute, inline style or a conventional class (cheap tests first)."""
-    if element.has_attribute_text("hidden") and "hidden" in element.attrs:
-        return True
-    if element.has_attribute_text("style"):
-        style = element.attrs.get("style", "").replace(" ", "").lower()
-        if "display:none" in style or "visibility:hidden" in style:
-            return True
-    return element.has_attribute_text("class") and not _HIDDEN_CLASSES.isdisjoint(element.classes)
 
 
 class _ContextCache:
@@ -780,7 +662,7 @@ def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
             flags.add(flag)
     for match in _CONTEXT_STEMS.finditer(f"{names} {style}".lower()):
         flags.add(match.lastgroup)  # type: ignore[arg-type]
-    if hidden or not _HIDDEN_CLASSES.isdisjoint(names.split()):
+    if hidden or not HIDDEN_CLASSES.isdisjoint(names.split()):
         flags.add("hidden")
     if says_price:
         flags.add("price")

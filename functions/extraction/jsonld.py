@@ -9,7 +9,8 @@ skipped; the others are used.
 Only offers of Product-like nodes reachable from the top level (a list, `@graph`, a page's
 `mainEntity`) count, plus top-level Offers: offers of related or similar products, reviews
 and breadcrumbs are never reached. Walking is bounded in depth and node count, since the data
-comes from hostile pages.
+comes from hostile pages. An offer that states no price still tells its availability
+(`read`): an out-of-stock product often has no price.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
+from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence
-from extraction.offer import OfferCandidate, normalize_availability
+from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import normalize_currency, parse_structured_price
 
 SOURCE = "jsonld"
@@ -60,7 +62,15 @@ _MAX_CANDIDATES = 500
 def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     """Every offer the page's JSON-LD declares for its product(s); never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
+    return read(html, budget).candidates
+
+
+def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
+    """The page's JSON-LD offers with a price, and the availability of those without one;
+    never raises but `ExtractionTooSlowError` once `budget` is spent."""
     found: list[OfferCandidate] = []
+    unpriced: list[Availability] = []
+    products: set[str] = set()
     for block in _blocks(html, budget):
         budget.check()
         walk = _Walk()
@@ -70,9 +80,13 @@ def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
         except RecursionError:  # absurdly nested data: keep what was read before
             pass
         found.extend(walk.results())
+        unpriced.extend(walk.unpriced)
+        products.update(walk.products)
         if len(found) >= _MAX_CANDIDATES:
             break
-    return found[:_MAX_CANDIDATES]
+    return SourceReading(
+        found[:_MAX_CANDIDATES], tuple(unpriced[:_MAX_CANDIDATES]), len(products) <= 1
+    )
 
 
 def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
@@ -166,6 +180,9 @@ class _Walk:
         self.visited: set[int] = set()
         self.budget = _MAX_NODES
         self.ids: dict[str, dict] = {}
+        self.unpriced: list[Availability] = []  # stated by offers without a price
+        # What names each top-level product (a page repeats its Product in several blocks).
+        self.products: set[str] = set()
 
     def results(self) -> list[OfferCandidate]:
         return [found.candidate for found in self.found]
@@ -184,6 +201,7 @@ class _Walk:
                     continue
                 types = _types(entity)
                 if types & _PRODUCT_TYPES:
+                    self.products.add(_identity(entity))
                     self.product(entity, 0, self.found)
                 elif types & _OFFER_TYPES:
                     offers.append(entity)
@@ -240,8 +258,11 @@ class _Walk:
         candidate = _offer_candidate(node, context)
         if candidate is not None:
             out.append(_Found(candidate, aggregate="aggregateoffer" in _types(node)))
-        else:
-            out.extend(nested)
+            return
+        out.extend(nested)
+        availability = normalize_availability(_scalar(_get(node, "availability")))
+        if not nested and availability != Availability.UNKNOWN:
+            self.unpriced.append(availability)
 
 
 def _offer_candidate(node: dict, product: dict | None) -> OfferCandidate | None:
@@ -262,6 +283,15 @@ def _offer_candidate(node: dict, product: dict | None) -> OfferCandidate | None:
         url=_text(_get(node, "url")) or (_text(_get(product, "url")) if product else None),
         sku=_text(_get(node, "sku")) or (_text(_get(product, "sku")) if product else None),
     )
+
+
+def _identity(product: dict) -> str:
+    """What names a product node: its name, else its sku, @id or url ("" for none)."""
+    for key in ("name", "sku", "@id", "url"):
+        text = _text(_get(product, key))
+        if text:
+            return f"{key}:{text.lower()}"
+    return ""
 
 
 def _specified_price(node: dict, currency_value: object) -> tuple[object, object]:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence, parse_attributes
-from extraction.offer import OfferCandidate, normalize_availability
+from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "meta"
@@ -73,6 +73,13 @@ class _Found:
 def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     """One candidate per distinct price the page's meta/RDFa tags state; never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
+    return read(html, budget).candidates
+
+
+def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
+    """The prices the page's meta/RDFa tags state, and the availability they state when
+    they state no price; the tags describe the page, so one product. Never raises but
+    `ExtractionTooSlowError` once `budget` is spent."""
     found = _Found()
     for raw in _meta_tags(html, budget):
         lowered = raw.lower()
@@ -114,7 +121,8 @@ def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
         results.append(OfferCandidate(amount, key[1], availability, SOURCE))
         if len(results) >= _MAX_CANDIDATES:
             break
-    return results
+    stated_alone = () if results or availability == Availability.UNKNOWN else (availability,)
+    return SourceReading(results, stated_alone)
 
 
 def _read_meta(attrs: dict[str, str], found: _Found) -> None:

@@ -7,7 +7,8 @@ text its element type carries. Prices come from Offer, AggregateOffer and Produc
 and also from an `itemprop="price"` outside any item, which sloppy pages often write.
 
 Items reached through related-product, review or list properties are skipped: their
-prices are someone else's.
+prices are someone else's. An item that states no price still tells its availability
+(`read`): an out-of-stock product often has no price.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element
-from extraction.offer import OfferCandidate, normalize_availability
+from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "microdata"
 
-# `may_contain` reads an itemprop's value (to a quote or ">") for a price property name.
+# `may_contain` reads an itemprop's value (to a quote or ">") for a price or availability.
 _ITEMPROP_VALUE = re.compile(r"""itemprop\s*+=\s*+["']?+""")
 _VALUE_END = re.compile(r"""["'>]""")
-_PRICE_NAME = re.compile(r"(?<![\w-])(?:[pP]rice|low[pP]rice)(?![\w-])")
+_PRICE_NAME = re.compile(r"(?<![\w-])(?:[pP]rice|low[pP]rice|availability)(?![\w-])")
 _URL_ATTRIBUTE = {
     "a": "href", "area": "href", "link": "href",
     "audio": "src", "embed": "src", "iframe": "src", "img": "src", "source": "src",
@@ -53,7 +55,8 @@ _MAX_VALUE_CHARS = 1_000  # of a property's text: a price, currency or stock sta
 
 
 def may_contain(html: str) -> bool:
-    """Whether the page has an `itemprop` price at all: a cheap test before building a tree.
+    """Whether the page has an `itemprop` price or availability at all: a cheap test before
+    building a tree.
 
     Unquoted values run to the next quote or ">", so the values of consecutive itemprops
     may end at the same place; each such stretch is searched once.
@@ -140,6 +143,12 @@ class _Item:
 def candidates(root: Element, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     """Every offer the page's microdata declares for its product(s); never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
+    return read(root, budget).candidates
+
+
+def read(root: Element, budget: Budget = UNLIMITED) -> SourceReading:
+    """The page's microdata offers with a price, and the availability of items that state
+    none; never raises but `ExtractionTooSlowError` once `budget` is spent."""
     page, items = _items(root, budget)
     budget.check()
     stated = {
@@ -151,15 +160,32 @@ def candidates(root: Element, budget: Budget = UNLIMITED) -> list[OfferCandidate
     }
     page_currency = next(iter(stated)) if len(stated) == 1 else None
     found: list[OfferCandidate] = []
+    unpriced: list[Availability] = []
+    products: set[str] = set()  # what names each product that is no other's part
     for count, item in enumerate((page, *items), 1):
         if not count % BUDGET_STRIDE:
             budget.check()
         if "pricespecification" in item.names or item.is_foreign():
             continue  # a specification is read with its offer; foreign prices are not ours
+        if item.types & _PRODUCT_TYPES and (item.parent is None or item.parent.product() is None):
+            products.add(_identity(item))
         if "aggregateoffer" in item.types and _has_concrete_offers(item):
             continue  # concrete offers inside or beside an aggregate beat its price range
-        found.extend(_item_candidates(item, page_currency))
-    return found
+        priced = _item_candidates(item, page_currency)
+        found.extend(priced)
+        availability = normalize_availability(item.first("availability"))
+        if not priced and availability != Availability.UNKNOWN:
+            unpriced.append(availability)
+    return SourceReading(found, tuple(unpriced), len(products) <= 1)
+
+
+def _identity(product: _Item) -> str:
+    """What names a product item: its name, else its sku or url ("" for none)."""
+    for name in ("name", "sku", "url"):
+        text = product.first(name)
+        if text:
+            return f"{name}:{text.lower()}"
+    return ""
 
 
 def _has_concrete_offers(aggregate: _Item) -> bool:

@@ -49,10 +49,48 @@ class OfferCandidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Offer:
-    """The page's price, where it came from, and how sure extraction is of it."""
+class SourceReading:
+    """What one structured source states: its offers with a price, and the stock status of
+    the offers it states without one (an out-of-stock product often shows no price).
 
-    price: Decimal
+    `single_product` says whether everything the source states is about one product (a
+    page's only Product, or meta tags, which describe the page): then, unless it offers
+    that product at several prices, a status it states is the page's whatever its price.
+    """
+
+    candidates: list[OfferCandidate]
+    unpriced: tuple[Availability, ...] = ()
+    single_product: bool = True
+
+    def availability_of(self, price: Decimal | None) -> Availability:
+        """The status this source states for the page's offer at `price` (None: the page
+        shows no price): that of its offers at that price, else the one status it states
+        about its one product at one price (or none); unknown when it states none, or
+        several."""
+        same_price = {
+            candidate.availability
+            for candidate in self.candidates
+            if candidate.price == price and candidate.availability != Availability.UNKNOWN
+        }
+        if same_price:
+            return min(same_price, key=availability_rank)
+        if not self.single_product or len({c.price for c in self.candidates}) > 1:
+            return Availability.UNKNOWN  # several products, or one product's several offers
+        stated = {candidate.availability for candidate in self.candidates}
+        stated.update(self.unpriced)
+        stated.discard(Availability.UNKNOWN)
+        return stated.pop() if len(stated) == 1 else Availability.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """The page's price, where it came from, and how sure extraction is of it.
+
+    `price` is None only for an out-of-stock page that shows no price: its availability is
+    then OUT_OF_STOCK, `currency` None, and `source` the evidence of the status.
+    """
+
+    price: Decimal | None
     currency: str | None
     availability: Availability
     source: str
@@ -64,7 +102,7 @@ class Offer:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "price": str(self.price),
+            "price": None if self.price is None else str(self.price),
             "currency": self.currency,
             "availability": self.availability,
             "source": self.source,

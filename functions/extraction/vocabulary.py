@@ -317,38 +317,49 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "de": {
         "in": ("auf lager", "lagernd", "sofort lieferbar", "lieferbar", "vorrätig",
                "sofort verfügbar", "verfügbar", "nur noch {n} stück", "nur noch {n} verfügbar",
-               "nur noch {n} auf lager", "{n} stück auf lager", "{n} stk. lagernd"),
-        "out": ("ausverkauft", "nicht lieferbar", "nicht verfügbar", "nicht auf lager",
-                "derzeit nicht verfügbar", "momentan nicht verfügbar", "vergriffen",
-                "nicht vorrätig", "zurzeit nicht lieferbar"),
+               "nur noch {n} auf lager", "nur noch {n} stück auf lager",
+               "nur noch {n} stück verfügbar", "{n} stück auf lager", "{n} stk. lagernd"),
+        "out": ("ausverkauft", "leider ausverkauft", "nicht lieferbar", "nicht verfügbar",
+                "nicht auf lager", "derzeit nicht verfügbar", "momentan nicht verfügbar",
+                "nicht mehr verfügbar", "vergriffen", "nicht vorrätig",
+                "zurzeit nicht lieferbar"),
     },
     "fr": {
         "in": ("en stock", "disponible", "plus que {n} en stock", "il ne reste que {n}",
-               "plus que {n}", "expédié sous 24h"),
+               "il ne reste plus que {n}", "plus que {n}", "expédié sous 24h"),
         "out": ("épuisé", "rupture de stock", "en rupture", "indisponible", "non disponible",
-                "en rupture de stock"),
+                "en rupture de stock", "temporairement en rupture de stock",
+                "momentanément indisponible"),
     },
     "es": {
         "in": ("en stock", "disponible", "en existencia", "solo quedan {n}",
-               "quedan {n} unidades", "últimas {n} unidades"),
-        "out": ("agotado", "sin stock", "no disponible", "fuera de stock", "sin existencias"),
+               "solo quedan {n} unidades", "quedan {n} unidades", "últimas {n} unidades",
+               "últimas unidades"),
+        "out": ("agotado", "agotado temporalmente", "temporalmente agotado", "sin stock",
+                "no disponible", "fuera de stock", "sin existencias"),
     },
     "it": {
         "in": ("disponibile", "in magazzino", "disponibilità immediata", "solo {n} disponibili",
-               "ultimi {n} pezzi", "rimangono {n}"),
-        "out": ("esaurito", "non disponibile", "terminato", "non più disponibile"),
+               "ultimi {n} pezzi", "ultimi {n} disponibili", "rimangono {n}",
+               "solo {n} rimasti"),
+        "out": ("esaurito", "non disponibile", "terminato", "non più disponibile",
+                "temporaneamente non disponibile", "momentaneamente non disponibile"),
     },
     "nl": {
         "in": ("op voorraad", "leverbaar", "direct leverbaar", "nog {n} op voorraad",
-               "nog maar {n}", "beschikbaar"),
+               "nog maar {n}", "nog {n} beschikbaar", "nog maar {n} beschikbaar",
+               "laatste {n} stuks", "beschikbaar"),
         "out": ("uitverkocht", "niet op voorraad", "niet leverbaar", "niet beschikbaar",
-                "tijdelijk uitverkocht"),
+                "tijdelijk uitverkocht", "tijdelijk niet leverbaar",
+                "tijdelijk niet beschikbaar", "niet meer leverbaar"),
     },
     "pl": {
         "in": ("dostępny", "dostępna", "w magazynie", "na stanie", "produkt dostępny",
-               "tylko {n} szt", "ostatnie {n} szt", "zostało {n}"),
-        "out": ("niedostępny", "niedostępna", "brak w magazynie", "wyprzedany", "brak towaru",
-                "produkt niedostępny", "chwilowo niedostępny"),
+               "tylko {n} szt", "tylko {n} sztuki", "ostatnie {n} szt", "ostatnie sztuki",
+               "zostało {n}", "zostały {n} sztuki"),
+        "out": ("niedostępny", "niedostępna", "brak w magazynie", "brak na stanie",
+                "wyprzedany", "produkt wyprzedany", "brak towaru", "produkt niedostępny",
+                "chwilowo niedostępny"),
     },
     "pt": {
         "in": ("em estoque", "em stock", "disponível", "apenas {n} em estoque",
@@ -410,15 +421,21 @@ BUY_CONTROL: tuple[str, ...] = (
     "kaufen", "ajouter au panier", "acheter", "añadir al carrito", "agregar al carrito",
     "añadir a la cesta", "comprar", "aggiungi al carrello", "acquista", "in winkelwagen",
     "in winkelmand", "bestellen", "dodaj do koszyka", "do koszyka", "kup teraz",
+    "mettre au panier", "toevoegen aan winkelwagen", "in de winkelwagen",
     "adicionar ao carrinho", "adicionar ao cesto", "lägg i varukorgen", "köp", "læg i kurv",
     "køb", "legg i handlekurv", "kjøp", "do košíku", "koupit", "sepete ekle", "satın al",
     "в корзину", "купить", "カートに入れる", "購入", "加入购物车", "立即购买",
 )  # fmt: skip
-# Class and id words of a cart or buy control, in several languages.
-BUY_CONTROL_WORDS: tuple[str, ...] = (
-    "addtocart", "addtobag", "addtobasket", "buynow", "buybutton", "warenkorb", "panier",
-    "carrito", "carrello", "winkelwagen", "koszyk", "kosik", "sepet", "korzina", "basket",
+# Class and id words of a cart or buy control, in several languages: the action, and the
+# cart it fills (which a header's cart link names too).
+BUY_ACTION_WORDS: tuple[str, ...] = (
+    "addtocart", "addtobag", "addtobasket", "buynow", "buybutton",
 )  # fmt: skip
+CART_WORDS: tuple[str, ...] = (
+    "warenkorb", "panier", "carrito", "carrello", "winkelwagen", "koszyk", "kosik", "sepet",
+    "korzina", "basket",
+)  # fmt: skip
+BUY_CONTROL_WORDS: tuple[str, ...] = (*BUY_ACTION_WORDS, *CART_WORDS)
 
 # Class and id words of blocks that show other products' prices: recommendations,
 # recently viewed, accessories, bundles, comparisons.

@@ -14,7 +14,7 @@ prune by day either way. `dt` is the UTC day of the batch's first observation.
 Lines carry the history row's fields (DESIGN), plus how the price was read (`source`,
 `confidence`, `ambiguous`), `late` (an older run's reading, recorded after a newer run's:
 history and archive only, never latest state) and `observation_id`. Prices are JSON
-numbers (Athena DECIMAL/DOUBLE).
+numbers (Athena DECIMAL/DOUBLE); `price` is null for an out-of-stock page that shows none.
 
 Delivery is at least once: a job redelivered after a crash writes its recorded observation
 again (monitor.state), so a line may appear twice. `observation_id` is the history row's
@@ -74,7 +74,7 @@ def archive_line(observation: Observation) -> dict[str, Any]:
         "product_id": observation.product_id,
         "retailer": observation.retailer,
         "timestamp": observation.timestamp_ms,
-        "price": float(observation.price),
+        "price": None if observation.price is None else float(observation.price),
         "currency": observation.currency,
         "availability": observation.availability,
         "previous_price": (

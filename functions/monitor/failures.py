@@ -6,7 +6,8 @@ docs/architecture.md "Failure classes" is the contract:
   the message goes back to the queue with its visibility timeout set to the backoff
   (`retry_after_seconds`); after `MAX_RECEIVE_COUNT` receives SQS moves it to the DLQ.
 - permanent (404, 410, other 4xx, no price on the page, unsafe URL, robots.txt disallows,
-  too many redirects): recorded on the catalog item, message deleted.
+  too many redirects): recorded on the catalog item, message deleted. An out-of-stock page
+  that shows no price is no failure: it is an observation without a price (DESIGN).
 - blocked (403, 429 without Retry-After, captcha and challenge pages): recorded as
   `blocked`, message deleted; never read as a price or a stock change.
 

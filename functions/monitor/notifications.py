@@ -9,8 +9,11 @@ The message body is the DESIGN.md "Notification" contract, one JSON object per e
 Amounts are JSON *numbers* written from their `Decimal` digits (never through a float), so
 they are exact in the text and a subscriber can filter on them (SNS payload-based filter
 policies match numbers, e.g. `change_percent >= 20`). `change_percent` has 2 decimal places
-and is the drop in percent of the old price (negative for a rise). `currency` is null when
-the retailer's pages do not state one (then neither observation did). Message attributes
+and is the drop in percent of the old price (negative for a rise). `old_price` and
+`change_percent` are null for a `back_in_stock` after an out-of-stock observation that
+showed no price (DESIGN: an observation may have no price); `new_price` is never null.
+`currency` is null when the retailer's pages do not state one (then neither observation
+did; after an observation without a price, the new page's). Message attributes
 `kind`, `product_id`, `retailer` and `dedup_key` (String) let subscribers filter (and drop
 repeats) without reading the body. The subject is for people (e-mail): ASCII printable,
 no line breaks, shorter than 100 characters, as SNS requires.
@@ -182,8 +185,9 @@ def _ascii(text: str) -> str:
     return _SPACES.sub(" ", _NOT_PRINTABLE_ASCII.sub(" ", folded)).strip()
 
 
-def _number(value: Decimal) -> str:
-    return format(value, "f")
+def _number(value: Decimal | None) -> str:
+    # None only where the event has no old price, which a price drop always has.
+    return "-" if value is None else format(value, "f")
 
 
 def _json(value: str | None) -> str:

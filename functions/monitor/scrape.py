@@ -18,7 +18,9 @@ For one SQS batch of `scrape_product` jobs:
    would come too late goes back to the queue with a short delay instead.
 3. Each outcome is classified (`monitor.failures`) and a readable page is extracted
    within the page's CPU budget (`extractionBudgetSeconds`): a page that spends it is a
-   permanent failure ("extraction too slow") of that product alone.
+   permanent failure ("extraction too slow") of that product alone. An out-of-stock page
+   that shows no price is an observation without one (`monitor.state`); a page with no
+   price and no sign of being out of stock is a permanent failure.
 4. Permanent/blocked failures are recorded on the item; transient failures write nothing,
    except on the message's last receive, when the error is recorded on the item before the
    message moves to the DLQ.
@@ -41,6 +43,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -352,7 +355,7 @@ class _Fetcher:
             return _Outcome(task, failures.permanent(reason), latency)
         except ExtractionTooSlowError as error:
             return _Outcome(task, failures.permanent(str(error)), latency)
-        if offer is None:
+        if offer is None:  # an out-of-stock page without a price is an offer without one
             return _Outcome(task, failures.permanent("no price on the page"), latency)
         minimum = self.settings.min_heuristic_confidence
         if offer.source == HEURISTIC_SOURCE and offer.confidence < minimum:
@@ -458,7 +461,7 @@ class _Recorder:
                     "product observed",
                     extra={
                         **_job_keys(request),
-                        "price": str(outcome.observation.price),
+                        "price": _price_text(outcome.observation.price),
                         "currency": outcome.observation.currency,
                         "availability": outcome.observation.availability,
                         "source": outcome.observation.source,
@@ -673,6 +676,10 @@ def _archive(resources: ScrapeResources, observations: Sequence[state.Observatio
 def _job_keys(request: ScrapeRequest) -> dict[str, Any]:
     job = request.job
     return {"product_id": job.product_id, "run_id": job.run_id, "message_id": request.message_id}
+
+
+def _price_text(price: Decimal | None) -> str | None:
+    return None if price is None else str(price)
 
 
 def _elapsed_ms(started: float) -> int:

@@ -26,6 +26,11 @@ and an archive line may then appear twice, identical, with the same `observation
 (at least once; Athena dedupes on it). Archive before history: a late observation has no
 state to heal from, so its line must not be missing once its row exists.
 
+An observation may have no price (DESIGN): an out-of-stock page that shows none. Its state
+write sets `last_availability` to `out_of_stock` and removes `last_price` and
+`last_currency`, since the item's latest state is this observation's; its history row and
+`last_observation` have no `price`, and the next observation's `previous_price` is none.
+
 A late observation (an older run's, arriving after a newer run recorded the product) goes
 to history and the archive with `late: true` and leaves latest state alone, so the
 detector, which reads the products table's stream, never notifies it. Its redelivery
@@ -95,13 +100,14 @@ class StateWriteError(RuntimeError):
 
 @dataclass(frozen=True)
 class Observation:
-    """One successful reading of a product page in a run."""
+    """One successful reading of a product page in a run (`price` None: an out-of-stock
+    page that shows no price)."""
 
     product_id: str
     retailer: str
     url: str
     run_id: str
-    price: Decimal
+    price: Decimal | None
     currency: str | None
     availability: Availability
     observed_at: datetime
@@ -263,7 +269,6 @@ def _record_latest(
     dynamodb: DynamoDBClient, products_table: str, observation: Observation
 ) -> StateOutcome:
     values: dict[str, Any] = {
-        ":price": observation.price,
         ":availability": observation.availability,
         ":checked": observation.scraped_at,
         ":run": observation.run_id,
@@ -272,7 +277,6 @@ def _record_latest(
         ":observation": _record(observation) | _final_receive_mark(observation),
     }
     assignments = [
-        "last_price = :price",
         "last_availability = :availability",
         "last_checked_at = :checked",
         "last_run_id = :run",
@@ -281,6 +285,11 @@ def _record_latest(
         f"{LAST_OBSERVATION} = :observation",
     ]
     removals = ["last_error"]
+    if observation.price is not None:
+        assignments.append("last_price = :price")
+        values[":price"] = observation.price
+    else:
+        removals.append("last_price")  # the latest observation shows no price
     if observation.currency:
         assignments.append("last_currency = :currency")
         values[":currency"] = observation.currency
@@ -356,7 +365,6 @@ def _record(observation: Observation) -> dict[str, Any]:
     record: dict[str, Any] = {
         TIMESTAMP: observation.timestamp_ms,
         "retailer": observation.retailer,
-        "price": observation.price,
         "availability": observation.availability,
         "run_id": observation.run_id,
         "url": observation.url,
@@ -366,6 +374,8 @@ def _record(observation: Observation) -> dict[str, Any]:
         "confidence": Decimal(repr(observation.confidence)),
         "ambiguous": observation.ambiguous,
     }
+    if observation.price is not None:  # none: an out-of-stock page that shows none
+        record["price"] = observation.price
     if observation.currency:
         record["currency"] = observation.currency
     if observation.previous_price is not None:
@@ -390,13 +400,13 @@ def _history_row(observation: Observation, retention_days: int) -> dict[str, Any
 
 def _from_record(product_id: str, record: Mapping[str, Any]) -> Observation:
     """The observation a history row or `last_observation` holds (inverse of `_record`)."""
-    previous = record.get("previous_price")
+    price, previous = record.get("price"), record.get("previous_price")
     return Observation(
         product_id=product_id,
         retailer=record["retailer"],
         url=record["url"],
         run_id=record["run_id"],
-        price=Decimal(record["price"]),
+        price=None if price is None else Decimal(price),
         currency=record.get("currency"),
         availability=Availability(record["availability"]),
         observed_at=_EPOCH + int(record[TIMESTAMP]) * _MILLISECOND,

@@ -27,7 +27,8 @@ def pricemon(module_world, pricemon_for):
 
 @pytest.fixture
 def catalog(module_world, pricemon):
-    """Writes a product and its history rows (days ago, price, availability)."""
+    """Writes a product and its history rows (days ago, price, availability); a price of
+    None is an out-of-stock page that showed none (no price, no currency)."""
     stack = pricemon.stack()
     products, prices = stack.table("products_table"), stack.table("prices_table")
     now = module_world.clock.now()
@@ -49,8 +50,7 @@ def catalog(module_world, pricemon):
                     "product_id": product_id,
                     "timestamp": int(moment.timestamp() * 1000),
                     "retailer": "jsonld-mart",
-                    "price": Decimal(price),
-                    "currency": "EUR",
+                    **({} if price is None else {"price": Decimal(price), "currency": "EUR"}),
                     "availability": availability,
                     "run_id": f"run-{number}",
                     "url": f"https://shop.example/{product_id}",
@@ -130,6 +130,50 @@ def test_alerts_are_derived_with_the_detector_rules_and_labelled_so(pricemon, ca
     ]
     assert "not a log of the notifications sent" in shown["alerts_note"]
     assert "Alerts (derived from the history with the detector's rules" in table
+
+
+def test_an_observation_without_a_price_is_shown_and_its_price_returning_is_back_in_stock(
+    pricemon, catalog, tmp_path
+):
+    catalog(
+        "sold-out-kettle",
+        [(3, "30.00", "in_stock"), (2, None, "out_of_stock"), (1, "28.00", "in_stock")],
+    )
+    chart = tmp_path / "sold-out-kettle.svg"
+
+    shown = pricemon("history", "sold-out-kettle", "--json").json()
+    result = pricemon("history", "sold-out-kettle", "--chart", str(chart))
+
+    entries = [(e["price"], e["availability"], e["change_percent"]) for e in shown["entries"]]
+    assert entries == [(30, "in_stock", None), (None, "out_of_stock", None), (28, "in_stock", None)]
+    (alert,) = shown["alerts"]
+    assert (alert["kind"], alert["old_price"], alert["new_price"], alert["drop_percent"]) == (
+        "back_in_stock",
+        None,
+        28,
+        None,
+    )
+    assert shown["all_time_low"]["price"] == 28
+    assert result.code == 0
+    (sold_out,) = [line for line in result.out.splitlines() if "run-1" in line]
+    assert "out_of_stock" in sold_out
+    assert " - " in sold_out
+    circles = [c.get("class") for c in ET.parse(chart).getroot().iter(SVG + "circle")]
+    assert circles == ["observation in-stock", "observation not-in-stock", "observation in-stock"]
+
+
+def test_a_product_only_ever_seen_without_a_price_has_no_low_and_no_chart(
+    pricemon, catalog, tmp_path
+):
+    catalog("never-priced", [(1, None, "out_of_stock")])
+    chart = tmp_path / "never-priced.svg"
+
+    result = pricemon("history", "never-priced", "--chart", str(chart))
+
+    assert result.code == 0
+    assert "all-time low: - (no observation showed a price)" in result.out
+    assert "no chart: no observation with a price in the period" in result.out
+    assert not chart.exists()
 
 
 def test_the_products_own_threshold_and_the_default_threshold_decide_drops(pricemon, catalog):
@@ -282,5 +326,5 @@ def test_a_history_older_than_the_period_draws_no_chart(pricemon, catalog, tmp_p
     result = pricemon("history", "old-kettle", "--chart", str(tmp_path / "k.svg"))
 
     assert "0 observation(s) since" in result.out
-    assert "no chart: no observation in the period" in result.out
+    assert "no chart: no observation with a price in the period" in result.out
     assert not (tmp_path / "k.svg").exists()

@@ -4,13 +4,19 @@ read with one Query per retailer, with every value from the data escaped."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import boto3
 import pytest
 
-from pricemon.html_report import safe_link
+from pricemon.chart import render_svg
+from pricemon.history_charts import report_chart
+from pricemon.history_models import ChangedProduct, HistoryRow, PeriodReport, Threshold
+from pricemon.history_queries import product_info
+from pricemon.html_report import render_report, safe_link
+from pricemon.report import changes_in
+from pricemon.rule_replay import derive_alerts
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -263,3 +269,37 @@ def test_only_http_and_https_urls_with_a_host_become_links(url, shown):
 
     assert link.startswith(shown)
     assert ("<a " in link) == shown.startswith("<a ")
+
+
+def test_an_observation_without_a_price_is_a_change_the_page_shows():
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+
+    def row(day, price, availability, previous=None):
+        return HistoryRow(
+            product_id="grinder",
+            timestamp_ms=int((start + timedelta(days=day)).timestamp() * 1000),
+            price=None if price is None else Decimal(price),
+            currency=None if price is None else "EUR",
+            availability=availability,
+            run_id=f"run-{day}",
+            previous_price=None if previous is None else Decimal(previous),
+        )
+
+    item = {"product_id": "grinder", "retailer": "example-shop", "url": "https://e.example/g"}
+    rows = [row(0, "89.90", "in_stock"), row(1, None, "out_of_stock", "89.90")]
+    rows.append(row(2, "89.90", "in_stock"))
+    threshold = Threshold(Decimal(10), "test")
+    alerts = derive_alerts(item, rows, threshold.percent)
+
+    changes = changes_in(rows, alerts)
+
+    assert [(c.old_price, c.new_price, c.change_percent, c.alerts) for c in changes] == [
+        (Decimal("89.90"), None, None, ()),
+        (None, Decimal("89.90"), None, ("back_in_stock",)),
+    ]
+    product = ChangedProduct(product_info(item, threshold), rows, changes, alerts)
+    report = PeriodReport(start, start + timedelta(days=3), 3, threshold, 1, 1, 3, [product], [])
+    page = ET.fromstring(render_report(report, {"grinder": render_svg(report_chart(product))}))
+    cells = [[td.text for td in tr.iter(XHTML + "td")] for tr in page.iter(XHTML + "tr")]
+    assert ["89.90 → - EUR", "-", "in_stock → out_of_stock"] in [r[1:4] for r in cells]
+    assert ["- → 89.90 EUR", "-", "out_of_stock → in_stock"] in [r[1:4] for r in cells]

@@ -73,6 +73,18 @@ def test_a_target_price_reached_and_a_return_to_stock_notify(service):
     assert third[("back_in_stock", "grinder")] == 1
 
 
+def test_a_sold_out_page_without_a_price_is_observed_and_its_price_returns_back_in_stock(service):
+    rows = sorted(service.history("grinder"), key=lambda row: row["timestamp"])
+
+    assert [row.get("price") for row in rows] == [Decimal("89.90"), None, Decimal("89.90")]
+    assert [row["availability"] for row in rows] == ["in_stock", "out_of_stock", "in_stock"]
+    assert "previous_price" not in rows[2]  # the observation before it had no price
+    (back,) = [d.json() for d in service.cycles[2].notifications if "grinder" in d.message]
+    assert (back["kind"], back["old_price"], back["new_price"]) == ("back_in_stock", None, 89.9)
+    assert back["change_percent"] is None
+    assert service.item("grinder")["last_price"] == Decimal("89.90")
+
+
 def test_a_missing_product_is_recorded_as_failed_and_fetched_once_a_cycle(service):
     item = service.item("grill")
 

@@ -106,6 +106,17 @@ def stock_and_carts(size: int) -> str:
     )
 
 
+def sold_out_controls(size: int) -> str:
+    """No price: buy controls, links and stock statuses all the way, nested in unclosed
+    links and forms, for the stock reading of a page without a price."""
+    return _repeat(
+        '<a class="add-to-cart disabled" href="#">In den Warenkorb <form action="/cart/add">'
+        "<button disabled><span>Ausverkauft</span></button><span>Sold out</span>",
+        size,
+        _PRODUCT_HEAD,
+    )
+
+
 def jsonld_unbalanced(size: int) -> str:
     head = _PRODUCT_HEAD + '<script type="application/ld+json">{"@type":"Product","offers":['
     return _repeat('{"@type":"Offer","price":"1.99","a":[', size, head)
@@ -208,6 +219,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         sibling_prices,
         many_list_items,
         stock_and_carts,
+        sold_out_controls,
         jsonld_unbalanced,
         jsonld_many_blocks,
         jsonld_unclosed_script_tags,

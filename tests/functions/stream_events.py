@@ -57,6 +57,21 @@ def observed(
     return _with(item, fields)
 
 
+def observed_without_price(
+    *, run_id: str = RUN_1, checked_at: str = "2024-05-01T00:01:10.000Z", **fields: Any
+) -> dict[str, Any]:
+    """The item after an out-of-stock observation whose page showed no price: no
+    `last_price`, no `last_currency`, with `fields` added or replaced."""
+    item = catalog_item(
+        last_availability="out_of_stock",
+        last_checked_at=checked_at,
+        last_run_id=run_id,
+        last_status="ok",
+        consecutive_failures=Decimal(0),
+    )
+    return _with(item, fields)
+
+
 def typed(image: dict[str, Any]) -> dict[str, Any]:
     """An image in DynamoDB's typed JSON, as stream records carry it."""
     return {name: _SERIALIZER.serialize(value) for name, value in image.items()}

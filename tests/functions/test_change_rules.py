@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stream_events import OBSERVED_2, RUN_2, catalog_item, observed
+from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, observed_without_price
 
 from contracts.catalog import Availability, ScrapeStatus
 from contracts.change_rules import (
@@ -161,6 +161,45 @@ def test_going_out_of_stock_does_not_notify():
 def test_back_in_stock_at_a_lower_price_raises_drop_and_stock_events():
     old = observed("30.00", availability="out_of_stock")
     assert kinds(old, second("20.00")) == [EventKind.PRICE_DROP, EventKind.BACK_IN_STOCK]
+
+
+# --- observations without a price (an out-of-stock page that shows none) --------------------
+
+
+def test_the_price_returning_in_stock_after_an_observation_without_one_is_back_in_stock():
+    old = observed_without_price(target_price=Decimal("50.00"))
+    (event,) = events(old, second("20.00", target_price=Decimal("50.00")))
+
+    # Only the stock event: there is no old price to have dropped from or crossed a target.
+    assert event.kind is EventKind.BACK_IN_STOCK
+    assert (event.old_price, event.new_price, event.change_percent) == (None, Decimal(20), None)
+    assert event.currency == "EUR"  # the new page's: the old one stated none
+
+
+def test_the_price_returning_still_out_of_stock_raises_nothing():
+    assert kinds(observed_without_price(), second("20.00", availability="out_of_stock")) == []
+
+
+def test_an_observation_without_a_price_raises_nothing():
+    old = observed("30.00", availability="out_of_stock")
+    new = observed_without_price(run_id=RUN_2, checked_at=OBSERVED_2, target_price=Decimal(50))
+
+    assert skipped(old, new) is Skip.NO_PRICE
+    assert kinds(old, new) == []
+    assert kinds(observed("30.00"), new) == []
+
+
+def test_an_observation_without_a_price_is_an_observation_not_a_first_one():
+    assert state(observed_without_price()).observed
+    assert not state(catalog_item(last_status="error", last_run_id="x")).observed
+    assert skipped(observed_without_price(), second("20.00")) is None
+
+
+def test_an_in_stock_observation_without_a_price_breaks_the_contract():
+    new = observed_without_price(run_id=RUN_2, checked_at=OBSERVED_2, last_availability="in_stock")
+    with pytest.raises(MalformedImageError) as raised:
+        events(observed("20.00"), new)
+    assert raised.value.field == "last_price"
 
 
 # --- when nothing is compared -------------------------------------------------------------

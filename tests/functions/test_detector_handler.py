@@ -25,7 +25,14 @@ from aws_fixtures import AWS_TEST_REGION, ServiceTables
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from scraper_fixtures import LambdaContext
 from sns_inbox import SnsInbox, subscribe_inbox
-from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, stream_event
+from stream_events import (
+    OBSERVED_2,
+    RUN_2,
+    catalog_item,
+    observed,
+    observed_without_price,
+    stream_event,
+)
 
 from contracts import environment
 from contracts.environment import ConfigurationError, DetectionSettings, MissingEnvironmentError
@@ -36,6 +43,7 @@ from monitor.telemetry import logger, metrics
 from price_monitor.compute import DETECTOR_EVENT_FILTER
 
 METRICS_NAMESPACE = "PriceMonitor/test"
+RUN_3 = "2024-05-01T12:00:00Z"
 DETECTOR_CONTEXT = LambdaContext(
     remaining_millis=30_000,
     function_name="price-monitor-detector-test",
@@ -202,6 +210,28 @@ def test_one_observation_publishes_each_of_its_events(world):
     assert world.invoke(record) == {"batchItemFailures": []}
     kinds = sorted(json.loads(envelope["Message"])["kind"] for envelope in world.published())
     assert kinds == ["back_in_stock", "price_drop", "target_price"]
+
+
+def test_the_price_returning_after_an_observation_without_one_is_back_in_stock_once(world):
+    world.write(catalog_item())
+    world.observe(observed("19.99"))
+    sold_out = world.observe(observed_without_price(run_id=RUN_2, checked_at=OBSERVED_2))
+    assert world.invoke(*sold_out) == {"batchItemFailures": []}
+    assert world.published() == []  # an observation without a price compares with nothing
+
+    (back,) = world.observe(observed("21.50", run_id=RUN_3, checked_at="2024-05-01T12:00:40Z"))
+    world.invoke(back)
+    world.invoke(back)  # the stream delivers it again
+
+    (envelope,) = world.published()
+    body = json.loads(envelope["Message"], parse_float=Decimal)
+    assert (body["kind"], body["old_price"], body["new_price"]) == (
+        "back_in_stock",
+        None,
+        Decimal("21.50"),
+    )
+    assert (body["change_percent"], body["currency"], body["run_id"]) == (None, "EUR", RUN_3)
+    assert envelope["Subject"] == "Back in stock: Kettle 1.7 l, at 21.50 EUR"
 
 
 def test_first_observation_and_catalog_edits_publish_nothing(world):

@@ -34,6 +34,7 @@ from extraction import (
     microdata,
 )
 from extraction import rules as retailer_rules
+from extraction.availability import visible_availability
 from extraction.blocked import classify_blocked
 from extraction.budget import BUDGET_STRIDE, UNLIMITED
 from extraction.markup import Element, parse_html
@@ -83,6 +84,7 @@ STAGES: dict[str, Stage] = {
     ),
     "meta": lambda page, budget: meta.candidates(page.html, budget),
     "heuristic": lambda page, budget: heuristic.find_visible_price(page.tree, None, budget),
+    "availability": lambda page, budget: visible_availability(page.tree, budget),
     "rule_selector": lambda page, budget: retailer_rules.candidates(
         page.html, lambda: page.tree, SELECTOR_RULE, budget
     ),
@@ -166,6 +168,7 @@ BUDGET_PAGES = {
     "microdata": "microdata_fan_out",
     "meta": "rdfa_properties_without_end",
     "heuristic": "sibling_prices",
+    "availability": "sold_out_controls",
     "rule_selector": "deep_nesting",
     "pipeline": "deep_nesting",
 }

@@ -86,6 +86,20 @@ def test_unstated_currency_is_null_in_the_body_and_left_out_of_the_subject():
     assert notification.subject == "Price drop 10.01%: Kettle 1.7 l, now 17.99 (was 19.99)"
 
 
+def test_back_in_stock_after_an_observation_without_a_price_has_null_old_price_and_change():
+    back = replace(DROP, kind=EventKind.BACK_IN_STOCK, old_price=None, change_percent=None)
+    notification = notification_for(back)
+
+    assert '"old_price":null' in notification.body
+    body = body_of(back)
+    assert (body["old_price"], body["new_price"], body["change_percent"]) == (
+        None,
+        Decimal("17.99"),
+        None,
+    )
+    assert notification.subject == "Back in stock: Kettle 1.7 l, at 17.99 EUR"
+
+
 def test_body_keeps_unicode_names_and_escapes_json_specials():
     name = 'Crème brûlée "deluxe"\nset'
     text = notification_for(replace(DROP, name=name)).body

@@ -28,6 +28,11 @@ CAPTCHA_PAGE = (
     "<html><head><title>Robot Check</title></head><body>"
     '<form action="/errors/validateCaptcha">Type the characters</form></body></html>'
 )
+# Sold out, and saying so without a price (German: the vocabulary's words, not English).
+SOLD_OUT_PAGE = (
+    "<html><title>Wasserkocher</title><body><h1>Wasserkocher</h1><p>Ausverkauft</p>"
+    "<button disabled>In den Warenkorb</button></body></html>"
+)
 VISIBLE_PRICE_PAGE = (
     "<html><title>Kettle</title><body><h1>Kettle</h1>"
     '<p class="price">19,99 €</p><button>Add to cart</button></body></html>'
@@ -131,6 +136,58 @@ def test_a_page_without_currency_is_recorded_without_one(scraper):
     item = scraper.item("kettle")
     assert item["last_price"] == Decimal("10")
     assert "last_currency" not in item
+
+
+def test_an_out_of_stock_page_without_a_price_is_an_observation_without_one(scraper):
+    add(scraper, "kettle", "19.99")
+    scraper.scrape("kettle")
+    scraper.shop.serve("/p/kettle", ShopPage(body=SOLD_OUT_PAGE))
+
+    response = scraper.scrape("kettle", run_id=NEXT_RUN_ID)
+
+    assert failed_ids(response) == []
+    item = scraper.item("kettle")
+    assert (item["last_status"], item["last_availability"]) == ("ok", "out_of_stock")
+    assert item["last_run_id"] == NEXT_RUN_ID
+    assert "last_price" not in item  # the latest observation shows none
+    assert "last_currency" not in item
+    assert "last_error" not in item
+    latest = max(scraper.history("kettle"), key=lambda row: row["timestamp"])
+    assert "price" not in latest
+    assert (latest["availability"], latest["previous_price"]) == ("out_of_stock", Decimal("19.99"))
+    assert (latest["source"], latest["run_id"]) == ("heuristic", NEXT_RUN_ID)
+    archived = [line for line in scraper.archived_lines() if line["run_id"] == NEXT_RUN_ID]
+    assert [(line["price"], line["availability"]) for line in archived] == [(None, "out_of_stock")]
+
+
+def test_the_price_returning_after_an_observation_without_one_is_recorded_afresh(scraper):
+    serve(scraper, "kettle", ShopPage(body=SOLD_OUT_PAGE))
+    scraper.scrape("kettle")
+    scraper.shop.product("/p/kettle", "21.50")
+
+    scraper.scrape("kettle", run_id=NEXT_RUN_ID)
+
+    item = scraper.item("kettle")
+    assert (item["last_price"], item["last_currency"]) == (Decimal("21.50"), "EUR")
+    assert item["last_availability"] == "in_stock"
+    rows = sorted(scraper.history("kettle"), key=lambda row: row["timestamp"])
+    assert [row.get("price") for row in rows] == [None, Decimal("21.50")]
+    assert "previous_price" not in rows[1]  # the observation before showed no price
+
+
+def test_a_redelivered_observation_without_a_price_is_written_again_as_it_was(scraper):
+    serve(scraper, "kettle", ShopPage(body=SOLD_OUT_PAGE))
+    scraper.scrape("kettle")
+
+    response = scraper.scrape("kettle")
+
+    assert failed_ids(response) == []
+    assert scraper.shop.hits("/p/kettle") == 1
+    [row] = scraper.history("kettle")
+    assert "price" not in row
+    first, again = scraper.archived_lines()
+    assert first == again
+    assert first["price"] is None
 
 
 def test_an_ambiguous_page_is_recorded_and_its_alternatives_logged(scraper, caplog):

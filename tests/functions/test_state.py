@@ -200,6 +200,27 @@ def test_observation_without_currency_drops_the_old_currency(store):
     assert "last_currency" not in store.item("kettle")
 
 
+def test_observation_without_a_price_removes_the_last_price_and_is_rebuilt_without_one(store):
+    store.put(product_id="kettle", last_price=Decimal("10"), last_currency="EUR")
+    sold_out = observation(
+        price=None, currency=None, availability="out_of_stock", previous_price=Decimal("10")
+    )
+
+    store.record(sold_out)
+    store.write_history(sold_out)
+
+    item = store.item("kettle")
+    assert "last_price" not in item
+    assert "last_currency" not in item
+    assert (item["last_availability"], item["last_status"]) == ("out_of_stock", "ok")
+    assert "price" not in item[LAST_OBSERVATION]
+    assert recorded_observation(item, RUN) == sold_out
+    [row] = store.history("kettle")
+    assert "price" not in row
+    assert (row["availability"], row["previous_price"]) == ("out_of_stock", Decimal("10"))
+    assert late_history_observation(store.client, store.prices, "kettle", RUN) == sold_out
+
+
 def test_a_failed_state_write_is_reported_with_the_product(store):
     store.put(product_id="kettle")
     store.client.delete_table(TableName=store.products)

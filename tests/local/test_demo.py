@@ -30,4 +30,6 @@ def test_cycle_description_names_each_due_notification_in_its_cycle():
     assert "standing-desk (meta-shop): a captcha page, recorded as blocked" in second
     assert "fryer (jsonld-mart): inactive in the catalog, never fetched" in second
     assert any(line.startswith("speaker (micro-store): HTTP 503 first, then") for line in second)
-    assert "grinder (example-shop): 89.90 EUR, out of stock; no notification" in second
+    assert "grinder (example-shop): 89.90 -> no price, out of stock; no notification" in second
+    third = describe_cycle(2)
+    assert "grinder (example-shop): no price -> 89.90 EUR, in stock; back_in_stock" in third

@@ -133,6 +133,17 @@ def test_a_notification_line_without_a_change_or_name_or_currency():
     assert notification_line(body) == "back_in_stock grinder (shop): 9 -> 9"
 
 
+def test_a_notification_after_an_observation_without_a_price_says_there_was_none():
+    body = (
+        '{"kind":"back_in_stock","product_id":"grinder","retailer":"example-shop","name":null,'
+        '"currency":"EUR","old_price":null,"new_price":89.90,"change_percent":null}'
+    )
+
+    assert notification_line(body) == (
+        "back_in_stock grinder (example-shop): no price -> 89.90 EUR"
+    )
+
+
 def test_a_notification_that_is_not_an_object_is_shown_as_it_came():
     assert notification_line("oops") == "notification (not JSON): oops"
     assert notification_line("[1]") == "notification: [1]"

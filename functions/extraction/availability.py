@@ -1,0 +1,264 @@
+"""Whether the page's product is in stock, from every piece of evidence the page gives.
+
+The source that decided the price usually states its availability with it. When it does
+not, or when the page shows no price at all (an out-of-stock product often has none), the
+evidence is read in order of trust:
+
+1. schema.org availability in any structured source (JSON-LD, microdata, meta
+   `product:availability` / `og:availability`, RDFa), when it is about the offer: an offer
+   at the same price, or a source about the page's one product that states one status,
+   with or without a price (`SourceReading.availability_of`);
+2. the visible page (`visible_availability`): the page's main buy control ("Add to cart",
+   "In den Warenkorb", "Ajouter au panier", ...), enabled (in stock) or disabled (out of
+   stock), and a stock status stated on its own near the product title or that control
+   ("Sold out", "Ausverkauft", "Épuisé"; "Only 3 left", "Nur noch 3 Stück": in stock).
+   The two must not disagree: a disabled button beside "In stock" (a size not chosen yet)
+   says nothing.
+
+No evidence leaves the status unknown. A disabled buy control counts only when it is the
+page's main one: the one nearest the product title, outside the page's header, footer,
+navigation and other products' blocks (recommendations, accessories, recently viewed).
+
+The visible page is walked once (linear in its size, the budget checked every
+BUDGET_STRIDE elements); each control, status and heading found costs a bounded look at
+its label and ancestors, and at most a few hundred are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from contracts.catalog import Availability
+from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.markup import Element
+from extraction.offer import SourceReading
+from extraction.visible import CART_ATTRIBUTES, is_hidden, names_buy_action, stated_stock
+from extraction.vocabulary import FOREIGN_BLOCK_WORDS
+
+# The source named for evidence read from the visible page, as for the heuristic's price.
+VISIBLE_SOURCE = "heuristic"
+# How sure the visible page makes the status: its main buy control and a stated status
+# agreeing, or only one of them. Both are above the heuristic's trusted confidence
+# (heuristic.DEFAULT_MIN_CONFIDENCE): either is how a shopper tells.
+CONFIDENCE_AGREED = 0.9
+CONFIDENCE_ONE = 0.7
+
+# Content a shopper never sees, and option lists (a sold-out size is no sold-out product).
+_UNSEEN_TAGS = frozenset(
+    "head script style noscript template select option optgroup datalist textarea title svg "
+    "iframe object canvas".split()
+)
+_CONTROL_TAGS = frozenset(("button", "input", "a"))
+_SUBMIT_TYPES = frozenset(("submit", "button", "image"))
+# Page chrome: a cart button there is the site's, not the product's.
+_CHROME_TAGS = frozenset(("nav", "header", "footer"))
+_OTHER_BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS) | {
+    "nav", "navbar", "navigation", "menu", "footer", "minicart", "carousel", "modal", "popup",
+}  # fmt: skip
+_OTHER_BLOCK_STEMS = re.compile(r"related|recommend|upsell|crosssell|cross-sell|recently|accessor")
+_ATTRIBUTE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_CLASS_WORD = re.compile(r"[a-z0-9]+")
+
+_MAX_HEADINGS = 12
+_MAX_CONTROLS = 200
+_MAX_STATEMENTS = 200
+_MAX_STOCK_TEXT = 240  # characters: a longer text is a paragraph, not a stated status
+_MAX_LABEL = 60  # characters of a control's label
+_MAX_LABEL_VISITS = 30  # nodes read for one label
+_ANCESTORS = 12  # how far up a control or a status is placed in a block
+_REACH = 80  # elements between a stated status and the title or control it is about
+
+
+@dataclass(frozen=True, slots=True)
+class StockEvidence:
+    """A stock status, where it was read (a structured source, or the visible page), and
+    how sure it is."""
+
+    availability: Availability
+    source: str
+    confidence: float = 1.0
+
+
+Reading = Callable[[], SourceReading]
+
+
+def page_availability(
+    price: Decimal | None,
+    readings: Iterable[tuple[str, Reading]],
+    tree: Callable[[], Element] | None,
+    budget: Budget = UNLIMITED,
+) -> StockEvidence | None:
+    """The most trusted evidence of the stock status of the page's offer at `price` (None:
+    the page shows no price): what a structured source states about it, else what the
+    visible page shows (`tree`, when given). None when nothing tells."""
+    for name, read in readings:
+        budget.check()
+        status = read().availability_of(price)
+        if status != Availability.UNKNOWN:
+            return StockEvidence(status, name)
+    if tree is None:
+        return None
+    return visible_availability(tree(), budget)
+
+
+def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvidence | None:
+    """What the visible page says of the product's stock: its main buy control, enabled or
+    disabled, and a status stated near the title or that control; None when they say
+    nothing, or disagree. Raises `ExtractionTooSlowError` once `budget` is spent."""
+    survey = _survey(root, budget)
+    budget.check()
+    # A page's own h1 may sit in a <header>: only a hidden one, or another block's, is not.
+    title = next(
+        (order for order, element in survey.headings if _shown(element, chrome=False)), None
+    )
+    control = _main_control(survey.controls, title)
+    anchors = [order for order in (title, control[0] if control else None) if order is not None]
+    statuses = {
+        status
+        for order, status, element in survey.statements
+        if (not anchors or min(abs(order - anchor) for anchor in anchors) <= _REACH)
+        and _shown(element)
+    }
+    if len(statuses) > 1:
+        return None  # the page states both: about sizes or variants, not the product
+    found = [*statuses, *([control[1]] if control else [])]
+    if not found or len(set(found)) > 1:
+        return None
+    confidence = CONFIDENCE_AGREED if len(found) == 2 else CONFIDENCE_ONE
+    return StockEvidence(found[0], VISIBLE_SOURCE, confidence)
+
+
+@dataclass(slots=True)
+class _Survey:
+    headings: list[tuple[int, Element]]
+    controls: list[tuple[int, Availability, Element]]  # buy controls: in stock when enabled
+    statements: list[tuple[int, Availability, Element]]  # statuses stated on their own
+
+
+def _survey(root: Element, budget: Budget) -> _Survey:
+    """Walk the tree once, in document order: h1s, buy controls and stated statuses."""
+    survey = _Survey([], [], [])
+    stack: list[Element] = [root]
+    order = 0
+    while stack:
+        order += 1
+        if not order % BUDGET_STRIDE:
+            budget.check()
+        element = stack.pop()
+        tag = element.tag
+        if tag in _UNSEEN_TAGS:
+            continue
+        if tag == "h1" and len(survey.headings) < _MAX_HEADINGS:
+            survey.headings.append((order, element))
+        elif tag in _CONTROL_TAGS and len(survey.controls) < _MAX_CONTROLS:
+            status = _buy_control_status(element)
+            if status is not None:
+                survey.controls.append((order, status, element))
+        nested: list[Element] = []
+        for child in element.children:
+            if isinstance(child, Element):
+                nested.append(child)
+            elif (
+                len(survey.statements) < _MAX_STATEMENTS
+                and len(child) <= _MAX_STOCK_TEXT
+                and (status := stated_stock(child)) is not None
+            ):
+                survey.statements.append((order, status, element))
+        nested.reverse()
+        stack.extend(nested)
+    return survey
+
+
+def _main_control(
+    controls: list[tuple[int, Availability, Element]], title: int | None
+) -> tuple[int, Availability] | None:
+    """The page's own buy control: outside the page's chrome and other products' blocks,
+    the one nearest the product title (the first, without a title)."""
+    own = [(order, status) for order, status, element in controls if _shown(element)]
+    if not own:
+        return None
+    anchor = title if title is not None else 0
+    return min(own, key=lambda control: abs(control[0] - anchor))
+
+
+def _buy_control_status(element: Element) -> Availability | None:
+    """In stock for an enabled add-to-cart / buy-now button, input or link, out of stock
+    for a disabled one; None when the element is no buy control."""
+    tag = element.tag
+    attrs = element.attrs
+    if tag == "input" and attrs.get("type", "").strip().lower() not in _SUBMIT_TYPES:
+        return None  # a hidden product id, a quantity field
+    named = any(names_buy_action(attrs[name]) for name in CART_ATTRIBUTES if name in attrs)
+    if not named and tag != "input":
+        label = _label(element)
+        named = len(label) <= _MAX_LABEL and names_buy_action(label)
+    if not named and tag != "a":
+        named = _in_cart_form(element)  # <form action="/cart/add"><button>Sold out</button>
+    if not named:
+        return None
+    return Availability.OUT_OF_STOCK if _is_disabled(attrs) else Availability.IN_STOCK
+
+
+def _is_disabled(attrs: dict[str, str]) -> bool:
+    if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
+        return True
+    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
+
+
+def _in_cart_form(element: Element) -> bool:
+    """Inside a form that adds to the cart (by its action, id or class)."""
+    node = element.parent
+    for _ in range(_ANCESTORS):
+        if node is None:
+            return False
+        if node.tag == "form":
+            attrs = node.attrs
+            return any(names_buy_action(attrs.get(name, "")) for name in ("action", "id", "class"))
+        node = node.parent
+    return False
+
+
+def _label(element: Element) -> str:
+    """The start of the element's text, up to a little over `_MAX_LABEL` characters."""
+    parts: list[str] = []
+    length = 0
+    visits = 0
+    stack: list[Element | str] = list(reversed(element.children))
+    while stack and length <= _MAX_LABEL and visits < _MAX_LABEL_VISITS:
+        node = stack.pop()
+        visits += 1
+        if isinstance(node, str):
+            parts.append(node)
+            length += len(node.strip())
+        elif node.tag not in _UNSEEN_TAGS:
+            stack.extend(reversed(node.children))
+    return " ".join(" ".join(parts).split())
+
+
+def _shown(element: Element, chrome: bool = True) -> bool:
+    """Visible, and part of the product's own block: not hidden, not in another product's
+    block, nor (with `chrome`) in the page's header, footer or navigation (looked for
+    among the nearest ancestors)."""
+    node: Element | None = element
+    for _ in range(_ANCESTORS):
+        if node is None or node.tag in ("body", "html", "#document"):
+            return True
+        if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node):
+            return False
+        if (node.has_attribute_text("class") or node.has_attribute_text("id")) and _other_block(
+            f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}"
+        ):
+            return False
+        node = node.parent
+    return True
+
+
+def _other_block(names: str) -> bool:
+    """Class and id words of the page's chrome or of other products' blocks."""
+    words = {word.lower() for word in _ATTRIBUTE_WORD.findall(names)}
+    return not _OTHER_BLOCK_WORDS.isdisjoint(words) or bool(
+        _OTHER_BLOCK_STEMS.search(names.lower())
+    )

@@ -1,0 +1,184 @@
+"""What a shopper sees of a page, as the price heuristic and the stock reading both test it.
+
+The vocabulary (`extraction.vocabulary`) as matchers: phrases as patterns or as a table of
+words, stock statuses stated on their own ("Sold out", "Nur noch 3 Stück"), the words
+that name a buy control; and whether an element is hidden. One home for these tests, so
+that the heuristic's price and the page's stock status (`extraction.availability`) read a
+page alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from contracts.catalog import Availability
+from extraction.markup import Element
+from extraction.vocabulary import (
+    BUY_ACTION_WORDS,
+    BUY_CONTROL,
+    BUY_CONTROL_WORDS,
+    STOCK,
+    STOCK_PREFIXES,
+)
+
+# Scripts written without spaces (CJK and later blocks) start here.
+_UNSPACED_SCRIPTS = "\u2e80"
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A vocabulary phrase as a pattern: spaces match any whitespace, "{n}" a count, and
+    the ends of words of spaced scripts may not touch another letter."""
+    pattern = r"\s+".join(re.escape(word) for word in phrase.split()).replace(
+        re.escape("{n}"), r"\d+"
+    )
+    if phrase[0].isalnum() and phrase[0] < _UNSPACED_SCRIPTS:
+        pattern = r"(?<!\w)" + pattern
+    if phrase[-1].isalnum() and phrase[-1] < _UNSPACED_SCRIPTS:
+        pattern += r"(?!\w)"
+    return pattern
+
+
+def phrases_pattern(phrases: Iterable[str]) -> str:
+    """Alternatives, longest first, so "nicht lieferbar" is read before "lieferbar"."""
+    unique = sorted(set(phrases), key=len, reverse=True)
+    return "|".join(phrase_pattern(phrase) for phrase in unique)
+
+
+WORDS_OF_TEXT = re.compile(r"\w+")
+
+
+class PhraseTable:
+    """Phrases of the vocabulary, each with its group, found in a text by whole words.
+
+    Words are runs of letters and digits, lower-cased ("inkl. MwSt." reads "inkl mwst"); at
+    each word the longest phrase starting there wins, so "list price" is one former-price
+    label and "free shipping" is not a shipping cost. Phrases of scripts written without
+    spaces are found as substrings. Dictionary look-ups, not a pattern of hundreds of
+    alternatives, since labels are read for every shortlisted price.
+    """
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+        self._spaced: dict[tuple[str, ...], str] = {}
+        self._unspaced: list[tuple[str, str]] = []
+        for group, phrases in groups.items():
+            for phrase in phrases:
+                words = tuple(WORDS_OF_TEXT.findall(phrase.lower()))
+                if phrase[0] >= _UNSPACED_SCRIPTS:
+                    self._unspaced.append((phrase, group))
+                elif words:
+                    self._spaced.setdefault(words, group)
+        self._longest = max(map(len, self._spaced))
+
+    def groups(self, text: str) -> set[str]:
+        found = {group for phrase, group in self._unspaced if phrase in text}
+        words = WORDS_OF_TEXT.findall(text.lower())
+        at = 0
+        while at < len(words):
+            for size in range(min(self._longest, len(words) - at), 0, -1):
+                group = self._spaced.get(tuple(words[at : at + size]))
+                if group is not None:
+                    found.add(group)
+                    at += size
+                    break
+            else:
+                at += 1
+        return found
+
+
+# ---------------------------------------------------------------------------------------
+# Hidden elements
+# ---------------------------------------------------------------------------------------
+
+HIDDEN_CLASSES = frozenset(
+    "hidden hide is-hidden aok-hidden d-none ng-hide invisible u-hidden display-none".split()
+)
+
+
+def is_hidden(element: Element) -> bool:
+    """Hidden by attribute, inline style or a conventional class (cheap tests first)."""
+    if element.has_attribute_text("hidden") and "hidden" in element.attrs:
+        return True
+    if element.has_attribute_text("style"):
+        style = element.attrs.get("style", "").replace(" ", "").lower()
+        if "display:none" in style or "visibility:hidden" in style:
+            return True
+    return element.has_attribute_text("class") and not HIDDEN_CLASSES.isdisjoint(element.classes)
+
+
+# ---------------------------------------------------------------------------------------
+# Stock statements
+# ---------------------------------------------------------------------------------------
+
+# A stock status stated on its own ("In Stock.", "Availability: Out of stock"), not a
+# sentence that mentions stock ("Notify me when back in stock", "Is an item out of stock?").
+_STOCK_TEXT = re.compile(
+    rf"\W*(?:(?:{phrases_pattern(STOCK_PREFIXES)})\s*:?\s*)?(?:"
+    rf"(?P<out>{phrases_pattern(p for words in STOCK.values() for p in words['out'])})"
+    rf"|(?P<in>{phrases_pattern(p for words in STOCK.values() for p in words['in'])}))"
+    r"(?:\W*\Z|\s*[-–.,!:(])",
+    re.IGNORECASE,
+)
+# The words a stock status may begin with (its first word, lower-cased), and the first
+# characters of statuses in scripts written without spaces: a set look-up spares the
+# pattern above on the thousands of other texts of a page.
+_STOCK_PHRASES = [
+    phrase
+    for phrases in (STOCK_PREFIXES, *(p for words in STOCK.values() for p in words.values()))
+    for phrase in phrases
+]
+_STOCK_FIRST_WORDS = frozenset(
+    phrase.replace("{n}", " ").split()[0]
+    for phrase in _STOCK_PHRASES
+    if phrase[0] < _UNSPACED_SCRIPTS
+)
+_STOCK_FIRST_CHARS = frozenset(
+    phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= _UNSPACED_SCRIPTS
+)
+_FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
+
+
+def stated_stock(text: str) -> Availability | None:
+    """The stock status `text` states on its own ("Sold out", "Nur noch 3 Stück": in stock),
+    or None when it states none."""
+    first = _FIRST_WORD.match(text)
+    if first is None:
+        return None
+    word = first[1]
+    if word[0] not in _STOCK_FIRST_CHARS and word.lower() not in _STOCK_FIRST_WORDS:
+        return None
+    match = _STOCK_TEXT.match(text.strip())
+    if match is None:
+        return None
+    return Availability.OUT_OF_STOCK if match["out"] else Availability.IN_STOCK
+
+
+# ---------------------------------------------------------------------------------------
+# Buy controls
+# ---------------------------------------------------------------------------------------
+
+_CART_WORDS = re.compile(
+    r"add[\s_-]*to[\s_-]*(?:cart|bag|basket|trolley)|addtocart|add[\s_-]*item|buy[\s_-]*(?:it[\s_-]*)?now"
+    r"|buy[\s_-]*box|add[\s_-]*to[\s_-]*order|cart/add|basket/add|^\s*(?:add|buy|purchase)\s*$",
+    re.IGNORECASE,
+)
+# What a buy control says: the action ("in den Warenkorb", "addtocart"), or also only
+# the cart it fills ("warenkorb", "basket"), which a header's cart link says too.
+_BUY_ACTIONS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_ACTION_WORDS)})
+_BUY_CONTROLS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
+# Substrings of a raw start tag worth parsing its attributes for (case as written).
+CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
+              "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
+CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
+
+
+def names_cart_control(text: str) -> bool:
+    """Whether a control's text or attributes name adding to a cart or buying, or the
+    cart itself ("Warenkorb")."""
+    return _CART_WORDS.search(text) is not None or bool(_BUY_CONTROLS.groups(text))
+
+
+def names_buy_action(text: str) -> bool:
+    """Whether a control's text or attributes name the action of adding to a cart or
+    buying ("Add to cart", "In den Warenkorb", "add-to-cart"), not the cart alone."""
+    return _CART_WORDS.search(text) is not None or bool(_BUY_ACTIONS.groups(text))

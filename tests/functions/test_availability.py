@@ -1,0 +1,309 @@
+"""Stock status from the page's evidence, and the offer without a price of an out-of-stock
+page: structured statements, buy controls enabled or disabled, stated statuses, in the
+languages of the vocabulary."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from untrusted_input import mutated
+
+from contracts.catalog import Availability
+from extraction import extract_offer
+from extraction.availability import CONFIDENCE_AGREED, CONFIDENCE_ONE, visible_availability
+from extraction.markup import parse_html
+from extraction.visible import stated_stock
+
+IN, OUT, UNKNOWN = Availability.IN_STOCK, Availability.OUT_OF_STOCK, Availability.UNKNOWN
+
+
+def page(body="", head="", title="Kettle"):
+    return f"<html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+
+def jsonld(data):
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def visible(body):
+    evidence = visible_availability(parse_html(page(body)))
+    return None if evidence is None else evidence.availability
+
+
+# --- an out-of-stock page without a price ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<h1>Wasserkocher</h1><p>Leider ausverkauft</p><button disabled>In den Warenkorb</button>",
+        '<h1>Bouilloire</h1><div class="stock">Épuisé</div>',
+        '<h1>Hervidor</h1><button aria-disabled="true">Añadir al carrito</button>',
+        '<h1>Bollitore</h1><input type="submit" value="Aggiungi al carrello" class="btn disabled">',
+        '<h1>Czajnik</h1><a href="#" class="btn is-disabled">Dodaj do koszyka</a>',
+        "<h1>Waterkoker</h1><p>Tijdelijk uitverkocht</p>",
+        '<h1>Kettle</h1><form action="/cart/add">'
+        '<button name="add" disabled>Sold out</button></form>',
+    ],
+    ids=["de", "fr", "es", "it", "pl", "nl", "en-cart-form"],
+)
+def test_an_out_of_stock_page_without_a_price_is_an_offer_without_one(body):
+    offer = extract_offer(page(body))
+
+    assert (offer.price, offer.currency, offer.availability) == (None, None, OUT)
+    assert offer.source == "heuristic"
+    assert offer.confidence >= CONFIDENCE_ONE
+    assert offer.to_dict()["price"] is None
+
+
+def test_a_disabled_control_and_a_stated_status_agreeing_are_surer_than_either():
+    both = extract_offer(page("<h1>K</h1><p>Sold out</p><button disabled>Add to cart</button>"))
+    one = extract_offer(page("<h1>K</h1><p>Sold out</p>"))
+
+    assert (both.confidence, one.confidence) == (CONFIDENCE_AGREED, CONFIDENCE_ONE)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "source"),
+    [
+        (
+            jsonld(
+                {
+                    "@type": "Product",
+                    "name": "Kettle",
+                    "offers": {"@type": "Offer", "availability": "https://schema.org/OutOfStock"},
+                }
+            ),
+            "<h1>Kettle</h1>",
+            "jsonld",
+        ),
+        (
+            "",
+            '<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">K</h1>'
+            '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+            '<link itemprop="availability" href="https://schema.org/OutOfStock"></div></div>',
+            "microdata",
+        ),
+        ('<meta property="product:availability" content="oos">', "<h1>Kettle</h1>", "meta"),
+    ],
+    ids=["jsonld", "microdata", "meta"],
+)
+def test_structured_data_stating_out_of_stock_without_a_price_is_an_offer_without_one(
+    head, body, source
+):
+    offer = extract_offer(page(body, head))
+
+    assert (offer.price, offer.availability, offer.source, offer.confidence) == (
+        None,
+        OUT,
+        source,
+        1.0,
+    )
+
+
+def test_structured_data_stating_in_stock_outweighs_a_sold_out_label_without_a_price():
+    product = {"@type": "Product", "offers": {"@type": "Offer", "availability": "InStock"}}
+    assert extract_offer(page("<h1>Kettle</h1><p>Sold out</p>", jsonld(product))) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<h1>Kettle</h1><p>Opening hours 9 to 17</p>",
+        "<h1>Kettle</h1><p>Only 3 left</p><button>Add to cart</button>",  # in stock, no price
+        "<h1>Kettle</h1><p>In stock</p><button disabled>Add to cart</button>",  # they disagree
+        '<h1>Kettle</h1><div class="related-products"><button disabled>Add to cart</button></div>',
+        '<h1>Kettle</h1><p class="hidden">Sold out</p>',
+    ],
+    ids=["no-evidence", "in-stock", "disagreeing", "another-products-control", "hidden-status"],
+)
+def test_a_page_without_a_price_and_no_sign_of_being_sold_out_has_no_offer(body):
+    assert extract_offer(page(body)) is None
+
+
+def test_a_captcha_page_is_never_read_as_out_of_stock():
+    captcha = page(
+        '<form action="/errors/validateCaptcha">Type the characters</form><p>Sold out</p>',
+        title="Robot Check",
+    )
+    assert extract_offer(captcha) is None
+
+
+def test_the_visible_page_is_read_only_where_the_heuristic_may_be():
+    body = "<h1>Kettle</h1><p>Ausverkauft</p><button disabled>In den Warenkorb</button>"
+    assert extract_offer(page(body), use_heuristic=False) is None
+
+
+def test_a_rule_that_finds_no_price_on_a_sold_out_page_gives_an_offer_without_one():
+    body = '<div id="product"><h1>Grinder</h1><span class="stock">Sold out</span></div>'
+    offer = extract_offer(page(body), rules={"selector": "#product .price", "currency": "EUR"})
+    assert (offer.price, offer.availability) == (None, OUT)
+
+
+# --- buy controls ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "control",
+    [
+        "<button>In den Warenkorb</button>",
+        "<button>Ajouter au panier</button>",
+        '<input type="submit" value="Añadir al carrito">',
+        '<a class="btn" href="/cart?add=1">Aggiungi al carrello</a>',
+        "<button>Toevoegen aan winkelwagen</button>",
+        "<button>Dodaj do koszyka</button>",
+        '<button class="add-to-cart"><span>Buy now</span></button>',
+    ],
+    ids=["de", "fr", "es", "it", "nl", "pl", "en"],
+)
+def test_an_enabled_main_buy_control_means_in_stock_and_a_disabled_one_out_of_stock(control):
+    disabled = control.replace(">", " disabled>", 1)
+
+    assert visible(f"<h1>Kettle</h1>{control}") == IN
+    assert visible(f"<h1>Kettle</h1>{disabled}") == OUT
+
+
+def test_only_the_control_nearest_the_title_is_the_main_one():
+    body = (
+        "<h1>Kettle</h1><button>Add to cart</button>"
+        + "<div></div>" * 50
+        + "<section><h2>More</h2><button disabled>Add to cart</button></section>"
+    )
+    assert visible(body) == IN
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<header><a href="/cart">Warenkorb</a></header><h1>Kettle</h1>',
+        '<header><button class="minicart">Warenkorb (2)</button></header><h1>Kettle</h1>',
+        '<h1>Kettle</h1><input type="hidden" name="add-to-cart" value="123">',
+        "<h1>Kettle</h1><footer><button disabled>Add to cart</button></footer>",
+        '<h1>Kettle</h1><div class="recommendations"><button disabled>Add to cart</button></div>',
+    ],
+    ids=["cart-link", "cart-button", "hidden-input", "footer", "recommendations"],
+)
+def test_controls_of_the_site_or_of_other_products_say_nothing(body):
+    assert visible(body) is None
+
+
+def test_a_disabled_control_beside_a_stated_in_stock_says_nothing():
+    assert visible("<h1>Shirt</h1><p>In stock</p><button disabled>Add to bag</button>") is None
+
+
+# --- stated statuses ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Only 3 left",
+        "Only 2 left in stock!",
+        "Nur noch 3 Stück",
+        "Nur noch 3 Stück auf Lager",
+        "Plus que 2",
+        "Il ne reste plus que 2",
+        "¡Solo quedan 4!",
+        "Solo 2 disponibili",
+        "Nog maar 2 beschikbaar",
+        "Tylko 3 sztuki",
+    ],
+)
+def test_only_n_left_is_in_stock(text):
+    assert stated_stock(text) == IN
+    offer = extract_offer(
+        page(f"<h1>Kettle</h1><p>{text}</p>", jsonld({"@type": "Product", "offers": {"price": 9}}))
+    )
+    assert (offer.price, offer.availability) == (Decimal(9), IN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Leider ausverkauft",
+        "Nicht mehr verfügbar",
+        "Temporairement en rupture de stock",
+        "Agotado temporalmente",
+        "Temporaneamente non disponibile",
+        "Brak na stanie",
+        "Tijdelijk niet leverbaar",
+    ],
+)
+def test_sold_out_wording_is_out_of_stock(text):
+    assert stated_stock(text) == OUT
+
+
+def test_a_sentence_that_mentions_stock_states_nothing():
+    assert stated_stock("Notify me when back in stock") is None
+    assert visible("<h1>Kettle</h1><p>Is an item out of stock? Ask us.</p>") is None
+
+
+def test_statuses_of_sizes_in_an_option_list_say_nothing():
+    body = "<h1>Shirt</h1><select><option>S - sold out</option><option>M</option></select>"
+    assert visible(body) is None
+
+
+# --- a priced offer's missing status ---------------------------------------------------------
+
+
+def test_a_priced_offer_without_a_status_takes_the_buy_controls():
+    product = {"@type": "Product", "name": "K", "offers": {"price": "10", "priceCurrency": "EUR"}}
+
+    enabled = extract_offer(page("<h1>K</h1><button>Add to cart</button>", jsonld(product)))
+    disabled = extract_offer(
+        page("<h1>K</h1><button disabled>Add to cart</button>", jsonld(product))
+    )
+
+    assert (enabled.price, enabled.availability) == (Decimal(10), IN)
+    assert (disabled.price, disabled.availability) == (Decimal(10), OUT)
+
+
+def test_a_status_stated_for_the_pages_only_product_counts_at_another_price():
+    product = {
+        "@type": "Product",
+        "name": "K",
+        "offers": {"price": "210.85", "priceCurrency": "EUR"},
+    }
+    microdata = (
+        '<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">K</span>'
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        '<meta itemprop="price" content="249.00">'
+        '<link itemprop="availability" href="https://schema.org/OutOfStock"></div></div>'
+    )
+    offer = extract_offer(page(microdata, jsonld(product)))
+
+    assert (offer.price, offer.source, offer.availability) == (Decimal("210.85"), "jsonld", OUT)
+
+
+def test_a_status_stated_without_a_price_fills_a_visible_prices_status():
+    body = '<h1>Kettle</h1><p class="price">19,99 €</p>'
+    offer = extract_offer(page(body, '<meta property="og:availability" content="instock">'))
+
+    assert (offer.price, offer.source, offer.availability) == (Decimal("19.99"), "heuristic", IN)
+
+
+def test_statuses_of_several_products_say_nothing_about_the_offer():
+    offers = [
+        {"@type": "Product", "name": name, "offers": {"availability": "OutOfStock"}}
+        for name in ("Kettle", "Toaster")
+    ]
+    assert extract_offer(page("<h1>Kettle</h1>", jsonld(offers))) is None
+
+
+# --- hostile pages --------------------------------------------------------------------------
+
+SOLD_OUT_PAGES = page(
+    '<h1>K</h1><p>Ausverkauft</p><form action="/cart/add"><button disabled>Kaufen</button>'
+) + page(
+    '<a class="add-to-cart disabled" aria-disabled="true">Add to cart</a><p>Only 2 left</p>',
+    jsonld({"@type": "Product", "offers": {"availability": "OutOfStock"}}),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mutated(SOLD_OUT_PAGES))
+def test_extraction_never_raises_on_mutated_sold_out_pages(html):
+    offer = extract_offer(html)
+    if offer is not None and offer.price is None:
+        assert (offer.currency, offer.availability) == (None, OUT)
