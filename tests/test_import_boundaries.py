@@ -307,7 +307,8 @@ def _strongly_connected(
 
 
 def path_manipulations(path: Path) -> list[str]:
-    """Uses of ``sys.path`` and imports of the ``functions.`` prefix in one source file."""
+    """Uses of the interpreter's import path (sys's ``path``, under any alias) and imports of
+    the ``functions.`` prefix in one source file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     sys_names = {"sys"}
     found = []
@@ -380,13 +381,13 @@ def test_no_import_cycle_among_project_modules(project):
     assert not cycles, f"import cycles:\n{report}"
 
 
-def test_no_sys_path_edits_or_functions_prefix():
+def test_no_import_path_edits_or_functions_prefix():
     offending = [
         f"{path.relative_to(REPO)} {finding}"
         for path in project_sources()
         for finding in path_manipulations(path)
     ]
-    assert not offending, "sys.path use or `functions.` import:\n  " + "\n  ".join(offending)
+    assert not offending, "import path use or `functions.` import:\n  " + "\n  ".join(offending)
 
 
 # --- the checker itself, over a tiny fake project ------------------------------------------
@@ -476,7 +477,7 @@ def test_checker_reports_each_cycle_with_its_imports(fake_project):
     ]
 
 
-def test_checker_finds_sys_path_edits_and_the_functions_prefix(tmp_path):
+def test_checker_finds_import_path_edits_and_the_functions_prefix(tmp_path):
     source = tmp_path / "setup_paths.py"
     source.write_text(
         "import sys as system\nfrom functions.monitor import scrape\n"
