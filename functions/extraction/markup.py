@@ -15,7 +15,9 @@ import bisect
 import html
 import re
 from collections.abc import Callable, Iterator
-from typing import overload
+from enum import Enum
+from itertools import chain
+from typing import Any, overload
 
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 
@@ -32,19 +34,48 @@ BLOCK_TAGS = frozenset(
     "tfoot th thead tr ul".split()
 )
 
-# One search finds the next token. Tags are matched here only when no "<" occurs inside them,
+
+class _TagKind(Enum):
+    """What a start tag does to the tree besides opening its element, for the tags that do
+    something (one lookup per start tag tells the tree builder which)."""
+
+    VOID = "takes no children"
+    RAW_TEXT = "holds its text as written, up to its end tag"
+    CLOSES_SIBLING = "closes an open sibling of the same tag"
+
+
+_VOID, _RAW_TEXT, _CLOSES_SIBLING = _TagKind
+_TAG_KINDS = {
+    **dict.fromkeys(VOID_TAGS, _VOID),
+    **dict.fromkeys(RAW_TEXT_TAGS, _RAW_TEXT),
+    **dict.fromkeys(SELF_NESTING_FORBIDDEN, _CLOSES_SIBLING),
+}
+
+# One match reads the text up to the next token, then that token: a page is read by one
+# `finditer` whose matches the tree builder takes in order, with no Python work per
+# character and little per token. The text runs up to a "<" that may start a token ("</"
+# and a non-letter never does). Tags are matched here only when no "<" occurs inside them,
 # so a failed attempt never reads past the next "<" and the scan stays linear on any page;
-# the rare tag with a "<" inside, or one that never closes, is a "hard" token (the last
-# alternative) and is read by `_HardTokens`, which gives the same answer in linear time.
+# the rare tag with a "<" inside, or one that never closes, is a "hard" token (the `_HARD`
+# group, just its "<"), read by `_HardTokens`, which gives the same answer in linear time.
+# Groups: text, end tag name, start tag name, start tag attributes, hard.
+_TEXT = r"[^<]*+(?:<(?![!?a-zA-Z]|/[a-zA-Z])[^<]*+)*+"
+_NAME = r"[a-zA-Z][^\s/<>]*+"
+_TAG_ATTRIBUTES = r"""[^<>"']*+(?:(?:"[^"<]*+"|'[^'<]*+')[^<>"']*+)*+"""
 _TOKEN = re.compile(
-    r"<(?:"
-    r"(/)?([a-zA-Z][^\s/<>]*+)([^<>\"']*+(?:(?:\"[^\"<]*+\"|'[^'<]*+')[^<>\"']*+)*+)>"
-    r"|!--.*?(?:-->|\Z)"
-    r"|[!?][^<>]*+>"
-    r"|(?=([/!?a-zA-Z]))"
-    r")",
-    re.DOTALL,
+    f"({_TEXT})"
+    f"(?:</({_NAME}){_TAG_ATTRIBUTES}>"
+    f"|<({_NAME})({_TAG_ATTRIBUTES})>"
+    r"|<!--[^-]*+(?:-(?!->)[^-]*+)*+(?:-->)?"  # a comment runs to its first "-->" or the end
+    r"|<[!?][^<>]*+>"  # a doctype or processing instruction
+    r"|(<)"
+    r"|\Z)"
 )
+_HARD = 5
+# Where a raw-text element's content ends: "</" and its name in any ASCII case, as browsers
+# match it (found in `markup.lower()`, its position would be off by one for each "\u0130"
+# before it, which lower-cases to two characters).
+_RAW_TEXT_END = {tag: re.compile(f"</(?ai:{tag})") for tag in RAW_TEXT_TAGS}
 # What the tag grammar is: a name, then text and quoted strings up to ">" (quotes anywhere).
 _NAME_RUN = re.compile(r"[^\s/>]*+")
 _ATTRIBUTES = re.compile(r"""[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+>""")
@@ -189,23 +220,7 @@ def parse_html(markup: str, budget: Budget = UNLIMITED) -> Element:
     Time is linear in the page's length whatever it holds: `budget` is checked every
     `BUDGET_STRIDE` tokens (raising `ExtractionTooSlowError` once spent).
     """
-    builder = _TreeBuilder(markup, budget)
-    position = 0
-    lower = ""  # lower-cased copy, made only once a raw-text element needs its end tag found
-    while position < len(markup):
-        raw_text_element, position = builder.build_until_raw_text(position)
-        if raw_text_element is None:
-            break
-        # Raw text runs to its end tag whatever it contains; tokenising resumes after it.
-        lower = lower or markup.lower()
-        close = lower.find("</" + raw_text_element.tag, position)
-        if close < 0:
-            close = len(markup)
-        if close > position:
-            raw_text_element.children.append(markup[position:close])
-        end = markup.find(">", close)
-        position = len(markup) if end < 0 else end + 1
-    return builder.root
+    return _TreeBuilder(markup, budget).build()
 
 
 class NextOccurrence:
@@ -228,87 +243,118 @@ class NextOccurrence:
 
 
 class _TreeBuilder:
-    """The open elements while tokens are added, with a count of open elements per tag so
-    that a stray end tag is dismissed at once instead of by a walk down the whole stack."""
+    """Adds a page's tokens to its tree, keeping the open elements and a count of open
+    elements per tag, so that a stray end tag is dismissed at once instead of by a walk down
+    the whole stack."""
 
     def __init__(self, markup: str, budget: Budget) -> None:
         self.markup = markup
         self.budget = budget
-        self.root = Element("#document")
-        self.stack: list[Element] = [self.root]
-        self.open_tags: dict[str, int] = {}
         self.hard = _HardTokens(markup)
-        self.tokens = 0
 
-    def build_until_raw_text(self, position: int) -> tuple[Element | None, int]:
-        """Add tokens from `position` to the tree; stop after a raw-text element's start tag.
+    def build(self) -> Element:
+        """The tree of the whole page.
 
         This loop is the cost of reading a page, so it avoids per-token method calls where a
         cached lookup or a direct test does the same.
         """
         markup = self.markup
-        stack = self.stack
-        open_tags = self.open_tags
-        current = stack[-1]
-        lower_names = _LOWER_NAMES
-        search = _TOKEN.search
-        tokens = self.tokens
         budget = self.budget
-        search_from = position
-        while (match := search(markup, search_from)) is not None:
-            start, end = match.span()
-            is_end, name, raw_attrs, hard = match.groups()
-            if hard is not None:
-                token = self.hard.token(start)
-                if token is None:  # a "<" that starts no token is text
-                    search_from = end
-                    continue
-                end, is_end, name, raw_attrs = token
-            search_from = end
-            if start > position:
-                current.children.append(markup[position:start])
-            position = end
-            tokens += 1
-            if not tokens % BUDGET_STRIDE:
-                budget.check()
-            if name is None:  # comment, doctype or processing instruction
-                continue
-            tag = lower_names.get(name) or lower_names.setdefault(name, name.lower())
-            if is_end:
-                if not open_tags.get(tag) or len(stack) == 1:
-                    continue  # a stray end tag is ignored
-                if current.tag != tag:
-                    # Close up to the nearest open match: every element walked past is closed.
-                    depth = len(stack) - 1
-                    while stack[depth].tag != tag:
-                        depth -= 1
-                    if depth == 0:
-                        continue
-                    for closed in stack[depth + 1 :]:
-                        open_tags[closed.tag] -= 1
-                    del stack[depth + 1 :]
-                stack.pop()
-                open_tags[tag] -= 1
-                current = stack[-1]
-                continue
-            if tag in SELF_NESTING_FORBIDDEN and current.tag == tag and len(stack) > 1:
-                stack.pop()
-                open_tags[tag] -= 1
-                current = stack[-1]
-            element = Element(tag, raw_attrs, current)
-            current.children.append(element)
-            if tag in RAW_TEXT_TAGS:
-                self.tokens = tokens
-                return element, position
-            if tag in VOID_TAGS or raw_attrs[-1:] == "/":
-                continue
-            stack.append(element)
-            open_tags[tag] = open_tags.get(tag, 0) + 1
-            current = element
-        self.tokens = tokens
-        if position < len(markup):
-            current.children.append(markup[position:])
-        return None, len(markup)
+        root = current = Element("#document")
+        stack = [root]
+        open_tags: dict[str, int] = {}
+        lower_names = _LOWER_NAMES
+        tag_kinds = _TAG_KINDS
+        new_element = Element.__new__
+        steps = BUDGET_STRIDE
+        tokens: Iterator[re.Match[str] | _ReadToken] = _TOKEN.finditer(markup)
+        while True:
+            for token in tokens:
+                text, end_name, name, raw_attrs, hard = token.groups()
+                if text:
+                    current.children.append(text)
+                steps -= 1
+                if not steps:
+                    steps = BUDGET_STRIDE
+                    budget.check()
+                if name is not None:
+                    tag = lower_names.get(name) or _lower_name(name)
+                    kind = tag_kinds.get(tag)
+                    if kind is _CLOSES_SIBLING and current.tag == tag:
+                        stack.pop()
+                        open_tags[tag] -= 1
+                        current = stack[-1]
+                    # Built in line: calling Element(...) instead costs 4% of the parse.
+                    element = new_element(Element)
+                    element.tag = tag
+                    element.parent = current
+                    element.children = []
+                    element._raw_attrs = raw_attrs
+                    element._attrs = None
+                    current.children.append(element)
+                    if kind is None or kind is _CLOSES_SIBLING:
+                        if raw_attrs[-1:] != "/":
+                            stack.append(element)
+                            open_tags[tag] = open_tags.get(tag, 0) + 1
+                            current = element
+                    elif kind is _RAW_TEXT:
+                        break
+                elif end_name is not None:
+                    tag = lower_names.get(end_name) or _lower_name(end_name)
+                    if current.tag == tag:  # the usual case: it closes the current element
+                        stack.pop()
+                        open_tags[tag] -= 1
+                        current = stack[-1]
+                    elif open_tags.get(tag):  # else a stray end tag, ignored
+                        # Close up to the nearest open match (below the current element):
+                        # every element walked past is closed too.
+                        depth = len(stack) - 2
+                        while stack[depth].tag != tag:
+                            depth -= 1
+                        for closed in stack[depth:]:
+                            open_tags[closed.tag] -= 1
+                        del stack[depth:]
+                        current = stack[-1]
+                elif hard is not None:
+                    break
+                # Anything else is a comment, a doctype, a processing instruction or the end.
+            else:
+                return root
+            # Stopped after a raw-text element's start tag or at a hard token.
+            if hard is None:
+                # The raw text runs to its end tag whatever it holds, and the end tag to its
+                # ">"; tokenising resumes after it.
+                position = token.end()
+                close = _RAW_TEXT_END[tag].search(markup, position)
+                content_end = len(markup) if close is None else close.start()
+                if content_end > position:
+                    element.children.append(markup[position:content_end])
+                after = markup.find(">", content_end)
+                tokens = _TOKEN.finditer(markup, len(markup) if after < 0 else after + 1)
+            else:
+                # A hard token: read again by `_HardTokens`, with the text before its "<".
+                if text:
+                    current.children.pop()
+                start = token.end() - 1
+                read = self.hard.read(start - len(text), start)
+                tokens = chain((read,), _TOKEN.finditer(markup, read.end()))
+
+
+class _ReadToken:
+    """A token read by `_HardTokens`, shaped (and typed) like a match of `_TOKEN`, never a
+    hard one: the tree builder reads both the same way."""
+
+    __slots__ = ("_end", "_groups")
+
+    def __init__(self, groups: tuple[str | Any, ...], end: int) -> None:
+        self._groups = groups
+        self._end = end
+
+    def groups(self) -> tuple[str | Any, ...]:
+        return self._groups
+
+    def end(self) -> int:
+        return self._end
 
 
 class _HardTokens:
@@ -331,6 +377,23 @@ class _HardTokens:
         self.run_quotes: list[int] | None = None  # quote positions in that run, when asked
         self.run_tried_from = -1  # the run's quotes from here on all failed as name ends
         self.next_gt = NextOccurrence(markup, ">")
+
+    def read(self, text_start: int, start: int) -> _ReadToken:
+        """The token whose "<" `_TOKEN` left at `start`, with the text from `text_start`
+        before it. A "<" that starts no token is text, as is what follows up to the next."""
+        markup = self.markup
+        while (token := self.token(start)) is None:
+            following = _TOKEN.match(markup, start + 1)
+            assert following is not None  # text, then a token or the end: it matches anywhere
+            if following.group(_HARD) is None:
+                text = markup[text_start : following.end(1)]
+                return _ReadToken((text, *following.groups()[1:]), following.end())
+            start = following.end() - 1
+        end, closing, name, raw_attrs = token
+        text = markup[text_start:start]
+        if closing:
+            return _ReadToken((text, name, None, None, None), end)
+        return _ReadToken((text, None, name, raw_attrs, None), end)
 
     def token(self, start: int) -> tuple[int, str | None, str | None, str] | None:
         """(end, "/" or None, name, raw attributes) of the tag at `start`; a doctype,
@@ -417,5 +480,14 @@ class _HardTokens:
         return -1
 
 
-# Tag names as written -> lower case; pages use a few dozen distinct spellings.
+# Tag names as written -> lower case; pages use a few dozen distinct spellings, and a page
+# of made-up names must not grow the cache without end (it lives as long as the process).
 _LOWER_NAMES: dict[str, str] = {}
+_LOWER_NAMES_KEPT = 4_096
+
+
+def _lower_name(name: str) -> str:
+    tag = name.lower()
+    if len(_LOWER_NAMES) < _LOWER_NAMES_KEPT:
+        _LOWER_NAMES[name] = tag
+    return tag

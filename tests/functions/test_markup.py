@@ -124,3 +124,19 @@ def test_any_markup_builds_a_connected_tree(markup):
 @given(st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=200))
 def test_plain_text_is_kept_whole(text):
     assert parse_html(text).text() == collapse_whitespace(text)
+
+
+def test_raw_text_ends_at_its_end_tag_in_any_ascii_case():
+    root = parse_html("<SCRIPT>a</Script >b<Style>c</sTyLe><title>d</title")
+    script, between, style, title = root.children
+    assert (script.tag, script.raw_text(), between) == ("script", "a", "b")
+    assert (style.tag, style.raw_text()) == ("style", "c")
+    assert (title.tag, title.raw_text()) == ("title", "d")
+
+
+def test_raw_text_end_is_found_after_letters_that_lengthen_when_lower_cased():
+    # "\u0130" lower-cases to two characters: a search in a lower-cased copy of the page
+    # would end the script ten characters late and swallow the next start tag.
+    root = parse_html("<p>" + "\u0130" * 10 + "</p><script>var a = 1;</script><b>bold</b>")
+    assert [child.tag for child in root.children] == ["p", "script", "b"]
+    assert root.children[1].raw_text() == "var a = 1;"
