@@ -1,30 +1,46 @@
-"""Settle a price the page's sources disagree on, by what the page visibly shows.
+"""Settle a price the page's sources disagree on, or check a lone one, by what the page
+visibly shows.
 
 Structured data is often stale or about something else: JSON-LD or microdata holding the
 list price while the page shows the sale price, an auction's starting price, an unrounded
 net price ("210.852001") beside the displayed "210,85 €", a recommendation tile's Product
-beside the page's own. A cross-check weighs every source's prices against the price the
-visible page shows as the current one (the heuristic's winner, which already discounts
-struck, former, saving, shipping and instalment amounts):
+beside the page's own, an og:price in another currency than the page's. A cross-check
+weighs every source's prices against the price the visible page shows as the current one
+(the heuristic's winner, which already discounts struck, former, saving, shipping and
+instalment amounts):
 
-1. a structured price the page clearly shows as its current price wins, to the cent;
+1. a structured price the page clearly shows as its current price wins, to the cent,
+   whatever its currency;
 2. else the price most sources state (og:price agreeing with microdata beats a lone
-   JSON-LD price), ties going to the more trusted source.
+   JSON-LD price), ties going to the more trusted source; a price in another currency
+   than the trusted source's never outvotes it (it may be the same price, converted);
+3. a price only one structured source states (`overruled_by_page`) loses to the visible
+   price when the page is confident of that one (heuristic confidence from
+   `DEFAULT_MIN_CONFIDENCE`, not ambiguous) and shows the structured price only as a
+   former one (struck through, or labelled "was", "UVP", "statt", "prix barré"...); and a
+   price stated only by meta tags loses to it too when the page shows the meta price
+   nowhere, not even as a bare number.
 
 It is run only when the trusted source's choice is ambiguous, another source disagrees,
 or the price is more precise than any page displays: pages whose sources agree pay
-nothing for it.
+nothing for it. The check of a lone price (3) needs the element tree, so it is made on
+pages that build it anyway (a microdata or meta price, or a cross-check): a JSON-LD price
+no other source contradicts is taken as it is, without the tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from contracts.catalog import Availability
+from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, VisiblePage
+from extraction.meta import SOURCE as META_SOURCE
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
 
 _CENT = Decimal("0.01")
+_VISIBLE_SOURCE = "heuristic"
 
 
 def displayed(amount: Decimal) -> Decimal:
@@ -34,25 +50,21 @@ def displayed(amount: Decimal) -> Decimal:
 
 def needs_cross_check(offer: Offer, others: Sequence[OfferCandidate]) -> bool:
     """Whether `offer` is in doubt: ambiguous, finer than cents, or contradicted by another
-    source's price (in the same currency, or with none stated)."""
+    source's price (in any currency, or with none stated)."""
     if offer.price is None:
         return False  # a page that shows no price has none to contradict
     if offer.ambiguous or displayed(offer.price) != offer.price:
         return True
-    return any(
-        displayed(other.price) != offer.price
-        and (other.currency is None or offer.currency is None or other.currency == offer.currency)
-        for other in others
-    )
+    return any(displayed(other.price) != offer.price for other in others)
 
 
 def cross_check(
-    trusted: Offer, found: Mapping[str, Sequence[OfferCandidate]], visible: Offer | None
+    trusted: Offer, found: Mapping[str, Sequence[OfferCandidate]], page: VisiblePage | None
 ) -> Offer:
     """The price the sources (`found`, by source name) and the visible page agree on best;
     `trusted` (the most trusted source's own choice) when nothing settles it better.
 
-    `visible` is the heuristic's offer for the page, or None when it shows no price.
+    `page` is what the page visibly shows, None when the visible page is not to be read.
     The result names the sources that agreed on it in `agreed_sources`.
     """
     if trusted.price is None:
@@ -62,25 +74,38 @@ def cross_check(
         for candidate in candidates:
             by_amount.setdefault(displayed(candidate.price), []).append(candidate)
     own = displayed(trusted.price)
+    visible = None if page is None else page.offer
     if visible is not None and visible.ambiguous:
         visible = None  # a near tie between shown prices settles nothing
     if visible is not None and visible.price in by_amount:
         chosen = visible.price
     else:
-        chosen = max(by_amount, key=lambda amount: _support(by_amount[amount]))
-        if _support(by_amount[chosen])[0] <= _support(by_amount[own])[0]:
+        voting = {
+            amount: candidates
+            for amount, candidates in by_amount.items()
+            if amount == own or any(_same_currency(c, trusted) for c in candidates)
+        }
+        chosen = max(voting, key=lambda amount: _support(voting[amount]))
+        if _support(voting[chosen])[0] <= _support(by_amount[own])[0]:
             chosen = own  # no better agreement: the trusted source's choice among its offers
+    alternatives = tuple(sorted(amount for amount in by_amount if amount != chosen))
     agreeing = by_amount[chosen]
     sources = sorted({c.source for c in agreeing}, key=SOURCES.index)
-    shown = visible is not None and visible.price == chosen
-    if shown:
-        sources.append("heuristic")
     currencies = {c.currency for c in agreeing if c.currency}
     currency = next(iter(currencies)) if len(currencies) == 1 else None
-    if currency is None and shown:
+    if page is not None and len(sources) == 1:
+        meta_only = {source for source, candidates in found.items() if candidates} == {META_SOURCE}
+        stated = currency or trusted.currency
+        shown = overruled_by_page(chosen, stated, page, meta_only=meta_only)
+        if shown is not None:
+            return replace(shown, alternatives=tuple(sorted(by_amount)))
+    shown_here = visible is not None and visible.price == chosen
+    if shown_here:
+        sources.append(_VISIBLE_SOURCE)
+    if currency is None and shown_here:
         currency = visible.currency  # type: ignore[union-attr]
     availability = min((c.availability for c in agreeing), key=availability_rank)
-    if availability == Availability.UNKNOWN and shown:
+    if availability == Availability.UNKNOWN and shown_here:
         availability = visible.availability  # type: ignore[union-attr]
     return Offer(
         price=chosen,
@@ -89,9 +114,59 @@ def cross_check(
         source=sources[0],
         confidence=1.0,
         ambiguous=len(sources) < 2 and (trusted.ambiguous or len(by_amount) > 1),
-        alternatives=tuple(sorted(amount for amount in by_amount if amount != chosen)),
+        alternatives=alternatives,
         agreed_sources=tuple(sources),
     )
+
+
+def checked_against_page(offer: Offer, page: VisiblePage) -> Offer:
+    """A price only one structured source states, no other contradicting it: `offer`, or
+    the visible price when the page overrules it (`overruled_by_page`)."""
+    if offer.price is None:
+        return offer
+    shown = overruled_by_page(
+        displayed(offer.price), offer.currency, page, meta_only=offer.source == META_SOURCE
+    )
+    if shown is None:
+        return offer
+    return replace(shown, alternatives=(displayed(offer.price),))
+
+
+def overruled_by_page(
+    price: Decimal, currency: str | None, page: VisiblePage, *, meta_only: bool
+) -> Offer | None:
+    """The visible price, when it overrules `price`, a price one structured source alone
+    states (in `currency`; `meta_only`: meta tags are the only source stating any price);
+    None when `price` stands.
+
+    It is overruled when the page is confident of a different current price (the
+    heuristic's, from `DEFAULT_MIN_CONFIDENCE` and not ambiguous), and shows `price` only
+    as a former price; a meta-only price also when the page shows it nowhere while it
+    shows the visible one.
+    """
+    visible = page.offer
+    if (
+        visible is None
+        or visible.price is None
+        or visible.ambiguous
+        or visible.confidence < DEFAULT_MIN_CONFIDENCE
+        or displayed(visible.price) == price
+    ):
+        return None
+    invisible = meta_only and not page.shows_amount(price) and page.shows_amount(visible.price)
+    if not (invisible or page.shown_as_former(price)):
+        return None
+    return replace(
+        visible,
+        currency=visible.currency or currency,
+        alternatives=(),
+        agreed_sources=(_VISIBLE_SOURCE,),
+    )
+
+
+def _same_currency(candidate: OfferCandidate, trusted: Offer) -> bool:
+    """Stated in the trusted offer's currency, or either states none."""
+    return None in (candidate.currency, trusted.currency) or candidate.currency == trusted.currency
 
 
 def _support(candidates: Sequence[OfferCandidate]) -> tuple[int, int]:

@@ -3,14 +3,18 @@
 A retailer rule, when given, is the operator's explicit instruction and alone decides.
 Otherwise sources are tried in order of trust: schema.org JSON-LD, microdata, RDFa/meta
 tags, and last a heuristic over the visible page (marked with its confidence). The first
-source that yields a price decides it; lower sources may still fill in a currency the
-deciding source left out, when they agree on the price. A stock status the deciding source
-leaves out is read from the page's other evidence (`extraction.availability`), which also
-tells an out-of-stock page that shows no price: its offer has none.
+source that yields a price decides it, among its offers those of the product the page is
+about (`choose_offer`, with the page's addresses and titles, `extraction.page_identity`);
+a price in doubt, or one source's alone, is checked against the visible page
+(`extraction.cross_check`). Lower sources may still fill in a currency the deciding source
+left out, when they agree on the price. A stock status the deciding source leaves out is
+read from the page's other evidence (`extraction.availability`), which also tells an
+out-of-stock page that shows no price: its offer has none.
 
 Cheap sources run first on the raw text; the element tree, which costs more than all of
-them together on a large page, is built only when microdata, a selector rule or the
-heuristic needs it.
+them together on a large page, is built only when microdata, a selector rule, the
+heuristic, a cross-check or a page declaring several products needs it: a JSON-LD price no
+other source contradicts is read without it.
 """
 
 from __future__ import annotations
@@ -20,29 +24,38 @@ from dataclasses import replace
 from functools import cached_property
 
 from contracts.catalog import Availability
-from extraction import heuristic, jsonld, meta, microdata
+from extraction import jsonld, meta, microdata
 from extraction import rules as retailer_rules
 from extraction.availability import page_availability
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
-from extraction.cross_check import cross_check, needs_cross_check
+from extraction.cross_check import checked_against_page, cross_check, needs_cross_check
+from extraction.heuristic import VisiblePage
 from extraction.markup import Element, parse_html
 from extraction.offer import Offer, SourceReading, choose_offer
+from extraction.page_identity import PageIdentity
 
 
 class Page:
-    """A page's markup with its element tree built on first use, at most once."""
+    """A page's markup with its element tree, what it names and what it visibly shows,
+    each read on first use, at most once."""
 
     def __init__(self, html: str, url: str | None = None, budget: Budget = UNLIMITED) -> None:
         self.html = html
         self.url = url
         self.budget = budget
+        # Its addresses and titles, read only when a source declares several products.
+        self.identity = PageIdentity(html, url, lambda: self.tree, budget)
 
     @cached_property
     def tree(self) -> Element:
         tree = parse_html(self.html, self.budget)
         self.budget.check()
         return tree
+
+    @cached_property
+    def visible(self) -> VisiblePage:
+        return VisiblePage(self.tree, self.url, self.budget)
 
 
 def extract_offer(
@@ -98,7 +111,8 @@ def _priced_offer(
     use_heuristic: bool,
 ) -> Offer | None:
     """The page's price, from the rule, else the most trusted source stating one (cross-
-    checked when in doubt), else the visible page; None when none states a price."""
+    checked when in doubt; a lone microdata or meta price checked against the visible
+    page), else the visible page; None when none states a price."""
     url, budget = page.url, page.budget
     if rules:
         # A rule exists because the page's own data is missing or wrong for this retailer:
@@ -107,7 +121,7 @@ def _priced_offer(
         offer = choose_offer(from_rules, url)
         return None if offer is None else _with_currency(offer, [read for _, read in sources])
     for position, (name, read_source) in enumerate(sources):
-        offer = choose_offer(read_source().candidates, url)
+        offer = choose_offer(read_source().candidates, url, identity=page.identity)
         budget.check()
         if offer is None:
             continue
@@ -117,15 +131,18 @@ def _priced_offer(
         contradicting = [
             c for other, read in later if other == meta.SOURCE for c in read().candidates
         ]
-        if not needs_cross_check(offer, contradicting):
-            agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
-            offer = replace(offer, agreed_sources=tuple(agreed))
-            return _with_currency(offer, [read for _, read in later])
-        found = {other: read().candidates for other, read in sources}
-        visible = heuristic.find_visible_price(page.tree, url, budget) if use_heuristic else None
-        return cross_check(offer, found, visible)
+        if needs_cross_check(offer, contradicting):
+            found = {other: read().candidates for other, read in sources}
+            return cross_check(offer, found, page.visible if use_heuristic else None)
+        agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
+        offer = replace(offer, agreed_sources=tuple(agreed))
+        if use_heuristic and len(agreed) == 1 and name != jsonld.SOURCE:
+            # A lone microdata or meta price: microdata built the tree already, and a page
+            # stating its price only in meta tags pays for it (a JSON-LD page does not).
+            offer = checked_against_page(offer, page.visible)
+        return _with_currency(offer, [read for _, read in later])
     if use_heuristic:
-        return heuristic.find_visible_price(page.tree, url, budget)
+        return page.visible.offer
     return None
 
 

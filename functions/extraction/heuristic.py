@@ -25,6 +25,10 @@ Scoring, in points (a plain price beside title and cart scores about 6):
 The tree is walked once with cheap tests (tag names, a substring of the raw start tag);
 attributes, text and ancestor context are computed only for the few candidate elements.
 Pages without an h1 get a second walk, to find an element named like a product title.
+
+`VisiblePage` holds that reading of one tree, and also tells, for checking structured data
+against what a shopper sees (`extraction.cross_check`), whether the page shows an amount
+at all, and whether it shows it only as a former price (struck, or labelled so).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
@@ -256,32 +261,181 @@ def find_visible_price(
     the best different price; `ambiguous` is set when that margin is small. Raises
     `ExtractionTooSlowError` once `budget` is spent.
     """
-    survey, ranked, context = _ranked_prices(root, budget)
-    if not ranked:
-        return None
-    winner = ranked[0]
-    if winner.score < _MIN_SCORE or _in_foreign_block(winner, context):
-        return None  # noise, or another product's price: the page shows none of its own
-    runner_up = ranked[1].score if len(ranked) > 1 else None
-    confidence = _confidence(winner.score, runner_up)
-    alternatives = tuple(c.amount for c in ranked[1:6] if c.score > _ALTERNATIVE_FLOOR)
-    return Offer(
-        price=winner.amount,
-        currency=winner.currency,
-        availability=_availability(winner, survey, context),
-        source="heuristic",
-        confidence=confidence,
-        ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
-        alternatives=alternatives,
-    )
+    return VisiblePage(root, url, budget).offer
 
 
-def _ranked_prices(
-    root: Element, budget: Budget
-) -> tuple[_Survey, list[_Candidate], _ContextCache]:
+# Elements whose text no shopper sees, for `VisiblePage.shows_amount`.
+_UNSHOWN_TAGS = frozenset(("head", "script", "style", "template"))
+# A number as pages write it, separators and all ("1.299,00", "1 299", "26.50").
+_NUMBER = re.compile(r"\d++(?:[.,'\u00a0\u202f ]\d++){0,6}")
+_NON_DIGITS = re.compile(r"\D")
+_MAX_NUMBER_CHARS = 24
+# Price elements read to tell how the page shows an amount (more: it cannot tell), the
+# appearances of one amount weighed (more: it is no mere former price), and how near a
+# struck-marked ancestor strikes a price (a page-wide "has-old-prices" class does not).
+_MAX_SHOWN_READ = 1_000
+_MAX_APPEARANCES = 24
+_STRUCK_REACH = 4
+
+
+class VisiblePage:
+    """What a page's tree shows a shopper of prices, each read on first use, at most once:
+    its main price (`offer`), whether it shows an amount at all (`shows_amount`), and
+    whether it shows one only as a former price (`shown_as_former`). Structured data is
+    checked against these (`extraction.cross_check`). Raises `ExtractionTooSlowError` once
+    `budget` is spent."""
+
+    def __init__(self, root: Element, url: str | None = None, budget: Budget = UNLIMITED) -> None:
+        self._root = root
+        self._url = url  # for symmetry with the other sources; scoring does not use it yet
+        self._budget = budget
+
+    @cached_property
+    def offer(self) -> Offer | None:
+        """The main price the page shows (see `find_visible_price`)."""
+        survey = self._survey
+        ranked, context = _ranked_prices(survey, self._budget)
+        if not ranked:
+            return None
+        winner = ranked[0]
+        if winner.score < _MIN_SCORE or _in_foreign_block(winner, context):
+            return None  # noise, or another product's price: the page shows none of its own
+        runner_up = ranked[1].score if len(ranked) > 1 else None
+        confidence = _confidence(winner.score, runner_up)
+        alternatives = tuple(c.amount for c in ranked[1:6] if c.score > _ALTERNATIVE_FLOOR)
+        return Offer(
+            price=winner.amount,
+            currency=winner.currency,
+            availability=_availability(winner, survey, context),
+            source="heuristic",
+            confidence=confidence,
+            ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
+            alternatives=alternatives,
+        )
+
+    def shown_as_former(self, amount: Decimal) -> bool:
+        """Whether the page shows `amount` as a price only as a former one, and at least
+        once: every element whose price text reads it strikes it (`<del>`, `<s>`, a line-
+        through or "old-price" class, on it or on an ancestor near it), or reads it only
+        from struck parts, or labels it "was", "UVP", "statt", "prix barré"... (the
+        vocabulary's former-price labels). False when the page has more price elements
+        than are read, or shows the amount too often to be a mere former price."""
+        readings = self._price_readings
+        if readings is None:
+            return False
+        context = _ContextCache()
+        appearances = 0
+        for reading in readings:
+            if reading.amount != amount:
+                continue
+            appearances += 1
+            if appearances > _MAX_APPEARANCES or not reading.shows_former(context):
+                return False
+        return appearances > 0
+
+    def shows_amount(self, amount: Decimal) -> bool:
+        """Whether any text of the page (scripts, styles and the head aside; hidden parts
+        count) has a number that reads as `amount`, whatever its separators, also split in
+        whole and cents ("26<sup>50</sup>"). Generous on purpose: a page that does not show
+        an amount this way shows it nowhere."""
+        if not amount.is_finite():
+            return False
+        cents = f"{amount:.2f}"
+        whole, fraction = cents.split(".")
+        forms = {whole + fraction}
+        if fraction == "00":
+            forms.add(whole)
+        if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            forms.add(_NON_DIGITS.sub("", str(amount)))
+        numbers = self._shown_numbers
+        for index, number in enumerate(numbers):
+            if number in forms:
+                return True
+            if (
+                number == whole
+                and fraction != "00"
+                and numbers[index + 1 : index + 2] == [fraction]
+            ):
+                return True
+        return False
+
+    @cached_property
+    def _survey(self) -> _Survey:
+        return _survey(self._root, self._budget)
+
+    @cached_property
+    def _price_readings(self) -> list[_PriceReading] | None:
+        """Each price element's reading; None when the page has more than are read."""
+        candidates = self._survey.candidates
+        if len(candidates) > _MAX_SHOWN_READ:
+            return None
+        readings = []
+        for count, candidate in enumerate(candidates, 1):
+            if not count % BUDGET_STRIDE:
+                self._budget.check()
+            element = candidate.element
+            text = _price_text(element, with_struck=True)
+            shown = _parsed_price(element, text)
+            if shown is None:
+                continue
+            unstruck = _parsed_price(element, _price_text(element))
+            amount = None if unstruck is None else unstruck[0]
+            readings.append(_PriceReading(element, text, shown[0], amount))
+        return readings
+
+    @cached_property
+    def _shown_numbers(self) -> list[str]:
+        """The digits of every number in the page's shown text, in document order."""
+        numbers: list[str] = []
+        stack: list[Element | str] = [self._root]
+        walked = 0
+        while stack:
+            walked += 1
+            if not walked % BUDGET_STRIDE:
+                self._budget.check()
+            node = stack.pop()
+            if isinstance(node, str):
+                if _DIGIT.search(node):
+                    numbers.extend(
+                        _NON_DIGITS.sub("", number)
+                        for number in _NUMBER.findall(node)
+                        if len(number) <= _MAX_NUMBER_CHARS  # longer: an id, not a price
+                    )
+            elif node.tag not in _UNSHOWN_TAGS:
+                stack.extend(reversed(node.children))
+        return numbers
+
+
+@dataclass(frozen=True, slots=True)
+class _PriceReading:
+    """A price element's text with its struck parts, the amount it reads, and the amount
+    it reads without them (None: none)."""
+
+    element: Element
+    text: str
+    amount: Decimal
+    unstruck: Decimal | None
+
+    def shows_former(self, context: _ContextCache) -> bool:
+        """Whether it shows its amount as a former price: only in struck parts, struck by
+        itself or an ancestor near it, or labelled a former price."""
+        if self.unstruck != self.amount:
+            return True
+        own = context.own(self.element)
+        if "struck" in own or "standard" in own:
+            return True
+        if context.inherited(self.element).get("struck", _STRUCK_REACH + 1) <= _STRUCK_REACH:
+            return True
+        before, _ = _label(self.element)
+        # Its own words before the number label it; later ones label a price after it.
+        digit = _DIGIT.search(self.text)
+        own_label = self.text[: digit.start()] if digit else self.text
+        return "struck" in _LABELS.groups(f"{before} | {own_label}")
+
+
+def _ranked_prices(survey: _Survey, budget: Budget) -> tuple[list[_Candidate], _ContextCache]:
     """The page's distinct amounts, each with its best-scoring element, best first (with
-    the survey and context flags read on the way, for availability)."""
-    survey = _survey(root, budget)
+    the context flags read on the way, for availability)."""
     budget.check()
     # Where a candidate stands costs nothing to rank by; what it says and what surrounds it
     # is read only for the most promising ones.
@@ -311,7 +465,7 @@ def _ranked_prices(
     for amount, candidate in best_by_amount.items():
         candidate.score += _repetition_bonus(counts.get(amount, 0))
     ranked = sorted(best_by_amount.values(), key=lambda c: c.score, reverse=True)
-    return survey, ranked, context
+    return ranked, context
 
 
 # Score of a candidate worth showing as an alternative, and the margin below which the
@@ -521,28 +675,35 @@ def _is_cart_control(element: Element) -> bool:
 
 def _read_price(candidate: _Candidate) -> bool:
     """Parse the candidate's text; False when it is not a sane price."""
-    element = candidate.element
-    text = _price_text(element)
-    if not text or not _DIGIT.search(text):
+    text = _price_text(candidate.element)
+    parsed = _parsed_price(candidate.element, text)
+    if parsed is None:
         return False
+    candidate.amount, candidate.currency = parsed
+    candidate.text = text
+    return True
+
+
+def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | None:
+    """Amount and currency of an element's price text; None when it is not a sane price."""
+    if not text or not _DIGIT.search(text):
+        return None
     if (
         element.has_attribute_text("class")
         and _PRICE_PART_CLASS.search(element.get("class", ""))
         and not _CURRENCY_SIGN.search(text)
     ):
-        return False  # "29" of "$29.99": its parent holds the whole price
+        return None  # "29" of "$29.99": its parent holds the whole price
     parsed = parse_price(text)
     amount = parsed.amount
     if amount is None or not amount.is_finite() or amount <= 0 or amount >= _MAX_AMOUNT:
-        return False
-    candidate.amount = amount
-    candidate.currency = parsed.currency
-    candidate.text = text
-    return True
+        return None
+    return amount, parsed.currency
 
 
-def _price_text(element: Element) -> str:
-    """The element's own inline text, as a price reads: no block children, no hidden parts.
+def _price_text(element: Element, with_struck: bool = False) -> str:
+    """The element's own inline text, as a price reads: no block children, no hidden parts,
+    no struck parts unless `with_struck`.
 
     Split prices are rejoined: "$", "29", "99" in cents/fraction parts read "$29.99". Text
     longer than a labelled price gives "" (a description that mentions a price is not one).
@@ -567,7 +728,7 @@ def _price_text(element: Element) -> str:
             tag in _SKIPPED_TAGS
             or tag in BLOCK_TAGS
             or tag in _NO_TEXT_TAGS
-            or tag in _STRUCK_TAGS
+            or (tag in _STRUCK_TAGS and not with_struck)
             or is_hidden(node)
         ):
             continue  # "<del>$79.99</del> <ins>$39.99</ins>" reads $39.99
@@ -575,7 +736,9 @@ def _price_text(element: Element) -> str:
             classes = node.classes
             if not _SCREEN_READER_CLASSES.isdisjoint(classes):
                 continue  # a screen-reader copy of the visible parts beside it
-            if "struck" in _flags_of(tag, node.get("class", ""), node.get("style", ""), False):
+            if not with_struck and "struck" in _flags_of(
+                tag, node.get("class", ""), node.get("style", ""), False
+            ):
                 continue
             is_cents = any(_CENTS_CLASS.search(name) for name in classes)
         else:

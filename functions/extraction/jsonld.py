@@ -19,6 +19,7 @@ import html as html_entities
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -202,7 +203,7 @@ class _Walk:
                 types = _types(entity)
                 if types & _PRODUCT_TYPES:
                     self.products.add(_identity(entity))
-                    self.product(entity, 0, self.found)
+                    self.product(entity, 0, self.found, _text(_get(entity, "name")))
                 elif types & _OFFER_TYPES:
                     offers.append(entity)
         for node in offers:
@@ -222,7 +223,9 @@ class _Walk:
         self.budget -= 1
         return True
 
-    def product(self, node: dict, depth: int, out: list[_Found]) -> None:
+    def product(self, node: dict, depth: int, out: list[_Found], name: str | None) -> None:
+        """Offers of a product and its variants, all named `name` (the top-level product's:
+        its variants are the same product to the page) when it has one."""
         if not self.enter(node, depth):
             return
         own: list[_Found] = []
@@ -230,10 +233,12 @@ class _Walk:
         variants: list[_Found] = []
         for variant in map(self.resolve, _as_list(_get(node, "hasVariant"))):
             if isinstance(variant, dict) and not _types(variant) & _OFFER_TYPES:
-                self.product(variant, depth + 1, variants)
+                self.product(variant, depth + 1, variants, name)
         if variants or any(not found.aggregate for found in own):
             # An aggregate price range only summarises the concrete offers beside it.
             own = [found for found in own if not found.aggregate]
+        if name is not None:
+            own = [found._replace(candidate=replace(found.candidate, name=name)) for found in own]
         out.extend(own)
         out.extend(variants)
 
@@ -282,6 +287,7 @@ def _offer_candidate(node: dict, product: dict | None) -> OfferCandidate | None:
         source=SOURCE,
         url=_text(_get(node, "url")) or (_text(_get(product, "url")) if product else None),
         sku=_text(_get(node, "sku")) or (_text(_get(product, "sku")) if product else None),
+        name=_text(_get(product, "name")) if product else None,
     )
 
 

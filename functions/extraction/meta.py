@@ -81,7 +81,7 @@ def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
     they state no price; the tags describe the page, so one product. Never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
     found = _Found()
-    for raw in _meta_tags(html, budget):
+    for raw in start_tags(html, _META_START, budget):
         lowered = raw.lower()
         if any(word in lowered for word in _INTERESTING):
             _read_meta(parse_attributes(raw), found)
@@ -164,18 +164,19 @@ def _read_rdfa(key: str, value: str, machine: bool, found: _Found) -> None:
         found.availability.append(value)
 
 
-def _meta_tags(html: str, budget: Budget) -> Iterator[str]:
-    """The attribute text of each <meta> tag, in page order."""
+def start_tags(html: str, start_pattern: re.Pattern[str], budget: Budget) -> Iterator[str]:
+    """The attribute text of each start tag `start_pattern` finds (its "<name" matched), in
+    page order: a scan of the raw text, no element tree."""
     next_gt = NextOccurrence(html, ">")
     position = 0
     count = 0
-    while (start := _META_START.search(html, position)) is not None:
+    while (start := start_pattern.search(html, position)) is not None:
         count += 1
         if not count % BUDGET_STRIDE:
             budget.check()
         end = next_gt.after(start.end())
         if end < 0:
-            return  # no ">" left: no later <meta> can end either
+            return  # no ">" left: no later tag can end either
         yield html[start.end() : end]
         position = end + 1
 

@@ -139,6 +139,17 @@ class _Item:
             item = item.parent
         return None
 
+    def outermost_product(self) -> _Item | None:
+        """The product this item offers that is no other product's part (a variant's or
+        an accessory's product is the one around it)."""
+        product = self.product()
+        for _ in range(5):
+            outer = product.parent.product() if product and product.parent else None
+            if outer is None:
+                return product
+            product = outer
+        return product
+
 
 def candidates(root: Element, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     """Every offer the page's microdata declares for its product(s); never raises but
@@ -209,6 +220,8 @@ def _item_candidates(item: _Item, page_currency: str | None) -> list[OfferCandid
     availability = normalize_availability(item.first("availability"))
     url = item.first("url") or (product.first("url") if product else None)
     sku = item.first("sku") or (product.first("sku") if product else None)
+    named = item.outermost_product()
+    name = named.first("name") if named else None
     found = []
     for value, machine in prices[:_MAX_PRICES_PER_ITEM]:
         amount, parsed_currency = _amount(value, machine, currency or page_currency)
@@ -221,6 +234,7 @@ def _item_candidates(item: _Item, page_currency: str | None) -> list[OfferCandid
                     source=SOURCE,
                     url=url,
                     sku=sku,
+                    name=name,
                 )
             )
     return found

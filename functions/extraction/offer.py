@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from urllib.parse import unquote, urlsplit
+from typing import Protocol
+from urllib.parse import unquote, urljoin, urlsplit
 
 from contracts.catalog import Availability
 
@@ -46,6 +47,7 @@ class OfferCandidate:
     source: str
     url: str | None = None
     sku: str | None = None
+    name: str | None = None  # of the product the offer is for, as the source states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,25 +115,49 @@ class Offer:
         }
 
 
-def choose_offer(candidates: Sequence[OfferCandidate], page_url: str | None = None) -> Offer | None:
+class ProductPage(Protocol):
+    """What tells the product a page is about (`extraction.page_identity.PageIdentity`)."""
+
+    @property
+    def urls(self) -> Sequence[str]:
+        """The page's own addresses."""
+        ...
+
+    def best_named(self, names: Iterable[str]) -> tuple[frozenset[str], bool]:
+        """Those of `names` that name the page's product best, and whether exactly."""
+        ...
+
+
+def choose_offer(
+    candidates: Sequence[OfferCandidate],
+    page_url: str | None = None,
+    *,
+    identity: ProductPage | None = None,
+) -> Offer | None:
     """Pick the offer a shopper on `page_url` sees among those one source declares.
 
     Prices equal once parsed (2879.2 and "2879.20") are one offer, not a conflict. When
-    they differ, the offer whose url or sku matches the page URL wins; otherwise the lowest
-    in-stock price does, and the result is flagged ambiguous so the choice can be logged.
+    they differ, the offers of the product the page is about are chosen among: those whose
+    url or sku matches the page's URL (or, with the page's `identity`, its canonical URL or
+    og:url), else those whose product name is the page's (`PageIdentity.best_named`: its
+    og:title, <title> or first h1). When that leaves one price it wins, unambiguous unless
+    only a loose name match chose it; otherwise the lowest in-stock price among them does,
+    flagged ambiguous so that the choice is cross-checked and can be logged.
     """
     if not candidates:
         return None
     distinct = {(candidate.price, candidate.currency) for candidate in candidates}
-    matching = [candidate for candidate in candidates if _matches_page(candidate, page_url)]
     ambiguous = False
     if len(distinct) == 1:
         chosen = min(candidates, key=_availability_rank)
-    elif matching and len({(c.price, c.currency) for c in matching}) == 1:
-        chosen = min(matching, key=_availability_rank)
     else:
-        ambiguous = True
-        chosen = min(matching or candidates, key=lambda c: (_availability_rank(c), c.price))
+        own, certain = _offers_of_the_page(candidates, page_url, identity)
+        if len({(c.price, c.currency) for c in own}) == 1:
+            chosen = min(own, key=_availability_rank)
+            ambiguous = not certain
+        else:
+            ambiguous = True
+            chosen = min(own, key=lambda c: (_availability_rank(c), c.price))
     same_price = [c for c in candidates if (c.price, c.currency) == (chosen.price, chosen.currency)]
     stated_currencies = {c.currency for c in candidates if c.currency}
     # An offer that omits its currency shares the page's, when the page states only one.
@@ -148,6 +174,26 @@ def choose_offer(candidates: Sequence[OfferCandidate], page_url: str | None = No
     )
 
 
+def _offers_of_the_page(
+    candidates: Sequence[OfferCandidate], page_url: str | None, identity: ProductPage | None
+) -> tuple[Sequence[OfferCandidate], bool]:
+    """The candidates of the product the page is about, as far as its addresses and titles
+    tell (all of them when nothing tells), and whether that evidence is certain: an address,
+    or a name equal to the page's title, not one merely contained in it."""
+    urls = identity.urls if identity is not None else tuple(filter(None, [page_url]))
+    pages = {comparable for url in urls if (comparable := _comparable_url(url))}
+    base = urls[0] if urls else None
+    matching = [c for c in candidates if pages and _matches_page(c, pages, base)]
+    own: Sequence[OfferCandidate] = matching or candidates
+    certain = bool(matching)
+    if identity is not None and len({(c.price, c.currency) for c in own}) > 1:
+        named, exactly = identity.best_named(c.name for c in own if c.name)
+        if named:
+            own = [candidate for candidate in own if candidate.name in named]
+            certain = exactly
+    return own, certain
+
+
 _AVAILABILITY_ORDER = (Availability.IN_STOCK, Availability.UNKNOWN, Availability.OUT_OF_STOCK)
 
 
@@ -160,21 +206,25 @@ def availability_rank(availability: Availability) -> int:
     return _AVAILABILITY_ORDER.index(availability)
 
 
-def _matches_page(candidate: OfferCandidate, page_url: str | None) -> bool:
-    if not page_url:
-        return False
-    page = _comparable_url(page_url)
-    if candidate.url and _comparable_url(candidate.url) == page:
+def _matches_page(candidate: OfferCandidate, pages: set[str], base: str | None) -> bool:
+    """Its url is one of the page's (`pages`, as `_comparable_url` gives them; a relative
+    url is on the site of `base`), or its sku is a word of one of them."""
+    if candidate.url and _comparable_url(candidate.url.strip(), base) in pages:
         return True
     sku = (candidate.sku or "").strip().lower()
     if len(sku) < 3:  # "1" or "A" would match nearly any URL
         return False
-    return re.search(rf"(?<![a-z0-9]){re.escape(sku)}(?![a-z0-9])", page) is not None
+    found = re.compile(rf"(?<![a-z0-9]){re.escape(sku)}(?![a-z0-9])")
+    return any(found.search(page) is not None for page in pages)
 
 
-def _comparable_url(url: str) -> str:
-    """Host, path and query, lower-cased and decoded: what identifies a product listing."""
-    parts = urlsplit(url.strip())
+def _comparable_url(url: str, base: str | None = None) -> str | None:
+    """Host, path and query, lower-cased and decoded: what identifies a product listing
+    (None for a malformed URL). `url` may be relative to `base`."""
+    try:
+        parts = urlsplit(urljoin(base, url) if base else url.strip())
+    except ValueError:  # "http://[::1" and the like, from hostile markup
+        return None
     host = parts.netloc.lower().removeprefix("www.")
     path = unquote(parts.path).rstrip("/").lower()
     query = f"?{unquote(parts.query).lower()}" if parts.query else ""

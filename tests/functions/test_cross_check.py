@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from extraction import extract_offer
 from extraction.cross_check import displayed, needs_cross_check
+from extraction.heuristic import DEFAULT_MIN_CONFIDENCE
 from extraction.offer import Offer, OfferCandidate
 
 LIST_PRICE_MICRODATA = """<html><head><title>Winterjacke Nordlicht</title></head><body>
@@ -70,8 +71,9 @@ def test_needs_cross_check_only_on_doubt() -> None:
     other = OfferCandidate(Decimal("6.00"), "EUR", "unknown", "meta")
     other_currency = OfferCandidate(Decimal("6.00"), "USD", "unknown", "meta")
     assert not needs_cross_check(offer, [same])
-    assert not needs_cross_check(offer, [other_currency])
     assert needs_cross_check(offer, [other])
+    # Another currency is a disagreement too: the visible page may tell which is shown.
+    assert needs_cross_check(offer, [other_currency])
     assert needs_cross_check(Offer(Decimal("5.004"), "EUR", "unknown", "jsonld"), [])
 
 
@@ -79,3 +81,126 @@ def test_displayed_rounds_only_sub_cent_amounts() -> None:
     assert displayed(Decimal("224.904")) == Decimal("224.90")
     assert displayed(Decimal("26.5000")) == Decimal("26.50")
     assert displayed(Decimal("12.5")) == Decimal("12.5")
+
+
+def shop_page(head: str, buy_box: str, lang: str = "en", cart: str = "Add to cart") -> str:
+    """A product page: `head` (structured data), a title, `buy_box`, an add-to-cart form."""
+    return f"""<html lang="{lang}"><head><title>Kettle Deluxe | Shop</title>{head}</head><body>
+    <header class="site-header"><a href="/cart">Cart</a></header>
+    <main><h1>Kettle Deluxe</h1><div class="buy-box">{buy_box}
+    <form action="/cart/add"><button type="submit" class="add-to-cart">{cart}</button></form>
+    </div></main></body></html>"""
+
+
+def ld_price(amount: str, currency: str = "EUR") -> str:
+    return (
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle Deluxe", '
+        f'"offers": {{"@type": "Offer", "price": "{amount}", "priceCurrency": "{currency}", '
+        '"availability": "https://schema.org/InStock"}}'
+        "</script>"
+    )
+
+
+def og_price(amount: str, currency: str = "EUR") -> str:
+    return (
+        f'<meta property="product:price:amount" content="{amount}">'
+        f'<meta property="product:price:currency" content="{currency}">'
+    )
+
+
+MICRODATA_LIST_PRICE = """<div itemscope itemtype="https://schema.org/Product">
+ <span itemprop="name">Kettle Deluxe</span>
+ <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+  <meta itemprop="priceCurrency" content="EUR">
+  <div class="preis"><span class="preis-aktuell">89,00 €</span>
+   <span class="preis-alt">statt <del itemprop="price" content="129.00">129,00 €</del></span>
+  </div></div></div>"""
+
+
+def test_a_lone_microdata_price_the_page_shows_struck_loses_to_the_current_one():
+    page = shop_page("", MICRODATA_LIST_PRICE, lang="de", cart="In den Warenkorb")
+    offer = extract_offer(page)
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("89.00"), "EUR", "heuristic")
+    assert offer.agreed_sources == ("heuristic",)
+    assert offer.alternatives == (Decimal("129.00"),)
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_a_lone_price_the_page_also_shows_as_current_stands():
+    buy_box = (
+        MICRODATA_LIST_PRICE + '<div class="bundle">Im Set: <b class="price">129,00 €</b></div>'
+    )
+    offer = extract_offer(shop_page("", buy_box, lang="de", cart="In den Warenkorb"))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("129.00"), "microdata")
+
+
+def test_a_lone_price_shown_as_former_stands_when_the_visible_price_is_a_guess():
+    # Two current-looking prices side by side: the page is not sure which one it shows.
+    buy_box = "<p>Ancien prix : <del>129,00 €</del></p><p>Dès 89,00 €</p><p>ou 95,00 €</p>"
+    offer = extract_offer(shop_page(og_price("129.00"), buy_box, lang="fr"))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("129.00"), "meta")
+
+
+def test_a_disputed_jsonld_list_price_shown_as_former_loses_to_the_shown_price():
+    buy_box = (
+        '<span class="price">£79.99</span><span class="was-price">Was <span>£129.99</span></span>'
+    )
+    head = ld_price("129.99", "GBP") + og_price("119.99", "GBP")
+    offer = extract_offer(shop_page(head, buy_box))
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("79.99"), "GBP", "heuristic")
+    assert offer.alternatives == (Decimal("119.99"), Decimal("129.99"))
+
+
+def test_a_jsonld_price_nobody_contradicts_is_taken_without_building_the_tree(monkeypatch):
+    def no_tree(*args: object) -> None:
+        raise AssertionError("a JSON-LD price no source contradicts needs no element tree")
+
+    monkeypatch.setattr("extraction.extract.parse_html", no_tree)
+    buy_box = '<span class="price">79,99 €</span> <del>129,99 €</del>'
+    offer = extract_offer(shop_page(ld_price("129.99"), buy_box, lang="de"))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("129.99"), "jsonld")
+
+
+def test_og_price_in_another_currency_is_settled_by_the_visible_price():
+    buy_box = '<span class="price">$52.00</span>'
+    offer = extract_offer(shop_page(ld_price("47.90", "EUR") + og_price("52.00", "USD"), buy_box))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("52.00"), "USD")
+    assert offer.agreed_sources == ("meta", "heuristic")
+
+
+def test_og_price_in_another_currency_never_outvotes_the_trusted_source():
+    # The page shows neither: the og:price may be the same price, converted.
+    page = f"""<html><head>{ld_price("47.90", "EUR")}{og_price("52.00", "USD")}</head>
+    <body itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="52.00">
+    <meta itemprop="priceCurrency" content="USD"><p>Lieferung in 3 Tagen</p></body></html>"""
+    offer = extract_offer(page)
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("47.90"), "EUR", "jsonld")
+
+
+def test_a_meta_price_the_page_shows_nowhere_loses_to_the_shown_price():
+    buy_box = '<p class="prix">Prix : <span class="price">94,00 €</span> TTC</p>'
+    offer = extract_offer(
+        shop_page(og_price("26.5000"), buy_box, lang="fr", cart="Ajouter au panier")
+    )
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("94.00"), "EUR", "heuristic")
+    assert offer.alternatives == (Decimal("26.50"),)
+
+
+def test_a_meta_price_the_page_shows_even_as_a_bare_number_stands():
+    buy_box = (
+        '<p class="prix">Prix : <span class="price">94,00 €</span> TTC</p>'
+        "<p>Prix au litre : 26,50</p>"
+    )
+    offer = extract_offer(
+        shop_page(og_price("26.50"), buy_box, lang="fr", cart="Ajouter au panier")
+    )
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("26.50"), "meta")

@@ -134,3 +134,50 @@ def test_variant_matching_the_page_url_is_chosen_among_disagreeing_offers():
     fallback = extract_offer(html, url="https://shop.example/kettle")
     assert (fallback.price, fallback.ambiguous) == (Decimal("10.00"), True)
     assert fallback.alternatives == (Decimal("12.00"),)
+
+
+def tile(name, price, url):
+    return jsonld(
+        {
+            "@type": "Product",
+            "name": name,
+            "url": url,
+            "offers": {"@type": "Offer", "price": price, "priceCurrency": "EUR"},
+        }
+    )
+
+
+# The page's product, then recommendation tiles that cost less, each its own Product.
+TEEKANNE = tile("Teekanne Kyoto aus Gusseisen", "59.00", "https://shop.example/p/teekanne-kyoto")
+TILES = tile("Teetasse Kyoto", "12.00", "https://shop.example/p/tasse") + tile(
+    "Teesieb", "4.50", "https://shop.example/p/sieb"
+)
+
+
+def test_the_product_named_by_the_pages_h1_wins_over_cheaper_recommendation_tiles():
+    html = (
+        "<html><head><title>Online-Shop</title>"
+        f"{TILES}{TEEKANNE}</head><body><h1>Teekanne Kyoto aus Gusseisen</h1>"
+        "<p>Passend dazu</p></body></html>"
+    )
+    offer = extract_offer(html, url="https://shop.example/suche?q=kyoto")
+    assert (offer.price, offer.ambiguous) == (Decimal("59.00"), False)
+
+
+def test_the_product_at_the_pages_canonical_url_wins_over_cheaper_recommendation_tiles():
+    html = page(
+        f'<link rel="canonical" href="/p/teekanne-kyoto">{TILES}{TEEKANNE}',
+        "<h1>Kyoto</h1>",
+    )
+    offer = extract_offer(html, url="https://shop.example/p/teekanne-kyoto?ref=newsletter")
+    assert (offer.price, offer.ambiguous) == (Decimal("59.00"), False)
+
+
+def test_a_page_with_one_product_is_read_without_its_tree_or_titles(monkeypatch):
+    def no_tree(*args):
+        raise AssertionError("one Product with its stock status needs no element tree")
+
+    monkeypatch.setattr("extraction.extract.parse_html", no_tree)
+    product = PRODUCT | {"offers": PRODUCT["offers"] | {"availability": "InStock"}}
+    offer = extract_offer(page(jsonld(product), "<h1>Kettle</h1>"))
+    assert (offer.price, offer.source) == (Decimal("24.99"), "jsonld")

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.catalog import Availability
-from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, find_visible_price
+from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, VisiblePage, find_visible_price
 from extraction.markup import parse_html
 
 TITLE = "Acme Steel Kettle 1.7 L"
@@ -384,3 +384,72 @@ def test_mutated_product_page_never_raises(noise, position, cut):
     mutated = page[:position] + noise + page[position + cut :]
 
     assert_sane(visible_price(mutated))
+
+
+def visible_page(markup: str) -> VisiblePage:
+    return VisiblePage(parse_html(markup), "https://shop.example/p/1")
+
+
+@pytest.mark.parametrize(
+    "buy_box",
+    [
+        '<span class="price">$79.99</span> <del>$129.99</del>',
+        '<span class="price">$79.99</span> <s class="price">$129.99</s>',
+        '<span class="price">$79.99</span> <span class="price-old">$129.99</span>',
+        '<span class="price">$79.99</span> <span style="text-decoration: line-through">'
+        "$129.99</span>",
+        '<p class="price">$79.99 <span class="was-label">Was</span> <span>$129.99</span></p>',
+        '<div class="preis"><span>89,00 €</span> <span>UVP 129,99 €</span></div>',
+        '<div class="prix"><span>89,00 €</span> <span>Prix barré : 129,99 €</span></div>',
+        '<span class="price"><span class="strikethrough">$129.</span>'
+        '<span class="strikethrough">99</span></span> <span class="price">$79.99</span>',
+    ],
+)
+def test_an_amount_shown_only_struck_or_labelled_former_is_shown_as_former(buy_box):
+    page = visible_page(product_page(buy_box))
+    assert page.shown_as_former(Decimal("129.99"))
+    assert not page.shown_as_former(Decimal("79.99"))
+    assert not page.shown_as_former(Decimal("89.00"))
+
+
+def test_an_amount_also_shown_as_a_current_price_is_not_shown_as_former():
+    page = visible_page(
+        product_page(
+            '<span class="price">$79.99</span> <del>$129.99</del>',
+            after='<div class="bundle"><span class="price">$129.99</span></div>',
+        )
+    )
+    assert not page.shown_as_former(Decimal("129.99"))
+
+
+def test_an_amount_the_page_never_shows_is_not_shown_as_former():
+    page = visible_page(product_page('<span class="price">$79.99</span> <del>$129.99</del>'))
+    assert not page.shown_as_former(Decimal("99.00"))
+
+
+@pytest.mark.parametrize(
+    ("buy_box", "amount"),
+    [
+        ('<span class="price">$26<sup>50</sup></span>', "26.50"),
+        ('<span class="price">1.299,00 €</span>', "1299.00"),
+        ('<span class="price">1 299 €</span>', "1299"),
+        ("<p>Prix au kilo : 26,50</p>", "26.5"),
+        ("<p hidden>Grundpreis 26.50</p>", "26.500"),
+    ],
+)
+def test_an_amount_in_the_shown_text_is_shown_whatever_its_separators(buy_box, amount):
+    assert visible_page(product_page(buy_box)).shows_amount(Decimal(amount))
+
+
+def test_an_amount_only_in_scripts_or_attributes_is_not_shown():
+    page = visible_page(
+        product_page('<span class="price" data-price="26.50">$94.00</span>')
+    )  # the page's scripts hold "$1.00" and 2.00
+    assert not page.shows_amount(Decimal("26.50"))
+    assert not page.shows_amount(Decimal("2.00"))
+    assert page.shows_amount(Decimal("94"))
+
+
+def test_the_visible_page_offer_is_the_visible_price():
+    markup = product_page('<span class="product-price">$34.99</span>')
+    assert visible_page(markup).offer == visible_price(markup)

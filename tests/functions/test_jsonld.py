@@ -135,6 +135,32 @@ def test_product_group_variants_give_their_offers_with_variant_url_and_sku():
     ]
 
 
+def test_each_offer_carries_the_name_of_its_top_level_product_variants_included():
+    group = {
+        "@type": "ProductGroup", "name": "Théière en fonte",
+        "hasVariant": [
+            {"@type": "Product", "name": "Théière en fonte – noire", "offers": OFFER},
+            {"@type": "Product", "name": "Théière en fonte – rouge",
+             "offers": {**OFFER, "price": "24.00"}},
+        ],
+    }  # fmt: skip
+    tile = product({**OFFER, "price": "7.50"}, name="Tasse à thé")
+    unnamed = {"@type": "Offer", "price": "3.00", "priceCurrency": "EUR"}
+    candidates = jsonld.candidates(page(group, tile, unnamed))
+    assert [(c.price, c.name) for c in candidates] == [
+        (Decimal("19.99"), "Théière en fonte"),
+        (Decimal("24.00"), "Théière en fonte"),
+        (Decimal("7.50"), "Tasse à thé"),
+        (Decimal("3.00"), None),
+    ]
+
+
+def test_an_offer_of_a_named_item_offered_carries_its_name():
+    offer = {**OFFER, "itemOffered": {"@type": "Product", "name": "Wasserkocher"}}
+    [candidate] = jsonld.candidates(page(offer))
+    assert candidate.name == "Wasserkocher"
+
+
 def test_offer_url_and_sku_fall_back_to_the_product():
     html = page(product(OFFER, sku=12345, url="https://shop.example/k"))
     [candidate] = jsonld.candidates(html)

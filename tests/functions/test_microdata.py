@@ -40,6 +40,27 @@ def test_offer_item_gives_price_currency_availability_url_and_product_sku():
     assert candidate.sku == "ANV-1"
 
 
+def test_offers_carry_the_name_of_the_product_no_other_product_holds():
+    html = """
+    <div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Winterjacke</h1>
+      <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+        <meta itemprop="price" content="129.00"><meta itemprop="priceCurrency" content="EUR">
+      </div>
+      <div itemprop="model" itemscope itemtype="https://schema.org/ProductModel">
+        <span itemprop="name">Größe M</span>
+        <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+          <meta itemprop="price" content="119.00"></div>
+      </div>
+    </div>
+    <div itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="5.00"></div>
+    """
+    assert [(c.price, c.name) for c in microdata.candidates(parse_html(html))] == [
+        (Decimal("129.00"), "Winterjacke"),
+        (Decimal("119.00"), "Winterjacke"),
+        (Decimal("5.00"), None),
+    ]
+
+
 @pytest.mark.parametrize(
     "itemtype",
     ["http://schema.org/Offer", "https://schema.org/Offer", "HTTPS://SCHEMA.ORG/offer", ""],

@@ -3,11 +3,31 @@ from decimal import Decimal
 import pytest
 
 from contracts.catalog import Availability
+from extraction.markup import parse_html
 from extraction.offer import Offer, OfferCandidate, choose_offer, normalize_availability
+from extraction.page_identity import PageIdentity
 
 
-def candidate(price, currency="USD", availability=Availability.IN_STOCK, url=None, sku=None):
-    return OfferCandidate(Decimal(price), currency, availability, "jsonld", url=url, sku=sku)
+def candidate(
+    price, currency="USD", availability=Availability.IN_STOCK, url=None, sku=None, name=None
+):
+    return OfferCandidate(
+        Decimal(price), currency, availability, "jsonld", url=url, sku=sku, name=name
+    )
+
+
+def page_named(head, body="", url=None):
+    """The identity of a page with this head and body (its h1 read from its tree)."""
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    return PageIdentity(html, url, lambda: parse_html(html))
+
+
+# A page's own product among recommendation tiles that cost less.
+TILES = [
+    candidate("9.99", name="Acme Mug"),
+    candidate("34.99", name="Acme Steel Kettle 1.7 L", url="/p/kettle"),
+    candidate("19.99", name="Acme Toaster", url="/p/toaster"),
+]
 
 
 @pytest.mark.parametrize(
@@ -103,6 +123,49 @@ def test_same_price_in_stock_anywhere_means_in_stock():
         ]
     )
     assert offer.availability == Availability.IN_STOCK
+
+
+def test_offer_at_the_pages_canonical_url_wins_over_cheaper_tiles():
+    identity = page_named(
+        '<link rel="canonical" href="https://shop.example/p/kettle">',
+        url="https://shop.example/p/kettle?utm_campaign=mail",
+    )
+    offer = choose_offer(TILES, identity=identity)
+    assert (offer.price, offer.ambiguous) == (Decimal("34.99"), False)
+
+
+def test_offer_named_like_the_pages_h1_wins_over_cheaper_tiles():
+    identity = page_named("<title>Shop</title>", "<h1>Acme Steel Kettle 1.7&nbsp;L</h1>")
+    offer = choose_offer(TILES, "https://shop.example/search?q=kettle", identity=identity)
+    assert (offer.price, offer.ambiguous) == (Decimal("34.99"), False)
+    assert offer.alternatives == (Decimal("9.99"), Decimal("19.99"))
+
+
+def test_offer_named_like_the_og_title_wins_over_cheaper_tiles():
+    identity = page_named('<meta property="og:title" content="Acme steel kettle, 1.7 L">')
+    assert choose_offer(TILES, identity=identity).price == Decimal("34.99")
+
+
+def test_offer_whose_name_the_title_only_contains_wins_but_stays_ambiguous():
+    identity = page_named("<title>Acme Steel Kettle 1.7 L, brushed, with filter</title>")
+    offer = choose_offer(TILES, identity=identity)
+    assert (offer.price, offer.ambiguous) == (Decimal("34.99"), True)
+
+
+def test_offers_of_one_named_product_at_several_prices_stay_ambiguous():
+    offers = [
+        candidate("12.00", name="Wasserkocher"),
+        candidate("10.00", name="Wasserkocher"),
+        candidate("4.00", name="Teetasse"),
+    ]
+    offer = choose_offer(offers, identity=page_named("<title>Wasserkocher | Küche</title>"))
+    assert (offer.price, offer.ambiguous) == (Decimal("10.00"), True)
+
+
+def test_a_page_naming_none_of_the_products_falls_back_to_the_lowest_in_stock_price():
+    identity = page_named("<title>Boutique</title>", "<h1>Nouveautés</h1>")
+    offer = choose_offer(TILES, identity=identity)
+    assert (offer.price, offer.ambiguous) == (Decimal("9.99"), True)
 
 
 def test_offer_without_currency_takes_the_single_currency_the_page_states():
