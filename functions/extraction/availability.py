@@ -21,11 +21,14 @@ navigation and other products' blocks (recommendations, accessories, recently vi
 
 The visible page is walked once (linear in its size, the budget checked every
 BUDGET_STRIDE elements); each control, status and heading found costs a bounded look at
-its label and ancestors, and at most a few hundred are kept.
+its label and ancestors, and at most a few hundred are kept. A page has hundreds of links:
+each one's start tag and label get one cheap substring test
+(`visible.may_name_buy_action`) before any is parsed or matched word by word.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,7 +38,13 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element
 from extraction.offer import SourceReading
-from extraction.visible import CART_ATTRIBUTES, is_hidden, names_buy_action, stated_stock
+from extraction.visible import (
+    CART_ATTRIBUTES,
+    is_hidden,
+    may_name_buy_action,
+    names_buy_action,
+    stated_stock,
+)
 from extraction.vocabulary import FOREIGN_BLOCK_WORDS
 
 # The source named for evidence read from the visible page, as for the heuristic's price.
@@ -53,6 +62,7 @@ _UNSEEN_TAGS = frozenset(
 )
 _CONTROL_TAGS = frozenset(("button", "input", "a"))
 _SUBMIT_TYPES = frozenset(("submit", "button", "image"))
+_CART_FORM_ATTRIBUTES = ("action", "id", "class")
 # Page chrome: a cart button there is the site's, not the product's.
 _CHROME_TAGS = frozenset(("nav", "header", "footer"))
 _OTHER_BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS) | {
@@ -139,34 +149,50 @@ class _Survey:
 
 
 def _survey(root: Element, budget: Budget) -> _Survey:
-    """Walk the tree once, in document order: h1s, buy controls and stated statuses."""
+    """Walk the tree once, in document order: h1s, buy controls and stated statuses (the
+    walk ends once as many of each as are kept have been found)."""
     survey = _Survey([], [], [])
+    headings, controls, statements = survey.headings, survey.controls, survey.statements
+    cart_forms: dict[int, bool] = {}
     stack: list[Element] = [root]
     order = 0
     while stack:
         order += 1
         if not order % BUDGET_STRIDE:
             budget.check()
+            if (
+                len(headings) >= _MAX_HEADINGS
+                and len(controls) >= _MAX_CONTROLS
+                and len(statements) >= _MAX_STATEMENTS
+            ):
+                break  # nothing later in the page would be kept
         element = stack.pop()
         tag = element.tag
         if tag in _UNSEEN_TAGS:
             continue
-        if tag == "h1" and len(survey.headings) < _MAX_HEADINGS:
-            survey.headings.append((order, element))
-        elif tag in _CONTROL_TAGS and len(survey.controls) < _MAX_CONTROLS:
-            status = _buy_control_status(element)
+        if tag == "h1":
+            if len(headings) < _MAX_HEADINGS:
+                headings.append((order, element))
+        elif tag in _CONTROL_TAGS and len(controls) < _MAX_CONTROLS:
+            status = _buy_control_status(element, cart_forms)
             if status is not None:
-                survey.controls.append((order, status, element))
+                controls.append((order, status, element))
+        children = element.children
+        if not children:
+            continue
+        reading = len(statements) < _MAX_STATEMENTS
         nested: list[Element] = []
-        for child in element.children:
+        for child in children:
             if isinstance(child, Element):
                 nested.append(child)
             elif (
-                len(survey.statements) < _MAX_STATEMENTS
+                reading
                 and len(child) <= _MAX_STOCK_TEXT
+                and not child.isspace()  # most texts: states nothing, as no word
                 and (status := stated_stock(child)) is not None
             ):
-                survey.statements.append((order, status, element))
+                statements.append((order, status, element))
+                reading = len(statements) < _MAX_STATEMENTS
         nested.reverse()
         stack.extend(nested)
     return survey
@@ -184,22 +210,38 @@ def _main_control(
     return min(own, key=lambda control: abs(control[0] - anchor))
 
 
-def _buy_control_status(element: Element) -> Availability | None:
+def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availability | None:
     """In stock for an enabled add-to-cart / buy-now button, input or link, out of stock
-    for a disabled one; None when the element is no buy control."""
+    for a disabled one; None when the element is no buy control. `cart_forms` keeps, by
+    `id`, whether each form met adds to the cart."""
     tag = element.tag
-    attrs = element.attrs
-    if tag == "input" and attrs.get("type", "").strip().lower() not in _SUBMIT_TYPES:
+    if tag == "input" and element.attrs.get("type", "").strip().lower() not in _SUBMIT_TYPES:
         return None  # a hidden product id, a quantity field
-    named = any(names_buy_action(attrs[name]) for name in CART_ATTRIBUTES if name in attrs)
-    if not named and tag != "input":
-        label = _label(element)
-        named = len(label) <= _MAX_LABEL and names_buy_action(label)
+    label = "" if tag == "input" else _label(element)
+    # One cheap test of all the control says spares reading most of them word by word.
+    named = may_name_buy_action(f"{_start_tag_text(element)} {label}") and (
+        _attributes_name_buy_action(element, CART_ATTRIBUTES)
+        or (len(label) <= _MAX_LABEL and names_buy_action(label))
+    )
     if not named and tag != "a":
-        named = _in_cart_form(element)  # <form action="/cart/add"><button>Sold out</button>
+        named = _in_cart_form(element, cart_forms)  # <form action="/cart/add"><button>Sold out
     if not named:
         return None
-    return Availability.OUT_OF_STOCK if _is_disabled(attrs) else Availability.IN_STOCK
+    return Availability.OUT_OF_STOCK if _is_disabled(element.attrs) else Availability.IN_STOCK
+
+
+def _start_tag_text(element: Element) -> str:
+    """The element's start tag after its name, which holds each attribute's value as
+    parsing decodes it (an entity's name holds no quote nor space): tested whole, it tells
+    at once of most tags that no value names a buy action, without parsing it."""
+    raw = element.raw_attributes
+    return html.unescape(raw) if "&" in raw else raw
+
+
+def _attributes_name_buy_action(element: Element, names: tuple[str, ...]) -> bool:
+    """Whether one of the element's attributes `names` names a buy action."""
+    attrs = element.attrs
+    return any(names_buy_action(attrs[name]) for name in names if name in attrs)
 
 
 def _is_disabled(attrs: dict[str, str]) -> bool:
@@ -208,21 +250,27 @@ def _is_disabled(attrs: dict[str, str]) -> bool:
     return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
-def _in_cart_form(element: Element) -> bool:
+def _in_cart_form(element: Element, cart_forms: dict[int, bool]) -> bool:
     """Inside a form that adds to the cart (by its action, id or class)."""
     node = element.parent
     for _ in range(_ANCESTORS):
         if node is None:
             return False
         if node.tag == "form":
-            attrs = node.attrs
-            return any(names_buy_action(attrs.get(name, "")) for name in ("action", "id", "class"))
+            if id(node) not in cart_forms:
+                cart_forms[id(node)] = may_name_buy_action(
+                    _start_tag_text(node)
+                ) and _attributes_name_buy_action(node, _CART_FORM_ATTRIBUTES)
+            return cart_forms[id(node)]
         node = node.parent
     return False
 
 
 def _label(element: Element) -> str:
     """The start of the element's text, up to a little over `_MAX_LABEL` characters."""
+    children = element.children
+    if len(children) == 1 and isinstance(children[0], str):
+        return " ".join(children[0].split())  # most links: what the loop below makes of it
     parts: list[str] = []
     length = 0
     visits = 0

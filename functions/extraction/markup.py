@@ -135,6 +135,11 @@ class Element:
     def classes(self) -> tuple[str, ...]:
         return tuple(self.attrs.get("class", "").split())
 
+    @property
+    def raw_attributes(self) -> str:
+        """The start tag's text after its name, as written (entities not decoded)."""
+        return self._raw_attrs
+
     def has_attribute_text(self, needle: str) -> bool:
         """Cheap test on the raw start tag, before paying for attribute parsing."""
         return needle in self._raw_attrs

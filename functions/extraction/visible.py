@@ -24,6 +24,8 @@ from extraction.vocabulary import (
 
 # Scripts written without spaces (CJK and later blocks) start here.
 _UNSPACED_SCRIPTS = "\u2e80"
+# Only a text with a character of those scripts can hold a phrase written in one.
+_UNSPACED_TEXT = re.compile(f"[{_UNSPACED_SCRIPTS}-\U0010ffff]")
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -55,7 +57,9 @@ class PhraseTable:
     each word the longest phrase starting there wins, so "list price" is one former-price
     label and "free shipping" is not a shipping cost. Phrases of scripts written without
     spaces are found as substrings. Dictionary look-ups, not a pattern of hundreds of
-    alternatives, since labels are read for every shortlisted price.
+    alternatives, since labels are read for every shortlisted price; and the tables of
+    first and last words, built once, spare the look-ups on the many texts that hold no
+    phrase (a text holds a phrase only if it holds its last word).
     """
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
@@ -69,21 +73,42 @@ class PhraseTable:
                 elif words:
                     self._spaced.setdefault(words, group)
         self._longest = max(map(len, self._spaced))
+        self._first_words = frozenset(words[0] for words in self._spaced)
+        self._last_words = frozenset(words[-1] for words in self._spaced)
 
     def groups(self, text: str) -> set[str]:
-        found = {group for phrase, group in self._unspaced if phrase in text}
+        found: set[str] = set()
+        if self._unspaced and _UNSPACED_TEXT.search(text):
+            found.update(group for phrase, group in self._unspaced if phrase in text)
         words = WORDS_OF_TEXT.findall(text.lower())
+        if self._last_words.isdisjoint(words):
+            return found
+        first_words, spaced, count = self._first_words, self._spaced, len(words)
         at = 0
-        while at < len(words):
-            for size in range(min(self._longest, len(words) - at), 0, -1):
-                group = self._spaced.get(tuple(words[at : at + size]))
-                if group is not None:
-                    found.add(group)
-                    at += size
-                    break
+        while at < count:
+            if words[at] in first_words:
+                for size in range(min(self._longest, count - at), 0, -1):
+                    group = spaced.get(tuple(words[at : at + size]))
+                    if group is not None:
+                        found.add(group)
+                        at += size
+                        break
+                else:
+                    at += 1
             else:
                 at += 1
         return found
+
+    def keys(self, known: Iterable[str] = ()) -> set[str]:
+        """Substrings one of which the lower-cased text of any text holding a phrase of the
+        table holds: each phrase's longest word, unless one of its words holds a `known` key
+        already, and each unspaced phrase (and the `known` keys themselves)."""
+        keys = set(known)
+        for words in self._spaced:
+            if not any(key in word for key in keys for word in words):
+                keys.add(max(words, key=len))
+        keys.update(phrase.lower() for phrase, _ in self._unspaced)
+        return keys
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,3 +207,27 @@ def names_buy_action(text: str) -> bool:
     """Whether a control's text or attributes name the action of adding to a cart or
     buying ("Add to cart", "In den Warenkorb", "add-to-cart"), not the cart alone."""
     return _CART_WORDS.search(text) is not None or bool(_BUY_ACTIONS.groups(text))
+
+
+# Substrings one of which every text that names a buy action holds once lower-cased: what
+# every match of `_CART_WORDS` holds ("purcha", as "purchaſe" matches it too), and a word of
+# each phrase. Plain substring tests: a pattern of their alternatives reads a long raw
+# start tag more slowly, and a text of ASCII characters cannot hold the others.
+_BUY_ACTION_KEYS = sorted(_BUY_ACTIONS.keys(("add", "buy", "purcha")))
+_ASCII_KEYS = tuple(key for key in _BUY_ACTION_KEYS if key.isascii())
+_OTHER_KEYS = tuple(key for key in _BUY_ACTION_KEYS if not key.isascii())
+
+
+def may_name_buy_action(text: str) -> bool:
+    """False only when no part of `text` names a buy action (`names_buy_action`): one
+    cheap test of a whole raw start tag, or of a label, spares the word matching on the
+    many that name none."""
+    lowered = text.lower()
+    for key in _ASCII_KEYS:
+        if key in lowered:
+            return True
+    if not text.isascii():
+        for key in _OTHER_KEYS:
+            if key in lowered:
+                return True
+    return False

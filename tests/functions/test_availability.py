@@ -3,17 +3,21 @@ page: structured statements, buy controls enabled or disabled, stated statuses, 
 languages of the vocabulary."""
 
 import json
+import re
+import sys
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from untrusted_input import mutated
 
 from contracts.catalog import Availability
 from extraction import extract_offer
 from extraction.availability import CONFIDENCE_AGREED, CONFIDENCE_ONE, visible_availability
 from extraction.markup import parse_html
-from extraction.visible import stated_stock
+from extraction.visible import may_name_buy_action, names_buy_action, stated_stock
+from extraction.vocabulary import BUY_ACTION_WORDS, BUY_CONTROL
 
 IN, OUT, UNKNOWN = Availability.IN_STOCK, Availability.OUT_OF_STOCK, Availability.UNKNOWN
 
@@ -190,6 +194,49 @@ def test_controls_of_the_site_or_of_other_products_say_nothing(body):
 
 def test_a_disabled_control_beside_a_stated_in_stock_says_nothing():
     assert visible("<h1>Shirt</h1><p>In stock</p><button disabled>Add to bag</button>") is None
+
+
+@pytest.mark.parametrize(
+    "control",
+    [
+        '<button class="&#97;dd-to-cart" disabled>Notify me</button>',  # "&#97;" spells "a"
+        '<input type="submit" title="In&nbsp;den&nbsp;Warenkorb" disabled>',
+        '<a href="#" CLASS="BTN ADD-TO-BASKET" aria-disabled="true">Go</a>',
+        "<button disabled>AGGIUNGİ AL CARRELLO</button>",  # U+0130 lower-cases to two characters
+        "<button disabled>PURCHA\u017fE</button>",  # a long s: a case-insensitive "purchase"
+        '<form action="/cart/add"><button disabled><span>Sold</span> <b>out</b></button></form>',
+    ],
+    ids=["entity", "nbsp-entities", "upper-case", "dotted-capital-i", "long-s", "cart-form"],
+)
+def test_a_buy_control_is_found_however_its_name_is_spelled_in_the_markup(control):
+    assert visible(f"<h1>Kettle</h1>{control}") == OUT
+
+
+_SPELLINGS = st.sampled_from([str.lower, str.upper, str.title, lambda text: text])
+_BUY_NAMES = st.sampled_from([*BUY_CONTROL, *BUY_ACTION_WORDS, "add", "buy it now", "purchase"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), _BUY_NAMES, _SPELLINGS, st.sampled_from([" ", "-", "_", "", "/"]))
+def test_the_cheap_buy_action_test_never_misses_a_text_naming_one(noise, name, spell, gap):
+    text = f"{noise}{gap}{spell(name).replace(' ', gap or ' ')}{gap}{noise}"
+    if names_buy_action(text):
+        assert may_name_buy_action(text)
+
+
+def test_every_spelling_of_what_the_cart_pattern_holds_lower_cases_to_its_keys():
+    # `may_name_buy_action` looks for "add", "buy", "purcha" in the lower-cased text, where
+    # the cart pattern matches them in any case: that holds for every character there is.
+    every = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code < 0xE000)
+    for letter in set("addbuypurcha"):
+        for spelling in re.findall(letter, every, re.IGNORECASE):
+            assert letter in spelling.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_the_cheap_buy_action_test_never_misses_on_any_text(text):
+    assert may_name_buy_action(text) or not names_buy_action(text)
 
 
 # --- stated statuses ------------------------------------------------------------------------
