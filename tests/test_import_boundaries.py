@@ -2,8 +2,8 @@
 
 The layers (docs/architecture.md):
 
-- Lambda code, ``functions/``: contracts, extraction, fetching, monitor, handlers. Zipped
-  whole as the deployment package, so it must import nothing that is not in the zip.
+- Lambda code, ``functions/``: contracts, extraction, fetching, rendering, monitor, handlers.
+  Zipped whole as the deployment package, so it must import nothing that is not in the zip.
 - ``contracts``: the shared vocabulary, standard library only, so the Pulumi library can
   import it without pulling in the runtime.
 - ``extraction`` and ``fetching``: standard library only (plus contracts and each other:
@@ -11,6 +11,9 @@ The layers (docs/architecture.md):
   anywhere; extraction's one exception is jmespath, imported lazily by ``extraction.rules``
   for rules whose ``json_path`` is a JMESPath expression (it ships with boto3, so the Lambda
   runtime has it, and a rule without an expression never imports it).
+- ``rendering``: the browser fetch, over contracts, extraction and fetching, and Playwright,
+  which only the renderer's container image has: imported inside the functions that drive
+  the browser (or for types only), so importing ``rendering`` never needs it.
 - The Pulumi library, ``price_monitor`` and the program ``__main__.py``: from the Lambda side
   only ``contracts``.
 - Tooling, ``pricemon``, ``local_stack`` and ``bench``: may import anything.
@@ -40,7 +43,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-LAMBDA = frozenset({"contracts", "extraction", "fetching", "monitor", "handlers"})
+LAMBDA = frozenset({"contracts", "extraction", "fetching", "rendering", "monitor", "handlers"})
 PULUMI = frozenset({"price_monitor", "__main__"})
 TOOLING = frozenset({"pricemon", "local_stack", "bench"})
 # Where each package's import name starts: functions/ is the Lambda zip's root.
@@ -132,6 +135,11 @@ def boundaries(test_names: frozenset[str]) -> tuple[Boundary, ...]:
             "fetching runs on the standard library: it imports only contracts and fetching",
             frozenset({"fetching"}),
             only=frozenset({"contracts", "fetching"}),
+        ),
+        Boundary(
+            "rendering imports only contracts, extraction, fetching, rendering and playwright",
+            frozenset({"rendering"}),
+            only=frozenset({"contracts", "extraction", "fetching", "rendering", "playwright"}),
         ),
         Boundary(
             "the Pulumi library imports only contracts from the Lambda side, and no tooling",
@@ -381,6 +389,44 @@ def test_no_import_cycle_among_project_modules(project):
     assert not cycles, f"import cycles:\n{report}"
 
 
+def module_level_imports_of(path: Path, top: str) -> list[str]:
+    """Imports of ``top`` run when the module at ``path`` is imported: those outside function
+    bodies and ``if TYPE_CHECKING:`` (imports inside functions run when they are called)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found = []
+    for node in _run_on_import(tree.body):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        found += [f"line {node.lineno}: {name}" for name in names if name.split(".")[0] == top]
+    return found
+
+
+def _run_on_import(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    for node in nodes:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _run_on_import(node.orelse)
+            continue
+        yield node
+        yield from _run_on_import(ast.iter_child_nodes(node))
+
+
+def test_rendering_imports_playwright_only_when_it_drives_the_browser(project):
+    modules, _ = project
+    offending = [
+        f"{module.path.relative_to(REPO)} {finding}"
+        for name, module in sorted(modules.items())
+        if name.partition(".")[0] == "rendering"
+        for finding in module_level_imports_of(module.path, "playwright")
+    ]
+    assert not offending, "playwright imported at module level:\n  " + "\n  ".join(offending)
+
+
 def test_no_import_path_edits_or_functions_prefix():
     offending = [
         f"{path.relative_to(REPO)} {finding}"
@@ -474,6 +520,21 @@ def test_checker_reports_each_cycle_with_its_imports(fake_project):
             "fetching.robots imports fetching.client (line 2)",
         ],
         ["fetching.loop imports fetching.loop (line 1)"],
+    ]
+
+
+def test_checker_tells_module_level_imports_from_lazy_and_type_only_ones(tmp_path):
+    source = tmp_path / "render.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\nimport playwright.sync_api\n"
+        "if TYPE_CHECKING:\n    from playwright.sync_api import Page\n"
+        "def launch():\n    from playwright.sync_api import sync_playwright\n"
+        "try:\n    from playwright import async_api\nexcept ImportError:\n    pass\n",
+        encoding="utf-8",
+    )
+    assert module_level_imports_of(source, "playwright") == [
+        "line 2: playwright.sync_api",
+        "line 8: playwright",
     ]
 
 

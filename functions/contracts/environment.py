@@ -77,6 +77,10 @@ DEFAULT_DROP_THRESHOLD_PERCENT = "DEFAULT_DROP_THRESHOLD_PERCENT"
 
 DETECTOR = (*POWERTOOLS, ALERTS_TOPIC_ARN, IDEMPOTENCY_TABLE, DEFAULT_DROP_THRESHOLD_PERCENT)
 
+# The renderer's (rendering.browser): where its Chromium is (Playwright's bundled one in the
+# container image; Debian's /usr/bin/chromium when unset). Optional, so in no function's list.
+CHROMIUM_PATH = "CHROMIUM_PATH"
+
 BY_FUNCTION: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"scraper": SCRAPER, "detector": DETECTOR}
 )

@@ -3,6 +3,8 @@
 ``fetch_page`` refuses anything but http(s) URLs to public addresses (unless a host is allowed
 by configuration), pins connections to the vetted addresses, caps time and size, follows
 redirects by hand through the same checks, and optionally honours robots.txt.
+``fetch_resource`` is the same guarded request for what a rendered page asks for (GET, HEAD
+or POST, bytes back, no redirect followed).
 """
 
 from fetching.address import (
@@ -15,7 +17,9 @@ from fetching.address import (
 )
 from fetching.client import (
     DEFAULT_PRODUCT,
+    RESOURCE_METHODS,
     fetch_page,
+    fetch_resource,
     request_headers,
     user_agent_header,
 )
@@ -34,12 +38,13 @@ from fetching.errors import (
     UnsafeURLError,
 )
 from fetching.headers import Headers, retry_after_seconds
-from fetching.response import FetchResult
+from fetching.response import FetchedResource, FetchResult
 from fetching.robots import PRODUCT_TOKEN, RobotsPolicy, RobotsRules
 
 __all__ = [
     "DEFAULT_PRODUCT",
     "PRODUCT_TOKEN",
+    "RESOURCE_METHODS",
     "AllowedHosts",
     "ContentEncodingError",
     "DisallowedByRobots",
@@ -51,6 +56,7 @@ __all__ = [
     "FetchResult",
     "FetchTLSError",
     "FetchTimeout",
+    "FetchedResource",
     "Headers",
     "RobotsPolicy",
     "RobotsRules",
@@ -63,6 +69,7 @@ __all__ = [
     "decompress_body",
     "detect_charset",
     "fetch_page",
+    "fetch_resource",
     "is_public_address",
     "parse_http_url",
     "request_headers",

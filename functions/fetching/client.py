@@ -1,8 +1,12 @@
-"""fetch_page: one polite GET, capped in time and size, following redirects by hand.
+"""fetch_page: one polite GET, capped in time and size, following redirects by hand; and
+fetch_resource: one request for a browser's subresource, following none.
 
-Each hop (the URL itself, every redirect target, robots.txt) goes through ``check_url`` and
-connects only to the addresses it vetted. Non-2xx answers are returned for the caller to
-classify; only failures to get an answer at all raise.
+Both go through the same hop (``_hop``): ``check_url``, robots.txt when asked, then one
+exchange on a fresh connection to exactly the addresses the check vetted. Each hop of
+fetch_page (the URL itself, every redirect target, robots.txt) is one; fetch_resource is one,
+and whoever follows its redirect calls it again, so every target is checked the same way.
+Non-2xx answers are returned for the caller to classify; only failures to get an answer at
+all raise.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from fetching.errors import (
     UnsafeURLError,
 )
 from fetching.headers import Headers
-from fetching.response import FetchResult
+from fetching.response import FetchedResource, FetchResult
 from fetching.robots import PRODUCT_TOKEN, ROBOTS_MAX_REDIRECTS, RobotsPolicy
 from fetching.transport import PinnedHTTPConnection, PinnedHTTPSConnection
 
@@ -38,17 +42,49 @@ PRODUCT_VERSION = "0.1.0"
 DEFAULT_PRODUCT = f"{PRODUCT_TOKEN}/{PRODUCT_VERSION}"
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# What fetch_resource performs; a browser asking for anything else is refused.
+RESOURCE_METHODS = ("GET", "HEAD", "POST")
+# Request headers a caller of fetch_resource cannot set: the client's own (who we are, what
+# we decode, one request per connection), those http.client computes from the request, and
+# hop-by-hop ones. Cookies are never sent, as by fetch_page.
+_CLIENT_HEADERS = frozenset(
+    {
+        "user-agent",
+        "accept-encoding",
+        "connection",
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "cookie",
+        "expect",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
 _READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class _Settings:
-    """What stays the same for every hop of one fetch_page call."""
+    """What stays the same for every hop of one fetch."""
 
     allowed: AllowedHosts
     resolver: Resolver | None
     request_headers: Mapping[str, str]
     max_redirects: int
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one hop sends: the method, every header but Host, and the body if any."""
+
+    method: str
+    headers: Mapping[str, str]
+    body: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +120,9 @@ def fetch_page(
     DisallowedByRobots, TooManyRedirects, or a FetchNetworkError subclass (FetchDNSError,
     FetchConnectionError, FetchTLSError, FetchTimeout, FetchProtocolError).
     """
-    if not (timeout > 0 and math.isfinite(timeout)):
-        raise ValueError("timeout must be a positive number of seconds")
-    if max_bytes < 1 or max_redirects < 0:
-        raise ValueError("max_bytes must be positive and max_redirects not negative")
+    _check_limits(timeout, max_bytes)
+    if max_redirects < 0:
+        raise ValueError("max_redirects must be zero or more")
     settings = _Settings(
         allowed=AllowedHosts(allowed_hosts),
         resolver=resolver,
@@ -96,6 +131,58 @@ def fetch_page(
     )
     deadline = Deadline.after(timeout, clock)
     return _fetch(url, settings, deadline=deadline, max_bytes=max_bytes, robots=robots)
+
+
+def fetch_resource(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    allowed_hosts: Iterable[str] = (),
+    timeout: float = 10.0,
+    max_bytes: int = 2_000_000,
+    user_agent: str | None = None,
+    contact_url: str | None = None,
+    resolver: Callable[[str], list[str]] | None = None,
+    clock: Clock = time.monotonic,
+) -> FetchedResource:
+    """One GET, HEAD or POST of ``url`` for a browser, through fetch_page's checks and caps.
+
+    Follows no redirect: a redirect comes back with ``redirect_url`` set, for the caller to
+    request (and so check) in turn. ``headers`` are sent along with the client's own, which
+    they cannot replace (User-Agent, Accept-Encoding, Connection), hop-by-hop headers and
+    Cookie left out. The body is returned as bytes with its Content-Encoding undone, cut at
+    ``max_bytes``. Raises ValueError for another method, a body on anything but POST or a
+    malformed header, and otherwise what fetch_page raises: UnsafeURLError or a
+    FetchNetworkError subclass.
+    """
+    _check_limits(timeout, max_bytes)
+    method = method.upper()
+    if method not in RESOURCE_METHODS:
+        raise ValueError(f"method {method} is not fetched (only {', '.join(RESOURCE_METHODS)})")
+    if body is not None and method != "POST":
+        raise ValueError(f"a {method} request has no body")
+    given = {k: v for k, v in (headers or {}).items() if k.lower() not in _CLIENT_HEADERS}
+    replaced = {name.lower() for name in given}  # e.g. the browser's Accept for a script
+    own = request_headers(user_agent, contact_url).items()
+    sent = {name: value for name, value in own if name.lower() not in replaced} | given
+    settings = _Settings(
+        allowed=AllowedHosts(allowed_hosts),
+        resolver=resolver,
+        request_headers=sent,
+        max_redirects=0,
+    )
+    deadline = Deadline.after(timeout, clock)
+    request = _Request(method, sent, body)
+    response = _hop(url, request, settings, deadline, max_bytes, robots=None)
+    location = response.redirect_location
+    if location is not None:
+        return FetchedResource(
+            response.status, url, response.headers, b"", False, _redirect_target(url, location)
+        )
+    content, truncated = _decoded_body(url, response, max_bytes, deadline)
+    return FetchedResource(response.status, url, response.headers, content, truncated)
 
 
 def user_agent_header(user_agent: str | None = None, contact_url: str | None = None) -> str:
@@ -131,18 +218,16 @@ def _fetch(
     started = deadline.clock()
     current = url
     redirects: list[str] = []  # the URLs that redirected, in order
+    request = _Request("GET", settings.request_headers)
     while True:
         try:
-            target = check_url(current, allowed_hosts=settings.allowed, resolver=settings.resolver)
+            response = _hop(current, request, settings, deadline, max_bytes, robots)
         except UnsafeURLError as exc:
             if not redirects:
                 raise
             raise UnsafeURLError(
                 current, f"redirect from {redirects[-1]} refused: {exc.reason}"
             ) from exc
-        if robots is not None:
-            _enforce_robots(current, robots, settings, deadline)
-        response = _exchange(target, settings.request_headers, deadline, max_bytes)
         location = response.redirect_location
         if location is None:
             return _result(current, response, max_bytes, redirects, started, deadline)
@@ -150,6 +235,24 @@ def _fetch(
             raise TooManyRedirects(url, f"more than {settings.max_redirects} redirects")
         redirects.append(current)
         current = _redirect_target(current, location)
+
+
+def _hop(
+    url: str,
+    request: _Request,
+    settings: _Settings,
+    deadline: Deadline,
+    max_bytes: int,
+    robots: RobotsPolicy | None,
+) -> _Response:
+    """One request: vet the URL, consult robots.txt if asked, exchange with a vetted address.
+
+    The only way either fetch function reaches the network, so nothing skips a check.
+    """
+    target = check_url(url, allowed_hosts=settings.allowed, resolver=settings.resolver)
+    if robots is not None:
+        _enforce_robots(url, robots, settings, deadline)
+    return _exchange(target, request, deadline, max_bytes)
 
 
 def _enforce_robots(
@@ -172,7 +275,7 @@ def _enforce_robots(
 
 
 def _exchange(
-    target: SafeTarget, headers: Mapping[str, str], deadline: Deadline, max_bytes: int
+    target: SafeTarget, request: _Request, deadline: Deadline, max_bytes: int
 ) -> _Response:
     """One request/response on a fresh connection to a vetted address."""
     parsed = target.parsed
@@ -181,11 +284,18 @@ def _exchange(
     response: http.client.HTTPResponse | None = None
     with _network_errors(parsed.url):
         try:
-            connection.request("GET", parsed.request_target, headers=dict(headers))
+            connection.request(
+                request.method,
+                parsed.request_target,
+                body=request.body,
+                headers=dict(request.headers),
+            )
             response = connection.getresponse()
             response_headers = Headers(response.getheaders())
             if response.status in REDIRECT_STATUSES and "Location" in response_headers:
                 # The body of a redirect is never read: closing the connection discards it.
+                return _Response(response.status, response_headers, b"", False)
+            if request.method == "HEAD":  # the answer has headers only, whatever they say
                 return _Response(response.status, response_headers, b"", False)
             raw, truncated = _read_capped(response, response_headers, max_bytes)
             return _Response(response.status, response_headers, raw, truncated)
@@ -228,12 +338,7 @@ def _result(
     started: float,
     deadline: Deadline,
 ) -> FetchResult:
-    with _network_errors(url):
-        # Inside the fetch's budget: a body of many tiny gzip members takes real time.
-        body, cut = decompress_body(
-            response.raw, response.headers.get("Content-Encoding"), max_bytes, deadline=deadline
-        )
-    truncated = response.raw_truncated or cut
+    body, truncated = _decoded_body(url, response, max_bytes, deadline)
     return FetchResult(
         status=response.status,
         url=url,
@@ -243,6 +348,25 @@ def _result(
         elapsed_ms=round((deadline.clock() - started) * 1000),
         redirects=tuple(redirects),
     )
+
+
+def _decoded_body(
+    url: str, response: _Response, max_bytes: int, deadline: Deadline
+) -> tuple[bytes, bool]:
+    """The body with its Content-Encoding undone, and whether it was cut at max_bytes."""
+    with _network_errors(url):
+        # Inside the fetch's budget: a body of many tiny gzip members takes real time.
+        body, cut = decompress_body(
+            response.raw, response.headers.get("Content-Encoding"), max_bytes, deadline=deadline
+        )
+    return body, response.raw_truncated or cut
+
+
+def _check_limits(timeout: float, max_bytes: int) -> None:
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError("timeout must be a positive number of seconds")
+    if max_bytes < 1:
+        raise ValueError("max_bytes must be positive")
 
 
 def _redirect_target(current: str, location: str) -> str:

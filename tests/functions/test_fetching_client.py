@@ -1,10 +1,14 @@
-"""fetch_page against a real HTTP server on 127.0.0.1 (the fetch_site fixture)."""
+"""fetch_page and fetch_resource against a real HTTP server on 127.0.0.1 (the fetch_site
+fixture; an echo server for the methods fetch_site does not answer)."""
 
 import dataclasses
 import socket
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
+from loopback import serving
 from ticking_clock import TickingClock
 
 from fetching import (
@@ -15,6 +19,7 @@ from fetching import (
     FetchTLSError,
     UnsafeURLError,
     fetch_page,
+    fetch_resource,
     retry_after_seconds,
 )
 
@@ -244,4 +249,152 @@ def test_https_to_a_server_without_tls_raises_tls_error(fetch_site):
 def test_nonsensical_limits_are_rejected(fetch_site, options):
     with pytest.raises(ValueError, match="must be"):
         fetch(fetch_site, "/page", **options)
+    assert fetch_site.requests == []
+
+
+# --- fetch_resource: one request for a rendered page, no redirect followed -----------------
+
+
+def resource(site, path, **options):
+    options.setdefault("allowed_hosts", [site.host_port])
+    return fetch_resource(site.url(path), **options)
+
+
+def test_resource_comes_back_as_bytes_with_its_encoding_undone(fetch_site):
+    result = resource(fetch_site, "/gzip")
+    assert (result.status, result.body, result.truncated) == (
+        200,
+        fetch_site.PAGE_HTML.encode(),
+        False,
+    )
+    assert result.redirect_url is None
+    assert result.headers["content-encoding"] == "gzip"  # as received; the body is decoded
+
+
+def test_resource_redirect_is_returned_not_followed(fetch_site):
+    result = resource(fetch_site, "/chain/1")
+    assert (result.status, result.body) == (302, b"")
+    assert result.redirect_url == fetch_site.url("/chain/0")
+    assert fetch_site.paths() == ["/chain/1"]
+
+
+def test_resource_redirect_to_a_refused_target_is_reported_never_requested(
+    fetch_site, other_fetch_site
+):
+    target = other_fetch_site.url("/page")
+    result = resource(fetch_site, f"/to?location={quote(target, safe='')}")
+    assert result.redirect_url == target
+    assert other_fetch_site.requests == []
+    with pytest.raises(UnsafeURLError):  # what a caller following it gets
+        fetch_resource(target, allowed_hosts=[fetch_site.host_port])
+    assert other_fetch_site.requests == []
+
+
+def test_resource_on_a_refused_address_is_never_requested(fetch_site):
+    with pytest.raises(UnsafeURLError):
+        fetch_resource(fetch_site.url("/page"))
+    assert fetch_site.requests == []
+
+
+def test_resource_goes_to_the_vetted_address(fetch_site):
+    answers = iter([["127.0.0.1"], ["169.254.169.254"]])
+    host = f"shop.test:{fetch_site.port}"
+    result = fetch_resource(
+        f"http://{host}/page", allowed_hosts=[host], resolver=lambda name: next(answers)
+    )
+    assert result.status == 200
+    assert fetch_site.requests[0].headers["Host"] == host
+
+
+def test_resource_body_is_cut_at_max_bytes(fetch_site):
+    result = resource(fetch_site, "/big", max_bytes=100_000)
+    assert result.truncated
+    assert len(result.body) == 100_000
+
+
+def test_resource_decompression_bomb_is_cut_at_max_bytes(fetch_site):
+    result = resource(fetch_site, "/gzip-bomb", max_bytes=500_000)
+    assert result.truncated
+    assert len(result.body) == 500_000
+
+
+def test_resource_that_does_not_answer_in_time_raises_timeout(fetch_site):
+    with pytest.raises(FetchTimeout):
+        resource(fetch_site, "/slow", timeout=0.2)
+
+
+def test_browser_headers_are_sent_but_cannot_replace_the_clients_own(fetch_site):
+    resource(
+        fetch_site,
+        "/page",
+        contact_url=CONTACT,
+        headers={
+            "User-Agent": "Mozilla/5.0 HeadlessChrome",
+            "Cookie": "session=1",
+            "Connection": "keep-alive",
+            "Accept-Encoding": "br",
+            "Accept": "text/css,*/*;q=0.1",
+            "X-Requested-With": "XMLHttpRequest",
+        },
+    )
+    sent = {name.lower(): value for name, value in fetch_site.requests[0].headers.items()}
+    assert sent["user-agent"].startswith("price-monitor/")
+    assert sent["user-agent"].endswith(f"(+{CONTACT})")
+    assert (sent["connection"], sent["accept-encoding"]) == ("close", "gzip, deflate")
+    assert sent["accept"] == "text/css,*/*;q=0.1"
+    assert sent["x-requested-with"] == "XMLHttpRequest"
+    assert "cookie" not in sent
+
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", self.headers.get("Content-Type", "text/plain"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")  # the size a GET would get
+        self.end_headers()
+
+
+@pytest.fixture
+def echo_site():
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)) as port:
+        yield f"127.0.0.1:{port}"
+
+
+def test_post_sends_its_body(echo_site):
+    result = fetch_resource(
+        f"http://{echo_site}/api",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        body=b'{"sku": 42}',
+        allowed_hosts=[echo_site],
+    )
+    assert (result.status, result.body) == (200, b'{"sku": 42}')
+    assert result.headers["content-type"] == "application/json"
+
+
+def test_head_reads_headers_only(echo_site):
+    result = fetch_resource(f"http://{echo_site}/", method="HEAD", allowed_hosts=[echo_site])
+    assert (result.status, result.body, result.truncated) == (200, b"", False)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"])
+def test_methods_other_than_get_head_post_are_refused_unsent(fetch_site, method):
+    with pytest.raises(ValueError, match="not fetched"):
+        resource(fetch_site, "/page", method=method)
+    assert fetch_site.requests == []
+
+
+def test_a_body_on_anything_but_post_is_refused_unsent(fetch_site):
+    with pytest.raises(ValueError, match="no body"):
+        resource(fetch_site, "/page", body=b"x")
     assert fetch_site.requests == []
