@@ -1,10 +1,11 @@
 """`python -m local_stack`: run the service offline, on the local stack.
 
     python -m local_stack run --catalog CATALOG.csv --cycles N [--stack dev]
-        [--allow-host HOST:PORT ...] [--report report.json] [--logs functions.log]
-    python -m local_stack demo [--cycles 3] [--report report.json] [--logs ...]
+        [--config my-stack.yaml] [--allow-host HOST:PORT ...] [--report report.json]
+        [--logs functions.log]
+    python -m local_stack demo [--cycles 3] [--config ...] [--report report.json] [--logs ...]
     python -m local_stack serve [--port 0] [--outputs .pricemon-local.json]
-        [--catalog demo-catalog.csv] [--logs ...]
+        [--catalog demo-catalog.csv] [--config ...] [--logs ...]
 
 `run` checks the catalog file (every bad row is reported with its line number, and nothing
 is imported), provisions the stack in moto from the Pulumi program, imports the catalog and
@@ -16,9 +17,17 @@ each cycle. `serve` keeps the stack running for `pricemon --local` (see serve.py
 stack's AWS API on 127.0.0.1, its outputs in a file, the site's sample catalog as a file,
 and the event loop delivering what the operator's commands start, until Ctrl-C.
 
-Exit status: 0 when the cycles ran (whatever the products did), 2 for an invalid catalog
-or command line, 3 when the stack could not be provisioned, 4 when a cycle never became
-idle. The functions' own output (structured logs, EMF metrics) goes to the --logs file.
+`--config FILE` (any command) replaces the stack file's settings with the file's: a stack
+settings file in the format of Pulumi.<stack>.yaml, whose `config:` mapping is all the
+stack's config (nothing of Pulumi.<stack>.yaml is merged in; the stack keeps its name). It
+is checked before anything is provisioned, as the program checks its config. Keys of other
+namespaces than price-monitor and aws are what the Pulumi CLI passes on to other providers:
+the program reads none of them, so they are named and ignored.
+
+Exit status: 0 when the cycles ran (whatever the products did), 2 for an invalid catalog,
+settings file or command line, 3 when the stack could not be provisioned, 4 when a cycle
+never became idle. The functions' own output (structured logs, EMF metrics) goes to the
+--logs file.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -37,12 +46,20 @@ import boto3
 
 from contracts.timestamps import iso_seconds
 from local_stack.demo import demo_site, describe_cycle
+from local_stack.program import (
+    NAMESPACE,
+    StackFileError,
+    settings_of,
+    stack_config,
+    stack_file_in_place,
+)
 from local_stack.report import RunReport, cycle_line, notification_line, summary_lines
 from local_stack.retailer_site import RetailerSite
 from local_stack.runner import LocalWorld, RunawayCycleError, local_stack
 from local_stack.serve import RunWatcher, aws_endpoint, serve_forever, write_outputs_file
 from local_stack.services.sns_inbox import Delivery
 from local_stack.stack import ProvisioningError
+from price_monitor.config import ConfigError
 from pricemon.arguments import positive_count
 from pricemon.catalog_file import (
     CatalogFileError,
@@ -56,17 +73,62 @@ from pricemon.untrusted import visible
 
 EXIT_OK = 0
 EXIT_INVALID_CATALOG = 2
+EXIT_INVALID_CONFIG = 2  # as for a catalog: an input file to fix, and nothing provisioned
 EXIT_NOT_PROVISIONED = 3
 EXIT_CYCLE_STUCK = 4
 DEMO_CYCLES = 3
 # Seconds between two progress lines while a cycle runs.
 PROGRESS_INTERVAL_SECONDS = 5.0
 _LINE_BREAK = frozenset("\n")
+# The namespaces the program and its provider read; the CLI passes any other on as well.
+_READ_NAMESPACES = (NAMESPACE, "aws:")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
     arguments = _parser().parse_args(argv)
+    if arguments.config is None:
+        return _command(arguments, out)
+    settings_file = Path(arguments.config).resolve()
+    with stack_file_in_place(arguments.stack, settings_file):
+        if not _settings_file_usable(settings_file, arguments.stack, out):
+            return EXIT_INVALID_CONFIG
+        if arguments.command == "demo":
+            # describe_cycle's notes are what the dev stack's settings make of each page.
+            _say(out, "the page notes below follow Pulumi.dev.yaml; yours decide what is notified")
+        return _command(arguments, out)
+
+
+def _settings_file_usable(path: Path, stack: str, out: TextIO) -> bool:
+    """Check the --config file, in place of the stack's, as the program would read it."""
+    try:
+        config = stack_config(stack)
+        settings_of(config)
+    except OSError as error:
+        _say(out, f"cannot read the stack settings file {path}: {error.strerror}")
+    except StackFileError as error:
+        _say(out, str(error))
+    except ConfigError as error:
+        _say(out, f"{path}: {error.key}: {error.problem}")
+    else:
+        _say(out, f"stack settings: {path} (in place of Pulumi.{stack}.yaml)")
+        _note_ignored_keys(config, out)
+        return True
+    _say(out, "nothing was provisioned")
+    return False
+
+
+def _note_ignored_keys(config: Mapping[str, str], out: TextIO) -> None:
+    ignored = sorted(key for key in config if not key.startswith(_READ_NAMESPACES))
+    if ignored:
+        _say(
+            out,
+            f"ignored: {', '.join(ignored)} (neither price-monitor nor aws keys: the Pulumi "
+            "CLI passes them on to other providers, and this program reads none of them)",
+        )
+
+
+def _command(arguments: argparse.Namespace, out: TextIO) -> int:
     logs = Path(arguments.logs) if arguments.logs else _default_logs(arguments.stack)
     report = Path(arguments.report) if arguments.report else None
     if arguments.command == "demo":
@@ -295,6 +357,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_command.set_defaults(stack="dev", report=None)
     for command in (run_command, demo_command, serve_command):
+        command.add_argument(
+            "--config",
+            metavar="FILE",
+            help="the stack's settings from FILE instead of Pulumi.<stack>.yaml: a YAML file "
+            "with a config: mapping of price-monitor:* and aws:region keys, the same format",
+        )
         command.add_argument("--logs", help="write the functions' logs here (default: temp dir)")
     return parser
 

@@ -5,6 +5,10 @@ Mocks that compute AWS-like attributes, the local stack passes Mocks that create
 in moto. Either way the program is the real `__main__.py`, run with `preview=False` (so every
 `apply` runs), with the stack file's config shaped the way the Pulumi CLI hands it over: every
 value a string, scalars as their text, objects and lists as JSON.
+
+A stack's settings come from Pulumi.<stack>.yaml, or from a file of the same format put in
+its place (`stack_file_in_place`): how `python -m local_stack run --config FILE` runs the
+program with a user's own settings under the same stack name.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import asyncio
 import contextlib
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pulumi
@@ -24,11 +30,24 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import Stack as StackResource
 
-from price_monitor.config import PROJECT, Settings, load_settings
+from price_monitor.config import PROJECT, Settings, load_settings, settings_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = f"{PROJECT}:"
 _REPORTED = "_reported_by_program_error"  # marks the failures a ProgramError reported
+# The files put in place of stacks' Pulumi.<stack>.yaml, by stack name (stack_file_in_place).
+_STACK_FILES: ContextVar[Mapping[str, Path]] = ContextVar(
+    "stack_files", default=MappingProxyType({})
+)
+
+
+class StackFileError(ValueError):
+    """A stack settings file the Pulumi CLI would not load, and why."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
 
 
 class ProgramError(RuntimeError):
@@ -68,10 +87,73 @@ class ProgramRun:
     resources: list[RecordedResource]
 
 
+def stack_file(stack: str) -> Path:
+    """Where `stack`'s settings are read: Pulumi.<stack>.yaml, or the file put in its place."""
+    return _STACK_FILES.get().get(stack, ROOT / f"Pulumi.{stack}.yaml")
+
+
+@contextlib.contextmanager
+def stack_file_in_place(stack: str, path: Path) -> Iterator[None]:
+    """Inside the block, `stack`'s config is read from `path` instead of Pulumi.<stack>.yaml.
+
+    Everything that reads the stack's config (provisioning, the region the handlers' clients
+    use) then reads the same file, while the stack keeps its name.
+    """
+    token = _STACK_FILES.set(MappingProxyType({**_STACK_FILES.get(), stack: path}))
+    try:
+        yield
+    finally:
+        _STACK_FILES.reset(token)
+
+
 def stack_document(stack: str) -> dict[str, Any]:
-    """Pulumi.<stack>.yaml as parsed YAML."""
-    path = ROOT / f"Pulumi.{stack}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The stack's settings file as parsed YAML (see read_stack_file)."""
+    return read_stack_file(stack_file(stack))
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """A stack settings file as parsed YAML, checked as the Pulumi CLI loads one.
+
+    That is a YAML document with a `config:` mapping whose keys are `<namespace>:<name>`.
+    Raises OSError when the file cannot be read, StackFileError when it is not such a file.
+    """
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise StackFileError(path, "is not a text file (UTF-8)") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(path, f"is not YAML: {_yaml_problem(error)}") from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise StackFileError(
+            path, "has no `config:` mapping of settings (the format of Pulumi.<stack>.yaml)"
+        )
+    for key in config:
+        # The CLI's own rule (config.ParseKey); a key with no namespace is refused there too.
+        if not isinstance(key, str) or key.count(":") != 1:
+            raise StackFileError(
+                path,
+                f"config key {key!r} is not of the form <namespace>:<name>, "
+                f"as in {NAMESPACE}dropThresholdPercent or aws:region",
+            )
+    return document
+
+
+def price_monitor_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The `price-monitor:*` entries of a config bag, keys without the namespace."""
+    return {
+        key.removeprefix(NAMESPACE): value
+        for key, value in config.items()
+        if key.startswith(NAMESPACE)
+    }
+
+
+def settings_of(config: Mapping[str, str]) -> Settings:
+    """The settings the program loads from this config bag, without running it.
+
+    Raises ConfigError (naming the key) for a value the program would refuse.
+    """
+    return settings_from_config(price_monitor_values(config), config.get("aws:region"))
 
 
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -138,6 +220,14 @@ def run_program(stack: str, config: Mapping[str, str], mocks: pulumi.runtime.Moc
     ]
     # Settings are a pure function of the config: the same ones the program loaded.
     return ProgramRun(stack, dict(config), load_settings(), exports, resources)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's problem and where, on one line."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
 
 
 def _ensure_event_loop() -> None:

@@ -6,12 +6,15 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from local_stack import __main__ as cli
 from local_stack.__main__ import (
     EXIT_INVALID_CATALOG,
+    EXIT_INVALID_CONFIG,
     EXIT_NOT_PROVISIONED,
     EXIT_OK,
     main,
@@ -20,12 +23,36 @@ from local_stack.retailer_site import RetailerSite
 from pricemon.catalog_file import COLUMNS, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
+# A user's own stack settings, as README.md shows them: a retailer of their own, read with its
+# rule, and a drop threshold of 20 %. Nothing of Pulumi.dev.yaml is merged in.
+MY_STACK = """\
+config:
+  aws:region: eu-west-1
+  price-monitor:environmentSuffix: mine
+  price-monitor:powertoolsLayerVersion: "27"
+  price-monitor:userAgentContact: mailto:me@example.com
+  price-monitor:dropThresholdPercent: "20"
+  price-monitor:retailers:
+    my-shop:
+      spacingSeconds: 0
+      rules:
+        selector: "#product .price"
+        currency: EUR
+  other-provider:setting: anything
+"""
 
 
 def run_command(*argv: str) -> tuple[int, str]:
     out = io.StringIO()
     status = main(list(argv), out=out)
     return status, out.getvalue()
+
+
+@pytest.fixture
+def my_stack(tmp_path) -> Path:
+    path = tmp_path / "my-stack.yaml"
+    path.write_text(MY_STACK)
+    return path
 
 
 @pytest.fixture
@@ -156,3 +183,123 @@ def test_the_command_line_is_checked():
         main(["run", "--catalog", "x.csv", "--cycles", "0"], out=io.StringIO())
 
     assert raised.value.code == 2
+
+
+def test_run_with_a_settings_file_uses_its_settings_in_place_of_the_stack_file(tmp_path, my_stack):
+    with RetailerSite() as site:
+        sample = {row.product_id: row for row in site.sample_catalog()}
+        # my-shop exists only in the file; example-shop's rule only in Pulumi.dev.yaml.
+        rows = [replace(sample["espresso-machine"], retailer="my-shop"), sample["grinder"]]
+        catalog, report_path = tmp_path / "catalog.csv", tmp_path / "report.json"
+        write_catalog(rows, catalog)
+        arguments = ["--catalog", str(catalog), "--allow-host", site.host_port]
+        arguments += ["--config", "my-stack.yaml", "--report", str(report_path)]
+        completed = subprocess.run(
+            [sys.executable, "-m", "local_stack", "run", *arguments],
+            cwd=tmp_path,  # --config is relative to where the command runs
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert completed.returncode == EXIT_OK, completed.stdout + completed.stderr
+    assert f"stack settings: {my_stack.resolve()}" in completed.stdout
+    assert "ignored: other-provider:setting (neither price-monitor nor aws" in completed.stdout
+    assert "imported 2 catalog items into price-monitor-products-mine" in completed.stdout
+    items = json.loads(report_path.read_text())["products"]
+    read_by = {item["product_id"]: item["last_observation"]["source"] for item in items}
+    assert read_by == {"espresso-machine": "rule", "grinder": "heuristic"}
+
+
+def test_the_demo_notifies_by_the_settings_files_drop_threshold(tmp_path, my_stack):
+    report_path = tmp_path / "report.json"
+
+    status, output = run_command(
+        "demo",
+        "--cycles",
+        "2",
+        "--config",
+        str(my_stack),
+        "--report",
+        str(report_path),
+        "--logs",
+        str(tmp_path / "functions.log"),
+    )
+
+    assert status == EXIT_OK, output
+    # Pulumi.dev.yaml's 10 % would notify the kettle's -15 % too (the demo test above).
+    notified = {n["product_id"] for n in json.loads(report_path.read_text())["notifications"]}
+    assert notified == {"desk-chair", "espresso-machine"}  # its own 5 %, and -20.08 %
+
+
+def test_serve_provisions_the_stack_with_the_settings_file(tmp_path, monkeypatch, my_stack):
+    served = []
+    monkeypatch.setattr(cli, "serve_forever", lambda world, stop, **_: served.append(world))
+
+    status, output = run_command(
+        "serve",
+        "--config",
+        str(my_stack),
+        "--outputs",
+        str(tmp_path / "outputs.json"),
+        "--catalog",
+        str(tmp_path / "catalog.csv"),
+        "--logs",
+        str(tmp_path / "functions.log"),
+    )
+
+    assert status == EXIT_OK, output
+    (world,) = served
+    assert world.stack.outputs["products_table"] == "price-monitor-products-mine"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("config: [\n", "is not YAML: expected the node content"),
+        ("name: my-stack\n", "has no `config:` mapping of settings"),
+        (
+            "config:\n  dropThresholdPercent: 20\n",
+            "config key 'dropThresholdPercent' is not of the form <namespace>:<name>",
+        ),
+        (
+            MY_STACK.replace('dropThresholdPercent: "20"', 'dropThresholdPercent: "150"'),
+            "price-monitor:dropThresholdPercent: must be a number above 0 and at most 100, got 150",
+        ),
+        (
+            MY_STACK.replace("dropThresholdPercent", "dropThreshold"),
+            "price-monitor:dropThreshold: unknown key (did you mean 'dropThresholdPercent'?)",
+        ),
+        (MY_STACK.replace("aws:region: eu-west-1", "aws:profile: me"), "aws:region: must be set"),
+    ],
+    ids=["not-yaml", "no-config", "key-without-namespace", "bad-value", "unknown-key", "no-region"],
+)
+def test_a_settings_file_the_program_would_refuse_is_reported(tmp_path, content, problem):
+    settings = tmp_path / "my-stack.yaml"
+    settings.write_text(content)
+
+    status, output = run_command("run", "--catalog", "catalog.csv", "--config", str(settings))
+
+    assert status == EXIT_INVALID_CONFIG
+    assert f"{settings}: {problem}" in output
+    assert "nothing was provisioned" in output
+    assert "provisioning" not in output
+
+
+def test_a_missing_settings_file_is_named_by_its_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    status, output = run_command("demo", "--config", "my-stack.yaml")
+
+    assert status == EXIT_INVALID_CONFIG
+    assert f"cannot read the stack settings file {tmp_path.resolve() / 'my-stack.yaml'}" in output
+    assert "No such file or directory" in output
+
+
+@pytest.mark.parametrize("command", ["run", "demo", "serve"])
+def test_every_command_documents_the_settings_file(command, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main([command, "--help"], out=io.StringIO())
+
+    assert raised.value.code == 0
+    assert "--config FILE" in capsys.readouterr().out
