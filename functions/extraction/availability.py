@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
-from extraction.markup import Element
+from extraction.markup import Element, walk
 from extraction.offer import SourceReading
 from extraction.visible import (
     CART_ATTRIBUTES,
@@ -154,19 +154,16 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     survey = _Survey([], [], [])
     headings, controls, statements = survey.headings, survey.controls, survey.statements
     cart_forms: dict[int, bool] = {}
-    stack: list[Element] = [root]
     order = 0
-    while stack:
+    for element in walk(root, budget, _UNSEEN_TAGS):
         order += 1
-        if not order % BUDGET_STRIDE:
-            budget.check()
-            if (
-                len(headings) >= _MAX_HEADINGS
-                and len(controls) >= _MAX_CONTROLS
-                and len(statements) >= _MAX_STATEMENTS
-            ):
-                break  # nothing later in the page would be kept
-        element = stack.pop()
+        if (
+            not order % BUDGET_STRIDE
+            and len(headings) >= _MAX_HEADINGS
+            and len(controls) >= _MAX_CONTROLS
+            and len(statements) >= _MAX_STATEMENTS
+        ):
+            break  # nothing later in the page would be kept
         tag = element.tag
         if tag in _UNSEEN_TAGS:
             continue
@@ -177,24 +174,18 @@ def _survey(root: Element, budget: Budget) -> _Survey:
             status = _buy_control_status(element, cart_forms)
             if status is not None:
                 controls.append((order, status, element))
-        children = element.children
-        if not children:
+        if len(statements) >= _MAX_STATEMENTS:
             continue
-        reading = len(statements) < _MAX_STATEMENTS
-        nested: list[Element] = []
-        for child in children:
-            if isinstance(child, Element):
-                nested.append(child)
-            elif (
-                reading
+        for child in element.children:
+            if (
+                type(child) is str
                 and len(child) <= _MAX_STOCK_TEXT
                 and not child.isspace()  # most texts: states nothing, as no word
                 and (status := stated_stock(child)) is not None
             ):
                 statements.append((order, status, element))
-                reading = len(statements) < _MAX_STATEMENTS
-        nested.reverse()
-        stack.extend(nested)
+                if len(statements) >= _MAX_STATEMENTS:
+                    break
     return survey
 
 

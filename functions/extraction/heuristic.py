@@ -42,7 +42,7 @@ from functools import cached_property
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
-from extraction.markup import BLOCK_TAGS, Element
+from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
 from extraction.price import has_currency_marker, parse_price
 from extraction.visible import (
@@ -520,17 +520,8 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     stock = survey.stock
     find_currency = _CURRENCY_SIGN.search
     find_digit = _DIGIT.search
-    says = Element.has_attribute_text
-    stack: list[Element] = [root]
-    pop = stack.pop
-    push = stack.extend
     order = 0
-    walked = 0
-    while stack:
-        walked += 1
-        if not walked % BUDGET_STRIDE:
-            budget.check()
-        element = pop()
+    for element in walk(root, budget, _SKIPPED_TAGS):
         tag = element.tag
         if tag in _SKIPPED_TAGS:
             if tag == "button" and len(carts) < _MAX_LANDMARKS and _is_cart_control(element):
@@ -543,17 +534,11 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                     headings.append((order, element))
             elif len(carts) < _MAX_LANDMARKS and _is_cart_control(element):
                 carts.append(order)
-        children = element.children
-        if not children:
-            continue  # void or empty: no text to be a price
         by_text = False
-        nested: list[Element] = []
-        for child in children:
-            if type(child) is not str:
-                nested.append(child)  # type: ignore[arg-type]
-            elif child.isspace():
+        for child in element.children:
+            if type(child) is not str or child.isspace():
                 continue
-            elif find_currency(child) or ("&" in child and _CURRENCY_ENTITY.search(child)):
+            if find_currency(child) or ("&" in child and _CURRENCY_ENTITY.search(child)):
                 by_text = True
             elif len(child) > _MAX_STOCK_TEXT * 4:
                 continue  # a paragraph: neither a price nor a stock status
@@ -561,12 +546,9 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 by_text = True  # "149,00 EUR", "1 299 Kč", "3000円"
             elif len(stock) < _MAX_LANDMARKS and (status := stated_stock(child)) is not None:
                 stock.append((order, status, element))
-        by_attribute = says(element, "rice")
+        by_attribute = element.has_attribute_text("rice")
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
-        if nested:
-            nested.reverse()
-            push(nested)
     survey.size = order
     _place_landmarks(survey, root, budget)
     return survey
@@ -596,14 +578,8 @@ def _place_landmarks(survey: _Survey, root: Element, budget: Budget) -> None:
 def _named_title(root: Element, budget: Budget) -> int | None:
     """Position of the first element whose class or id says product title (a second walk,
     made only for pages without an h1)."""
-    stack: list[Element] = [root]
     order = 0
-    walked = 0
-    while stack:
-        walked += 1
-        if not walked % BUDGET_STRIDE:
-            budget.check()
-        element = stack.pop()
+    for element in walk(root, budget, _SKIPPED_TAGS):
         if element.tag in _SKIPPED_TAGS:
             continue
         order += 1
@@ -613,7 +589,6 @@ def _named_title(root: Element, budget: Budget) -> int | None:
             and _TITLE_ATTRIBUTE.search(_attribute_words(element))
         ):
             return order
-        stack.extend(child for child in reversed(element.children) if isinstance(child, Element))
     return None
 
 

@@ -7,6 +7,10 @@ a light element tree the way browsers recover from common errors: void elements 
 children, an end tag closes up to its nearest open match (stray end tags are ignored), and
 raw-text elements (script, style, textarea, title) keep their content as a single text node.
 Attributes are parsed on first access only, since most elements are never asked for them.
+
+Every stage that reads the whole tree walks it with `walk`: the parsed document keeps its
+elements in document order, so a walk is a loop over that list, with no stack to keep and
+no children to sort out from text at each element; the tree is not changed once built.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from enum import Enum
 from itertools import chain
 from typing import Any, overload
@@ -219,13 +223,80 @@ class Element:
         return collapse_whitespace(self.raw_text(limit))
 
 
-def parse_html(markup: str, budget: Budget = UNLIMITED) -> Element:
+class Document(Element):
+    """The root of a parsed page (tag "#document"), with every element of the page in
+    document order (itself first), for `walk`."""
+
+    __slots__ = ("elements",)
+
+    def __init__(self) -> None:
+        super().__init__("#document")
+        self.elements: list[Element] = [self]
+
+
+def parse_html(markup: str, budget: Budget = UNLIMITED) -> Document:
     """Build the element tree of a whole page; never raises on malformed markup.
 
     Time is linear in the page's length whatever it holds: `budget` is checked every
     `BUDGET_STRIDE` tokens (raising `ExtractionTooSlowError` once spent).
     """
     return _TreeBuilder(markup, budget).build()
+
+
+_NOTHING_SKIPPED: frozenset[str] = frozenset()
+
+
+def walk(
+    root: Element, budget: Budget = UNLIMITED, skip: Set[str] = _NOTHING_SKIPPED
+) -> Iterator[Element]:
+    """`root` and every element under it, in document order; an element whose tag is in
+    `skip` is given, but none under it. Checks `budget` every `BUDGET_STRIDE` elements
+    (raising `ExtractionTooSlowError` once spent): a walk over a page of any size."""
+    if isinstance(root, Document):
+        return _walk_listed(root.elements, budget, skip)
+    return _walk_subtree(root, budget, skip)
+
+
+def _walk_listed(elements: list[Element], budget: Budget, skip: Set[str]) -> Iterator[Element]:
+    """A whole document's walk: its list of elements, skipped parts jumped over (what
+    follows a skipped element in the list is under it while its parent is)."""
+    count = len(elements)
+    steps = BUDGET_STRIDE
+    at = 0
+    while at < count:
+        element = elements[at]
+        at += 1
+        steps -= 1
+        if not steps:
+            steps = BUDGET_STRIDE
+            budget.check()
+        yield element
+        if element.tag in skip and element.children:
+            under = {element}
+            while at < count and (inner := elements[at]).parent in under:
+                under.add(inner)
+                at += 1
+                steps -= 1
+                if not steps:
+                    steps = BUDGET_STRIDE
+                    budget.check()
+
+
+def _walk_subtree(root: Element, budget: Budget, skip: Set[str]) -> Iterator[Element]:
+    """A walk from any element, with a stack of the elements still to visit."""
+    stack: list[Element] = [root]
+    steps = BUDGET_STRIDE
+    while stack:
+        element = stack.pop()
+        steps -= 1
+        if not steps:
+            steps = BUDGET_STRIDE
+            budget.check()
+        yield element
+        if element.tag not in skip:
+            stack.extend(
+                child for child in reversed(element.children) if isinstance(child, Element)
+            )
 
 
 class NextOccurrence:
@@ -257,7 +328,7 @@ class _TreeBuilder:
         self.budget = budget
         self.hard = _HardTokens(markup)
 
-    def build(self) -> Element:
+    def build(self) -> Document:
         """The tree of the whole page.
 
         This loop is the cost of reading a page, so it avoids per-token method calls where a
@@ -265,8 +336,10 @@ class _TreeBuilder:
         """
         markup = self.markup
         budget = self.budget
-        root = current = Element("#document")
-        stack = [root]
+        root = Document()
+        current: Element = root
+        stack: list[Element] = [root]
+        add_to_document = root.elements.append
         open_tags: dict[str, int] = {}
         lower_names = _LOWER_NAMES
         tag_kinds = _TAG_KINDS
@@ -297,6 +370,7 @@ class _TreeBuilder:
                     element._raw_attrs = raw_attrs
                     element._attrs = None
                     current.children.append(element)
+                    add_to_document(element)
                     if kind is None or kind is _CLOSES_SIBLING:
                         if raw_attrs[-1:] != "/":
                             stack.append(element)

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
-from extraction.markup import Element
+from extraction.markup import Element, walk
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import normalize_currency, parse_price, parse_structured_price
 
@@ -270,14 +270,10 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     """The page pseudo-item (properties outside any item) and every item, in page order."""
     page = _Item(None, None)
     items: list[_Item] = []
-    stack: list[tuple[Element, _Item]] = [(root, page)]
-    walked = 0
-    while stack:
-        walked += 1
-        if not walked % BUDGET_STRIDE:
-            budget.check()
-        element, owner = stack.pop()
-        scope = owner
+    # The item each element's properties belong to: its nearest itemscope ancestor's.
+    owner_of: dict[Element | None, _Item] = {root.parent: page}
+    for element in walk(root, budget):
+        owner = scope = owner_of[element.parent]
         # Attributes are parsed lazily: skip the parse for elements with no item* attribute.
         if element.has_attribute_text("item") or element.has_attribute_text("ITEM"):
             attrs = element.attrs
@@ -287,9 +283,7 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
                 scope = _Item(element, owner)
                 owner.children.append(scope)
                 items.append(scope)
-        stack.extend(
-            (child, scope) for child in reversed(element.children) if isinstance(child, Element)
-        )
+        owner_of[element] = scope
     # Each item with an itemref, and the ids it names (only the page pseudo-item has no element).
     referring = [
         (item, refs)
@@ -311,9 +305,7 @@ def _add_referenced_properties(
     """Give each itemref'ing item the properties of the elements it names (HTML microdata)."""
     wanted = {ref for _, refs in referring for ref in refs}
     by_id: dict[str, Element] = {}
-    for count, element in enumerate(root.iter(), 1):
-        if not count % BUDGET_STRIDE:
-            budget.check()
+    for element in walk(root, budget):
         if element.has_attribute_text("id"):
             element_id = element.get("id")
             if element_id is not None and element_id in wanted and element_id not in by_id:

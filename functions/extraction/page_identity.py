@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from urllib.parse import urljoin
 
-from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
-from extraction.markup import Element, parse_attributes
+from extraction.budget import UNLIMITED, Budget
+from extraction.markup import Element, parse_attributes, walk
 from extraction.meta import start_tags
 
 _LINK_OR_META = re.compile(r"<(?:link|meta)\b", re.IGNORECASE)
@@ -179,16 +179,7 @@ def _document_title(html: str) -> str | None:
 
 def _first_heading(root: Element, budget: Budget) -> str | None:
     """The text of the first h1 outside scripts, templates and the head."""
-    stack: list[Element] = [root]
-    walked = 0
-    while stack:
-        walked += 1
-        if not walked % BUDGET_STRIDE:
-            budget.check()
-        element = stack.pop()
-        if element.tag in _UNSEEN_TAGS:
-            continue
+    for element in walk(root, budget, _UNSEEN_TAGS):
         if element.tag == "h1":
             return element.text(_MAX_TITLE_CHARS) or None
-        stack.extend(child for child in reversed(element.children) if isinstance(child, Element))
     return None

@@ -1,7 +1,9 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extraction.markup import collapse_whitespace, parse_attributes, parse_html
+from extraction.budget import Budget, ExtractionTooSlowError
+from extraction.markup import Element, collapse_whitespace, parse_attributes, parse_html, walk
 
 
 def tags(root):
@@ -140,3 +142,51 @@ def test_raw_text_end_is_found_after_letters_that_lengthen_when_lower_cased():
     root = parse_html("<p>" + "\u0130" * 10 + "</p><script>var a = 1;</script><b>bold</b>")
     assert [child.tag for child in root.children] == ["p", "script", "b"]
     assert root.children[1].raw_text() == "var a = 1;"
+
+
+def reference_walk(element: Element, skip: frozenset[str]) -> list[Element]:
+    """Document order by recursion: the element, then (unless skipped) its children's walks."""
+    found = [element]
+    if element.tag not in skip:
+        for child in element.children:
+            if isinstance(child, Element):
+                found.extend(reference_walk(child, skip))
+    return found
+
+
+WALK_SKIPS = st.sampled_from([frozenset(), frozenset({"div"}), frozenset({"p", "script", "li"})])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP_PIECES, max_size=60).map("".join), WALK_SKIPS)
+def test_walk_gives_every_element_in_document_order_and_none_under_a_skipped_one(markup, skip):
+    root = parse_html(markup)
+    assert list(walk(root, skip=skip)) == reference_walk(root, skip)
+    for element in root.iter():  # from any element of the tree, not only its root
+        assert list(walk(element, skip=skip)) == reference_walk(element, skip)
+
+
+def test_walk_gives_a_skipped_element_but_nothing_under_it():
+    root = parse_html("<div><svg><g><path></g></svg><p>a<b>b</b></p></div><svg><i></svg>")
+    walked = [element.tag for element in walk(root, skip=frozenset({"svg"}))]
+    assert walked == ["#document", "div", "svg", "p", "b", "svg"]
+
+
+class SteppingClock:
+    """Advances one unit each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize("skip", [frozenset(), frozenset({"div"})])
+def test_walk_of_a_large_page_stops_once_its_budget_is_spent(skip):
+    root = parse_html("<div>" * 5_000 + "x")
+    budget = Budget(3, clock=SteppingClock())
+    with pytest.raises(ExtractionTooSlowError):
+        for _ in walk(root, budget, skip):
+            pass
