@@ -2,7 +2,8 @@
 
 ``fetch_page`` refuses anything but http(s) URLs to public addresses (unless a host is allowed
 by configuration), pins connections to the vetted addresses, caps time and size, follows
-redirects by hand through the same checks, and optionally honours robots.txt.
+redirects by hand through the same checks, and optionally honours robots.txt. Either may go
+through an HTTP forward proxy (``Proxy``), whose own address is checked too.
 ``fetch_resource`` is the same guarded request for what a rendered page asks for (GET, HEAD
 or POST, bytes back, no redirect followed).
 """
@@ -32,12 +33,15 @@ from fetching.errors import (
     FetchError,
     FetchNetworkError,
     FetchProtocolError,
+    FetchProxyError,
     FetchTimeout,
     FetchTLSError,
     TooManyRedirects,
+    UnsafeProxyError,
     UnsafeURLError,
 )
 from fetching.headers import Headers, retry_after_seconds
+from fetching.proxy import Proxy
 from fetching.response import FetchedResource, FetchResult
 from fetching.robots import PRODUCT_TOKEN, RobotsPolicy, RobotsRules
 
@@ -53,15 +57,18 @@ __all__ = [
     "FetchError",
     "FetchNetworkError",
     "FetchProtocolError",
+    "FetchProxyError",
     "FetchResult",
     "FetchTLSError",
     "FetchTimeout",
     "FetchedResource",
     "Headers",
+    "Proxy",
     "RobotsPolicy",
     "RobotsRules",
     "SafeTarget",
     "TooManyRedirects",
+    "UnsafeProxyError",
     "UnsafeURLError",
     "check_url",
     "decode_body",

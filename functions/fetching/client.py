@@ -1,10 +1,12 @@
 """fetch_page: one polite GET, capped in time and size, following redirects by hand; and
 fetch_resource: one request for a browser's subresource, following none.
 
-Both go through the same hop (``_hop``): ``check_url``, robots.txt when asked, then one
-exchange on a fresh connection to exactly the addresses the check vetted. Each hop of
-fetch_page (the URL itself, every redirect target, robots.txt) is one; fetch_resource is one,
-and whoever follows its redirect calls it again, so every target is checked the same way.
+Both go through the same hop (``_hop``): ``check_url``, the proxy's own address check when
+there is a proxy, robots.txt when asked, then one exchange on a fresh connection to exactly
+the addresses the checks vetted: the target's, or the proxy's (a CONNECT tunnel for https,
+an absolute-form request for http; ``fetching.proxy``). Each hop of fetch_page (the URL
+itself, every redirect target, robots.txt) is one; fetch_resource is one, and whoever
+follows its redirect calls it again, so every target is checked the same way.
 Non-2xx answers are returned for the caller to classify; only failures to get an answer at
 all raise.
 """
@@ -20,23 +22,32 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from urllib.parse import urldefrag, urljoin
 
-from fetching.address import AllowedHosts, Resolver, SafeTarget, check_url
+from fetching.address import AllowedHosts, ParsedURL, Resolver, SafeTarget, check_url
 from fetching.deadline import Clock, Deadline
 from fetching.decoding import decode_text, decompress_body
 from fetching.errors import (
     ContentEncodingError,
     DisallowedByRobots,
     FetchConnectionError,
+    FetchDNSError,
     FetchProtocolError,
+    FetchProxyError,
     FetchTimeout,
     FetchTLSError,
     TooManyRedirects,
+    UnsafeProxyError,
     UnsafeURLError,
 )
 from fetching.headers import Headers
+from fetching.proxy import Proxy
 from fetching.response import FetchedResource, FetchResult
 from fetching.robots import PRODUCT_TOKEN, ROBOTS_MAX_REDIRECTS, RobotsPolicy
-from fetching.transport import PinnedHTTPConnection, PinnedHTTPSConnection
+from fetching.transport import (
+    PinnedHTTPConnection,
+    PinnedHTTPSConnection,
+    TunnelledHTTPSConnection,
+    TunnelRefused,
+)
 
 PRODUCT_VERSION = "0.1.0"
 DEFAULT_PRODUCT = f"{PRODUCT_TOKEN}/{PRODUCT_VERSION}"
@@ -66,6 +77,7 @@ _CLIENT_HEADERS = frozenset(
     }
 )
 _READ_CHUNK = 64 * 1024
+_MAX_PROXY_REASON = 100  # characters of a proxy's reason phrase quoted in an error
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,15 @@ class _Settings:
     resolver: Resolver | None
     request_headers: Mapping[str, str]
     max_redirects: int
+    proxy: Proxy | None = None
+
+
+@dataclass(frozen=True)
+class _ProxyRoute:
+    """The proxy a hop goes through, and the addresses its host was vetted at."""
+
+    proxy: Proxy
+    addresses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -111,14 +132,17 @@ def fetch_page(
     max_redirects: int = 5,
     resolver: Callable[[str], list[str]] | None = None,
     clock: Clock = time.monotonic,
+    proxy: Proxy | None = None,
 ) -> FetchResult:
     """GET ``url`` safely and return its response, decoded to text.
 
     ``timeout`` bounds the whole call: robots.txt, every redirect hop, connects, TLS, each
     read and the decompression of the body (host-name resolution excepted: getaddrinfo cannot
-    be interrupted), measured on ``clock`` (monotonic seconds). Raises UnsafeURLError,
+    be interrupted), measured on ``clock`` (monotonic seconds). With ``proxy``, every request
+    (robots.txt and redirects too) goes through that forward proxy, whose own host must be
+    public or allowed. Raises UnsafeURLError (UnsafeProxyError for the proxy's host),
     DisallowedByRobots, TooManyRedirects, or a FetchNetworkError subclass (FetchDNSError,
-    FetchConnectionError, FetchTLSError, FetchTimeout, FetchProtocolError).
+    FetchConnectionError, FetchProxyError, FetchTLSError, FetchTimeout, FetchProtocolError).
     """
     _check_limits(timeout, max_bytes)
     if max_redirects < 0:
@@ -128,6 +152,7 @@ def fetch_page(
         resolver=resolver,
         request_headers=request_headers(user_agent, contact_url),
         max_redirects=max_redirects,
+        proxy=proxy,
     )
     deadline = Deadline.after(timeout, clock)
     return _fetch(url, settings, deadline=deadline, max_bytes=max_bytes, robots=robots)
@@ -146,6 +171,7 @@ def fetch_resource(
     contact_url: str | None = None,
     resolver: Callable[[str], list[str]] | None = None,
     clock: Clock = time.monotonic,
+    proxy: Proxy | None = None,
 ) -> FetchedResource:
     """One GET, HEAD or POST of ``url`` for a browser, through fetch_page's checks and caps.
 
@@ -153,9 +179,9 @@ def fetch_resource(
     request (and so check) in turn. ``headers`` are sent along with the client's own, which
     they cannot replace (User-Agent, Accept-Encoding, Connection), hop-by-hop headers and
     Cookie left out. The body is returned as bytes with its Content-Encoding undone, cut at
-    ``max_bytes``. Raises ValueError for another method, a body on anything but POST or a
-    malformed header, and otherwise what fetch_page raises: UnsafeURLError or a
-    FetchNetworkError subclass.
+    ``max_bytes``. ``proxy`` as for fetch_page. Raises ValueError for another method, a body
+    on anything but POST or a malformed header, and otherwise what fetch_page raises:
+    UnsafeURLError or a FetchNetworkError subclass.
     """
     _check_limits(timeout, max_bytes)
     method = method.upper()
@@ -172,6 +198,7 @@ def fetch_resource(
         resolver=resolver,
         request_headers=sent,
         max_redirects=0,
+        proxy=proxy,
     )
     deadline = Deadline.after(timeout, clock)
     request = _Request(method, sent, body)
@@ -245,14 +272,34 @@ def _hop(
     max_bytes: int,
     robots: RobotsPolicy | None,
 ) -> _Response:
-    """One request: vet the URL, consult robots.txt if asked, exchange with a vetted address.
+    """One request: vet the URL and the proxy, consult robots.txt if asked, exchange with a
+    vetted address.
 
-    The only way either fetch function reaches the network, so nothing skips a check.
+    The only way either fetch function reaches the network, so nothing skips a check. The
+    target is vetted even through a proxy, which resolves it again itself (docs/architecture.md,
+    "Proxies and SSRF").
     """
     target = check_url(url, allowed_hosts=settings.allowed, resolver=settings.resolver)
+    via = _vet_proxy(url, settings)
     if robots is not None:
         _enforce_robots(url, robots, settings, deadline)
-    return _exchange(target, request, deadline, max_bytes)
+    return _exchange(target, request, deadline, max_bytes, via)
+
+
+def _vet_proxy(url: str, settings: _Settings) -> _ProxyRoute | None:
+    """The proxy's addresses, checked as a target's are: public, unless its host is allowed."""
+    proxy = settings.proxy
+    if proxy is None:
+        return None
+    try:
+        vetted = check_url(
+            proxy.vetting_url, allowed_hosts=settings.allowed, resolver=settings.resolver
+        )
+    except UnsafeURLError as exc:
+        raise UnsafeProxyError(url, f"proxy {proxy} refused ({exc.reason})") from None
+    except FetchDNSError as exc:
+        raise FetchDNSError(url, f"proxy {proxy}: {exc.reason}") from None
+    return _ProxyRoute(proxy, vetted.addresses)
 
 
 def _enforce_robots(
@@ -275,23 +322,24 @@ def _enforce_robots(
 
 
 def _exchange(
-    target: SafeTarget, request: _Request, deadline: Deadline, max_bytes: int
+    target: SafeTarget,
+    request: _Request,
+    deadline: Deadline,
+    max_bytes: int,
+    via: _ProxyRoute | None,
 ) -> _Response:
-    """One request/response on a fresh connection to a vetted address."""
+    """One request/response on a fresh connection to a vetted address (the proxy's, if any)."""
     parsed = target.parsed
-    connection_class = PinnedHTTPSConnection if parsed.scheme == "https" else PinnedHTTPConnection
-    connection = connection_class(parsed.host, parsed.port, target.addresses, deadline)
+    connection, request_target, headers = _connection(target, request, deadline, via)
     response: http.client.HTTPResponse | None = None
-    with _network_errors(parsed.url):
+    with _network_errors(parsed.url, via):
         try:
-            connection.request(
-                request.method,
-                parsed.request_target,
-                body=request.body,
-                headers=dict(request.headers),
-            )
+            connection.request(request.method, request_target, body=request.body, headers=headers)
             response = connection.getresponse()
             response_headers = Headers(response.getheaders())
+            if via is not None and parsed.scheme == "http" and response.status == 407:
+                # The proxy's own answer (a site has no business sending 407): a refusal.
+                raise _proxy_refusal(parsed.url, via.proxy, response.status, response.reason)
             if response.status in REDIRECT_STATUSES and "Location" in response_headers:
                 # The body of a redirect is never read: closing the connection discards it.
                 return _Response(response.status, response_headers, b"", False)
@@ -304,6 +352,49 @@ def _exchange(
             if response is not None:
                 response.close()
             connection.close()
+
+
+def _connection(
+    target: SafeTarget, request: _Request, deadline: Deadline, via: _ProxyRoute | None
+) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """The connection for one exchange, its request target and the headers to send."""
+    parsed = target.parsed
+    headers = dict(request.headers)
+    if via is None:
+        direct = PinnedHTTPSConnection if parsed.scheme == "https" else PinnedHTTPConnection
+        return (
+            direct(parsed.host, parsed.port, target.addresses, deadline),
+            parsed.request_target,
+            headers,
+        )
+    proxy = via.proxy
+    if parsed.scheme == "https":
+        # The credentials go on CONNECT only; inside the tunnel the request is the target's.
+        tunnel = TunnelledHTTPSConnection(
+            parsed.host, parsed.port, via.addresses, proxy.port, deadline, proxy.request_headers()
+        )
+        return tunnel, parsed.request_target, headers
+    # An http target: the proxy gets the request itself, in absolute form (http.client then
+    # sends the target's Host), with the proxy's credentials.
+    connection = PinnedHTTPConnection(proxy.host, proxy.port, via.addresses, deadline)
+    return connection, _absolute_form(parsed), headers | proxy.request_headers()
+
+
+def _absolute_form(parsed: ParsedURL) -> str:
+    """``http://host[:port]/path?query``, the request target a forward proxy is sent."""
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    default = parsed.port == (443 if parsed.scheme == "https" else 80)
+    authority = host if default else f"{host}:{parsed.port}"
+    return f"{parsed.scheme}://{authority}{parsed.request_target}"
+
+
+def _proxy_refusal(url: str, proxy: Proxy, status: int, reason: str) -> FetchProxyError:
+    """FetchProxyError naming the proxy (never its password) and what it said."""
+    said = "".join(c if c.isprintable() else "?" for c in proxy.redact(reason))
+    said = said[:_MAX_PROXY_REASON]
+    return FetchProxyError(
+        url, f"proxy {proxy} refused the request (HTTP {status} {said})", status=status
+    )
 
 
 def _read_capped(
@@ -380,17 +471,27 @@ def _redirect_target(current: str, location: str) -> str:
 
 
 @contextmanager
-def _network_errors(url: str) -> Iterator[None]:
-    """Translate socket, TLS and HTTP parsing failures into FetchError subclasses."""
+def _network_errors(url: str, via: _ProxyRoute | None = None) -> Iterator[None]:
+    """Translate socket, TLS and HTTP parsing failures into FetchError subclasses.
+
+    Through a proxy, each message names it (``str(Proxy)``: never its password).
+    """
+    where = f" via proxy {via.proxy}" if via is not None else ""
     try:
         yield
+    except TunnelRefused as exc:
+        if via is None:  # only a tunnelled connection raises it
+            raise
+        raise _proxy_refusal(url, via.proxy, exc.status, exc.reason) from None
     except TimeoutError as exc:
-        raise FetchTimeout(url, "timed out") from exc
+        raise FetchTimeout(url, "timed out" + where) from exc
     except ssl.SSLError as exc:  # includes certificate verification failures
-        raise FetchTLSError(url, f"TLS failure ({exc})") from exc
+        raise FetchTLSError(url, f"TLS failure{where} ({exc})") from exc
     except http.client.RemoteDisconnected as exc:
-        raise FetchConnectionError(url, "server closed the connection without answering") from exc
+        raise FetchConnectionError(
+            url, f"server closed the connection without answering{where}"
+        ) from exc
     except (http.client.HTTPException, ContentEncodingError) as exc:
-        raise FetchProtocolError(url, f"malformed response ({exc!r})") from exc
+        raise FetchProtocolError(url, f"malformed response{where} ({exc!r})") from exc
     except OSError as exc:
-        raise FetchConnectionError(url, f"connection failed ({exc})") from exc
+        raise FetchConnectionError(url, f"connection failed{where} ({exc})") from exc

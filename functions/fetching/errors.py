@@ -26,6 +26,13 @@ class UnsafeURLError(FetchError, ValueError):
     """
 
 
+class UnsafeProxyError(UnsafeURLError):
+    """The proxy's own host is refused by the address rule (not public, not allowed).
+
+    Raised before any connection; ``url`` is the target the fetch was for.
+    """
+
+
 class TooManyRedirects(FetchError):
     """The redirect chain is longer than ``max_redirects``."""
 
@@ -54,6 +61,20 @@ class FetchDNSError(FetchNetworkError):
 
 class FetchConnectionError(FetchNetworkError):
     """The connection could not be made, or the server dropped it."""
+
+
+class FetchProxyError(FetchConnectionError):
+    """The proxy would not carry the request: it answered CONNECT (or, for an http target,
+    the request) with a refusal. ``status`` is its HTTP status.
+
+    Retryable when the proxy's trouble may pass (5xx: it could not reach the target; 429);
+    not when it refuses us as we are (407: credentials; 403 and other 4xx: its policy).
+    """
+
+    def __init__(self, url: str, message: str, *, status: int) -> None:
+        super().__init__(url, message)
+        self.status = status
+        self.retryable = status >= 500 or status == 429
 
 
 class FetchTLSError(FetchConnectionError):

@@ -7,15 +7,21 @@ while the Host header and TLS (SNI and certificate check) still use the URL's ho
 Every socket operation (connect, TLS handshake, each send and receive) gets a timeout of
 whatever is left until the deadline, so a server dripping one byte at a time cannot stretch
 a fetch past its budget.
+
+Through a forward proxy, an http target is a plain connection to the proxy's vetted
+addresses (the client sends the request in absolute form); an https target is a
+``TunnelledHTTPSConnection``: TCP to the proxy, ``CONNECT host:port``, then TLS to the
+target inside the tunnel, SNI and certificate checked for the target's host name.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+import re
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 from fetching.deadline import Deadline
@@ -95,13 +101,14 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = _DeadlineSocket(self._open_socket(), self._deadline)
 
     def _open_socket(self) -> socket.socket:
+        return self._connect_to(self.port)
+
+    def _connect_to(self, port: int) -> socket.socket:
         # Like socket.create_connection, but over the vetted addresses only.
         last_error: OSError | None = None
         for address in self._addresses:
             try:
-                sock = socket.create_connection(
-                    (address, self.port), timeout=self._deadline.remaining()
-                )
+                sock = socket.create_connection((address, port), timeout=self._deadline.remaining())
             except TimeoutError:
                 raise  # the budget is spent; trying the next address cannot help
             except OSError as exc:
@@ -126,3 +133,80 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
             sock.close()
             raise
         self.sock = _DeadlineSocket(tls, self._deadline)
+
+
+# The proxy's answer to CONNECT: a status line and headers, nothing more, before TLS starts.
+_MAX_TUNNEL_REPLY_BYTES = 16 * 1024
+_STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([0-9]{3})(?: ([^\r\n]*))?")
+
+
+class TunnelRefused(OSError):
+    """The proxy answered CONNECT with ``status`` (not 2xx); ``reason`` is its own text."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"proxy answered CONNECT with {status} {reason}".strip())
+        self.status = status
+        self.reason = reason
+
+
+class TunnelledHTTPSConnection(PinnedHTTPSConnection):
+    """TLS to ``host`` through a CONNECT tunnel opened by a proxy at ``proxy_addresses``.
+
+    ``host``/``port`` are the target's (CONNECT authority, Host header, SNI, certificate);
+    TCP goes to ``proxy_port`` on the proxy's vetted addresses only. ``connect_headers``
+    (Proxy-Authorization) go on the CONNECT request and never inside the tunnel.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        proxy_addresses: Sequence[str],
+        proxy_port: int,
+        deadline: Deadline,
+        connect_headers: Mapping[str, str],
+    ) -> None:
+        super().__init__(host, port, proxy_addresses, deadline)
+        self._proxy_port = proxy_port
+        self._connect_headers = dict(connect_headers)
+
+    def _open_socket(self) -> socket.socket:
+        sock = self._connect_to(self._proxy_port)
+        try:
+            self._open_tunnel(sock)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _open_tunnel(self, sock: socket.socket) -> None:
+        authority = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+        lines += [f"{name}: {value}" for name, value in self._connect_headers.items()]
+        sock.settimeout(self._deadline.remaining())
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        status, reason, rest = self._read_tunnel_reply(sock)
+        if not 200 <= status < 300:
+            raise TunnelRefused(status, reason)
+        if rest:
+            # TLS starts with our ClientHello; a proxy sending anything first is broken.
+            raise http.client.HTTPException("proxy sent data after its CONNECT answer")
+
+    def _read_tunnel_reply(self, sock: socket.socket) -> tuple[int, str, bytes]:
+        """The status, reason and any bytes after the headers of the proxy's answer."""
+        received = b""
+        while b"\r\n\r\n" not in received:
+            if len(received) > _MAX_TUNNEL_REPLY_BYTES:
+                raise http.client.HTTPException("proxy's answer to CONNECT is too long")
+            sock.settimeout(self._deadline.remaining())
+            # Small reads: whatever follows the headers would belong to the tunnel.
+            chunk = sock.recv(1024)
+            if not chunk:
+                raise http.client.RemoteDisconnected("proxy closed the connection on CONNECT")
+            received += chunk
+        head, _, rest = received.partition(b"\r\n\r\n")
+        match = _STATUS_LINE.fullmatch(head.split(b"\r\n", 1)[0])
+        if match is None:
+            raise http.client.BadStatusLine("proxy's answer to CONNECT is not HTTP/1.x")
+        reason = (match.group(2) or b"").decode("latin-1")
+        return int(match.group(1)), reason, rest

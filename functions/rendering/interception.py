@@ -34,6 +34,7 @@ from fetching import (
     FetchError,
     FetchResult,
     FetchTimeout,
+    Proxy,
     TooManyRedirects,
     UnsafeURLError,
     fetch_resource,
@@ -68,6 +69,7 @@ class GuardSettings:
     resolver: Resolver | None
     max_redirects: int
     clock: Clock
+    proxy: Proxy | None = None  # the retailer's forward proxy, for every request of the page
 
 
 def mime_type(headers: Mapping[str, str]) -> str:
@@ -191,6 +193,7 @@ class Interceptor:
                     contact_url=settings.contact_url,
                     resolver=settings.resolver,
                     clock=settings.clock,
+                    proxy=settings.proxy,
                 )
             except UnsafeURLError as exc:
                 # Refused by check_url, or (exc.url being its Location) an unreadable redirect,

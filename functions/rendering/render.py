@@ -25,6 +25,7 @@ from fetching import (
     FetchNetworkError,
     FetchResult,
     FetchTimeout,
+    Proxy,
     RobotsPolicy,
     fetch_page,
     user_agent_header,
@@ -72,6 +73,7 @@ def render_page(
     clock: Clock = time.monotonic,
     max_redirects: int = 5,
     max_subresource_bytes: int | None = None,
+    proxy: Proxy | None = None,
 ) -> FetchResult:
     """Fetch ``url`` as fetch_page does and, for a 2xx HTML page, return it rendered.
 
@@ -79,7 +81,8 @@ def render_page(
     does not appear in time); ``consent_selector`` a button clicked first when present.
     ``browser`` defaults to the container's (``shared_browser``). The text is cut at
     ``max_bytes`` (UTF-8) and then ``truncated``; the subresources together may use
-    ``max_subresource_bytes`` (default 4 x ``max_bytes``). Raises what fetch_page raises,
+    ``max_subresource_bytes`` (default 4 x ``max_bytes``). With ``proxy``, the document and
+    every request of the page go through that forward proxy. Raises what fetch_page raises,
     FetchTimeout past ``timeout``, and RenderError when the browser fails.
     """
     if max_subresource_bytes is not None and max_subresource_bytes < 0:
@@ -98,13 +101,16 @@ def render_page(
         max_redirects=max_redirects,
         resolver=resolver,
         clock=clock,
+        proxy=proxy,
     )
     if not (200 <= document.status < 300 and mime_type(document.headers) in {"", *HTML_TYPES}):
         return document
     job = _PageRender(
         url=url,
         document=document,
-        settings=GuardSettings(allowed, user_agent, contact_url, resolver, max_redirects, clock),
+        settings=GuardSettings(
+            allowed, user_agent, contact_url, resolver, max_redirects, clock, proxy
+        ),
         deadline=deadline,
         max_bytes=max_bytes,
         max_subresource_bytes=(

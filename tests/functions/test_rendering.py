@@ -415,7 +415,10 @@ def ssrf_page(shop: Shop, internal: int) -> str:
 </head><body><h1>SSRF</h1>
 <iframe src="http://169.254.169.254/latest/meta-data/"></iframe>
 <img src="http://{inside}/pixel.png">
-<form id="form" method="post" action="http://10.0.0.1/submit"><input name="a" value="b"></form>
+<iframe name="sink"></iframe>
+<!-- into its own frame: the top frame's navigation below cannot cancel its request -->
+<form id="form" method="post" action="http://10.0.0.1/submit" target="sink">
+<input name="a" value="b"></form>
 <script>
 const settled = [];
 const attempt = (promise) => settled.push(promise.catch(() => null));

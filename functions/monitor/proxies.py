@@ -1,0 +1,132 @@
+"""The stack's forward proxies: PROXY_SECRETS_JSON names each one's secret, Secrets Manager
+holds its URL.
+
+The Pulumi program writes ``{"<proxy name>": "<secret name or ARN>"}`` into the scraper's
+and the renderer's environment; the URL (``http://user:password@host:port``) lives only in
+the secret, so it is in no stack config, no environment variable and no log. A retailer's
+``proxy`` setting names one of these proxies, and ``ProxyDirectory.proxy(name)`` gives the
+``fetching.Proxy`` its fetches go through.
+
+Secrets are read through Powertools Parameters (``get_secret``), whose cache keeps a value
+for ``SECRET_MAX_AGE_SECONDS``: one GetSecretValue per proxy per container per five minutes,
+and a rotated secret is picked up within that time. botocore logs every response body at
+DEBUG, a secret's value included (a function whose log level is set to DEBUG would print
+the proxy's password): importing this module masks those lines (``SecretBodyFilter``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from contracts.environment import PROXY_SECRETS_JSON, ConfigurationError
+from fetching import Proxy
+
+SECRET_MAX_AGE_SECONDS = 300
+
+# secret id -> its value (SecretString as text, SecretBinary as bytes)
+SecretReader = Callable[[str], str | bytes]
+
+
+class ProxySecretError(RuntimeError):
+    """A proxy's secret could not be read, or does not hold a proxy URL.
+
+    The message names the proxy and the secret, never the secret's value.
+    """
+
+    def __init__(self, proxy: str, secret_id: str, problem: str) -> None:
+        super().__init__(f"proxy {proxy!r}: secret {secret_id!r} {problem}")
+        self.proxy = proxy
+        self.secret_id = secret_id
+        self.problem = problem
+
+
+class SecretBodyFilter(logging.Filter):
+    """Masks botocore's DEBUG line of a response body that carries a secret's value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "SecretString" in text or "SecretBinary" in text:
+            record.msg, record.args = "Response body: (masked: it holds a secret's value)", ()
+        return True
+
+
+_BOTOCORE_BODY_LOGGER = "botocore.parsers"  # where botocore logs "Response body: ..."
+logging.getLogger(_BOTOCORE_BODY_LOGGER).addFilter(SecretBodyFilter())
+
+
+def read_secret(secret_id: str) -> str | bytes:
+    """The secret's current value, from Powertools' cache when it is fresh enough."""
+    return parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE_SECONDS)
+
+
+@dataclass(frozen=True)
+class ProxyDirectory:
+    """Every configured proxy's secret id, and how to read a secret."""
+
+    secrets: Mapping[str, str]
+    read: SecretReader = field(default=read_secret, repr=False, compare=False)
+
+    @classmethod
+    def from_environment_value(cls, text: str, read: SecretReader = read_secret) -> ProxyDirectory:
+        """Parse PROXY_SECRETS_JSON; ConfigurationError naming it when malformed."""
+        try:
+            document = json.loads(text)
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(PROXY_SECRETS_JSON, f"is not JSON: {error}") from None
+        if not isinstance(document, dict):
+            raise ConfigurationError(
+                PROXY_SECRETS_JSON, "must be a JSON object of proxy name to secret id"
+            )
+        for name, secret_id in document.items():
+            if not name.strip():
+                raise ConfigurationError(PROXY_SECRETS_JSON, "a proxy name must not be empty")
+            if not isinstance(secret_id, str) or not secret_id.strip():
+                raise ConfigurationError(
+                    f"{PROXY_SECRETS_JSON}[{name!r}]", "must be a secret name or ARN (text)"
+                )
+        secrets = {name: secret_id.strip() for name, secret_id in document.items()}
+        return cls(MappingProxyType(secrets), read)
+
+    @classmethod
+    def none(cls) -> ProxyDirectory:
+        """A stack without proxies."""
+        return cls(MappingProxyType({}))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.secrets)
+
+    def proxy(self, name: str) -> Proxy:
+        """The proxy called ``name``, its URL read from its secret (cached).
+
+        ConfigurationError when no proxy has that name; ProxySecretError when its secret
+        cannot be read or is not an ``http://[user:password@]host:port`` URL.
+        """
+        secret_id = self.secrets.get(name)
+        if secret_id is None:
+            known = ", ".join(sorted(self.secrets)) or "none"
+            raise ConfigurationError(
+                PROXY_SECRETS_JSON, f"no proxy named {name!r} (configured: {known})"
+            )
+        try:
+            value = self.read(secret_id)
+        except GetParameterError as error:
+            raise ProxySecretError(name, secret_id, f"could not be read ({error})") from None
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProxySecretError(name, secret_id, "is binary, not a proxy URL") from None
+        if not isinstance(value, str):
+            raise ProxySecretError(name, secret_id, "is not text")
+        try:
+            return Proxy.from_url(value)
+        except ValueError as error:  # Proxy.from_url never quotes the value
+            raise ProxySecretError(name, secret_id, f"does not hold a proxy URL: {error}") from None
