@@ -19,6 +19,9 @@ ITERATOR_AGE_LIMIT_MS = 10 * 60 * 1000
 MIN_RUN_COMPLETION = 0.8
 # CloudWatch alarms evaluate at most one day of data, in periods that are multiples of 60 s.
 MAX_ALARM_PERIOD_SECONDS = 24 * 3600
+# A browser job may wait out its spacing delay (at most 900 s) and a few renders before it;
+# one an hour old means the renderer cannot keep up at its maximum concurrency.
+RENDER_QUEUE_AGE_LIMIT_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,7 @@ class Alerting(pulumi.ComponentResource):
         compute, queues = args.compute, args.messaging
         self.alarms = {}
 
-        for function_key, function in (
-            ("scraper", compute.scraper_function),
-            ("detector", compute.detector_function),
-        ):
+        for function_key, function in _functions(compute):
             for metric in ("Errors", "Throttles"):
                 self._alarm(
                     f"{function_key}-{metric.lower()}",
@@ -58,8 +58,14 @@ class Alerting(pulumi.ComponentResource):
                     dimensions={"FunctionName": function.name},
                     statistic="Sum",
                 )
+        render_dlq = (
+            []
+            if queues.render_dlq is None
+            else [("render-dlq", queues.render_dlq, "browser jobs failed every receive")]
+        )
         for queue_key, queue, meaning in (
             ("scrape-dlq", queues.scrape_dlq, "scrape messages failed every receive"),
+            *render_dlq,
             ("schedule-dlq", queues.schedule_dlq, "the schedule could not start a run"),
             ("stream-failures", queues.stream_failure_queue, "detector batches were dropped"),
         ):
@@ -70,6 +76,17 @@ class Alerting(pulumi.ComponentResource):
                 metric_name="ApproximateNumberOfMessagesVisible",
                 dimensions={"QueueName": queue.name},
                 statistic="Maximum",
+            )
+        if queues.render_queue is not None:
+            self._alarm(
+                "render-queue-age",
+                "Browser jobs have waited over an hour in the render queue: the renderer "
+                "cannot keep up (raise renderer.maxConcurrency, or look for its errors).",
+                namespace="AWS/SQS",
+                metric_name="ApproximateAgeOfOldestMessage",
+                dimensions={"QueueName": queues.render_queue.name},
+                statistic="Maximum",
+                threshold=RENDER_QUEUE_AGE_LIMIT_SECONDS,
             )
         self._alarm(
             "detector-iterator-age",
@@ -194,8 +211,8 @@ class Alerting(pulumi.ComponentResource):
         compute, queues = args.compute, args.messaging
         namespace, region = args.metrics_namespace, args.region
         service = ["service", metric_names.SERVICE]
-        scraper = ["FunctionName", compute.scraper_function.name]
         detector = ["FunctionName", compute.detector_function.name]
+        functions = [["FunctionName", function.name] for _, function in _functions(compute)]
 
         def run_metric(metric_name: str, stat: str = "Sum") -> list[Any]:
             return [namespace, metric_name, *service, {"stat": stat}]
@@ -228,10 +245,16 @@ class Alerting(pulumi.ComponentResource):
                 "Queue depth (scrape queue and dead letters)",
                 region,
                 [
-                    queue_depth(queues.scrape_queue),
-                    queue_depth(queues.scrape_dlq),
-                    queue_depth(queues.schedule_dlq),
-                    queue_depth(queues.stream_failure_queue),
+                    queue_depth(queue)
+                    for queue in (
+                        queues.scrape_queue,
+                        queues.scrape_dlq,
+                        queues.render_queue,
+                        queues.render_dlq,
+                        queues.schedule_dlq,
+                        queues.stream_failure_queue,
+                    )
+                    if queue is not None
                 ],
                 stat="Maximum",
             ),
@@ -252,16 +275,15 @@ class Alerting(pulumi.ComponentResource):
                 "Lambda errors and throttles",
                 region,
                 [
-                    ["AWS/Lambda", "Errors", *scraper],
-                    ["AWS/Lambda", "Errors", *detector],
-                    ["AWS/Lambda", "Throttles", *scraper],
-                    ["AWS/Lambda", "Throttles", *detector],
+                    ["AWS/Lambda", metric, *function]
+                    for metric in ("Errors", "Throttles")
+                    for function in functions
                 ],
             ),
             _graph(
                 "Lambda duration (ms, p90)",
                 region,
-                [["AWS/Lambda", "Duration", *scraper], ["AWS/Lambda", "Duration", *detector]],
+                [["AWS/Lambda", "Duration", *function] for function in functions],
                 stat="p90",
             ),
             {
@@ -280,6 +302,18 @@ class Alerting(pulumi.ComponentResource):
             dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _functions(compute: Compute) -> list[tuple[str, aws.lambda_.Function]]:
+    """The stack's functions by key: scraper, renderer (when declared), detector."""
+    renderer = (
+        [] if compute.renderer_function is None else [("renderer", compute.renderer_function)]
+    )
+    return [
+        ("scraper", compute.scraper_function),
+        *renderer,
+        ("detector", compute.detector_function),
+    ]
 
 
 def alarm_period(schedule_period_seconds: int) -> int:

@@ -61,6 +61,12 @@ class PriceMonitor(pulumi.ComponentResource):
                 scraper_batching_window_seconds=settings.scraper.batching_window_seconds,
                 alert_emails=settings.alert_emails,
                 ops_emails=settings.ops_emails,
+                # The render queue (and the renderer) only for browser retailers: a stack
+                # without one needs no Docker to deploy.
+                renderer_timeout_seconds=(
+                    settings.renderer.timeout_seconds if settings.needs_renderer else None
+                ),
+                renderer_batching_window_seconds=settings.renderer.batching_window_seconds,
             ),
             child,
         )
@@ -86,6 +92,10 @@ class PriceMonitor(pulumi.ComponentResource):
                 tracing=settings.tracing,
                 retailers=settings.retailers,
                 allowed_hosts=settings.allowed_hosts,
+                partition=partition,
+                renderer=settings.renderer,
+                proxies=settings.proxies,
+                deletion_protection=settings.deletion_protection,
             ),
             child,
         )
@@ -126,4 +136,15 @@ class PriceMonitor(pulumi.ComponentResource):
             "drop_threshold_percent": pulumi.Output.from_input(settings.drop_threshold_percent),
             "region": pulumi.Output.from_input(settings.region),
         }
+        renderer, queues = self.compute.renderer_function, self.messaging
+        if (
+            renderer is not None
+            and queues.render_queue is not None
+            and queues.render_dlq is not None
+        ):
+            self.outputs |= {
+                "renderer_function": renderer.name,
+                "render_queue_url": queues.render_queue.url,
+                "render_dlq_url": queues.render_dlq.url,
+            }
         self.register_outputs(self.outputs)

@@ -1,26 +1,39 @@
-"""Compute: the scraper and detector functions, their triggers, roles and the schedule."""
+"""Compute: the scraper and detector functions, the renderer (browser retailers only), their
+triggers, roles and the schedule."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from contracts import environment, messages, metric_names
 from contracts.catalog import ScrapeStatus
+from contracts.fetch_modes import DEFAULT_FETCH_MODE
 from price_monitor import policies
-from price_monitor.config import DetectorSettings, RetailerSettings, ScraperSettings
+from price_monitor.config import (
+    DetectorSettings,
+    ProxySettings,
+    RendererSettings,
+    RetailerSettings,
+    ScraperSettings,
+)
 from price_monitor.messaging import Messaging
 from price_monitor.packaging import FunctionPackage, function_package
+from price_monitor.renderer_image import RendererImage, RendererImageArgs
 from price_monitor.storage import Storage
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
 SCRAPER_HANDLER = "handlers.scraper.handler"
 DETECTOR_HANDLER = "handlers.detector.handler"
+# The renderer's image runs the Lambda runtime interface client; the program names the
+# handler (image_config.commands), so it is declared here like the zip functions' handlers.
+RENDERER_HANDLER = "handlers.renderer.handler"
 LOG_LEVEL = "INFO"
 SYSTEM_LOG_LEVEL = "WARN"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
@@ -58,14 +71,27 @@ class ComputeArgs:
     tracing: bool = False  # X-Ray active tracing (config `tracing`)
     retailers: Sequence[RetailerSettings] = ()
     allowed_hosts: Sequence[str] = ()
+    partition: pulumi.Input[str] = "aws"
+    # Declared only when `messaging` has a render queue (some retailer is browser or auto).
+    renderer: RendererSettings = field(default_factory=RendererSettings)
+    proxies: Sequence[ProxySettings] = ()
+    deletion_protection: bool = False  # the renderer's image repository keeps its images
 
 
 class Compute(pulumi.ComponentResource):
-    """The two functions (one package), their event sources and least-privilege roles."""
+    """The functions (one package, and the renderer's image when browser retailers need it),
+    their event sources and least-privilege roles."""
 
     package: FunctionPackage
     scraper_function: aws.lambda_.Function
     detector_function: aws.lambda_.Function
+    # The renderer and what only it has: None when no retailer is fetched by a browser.
+    renderer_function: aws.lambda_.Function | None = None
+    renderer_image: RendererImage | None = None
+    renderer_log_group: aws.cloudwatch.LogGroup | None = None
+    renderer_role: aws.iam.Role | None = None
+    renderer_policy: aws.iam.RolePolicy | None = None
+    render_queue_mapping: aws.lambda_.EventSourceMapping | None = None
     scraper_log_group: aws.cloudwatch.LogGroup
     detector_log_group: aws.cloudwatch.LogGroup
     scraper_role: aws.iam.Role
@@ -95,11 +121,10 @@ class Compute(pulumi.ComponentResource):
             f"{name}-scraper",
             scraper_name,
             policies.scraper_policy(
-                products_table_arn=storage.products_table.arn,
-                prices_table_arn=storage.prices_table.arn,
-                runs_table_arn=storage.runs_table.arn,
-                archive_bucket_arn=storage.archive_bucket.arn,
+                stores=_scrape_stores(storage),
                 scrape_queue_arn=queues.scrape_queue.arn,
+                render_queue_arn=None if queues.render_queue is None else queues.render_queue.arn,
+                proxy_secret_arns=_proxy_secret_arns(args),
                 log_group_arn=self.scraper_log_group.arn,
                 region=args.region,
                 tracing=args.tracing,
@@ -108,13 +133,13 @@ class Compute(pulumi.ComponentResource):
         self.scraper_function = self._function(
             f"{name}-scraper",
             scraper_name,
-            handler=SCRAPER_HANDLER,
+            package=self._zip_package(SCRAPER_HANDLER, args),
             timeout_seconds=args.scraper.timeout_seconds,
             memory_mb=args.scraper.memory_mb,
             variables=scraper_environment(args),
             log_group=self.scraper_log_group,
             role=self.scraper_role,
-            role_policy=self.scraper_policy,
+            depends_on=[self.scraper_policy],
             args=args,
         )
 
@@ -137,29 +162,24 @@ class Compute(pulumi.ComponentResource):
         self.detector_function = self._function(
             f"{name}-detector",
             detector_name,
-            handler=DETECTOR_HANDLER,
+            package=self._zip_package(DETECTOR_HANDLER, args),
             timeout_seconds=args.detector.timeout_seconds,
             memory_mb=args.detector.memory_mb,
             variables=detector_environment(args),
             log_group=self.detector_log_group,
             role=self.detector_role,
-            role_policy=self.detector_policy,
+            depends_on=[self.detector_policy],
             args=args,
         )
 
-        # Event sources are validated against the role when created: policies first.
-        self.scrape_queue_mapping = aws.lambda_.EventSourceMapping(
+        self.scrape_queue_mapping = self._queue_mapping(
             f"{name}-scraper-queue",
-            event_source_arn=queues.scrape_queue.arn,
-            function_name=self.scraper_function.arn,
+            queue=queues.scrape_queue,
+            function=self.scraper_function,
             batch_size=args.scraper.batch_size,
-            maximum_batching_window_in_seconds=args.scraper.batching_window_seconds,
-            function_response_types=[REPORT_BATCH_ITEM_FAILURES],
-            # Bounds how many scrapers run at once: politeness to retailers, and cost.
-            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
-                maximum_concurrency=args.scraper.max_concurrency
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.scraper_policy]),
+            batching_window_seconds=args.scraper.batching_window_seconds,
+            max_concurrency=args.scraper.max_concurrency,
+            role_policy=self.scraper_policy,
         )
         self.products_stream_mapping = aws.lambda_.EventSourceMapping(
             f"{name}-detector-stream",
@@ -189,13 +209,106 @@ class Compute(pulumi.ComponentResource):
         )
 
         self._schedule(name, args)
+        if queues.render_queue is not None:
+            self._renderer(name, queues.render_queue, args)
 
         self.register_outputs(
             {
                 "scraper_function": self.scraper_function.name,
                 "detector_function": self.detector_function.name,
                 "schedule_name": self.schedule.name,
+                **(
+                    {}
+                    if self.renderer_function is None
+                    else {"renderer_function": self.renderer_function.name}
+                ),
             }
+        )
+
+    def _renderer(self, name: str, render_queue: aws.sqs.Queue, args: ComputeArgs) -> None:
+        """The renderer: the scraper's job code with a browser fetch, in a container image.
+
+        Its image (Chromium is far beyond a zip's 250 MB) runs the same `functions/` tree,
+        so after the fetch every page takes the scraper's one code path.
+        """
+        renderer_name = f"price-monitor-renderer-{args.suffix}"
+        self.renderer_image = RendererImage(
+            f"{name}-renderer-image",
+            RendererImageArgs(
+                suffix=args.suffix,
+                region=args.region,
+                account_id=args.account_id,
+                partition=args.partition,
+                function_name=renderer_name,
+                force_delete=not args.deletion_protection,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.renderer_log_group = self._log_group(f"{name}-renderer", renderer_name, args)
+        self.renderer_role, self.renderer_policy = self._role(
+            f"{name}-renderer",
+            renderer_name,
+            policies.renderer_policy(
+                stores=_scrape_stores(args.storage),
+                render_queue_arn=render_queue.arn,
+                proxy_secret_arns=_proxy_secret_arns(args),
+                log_group_arn=self.renderer_log_group.arn,
+                region=args.region,
+                tracing=args.tracing,
+            ),
+        )
+        self.renderer_function = self._function(
+            f"{name}-renderer",
+            renderer_name,
+            package={
+                "package_type": "Image",
+                "image_uri": self.renderer_image.image_uri,
+                "image_config": aws.lambda_.FunctionImageConfigArgs(commands=[RENDERER_HANDLER]),
+            },
+            timeout_seconds=args.renderer.timeout_seconds,
+            memory_mb=args.renderer.memory_mb,
+            variables=renderer_environment(args),
+            log_group=self.renderer_log_group,
+            role=self.renderer_role,
+            # Lambda pulls the image when the function is created: the repository policy
+            # that lets it must be there first.
+            depends_on=[self.renderer_policy, self.renderer_image.repository_policy],
+            args=args,
+        )
+        self.render_queue_mapping = self._queue_mapping(
+            f"{name}-renderer-queue",
+            queue=render_queue,
+            function=self.renderer_function,
+            batch_size=args.renderer.batch_size,
+            batching_window_seconds=args.renderer.batching_window_seconds,
+            max_concurrency=args.renderer.max_concurrency,
+            role_policy=self.renderer_policy,
+        )
+
+    def _queue_mapping(
+        self,
+        resource_name: str,
+        *,
+        queue: aws.sqs.Queue,
+        function: aws.lambda_.Function,
+        batch_size: int,
+        batching_window_seconds: int,
+        max_concurrency: int,
+        role_policy: aws.iam.RolePolicy,
+    ) -> aws.lambda_.EventSourceMapping:
+        return aws.lambda_.EventSourceMapping(
+            resource_name,
+            event_source_arn=queue.arn,
+            function_name=function.arn,
+            batch_size=batch_size,
+            maximum_batching_window_in_seconds=batching_window_seconds,
+            function_response_types=[REPORT_BATCH_ITEM_FAILURES],
+            # Bounds how many functions run at once: politeness to retailers, and cost.
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
+                maximum_concurrency=max_concurrency
+            ),
+            # Event sources are validated against the role when created: policies first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
 
     def _log_group(
@@ -228,32 +341,39 @@ class Compute(pulumi.ComponentResource):
         )
         return role, role_policy
 
+    def _zip_package(self, handler: str, args: ComputeArgs) -> dict[str, Any]:
+        """A zip function's code: the package, its handler, and Powertools as the AWS layer."""
+        return {
+            "runtime": RUNTIME,
+            "handler": handler,
+            "code": self.package.archive,
+            "source_code_hash": self.package.base64_sha256,
+            "layers": [args.powertools_layer_arn],
+        }
+
     def _function(
         self,
         resource_name: str,
         function_name: str,
         *,
-        handler: str,
+        package: Mapping[str, Any],
         timeout_seconds: int,
         memory_mb: int,
         variables: Mapping[str, pulumi.Input[str]],
         log_group: aws.cloudwatch.LogGroup,
         role: aws.iam.Role,
-        role_policy: aws.iam.RolePolicy,
+        depends_on: Sequence[pulumi.Resource],
         args: ComputeArgs,
     ) -> aws.lambda_.Function:
+        """A function of the stack, its code given by `package` (zip or image arguments)."""
         return aws.lambda_.Function(
             resource_name,
             name=function_name,
             role=role.arn,
-            runtime=RUNTIME,
             architectures=[ARCHITECTURE],
-            handler=handler,
-            code=self.package.archive,
-            source_code_hash=self.package.base64_sha256,
             timeout=timeout_seconds,
             memory_size=memory_mb,
-            layers=[args.powertools_layer_arn],
+            **package,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(variables)),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
@@ -266,7 +386,7 @@ class Compute(pulumi.ComponentResource):
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
                 mode="Active" if args.tracing else "PassThrough"
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *depends_on]),
         )
 
     def _schedule(self, name: str, args: ComputeArgs) -> None:
@@ -342,6 +462,26 @@ def scraper_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
         environment.MIN_HEURISTIC_CONFIDENCE: str(scraper.min_heuristic_confidence),
         environment.REPEATED_FAILURE_THRESHOLD: str(args.repeated_failure_threshold),
         environment.EXTRACTION_BUDGET_SECONDS: str(scraper.extraction_budget_seconds),
+        environment.RENDER_QUEUE_URL: (
+            "" if args.messaging.render_queue is None else args.messaging.render_queue.url
+        ),
+        environment.PROXY_SECRETS_JSON: proxy_secrets_json(args.proxies),
+    }
+
+
+def renderer_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
+    """The renderer's variables (`contracts.environment.RENDERER`): the scraper's, with the
+    render queue as the queue it consumes and returns jobs to, and the renderer's caps."""
+    render_queue = args.messaging.render_queue
+    if render_queue is None:
+        raise ValueError("the renderer's environment needs the stack's render queue")
+    renderer = args.renderer
+    return {
+        **scraper_environment(args),
+        environment.SCRAPE_QUEUE_URL: render_queue.url,
+        environment.FETCH_TIMEOUT_SECONDS: str(renderer.page_timeout_seconds),
+        environment.MAX_PAGE_BYTES: str(renderer.max_page_bytes),
+        environment.FETCH_CONCURRENCY: str(renderer.fetch_concurrency),
     }
 
 
@@ -356,19 +496,63 @@ def detector_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
 
 
 def retailers_json(retailers: Sequence[RetailerSettings]) -> str:
-    """Per-retailer politeness and extraction rules, by retailer name (rules null: none)."""
+    """Per-retailer politeness, extraction rules, fetch mode and proxy, by retailer name.
+
+    `rules` null: none. The fetch keys (`fetch`, `wait_for`, `consent_selector`,
+    `render_timeout_seconds`, `render_max_bytes`, `proxy`) are present only when set: an
+    absent one is the default (fetch http, no proxy, the renderer's page caps), which keeps
+    an http retailer's entry as short as before within Lambda's 4 KB of variables.
+    """
     return json.dumps(
-        {
-            retailer.name: {
-                "spacing_seconds": retailer.spacing_seconds,
-                "respect_robots_txt": retailer.respect_robots_txt,
-                "rules": None if retailer.rules is None else dict(retailer.rules),
-            }
-            for retailer in retailers
-        },
+        {retailer.name: _retailer_entry(retailer) for retailer in retailers},
         sort_keys=True,
         separators=(",", ":"),  # compact: Lambda allows 4 KB of variables in all
     )
+
+
+def _retailer_entry(retailer: RetailerSettings) -> dict[str, Any]:
+    fetch_settings = {
+        "fetch": None if retailer.fetch is DEFAULT_FETCH_MODE else retailer.fetch.value,
+        "wait_for": retailer.wait_for,
+        "consent_selector": retailer.consent_selector,
+        "render_timeout_seconds": retailer.render_timeout_seconds,
+        "render_max_bytes": retailer.render_max_bytes,
+        "proxy": retailer.proxy,
+    }
+    return {
+        "spacing_seconds": retailer.spacing_seconds,
+        "respect_robots_txt": retailer.respect_robots_txt,
+        "rules": None if retailer.rules is None else dict(retailer.rules),
+        **{key: value for key, value in fetch_settings.items() if value is not None},
+    }
+
+
+def proxy_secrets_json(proxies: Sequence[ProxySettings]) -> str:
+    """Each proxy's secret id (name or ARN) by proxy name; "{}" without proxies."""
+    return json.dumps(
+        {proxy.name: proxy.secret for proxy in proxies}, sort_keys=True, separators=(",", ":")
+    )
+
+
+def _scrape_stores(storage: Storage) -> policies.ScrapeStores:
+    return policies.ScrapeStores(
+        products_table_arn=storage.products_table.arn,
+        prices_table_arn=storage.prices_table.arn,
+        runs_table_arn=storage.runs_table.arn,
+        archive_bucket_arn=storage.archive_bucket.arn,
+    )
+
+
+def _proxy_secret_arns(args: ComputeArgs) -> list[pulumi.Input[str]]:
+    return [
+        policies.proxy_secret_arn(
+            proxy.secret,
+            region=args.region,
+            account_id=args.account_id,
+            partition=args.partition,
+        )
+        for proxy in args.proxies
+    ]
 
 
 def _powertools_environment(suffix: str) -> dict[str, pulumi.Input[str]]:

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from contracts.catalog_rules import RETAILER_NAME
+from contracts.fetch_modes import DEFAULT_FETCH_MODE, FetchMode
 from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
 from contracts.schedule import InvalidScheduleError, parse_schedule, schedule_period_seconds
 
@@ -48,6 +49,16 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_PROXY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+# A Secrets Manager secret as GetSecretValue takes it: its name (the characters AWS allows,
+# at most 512), or its full ARN (which ends with the 6 random characters AWS appends).
+_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+_SECRET_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:secret:"
+    r"[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}"
+)
+# A CSS selector goes to the browser as it is; only its shape is checked here.
+_SELECTOR_MAX_LENGTH = 500
 _CONTACT = (
     "an http(s) URL or a mailto: address where site owners can reach you "
     "(it goes into the scraper's User-Agent)"
@@ -62,6 +73,29 @@ class RetailerSettings:
     spacing_seconds: float = 1.0
     respect_robots_txt: bool = True
     rules: Mapping[str, str] | None = None  # extraction rules, see functions/extraction/rules.py
+    fetch: FetchMode = DEFAULT_FETCH_MODE
+    # Browser fetches only (fetch browser or auto): a selector the page must show before it
+    # is read, a consent button to click first, and per-page caps (None: the renderer's).
+    wait_for: str | None = None
+    consent_selector: str | None = None
+    render_timeout_seconds: float | None = None
+    render_max_bytes: int | None = None
+    proxy: str | None = None  # a key of Settings.proxies: this retailer's egress
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """A forward proxy whose URL (credentials included) is the value of a secret.
+
+    Only the secret's id is configuration; the URL is read by the functions at run time.
+    """
+
+    name: str
+    secret: str  # a Secrets Manager secret name, or its full ARN
+
+    @property
+    def secret_is_arn(self) -> bool:
+        return self.secret.startswith("arn:")
 
 
 @dataclass(frozen=True)
@@ -78,6 +112,20 @@ class ScraperSettings:
     # CPU seconds one page's price extraction may spend before that product is recorded as
     # an error ("extraction too slow") and the batch goes on.
     extraction_budget_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class RendererSettings:
+    """The renderer function (headless Chromium) and its render queue's event source."""
+
+    memory_mb: int = 2048
+    timeout_seconds: int = 120
+    max_concurrency: int = 2  # SQS event source maximum concurrency (2..1000)
+    batch_size: int = 5
+    batching_window_seconds: int = 5
+    page_timeout_seconds: float = 30.0  # default per-page cap (retailers' renderTimeoutSeconds)
+    max_page_bytes: int = 5_000_000  # default per-page cap (retailers' renderMaxBytes)
+    fetch_concurrency: int = 2
 
 
 @dataclass(frozen=True)
@@ -106,6 +154,7 @@ class Settings:
     tracing: bool = False
     scraper: ScraperSettings = field(default_factory=ScraperSettings)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
+    renderer: RendererSettings = field(default_factory=RendererSettings)
     powertools_layer_version: int = 0  # 0: set a real version in the stack config
     user_agent_contact: str = ""
     default_spacing_seconds: float = 1.0
@@ -114,6 +163,16 @@ class Settings:
     # Hosts the fetcher may reach despite private addresses: empty on AWS, the local
     # retailer site on the local stack.
     allowed_hosts: tuple[str, ...] = ()
+    proxies: tuple[ProxySettings, ...] = ()
+
+    @property
+    def needs_renderer(self) -> bool:
+        """Whether some retailer is fetched by a browser (fetch browser or auto).
+
+        Only then does the stack declare the renderer (its image is built with Docker), so a
+        stack without browser retailers deploys without Docker.
+        """
+        return any(retailer.fetch.needs_renderer for retailer in self.retailers)
 
     @property
     def schedule_period_seconds(self) -> int:
@@ -167,6 +226,8 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
             f"must be shorter than the schedule's period ({schedule}), got {window}",
         )
     default_spacing = top.number("defaultSpacingSeconds", defaults.default_spacing_seconds, 0, 900)
+    renderer = _renderer(top.nested("renderer", _RENDERER_KEYS))
+    proxies = _proxies(top)
     return Settings(
         environment_suffix=suffix,
         region=region,
@@ -185,14 +246,16 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
         tracing=top.boolean("tracing", defaults.tracing),
         scraper=_scraper(top.nested("scraper", _SCRAPER_KEYS)),
         detector=_detector(top.nested("detector", _DETECTOR_KEYS)),
+        renderer=renderer,
         powertools_layer_version=top.integer("powertoolsLayerVersion", None, 1),
         user_agent_contact=_user_agent_contact(top),
         default_spacing_seconds=default_spacing,
-        retailers=_retailers(top, default_spacing),
+        retailers=_retailers(top, default_spacing, renderer, {proxy.name for proxy in proxies}),
         repeated_failure_threshold=top.integer(
             "repeatedFailureThreshold", defaults.repeated_failure_threshold, 1, 1000
         ),
         allowed_hosts=_allowed_hosts(top),
+        proxies=proxies,
     )
 
 
@@ -215,6 +278,8 @@ _TOP_KEYS = (
     "repeatedFailureThreshold",
     "retailers",
     "allowedHosts",
+    "renderer",
+    "proxies",
 )
 _SCRAPER_KEYS = (
     "timeoutSeconds",
@@ -235,7 +300,30 @@ _DETECTOR_KEYS = (
     "maximumRetryAttempts",
     "maximumRecordAgeSeconds",
 )
-_RETAILER_KEYS = ("spacingSeconds", "respectRobotsTxt", "rules")
+_RENDERER_KEYS = (
+    "memoryMb",
+    "timeoutSeconds",
+    "maxConcurrency",
+    "batchSize",
+    "batchingWindowSeconds",
+    "pageTimeoutSeconds",
+    "maxPageBytes",
+    "fetchConcurrency",
+)
+_RETAILER_KEYS = (
+    "spacingSeconds",
+    "respectRobotsTxt",
+    "rules",
+    "fetch",
+    "waitFor",
+    "consentSelector",
+    "renderTimeoutSeconds",
+    "renderMaxBytes",
+    "proxy",
+)
+# What only a browser fetch uses: refused on an http retailer, where it would do nothing.
+_BROWSER_ONLY_KEYS = ("waitFor", "consentSelector", "renderTimeoutSeconds", "renderMaxBytes")
+_PROXY_KEYS = ("secret",)
 
 
 class _Fields:
@@ -392,12 +480,14 @@ def _is_email(text: str) -> bool:
     return not (local.startswith(".") or local.endswith(".") or ".." in local)
 
 
-def _seconds_within(fields: _Fields, key: str, default: float, timeout: int) -> float:
+def _seconds_within(
+    fields: _Fields, key: str, default: float, timeout: int, timeout_name: str = "timeoutSeconds"
+) -> float:
     """A positive number of seconds that one invocation of `timeout` seconds can hold."""
     seconds = fields.number(key, default, 0, 900, above_low=True)
     if seconds >= timeout:
         raise ConfigError(
-            fields.key(key), f"must be less than timeoutSeconds ({timeout}), got {seconds:g}"
+            fields.key(key), f"must be less than {timeout_name} ({timeout}), got {seconds:g}"
         )
     return seconds
 
@@ -414,16 +504,9 @@ def _scraper(fields: _Fields) -> ScraperSettings:
     # A batch's pages are fetched concurrently, so its cost is about one page latency
     # whatever its size: larger batches make fewer invocations, archive objects and tallies
     # (bench/README.md). 100 keeps a batch's fetches and writes well inside its timeout.
-    batch_size = fields.integer("batchSize", defaults.batch_size, 1, 100)
-    batching_window = fields.integer(
-        "batchingWindowSeconds", defaults.batching_window_seconds, 0, 300
+    batch_size, batching_window = _queue_batch(
+        fields, defaults.batch_size, defaults.batching_window_seconds, max_batch=100
     )
-    if batch_size > 10 and batching_window < 1:
-        # AWS refuses an SQS event source with a batch above 10 and no batching window.
-        raise ConfigError(
-            fields.key("batchingWindowSeconds"),
-            f"must be at least 1 when batchSize is above 10 ({batch_size}), got {batching_window}",
-        )
     return ScraperSettings(
         timeout_seconds=timeout,
         memory_mb=fields.integer("memoryMb", defaults.memory_mb, 128, 10_240),
@@ -439,6 +522,90 @@ def _scraper(fields: _Fields) -> ScraperSettings:
         ),
         extraction_budget_seconds=extraction_budget,
     )
+
+
+def _queue_batch(
+    fields: _Fields, default_size: int, default_window: int, *, max_batch: int
+) -> tuple[int, int]:
+    """An SQS event source's batchSize and batchingWindowSeconds, as AWS accepts them."""
+    batch_size = fields.integer("batchSize", default_size, 1, max_batch)
+    batching_window = fields.integer("batchingWindowSeconds", default_window, 0, 300)
+    if batch_size > 10 and batching_window < 1:
+        # AWS refuses an SQS event source with a batch above 10 and no batching window.
+        raise ConfigError(
+            fields.key("batchingWindowSeconds"),
+            f"must be at least 1 when batchSize is above 10 ({batch_size}), got {batching_window}",
+        )
+    return batch_size, batching_window
+
+
+def _renderer(fields: _Fields) -> RendererSettings:
+    defaults = RendererSettings()
+    timeout = fields.integer("timeoutSeconds", defaults.timeout_seconds, 1, 900)
+    # A browser page costs seconds and a Chromium's memory, so a renderer batch is small:
+    # 10 keeps the pages of one batch, one after another, well inside its timeout.
+    batch_size, batching_window = _queue_batch(
+        fields, defaults.batch_size, defaults.batching_window_seconds, max_batch=10
+    )
+    return RendererSettings(
+        # Chromium needs room: below 1024 MB it is killed on ordinary pages.
+        memory_mb=fields.integer("memoryMb", defaults.memory_mb, 1024, 10_240),
+        timeout_seconds=timeout,
+        # AWS's bounds for an SQS event source's maximum concurrency (2 is its minimum).
+        max_concurrency=fields.integer("maxConcurrency", defaults.max_concurrency, 2, 1000),
+        batch_size=batch_size,
+        batching_window_seconds=batching_window,
+        page_timeout_seconds=_seconds_within(
+            fields, "pageTimeoutSeconds", defaults.page_timeout_seconds, timeout
+        ),
+        max_page_bytes=fields.integer("maxPageBytes", defaults.max_page_bytes, 1024, 50_000_000),
+        fetch_concurrency=fields.integer("fetchConcurrency", defaults.fetch_concurrency, 1, 10),
+    )
+
+
+def _named_entries(
+    top: _Fields,
+    section: str,
+    pattern: re.Pattern[str],
+    what: str,
+    keys: tuple[str, ...],
+    note: str = "",
+) -> Iterator[tuple[str, _Fields]]:
+    """Each entry of the `section` mapping, by name (sorted), its name checked: a lowercase
+    letter then up to 63 lowercase letters, digits, '-' or '_'."""
+    configured = top.mapping(section)
+    for name in sorted(configured):
+        entry_key = top.key(f"{section}.{name}")
+        if not pattern.fullmatch(name):
+            raise ConfigError(
+                entry_key,
+                f"{what} must be a lowercase letter then up to 63 lowercase letters, "
+                f"digits, '-' or '_'{note}",
+            )
+        yield name, _Fields(_as_mapping(configured[name], entry_key), f"{entry_key}.", keys)
+
+
+def _proxies(top: _Fields) -> tuple[ProxySettings, ...]:
+    proxies = []
+    for name, entry in _named_entries(top, "proxies", _PROXY_NAME, "a proxy name", _PROXY_KEYS):
+        secret = entry.text("secret", None, " (the Secrets Manager secret holding the URL)")
+        if not (_SECRET_ARN.fullmatch(secret) or _is_secret_name(secret)):
+            # The value is not echoed: it may be the proxy URL, credentials included.
+            raise ConfigError(
+                entry.key("secret"),
+                "must be a Secrets Manager secret name (letters, digits and /_+=.@-, at most "
+                "512) or its full ARN (arn:aws:secretsmanager:<region>:<account>:secret:"
+                "<name>-<6 characters>); the proxy URL, with its credentials, is the secret's "
+                "value and never stack config",
+            )
+        proxies.append(ProxySettings(name=name, secret=secret))
+    return tuple(proxies)
+
+
+def _is_secret_name(text: str) -> bool:
+    # An ARN-like text that failed the ARN pattern is a malformed ARN, not a name; a URL
+    # (the proxy itself, pasted by mistake) has ':' and is refused by the pattern.
+    return not text.startswith("arn:") and bool(_SECRET_NAME.fullmatch(text))
 
 
 def _detector(fields: _Fields) -> DetectorSettings:
@@ -478,28 +645,103 @@ def _user_agent_contact(top: _Fields) -> str:
     return contact
 
 
-def _retailers(top: _Fields, default_spacing: float) -> tuple[RetailerSettings, ...]:
+def _retailers(
+    top: _Fields, default_spacing: float, renderer: RendererSettings, proxy_names: set[str]
+) -> tuple[RetailerSettings, ...]:
     retailers = []
-    configured = top.mapping("retailers")
-    for name in sorted(configured):
-        entry_key = top.key(f"retailers.{name}")
-        if not RETAILER_NAME.fullmatch(name):
-            raise ConfigError(
-                entry_key,
-                "a retailer name must be a lowercase letter then up to 63 lowercase letters, "
-                "digits, '-' or '_' (as in the catalog's retailer column)",
-            )
-        entry = _Fields(_as_mapping(configured[name], entry_key), f"{entry_key}.", _RETAILER_KEYS)
+    for name, entry in _named_entries(
+        top,
+        "retailers",
+        RETAILER_NAME,
+        "a retailer name",
+        _RETAILER_KEYS,
+        " (as in the catalog's retailer column)",
+    ):
         raw_rules = entry.raw("rules")
+        fetch = _fetch_mode(entry)
+        if not fetch.needs_renderer:
+            for key in _BROWSER_ONLY_KEYS:
+                if entry.raw(key) is not None:
+                    raise ConfigError(
+                        entry.key(key),
+                        f"applies to browser fetches only: set fetch to "
+                        f"{FetchMode.BROWSER.value} or {FetchMode.AUTO.value}, or remove it",
+                    )
+        raw_timeout, raw_bytes = entry.raw("renderTimeoutSeconds"), entry.raw("renderMaxBytes")
         retailers.append(
             RetailerSettings(
                 name=name,
                 spacing_seconds=entry.number("spacingSeconds", default_spacing, 0, 900),
                 respect_robots_txt=entry.boolean("respectRobotsTxt", True),
                 rules=None if raw_rules is None else _rules(entry.nested("rules", RULE_KEYS)),
+                fetch=fetch,
+                wait_for=_selector(entry, "waitFor"),
+                consent_selector=_selector(entry, "consentSelector"),
+                render_timeout_seconds=(
+                    None
+                    if raw_timeout is None
+                    else _seconds_within(
+                        entry,
+                        "renderTimeoutSeconds",
+                        renderer.page_timeout_seconds,
+                        renderer.timeout_seconds,
+                        "the renderer's timeoutSeconds",
+                    )
+                ),
+                render_max_bytes=(
+                    None
+                    if raw_bytes is None
+                    else entry.integer("renderMaxBytes", None, 1024, 50_000_000)
+                ),
+                proxy=_proxy_name(entry, proxy_names),
             )
         )
     return tuple(retailers)
+
+
+def _fetch_mode(entry: _Fields) -> FetchMode:
+    raw = entry.text("fetch", DEFAULT_FETCH_MODE.value)
+    try:
+        return FetchMode(raw)
+    except ValueError:
+        modes = [mode.value for mode in FetchMode]
+        close = difflib.get_close_matches(raw.strip().lower(), modes, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            entry.key("fetch"), f"must be one of {', '.join(modes)}, {_got(raw)}{hint}"
+        ) from None
+
+
+def _selector(entry: _Fields, key: str) -> str | None:
+    if entry.raw(key) is None:
+        return None
+    selector = entry.text(key, None)
+    if (
+        not selector.strip()
+        or len(selector) > _SELECTOR_MAX_LENGTH
+        or any(ord(c) < 32 or ord(c) == 127 for c in selector)
+    ):
+        raise ConfigError(
+            entry.key(key),
+            f"must be a CSS selector of 1 to {_SELECTOR_MAX_LENGTH} printable characters, "
+            f"{_got(selector)}",
+        )
+    return selector
+
+
+def _proxy_name(entry: _Fields, proxy_names: set[str]) -> str | None:
+    if entry.raw("proxy") is None:
+        return None
+    name = entry.text("proxy", None)
+    if name not in proxy_names:
+        declared = ", ".join(sorted(proxy_names)) or "none"
+        close = difflib.get_close_matches(name, sorted(proxy_names), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(
+            entry.key("proxy"),
+            f"names no proxy of {PROJECT}:proxies ({hint}declared: {declared}), {_got(name)}",
+        )
+    return name
 
 
 def _check_json_path(key: str, json_path: str) -> None:

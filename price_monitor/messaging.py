@@ -1,4 +1,5 @@
-"""Messaging: the scrape queue and its dead-letter queues, the alert and ops topics."""
+"""Messaging: the scrape queue, the render queue (browser retailers only), their dead-letter
+queues, the alert and ops topics."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ class MessagingArgs:
     scraper_batching_window_seconds: int
     alert_emails: Sequence[str] = ()
     ops_emails: Sequence[str] = ()
+    # The renderer's timeout and batching window; None: no browser retailer, no render queue.
+    renderer_timeout_seconds: int | None = None
+    renderer_batching_window_seconds: int = 0
 
 
 class Messaging(pulumi.ComponentResource):
@@ -37,6 +41,9 @@ class Messaging(pulumi.ComponentResource):
 
     scrape_queue: aws.sqs.Queue
     scrape_dlq: aws.sqs.Queue
+    # Jobs of browser retailers, consumed by the renderer; None when the stack has none.
+    render_queue: aws.sqs.Queue | None
+    render_dlq: aws.sqs.Queue | None
     schedule_dlq: aws.sqs.Queue
     stream_failure_queue: aws.sqs.Queue
     topic_key: aws.kms.Key
@@ -50,32 +57,28 @@ class Messaging(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         suffix = args.suffix
 
-        self.scrape_dlq = _dead_letter_queue(
-            f"{name}-scrape-dlq", f"price-monitor-scrape-dlq-{suffix}", child
-        )
-        self.scrape_queue = aws.sqs.Queue(
+        self.scrape_queue, self.scrape_dlq = _work_queue(
             f"{name}-scrape",
-            name=f"price-monitor-scrape-{suffix}",
-            visibility_timeout_seconds=scrape_visibility_timeout(
+            f"price-monitor-scrape-{suffix}",
+            f"price-monitor-scrape-dlq-{suffix}",
+            queue_visibility_timeout(
                 args.scraper_timeout_seconds, args.scraper_batching_window_seconds
             ),
-            message_retention_seconds=SCRAPE_RETENTION_SECONDS,
-            sqs_managed_sse_enabled=True,
-            redrive_policy=pulumi.Output.json_dumps(
-                {"deadLetterTargetArn": self.scrape_dlq.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
-            ),
-            opts=child,
+            child,
         )
-        # Only the scrape queue may use the DLQ. A separate resource, because the DLQ cannot
-        # name the scrape queue when it is created (the queue needs the DLQ's ARN first).
-        aws.sqs.RedriveAllowPolicy(
-            f"{name}-scrape-dlq-redrive-allow",
-            queue_url=self.scrape_dlq.url,
-            redrive_allow_policy=pulumi.Output.json_dumps(
-                {"redrivePermission": "byQueue", "sourceQueueArns": [self.scrape_queue.arn]}
-            ),
-            opts=child,
-        )
+        self.render_queue = self.render_dlq = None
+        if args.renderer_timeout_seconds is not None:
+            # The renderer's jobs wait, retry and dead-letter exactly as the scrape queue's;
+            # only the visibility follows the renderer's own timeout.
+            self.render_queue, self.render_dlq = _work_queue(
+                f"{name}-render",
+                f"price-monitor-render-{suffix}",
+                f"price-monitor-render-dlq-{suffix}",
+                queue_visibility_timeout(
+                    args.renderer_timeout_seconds, args.renderer_batching_window_seconds
+                ),
+                child,
+            )
         # EventBridge Scheduler's undeliverable run messages.
         self.schedule_dlq = _dead_letter_queue(
             f"{name}-schedule-dlq", f"price-monitor-schedule-dlq-{suffix}", child
@@ -127,6 +130,14 @@ class Messaging(pulumi.ComponentResource):
             {
                 "scrape_queue_url": self.scrape_queue.url,
                 "scrape_dlq_url": self.scrape_dlq.url,
+                **(
+                    {}
+                    if self.render_queue is None or self.render_dlq is None
+                    else {
+                        "render_queue_url": self.render_queue.url,
+                        "render_dlq_url": self.render_dlq.url,
+                    }
+                ),
                 "schedule_dlq_url": self.schedule_dlq.url,
                 "stream_failure_queue_url": self.stream_failure_queue.url,
                 "alerts_topic_arn": self.alerts_topic.arn,
@@ -135,9 +146,45 @@ class Messaging(pulumi.ComponentResource):
         )
 
 
-def scrape_visibility_timeout(scraper_timeout_seconds: int, batching_window_seconds: int) -> int:
-    """Seconds a received scrape message stays invisible: longer than any invocation with it."""
-    return VISIBILITY_TIMEOUT_FACTOR * scraper_timeout_seconds + batching_window_seconds
+def queue_visibility_timeout(function_timeout_seconds: int, batching_window_seconds: int) -> int:
+    """Seconds a received job stays invisible: longer than any invocation holding it."""
+    return VISIBILITY_TIMEOUT_FACTOR * function_timeout_seconds + batching_window_seconds
+
+
+scrape_visibility_timeout = queue_visibility_timeout  # its name before the render queue
+
+
+def _work_queue(
+    resource_name: str,
+    queue_name: str,
+    dlq_name: str,
+    visibility_timeout_seconds: int,
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
+    """A queue of jobs and its dead-letter queue, which only that queue may use."""
+    dlq = _dead_letter_queue(f"{resource_name}-dlq", dlq_name, opts)
+    queue = aws.sqs.Queue(
+        resource_name,
+        name=queue_name,
+        visibility_timeout_seconds=visibility_timeout_seconds,
+        message_retention_seconds=SCRAPE_RETENTION_SECONDS,
+        sqs_managed_sse_enabled=True,
+        redrive_policy=pulumi.Output.json_dumps(
+            {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+        ),
+        opts=opts,
+    )
+    # A separate resource, because the DLQ cannot name its queue when it is created (the
+    # queue needs the DLQ's ARN first).
+    aws.sqs.RedriveAllowPolicy(
+        f"{resource_name}-dlq-redrive-allow",
+        queue_url=dlq.url,
+        redrive_allow_policy=pulumi.Output.json_dumps(
+            {"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}
+        ),
+        opts=opts,
+    )
+    return queue, dlq
 
 
 def _dead_letter_queue(

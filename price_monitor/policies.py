@@ -8,6 +8,7 @@ and no provider invoke is needed (which also keeps the Pulumi mock tests free of
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -46,6 +47,10 @@ KEY_ADMINISTRATION = (
 )
 # What a publisher to a KMS-encrypted topic needs on the key (explicit, not GenerateDataKey*).
 KEY_USE_FOR_PUBLISHING = ("kms:Decrypt", "kms:GenerateDataKey")
+# What Lambda's SQS event source does with the function's role.
+QUEUE_CONSUMER = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+PAGE_CATALOG = ["dynamodb:Scan"]
+LATEST_STATE = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
 
 
 def allow(
@@ -112,39 +117,33 @@ def run_function(log_group_arn: pulumi.Input[str], region: str, tracing: bool) -
     return [write_own_logs(log_group_arn), *([send_traces(region)] if tracing else [])]
 
 
+@dataclass(frozen=True)
+class ScrapeStores:
+    """Where a scrape job reads and writes: the same for the scraper and the renderer."""
+
+    products_table_arn: pulumi.Input[str]
+    prices_table_arn: pulumi.Input[str]
+    runs_table_arn: pulumi.Input[str]
+    archive_bucket_arn: pulumi.Input[str]
+
+
 def scraper_policy(
     *,
-    products_table_arn: pulumi.Input[str],
-    prices_table_arn: pulumi.Input[str],
-    runs_table_arn: pulumi.Input[str],
-    archive_bucket_arn: pulumi.Input[str],
+    stores: ScrapeStores,
     scrape_queue_arn: pulumi.Input[str],
     log_group_arn: pulumi.Input[str],
     region: str,
     tracing: bool,
+    render_queue_arn: pulumi.Input[str] | None = None,
+    proxy_secret_arns: Sequence[pulumi.Input[str]] = (),
 ) -> pulumi.Output[str]:
     """What the scraper (dispatcher included) does, and nothing else."""
     return document(
-        allow(
-            # Scan pages the catalog (dispatch); BatchGetItem reads a batch's current state;
-            # UpdateItem writes latest state and failures.
-            "ReadCatalogAndWriteLatestState",
-            ["dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
-            [products_table_arn],
-        ),
-        # BatchWriteItem puts a batch's history rows: AWS authorises it as its own action
-        # only (no PutItem; docs/architecture.md, "IAM"). Query finds the row an earlier
-        # delivery of a redelivered job wrote (the table itself, not its index).
-        allow("WritePriceHistory", ["dynamodb:BatchWriteItem"], [prices_table_arn]),
-        allow("FindRedeliveredHistoryRows", ["dynamodb:Query"], [prices_table_arn]),
-        # A conditional UpdateItem creates (or takes over) a run's record, so a duplicated
-        # schedule fire is a no-op, and counts its progress and outcomes (run_tally);
-        # GetItem reads a duplicate's run.
-        allow("RecordRuns", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [runs_table_arn]),
+        *_job_state_and_history(stores, dispatches=True),
         allow(
             # Lambda's SQS event source polls the queue with this role.
             "EventSourceConsumesScrapeQueue",
-            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            list(QUEUE_CONSUMER),
             [scrape_queue_arn],
         ),
         allow(
@@ -154,13 +153,133 @@ def scraper_policy(
             ["sqs:SendMessage", "sqs:ChangeMessageVisibility"],
             [scrape_queue_arn],
         ),
-        allow(
-            "ArchiveObservations",
-            ["s3:PutObject"],
-            [pulumi.Output.concat(archive_bucket_arn, "/prices/*")],
+        _archive_observations(stores),
+        *(
+            # Jobs of browser retailers, dispatched or escalated from `auto`, go there.
+            [allow("SendBrowserJobsToRenderQueue", ["sqs:SendMessage"], [render_queue_arn])]
+            if render_queue_arn is not None
+            else []
         ),
+        *_read_proxy_secrets(proxy_secret_arns),
         *run_function(log_group_arn, region, tracing),
     )
+
+
+def renderer_policy(
+    *,
+    stores: ScrapeStores,
+    render_queue_arn: pulumi.Input[str],
+    log_group_arn: pulumi.Input[str],
+    region: str,
+    tracing: bool,
+    proxy_secret_arns: Sequence[pulumi.Input[str]] = (),
+) -> pulumi.Output[str]:
+    """What the renderer does: the scraper's job path on the render queue, no dispatch."""
+    return document(
+        *_job_state_and_history(stores, dispatches=False),
+        allow("EventSourceConsumesRenderQueue", list(QUEUE_CONSUMER), [render_queue_arn]),
+        allow(
+            # A job goes back to the render queue (a retry that outlives its visibility); a
+            # transient failure's backoff is its message's visibility timeout.
+            "ReturnRenderJobsAndSetBackoff",
+            ["sqs:SendMessage", "sqs:ChangeMessageVisibility"],
+            [render_queue_arn],
+        ),
+        _archive_observations(stores),
+        *_read_proxy_secrets(proxy_secret_arns),
+        *run_function(log_group_arn, region, tracing),
+    )
+
+
+def proxy_secret_arn(
+    secret: str, *, region: str, account_id: pulumi.Input[str], partition: pulumi.Input[str]
+) -> pulumi.Input[str]:
+    """The ARN an IAM policy grants for a configured proxy secret: as given when it is an ARN.
+
+    A secret named without its ARN is matched by its name and the 6 random characters
+    Secrets Manager appends (`<name>-??????`), as AWS documents for policies by name.
+    """
+    if secret.startswith("arn:"):
+        return secret
+    return pulumi.Output.concat(
+        "arn:",
+        partition,
+        ":secretsmanager:",
+        region,
+        ":",
+        account_id,
+        ":secret:",
+        secret,
+        "-??????",
+    )
+
+
+def lambda_pulls_image(
+    *, function_name: str, region: str, account_id: pulumi.Input[str], partition: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """An ECR repository policy: the Lambda service may pull its images, for one function.
+
+    Lambda pulls a same-account image with these two actions and needs them granted in the
+    repository policy (it would otherwise try to add them itself when the function is
+    created, outside the stack). The function's ARN is formed from its name because the
+    function cannot exist before the policy that lets it pull its image.
+    """
+    function_arn = pulumi.Output.concat(
+        "arn:", partition, ":lambda:", region, ":", account_id, ":function:", function_name
+    )
+    # A repository policy applies to its repository: its statements name no Resource.
+    return document(
+        {
+            "Sid": "LambdaPullsTheRendererImage",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Condition": {"StringEquals": {"aws:SourceArn": function_arn}},
+        }
+    )
+
+
+def _job_state_and_history(stores: ScrapeStores, *, dispatches: bool) -> list[Statement]:
+    """A scrape job's state and history, for the scraper (which dispatches too) and renderer."""
+    return [
+        # BatchGetItem reads a batch's current state; UpdateItem writes latest state and
+        # failures; the dispatcher's Scan pages the catalog.
+        allow(
+            "ReadCatalogAndWriteLatestState",
+            PAGE_CATALOG + LATEST_STATE,
+            [stores.products_table_arn],
+        )
+        if dispatches
+        else allow("ReadAndWriteLatestState", LATEST_STATE, [stores.products_table_arn]),
+        # BatchWriteItem puts a batch's history rows: AWS authorises it as its own action
+        # only (no PutItem; docs/architecture.md, "IAM"). Query finds the row an earlier
+        # delivery of a redelivered job wrote (the table itself, not its index).
+        allow("WritePriceHistory", ["dynamodb:BatchWriteItem"], [stores.prices_table_arn]),
+        allow("FindRedeliveredHistoryRows", ["dynamodb:Query"], [stores.prices_table_arn]),
+        # A conditional UpdateItem creates (or takes over) a run's record, so a duplicated
+        # schedule fire is a no-op, and counts its progress and outcomes (run_tally);
+        # GetItem reads a duplicate's run (dispatch only).
+        allow(
+            "RecordRuns",
+            (["dynamodb:GetItem"] if dispatches else []) + ["dynamodb:UpdateItem"],
+            [stores.runs_table_arn],
+        ),
+    ]
+
+
+def _archive_observations(stores: ScrapeStores) -> Statement:
+    return allow(
+        "ArchiveObservations",
+        ["s3:PutObject"],
+        [pulumi.Output.concat(stores.archive_bucket_arn, "/prices/*")],
+    )
+
+
+def _read_proxy_secrets(secret_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
+    # Each configured proxy's URL, read through Powertools Parameters (get_secret).
+    if not secret_arns:
+        return []
+    return [allow("ReadProxySecrets", ["secretsmanager:GetSecretValue"], list(secret_arns))]
 
 
 def detector_policy(

@@ -7,11 +7,12 @@ declared, and that every declared variable is read. A value a function cannot us
 broken deployment, not bad input: parsing raises ConfigurationError naming the variable,
 once, when the container reads its environment.
 
-Parsed here: the scraper's fetch and recording settings (`ScrapeSettings`) and the
-detector's settings (`DetectionSettings`). Parsed where their rules live: RETAILERS_JSON and
-DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction rules are checked
-by `extraction`). This module is imported by the Pulumi program as `contracts.environment`, so it
-stays standard library only.
+Parsed here: the scraper's (and renderer's) fetch and recording settings (`ScrapeSettings`)
+and the detector's settings (`DetectionSettings`). Parsed where their rules live:
+RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction
+rules are checked by `extraction`), PROXY_SECRETS_JSON by `monitor.proxies`. This module
+is imported by the Pulumi program as `contracts.environment`, so it stays standard library
+only.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ MIN_HEURISTIC_CONFIDENCE = "MIN_HEURISTIC_CONFIDENCE"
 HISTORY_RETENTION_DAYS = "HISTORY_RETENTION_DAYS"
 REPEATED_FAILURE_THRESHOLD = "REPEATED_FAILURE_THRESHOLD"
 EXTRACTION_BUDGET_SECONDS = "EXTRACTION_BUDGET_SECONDS"
+# Where browser jobs go (the render queue: jobs of `fetch: browser` retailers, and of `auto`
+# ones whose http answer needs a browser); empty when the stack has no renderer.
+RENDER_QUEUE_URL = "RENDER_QUEUE_URL"
+# Each proxy's Secrets Manager secret (name or ARN) holding its URL: {"<proxy name>": "<id>"}.
+PROXY_SECRETS_JSON = "PROXY_SECRETS_JSON"
 
 SCRAPER = (
     *POWERTOOLS,
@@ -68,7 +74,14 @@ SCRAPER = (
     MIN_HEURISTIC_CONFIDENCE,
     REPEATED_FAILURE_THRESHOLD,
     EXTRACTION_BUDGET_SECONDS,
+    RENDER_QUEUE_URL,
+    PROXY_SECRETS_JSON,
 )
+# The renderer runs the scraper's code with a browser fetch, so it reads the same variables;
+# the program sets its fetch caps (FETCH_TIMEOUT_SECONDS, MAX_PAGE_BYTES, FETCH_CONCURRENCY)
+# from the renderer's settings, and SCRAPE_QUEUE_URL to the render queue, whose jobs it takes
+# and returns.
+RENDERER = SCRAPER
 
 # The detector's.
 ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
@@ -82,7 +95,7 @@ DETECTOR = (*POWERTOOLS, ALERTS_TOPIC_ARN, IDEMPOTENCY_TABLE, DEFAULT_DROP_THRES
 CHROMIUM_PATH = "CHROMIUM_PATH"
 
 BY_FUNCTION: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"scraper": SCRAPER, "detector": DETECTOR}
+    {"scraper": SCRAPER, "renderer": RENDERER, "detector": DETECTOR}
 )
 
 
@@ -128,10 +141,13 @@ class ScrapeSettings:
     history_retention_days: int
     repeated_failure_threshold: int
     extraction_budget_seconds: float
+    # Where jobs that need a browser go (the render queue); "" when the stack has no renderer.
+    render_queue_url: str = ""
 
     @classmethod
     def from_environment(cls, values: Mapping[str, str]) -> ScrapeSettings:
-        """Read the settings from the scraper's variables (`load("scraper")`)."""
+        """Read the settings from the scraper's (or the renderer's) variables
+        (`load("scraper")`, `load("renderer")`)."""
         hosts = tuple(h.strip() for h in values[ALLOWED_HOSTS].split(",") if h.strip())
         return cls(
             allowed_hosts=hosts,
@@ -147,6 +163,7 @@ class ScrapeSettings:
             extraction_budget_seconds=_number(
                 values, EXTRACTION_BUDGET_SECONDS, float, low=0.0, above_low=True
             ),
+            render_queue_url=values[RENDER_QUEUE_URL].strip(),
         )
 
 

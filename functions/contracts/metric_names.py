@@ -18,5 +18,6 @@ PRODUCTS_FAILED = "ProductsFailed"  # permanent failures recorded on the catalog
 PRODUCTS_RETRIED = "ProductsRetried"  # transient failures sent back to the queue
 PRODUCTS_BLOCKED = "ProductsBlocked"  # captcha / bot wall
 PRODUCTS_FAILING_REPEATEDLY = "ProductsFailingRepeatedly"  # reached the repeated threshold
+PRODUCTS_FORWARDED = "ProductsForwardedToRenderer"  # jobs the scraper sent to the render queue
 FETCH_LATENCY = "FetchLatency"  # milliseconds per page
 NOTIFICATIONS_PUBLISHED = "NotificationsPublished"

@@ -50,6 +50,13 @@ second; beyond that, politeness rests on the scraper's bounded concurrency (the 
 source's maximum concurrency and its per-batch fetches). Offsets carry across
 continuations, and the time between invocations only stretches the spacing further.
 
+Queues: a `fetch: browser` retailer's jobs go to the render queue (`render_queue_url`),
+with the same bodies and the same spacing, since the renderer reads them as the scraper
+would; every other job goes to the scrape queue (an `auto` retailer's too: it is fetched by
+http first). A browser retailer on a stack without a render queue is refused when the
+container starts (`RetailerDirectory.require_renderer`); `dispatch_run` refuses it too
+rather than send such jobs to the scraper.
+
 Capacity (1,000,000 products, pages of 500): 2,000 Scan pages, one progress write per page
 and 100,000 SendMessageBatch calls (0.1 per product). At ~20 ms a call a page takes about
 a second, so a 120 s function dispatches ~90 pages (45,000 products) per invocation and
@@ -74,6 +81,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from contracts import run_record
 from contracts.catalog import LISTING_ATTRIBUTES, CatalogListing, InvalidCatalogItemError
+from contracts.fetch_modes import FetchMode
 from contracts.messages import ContinueDispatch, ProductJob, StartRun, encode
 from contracts.run_record import (
     CATALOG_SIZE,
@@ -92,7 +100,7 @@ from contracts.run_record import (
     RunStatus,
 )
 from contracts.timestamps import iso_seconds
-from monitor.retailers import RetailerDirectory
+from monitor.retailers import RetailerDirectory, RetailerPolicy
 from monitor.telemetry import logger
 
 if TYPE_CHECKING:
@@ -181,6 +189,7 @@ def dispatch_run(
     retailers: RetailerDirectory,
     remaining_ms: Callable[[], int],
     now: Callable[[], datetime],
+    render_queue_url: str = "",
     page_size: int = DEFAULT_PAGE_SIZE,
     safety_margin_ms: int = SAFETY_MARGIN_MS,
     run_retention: timedelta = RUN_RETENTION,
@@ -189,9 +198,14 @@ def dispatch_run(
     """Dispatch `message`'s run from where it stands; see the module docstring.
 
     `products_table` and `runs_table` are boto3 resource Tables, `sqs_client` an SQS client;
-    `now` returns an aware datetime. Raises DispatchError when jobs or the continuation
-    could not be sent (the message must then be retried).
+    `queue_url` is the scrape queue (dispatch continuations and http jobs) and
+    `render_queue_url` the render queue ("" when the stack has none); `now` returns an aware
+    datetime. Raises DispatchError when jobs or the continuation could not be sent (the
+    message must then be retried), ConfigurationError when a browser retailer has no render
+    queue.
     """
+    retailers.require_renderer(render_queue_url)
+    queues = _JobQueues(queue_url, render_queue_url)
     run_id = message.run_id
     acquired = _acquire(message, runs_table, now(), remaining_ms(), run_retention)
     if isinstance(acquired, _Duplicate):
@@ -237,8 +251,8 @@ def dispatch_run(
     while True:
         page_started_ms = remaining_ms()
         page = products_table.scan(**_scan_arguments(page_size, progress.cursor))
-        jobs, page_rejected = _jobs(page["Items"], run_id, retailers, spacing)
-        _send_jobs(sqs_client, queue_url, run_id, jobs, hold_lease, sleep)
+        jobs, page_rejected = _jobs(page["Items"], run_id, retailers, spacing, queues)
+        _send_jobs(sqs_client, run_id, jobs, hold_lease, sleep)
         pages += 1
         sent += len(jobs)
         rejected += page_rejected
@@ -354,14 +368,33 @@ def _scan_arguments(page_size: int, cursor: Mapping[str, Any] | None) -> dict[st
     return arguments
 
 
+@dataclass(frozen=True)
+class _JobQueues:
+    scrape: str
+    render: str
+
+    def for_retailer(self, policy: RetailerPolicy) -> str:
+        """Where the retailer's jobs go: browser retailers' to the render queue."""
+        return self.render if policy.fetch is FetchMode.BROWSER else self.scrape
+
+
+@dataclass(frozen=True)
+class _Job:
+    job: ProductJob
+    delay_seconds: int
+    queue_url: str
+
+
 def _jobs(
     items: Iterable[Mapping[str, Any]],
     run_id: str,
     retailers: RetailerDirectory,
     spacing: dict[str, float],
-) -> tuple[list[tuple[ProductJob, int]], int]:
-    """The page's jobs with their delays (advancing `spacing`), and how many rows were bad."""
-    jobs: list[tuple[ProductJob, int]] = []
+    queues: _JobQueues,
+) -> tuple[list[_Job], int]:
+    """The page's jobs with their delays (advancing `spacing`) and queues, and how many rows
+    were bad."""
+    jobs: list[_Job] = []
     rejected = 0
     for item in items:
         try:
@@ -373,29 +406,36 @@ def _jobs(
                 extra={"run_id": run_id, "product_id": error.product_id, "problem": error.problem},
             )
             continue
+        policy = retailers.policy(listing.retailer)
         offset = spacing.get(listing.retailer, 0.0)
-        jobs.append(
-            (ProductJob(run_id, listing.product_id, listing.retailer), delay_seconds(offset))
-        )
-        spacing[listing.retailer] = offset + retailers.policy(listing.retailer).spacing_seconds
+        job = ProductJob(run_id, listing.product_id, listing.retailer)
+        jobs.append(_Job(job, delay_seconds(offset), queues.for_retailer(policy)))
+        spacing[listing.retailer] = offset + policy.spacing_seconds
     return jobs, rejected
 
 
 def _send_jobs(
     sqs_client: SQSClient,
-    queue_url: str,
     run_id: str,
-    jobs: list[tuple[ProductJob, int]],
+    jobs: list[_Job],
     hold_lease: Callable[[], None],
     sleep: Callable[[float], None],
 ) -> None:
-    for start in range(0, len(jobs), SEND_BATCH_SIZE):
-        hold_lease()
-        entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(index), "MessageBody": encode(job), "DelaySeconds": delay}
-            for index, (job, delay) in enumerate(jobs[start : start + SEND_BATCH_SIZE])
-        ]
-        _send_batch(sqs_client, queue_url, run_id, entries, sleep)
+    by_queue: dict[str, list[_Job]] = {}
+    for job in jobs:
+        by_queue.setdefault(job.queue_url, []).append(job)
+    for queue_url, queued in by_queue.items():
+        for start in range(0, len(queued), SEND_BATCH_SIZE):
+            hold_lease()
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {
+                    "Id": str(index),
+                    "MessageBody": encode(job.job),
+                    "DelaySeconds": job.delay_seconds,
+                }
+                for index, job in enumerate(queued[start : start + SEND_BATCH_SIZE])
+            ]
+            _send_batch(sqs_client, queue_url, run_id, entries, sleep)
 
 
 def _send_batch(

@@ -15,12 +15,16 @@ For one SQS batch of `scrape_product` jobs:
    are fetched one after another, spaced by its spacing (or its robots.txt Crawl-delay when
    longer), while different retailers overlap, so a batch of 10 retailers at page latency L
    takes about L. Nothing sleeps past the invocation's remaining time: a job whose turn
-   would come too late goes back to the queue with a short delay instead.
+   would come too late goes back to the queue with a short delay instead. How a page is
+   read is the retailer's fetch mode (`monitor.routing`): by http here, in a browser here
+   (the renderer function), or not here at all: the job is forwarded to the render queue.
 3. Each outcome is classified (`monitor.failures`) and a readable page is extracted
    within the page's CPU budget (`extractionBudgetSeconds`): a page that spends it is a
    permanent failure ("extraction too slow") of that product alone. An out-of-stock page
    that shows no price is an observation without one (`monitor.state`); a page with no
-   price and no sign of being out of stock is a permanent failure.
+   price and no sign of being out of stock is a permanent failure. For an `auto` retailer
+   in the scraper, a blocked answer, or one without a (trusted) price that looks script
+   rendered (`extraction.script_rendered`), forwards the job to the renderer instead.
 4. Permanent/blocked failures are recorded on the item; transient failures write nothing,
    except on the message's last receive, when the error is recorded on the item before the
    message moves to the DLQ.
@@ -29,7 +33,11 @@ For one SQS batch of `scrape_product` jobs:
    did not all succeed goes back to the queue, so its redelivery heals them.
 6. Transient failures get their visibility timeout set to the backoff and are reported as
    batch item failures, so SQS redelivers them when the backoff ends.
-7. What was recorded is added to each run's counts on its run record (`monitor.run_tally`).
+7. Forwarded jobs are sent to the render queue, before the handler's response lets their
+   scrape-queue messages be deleted: a job whose send failed goes back to the scrape queue
+   (at least once; the renderer's own state checks make a duplicate harmless). A forwarded
+   job records nothing here and adds nothing to its run's counts: the renderer does both.
+8. What was recorded is added to each run's counts on its run record (`monitor.run_tally`).
 
 The caller (the scraper handler) turns the `BatchReport` into metrics and the Lambda
 response. AWS clients, the clock and the fetcher are arguments, so tests choose them.
@@ -50,13 +58,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from contracts.catalog import CatalogItem, InvalidCatalogItemError
 from contracts.environment import ScrapeSettings
-from contracts.messages import ProductJob
+from contracts.fetch_modes import FetchMode
+from contracts.messages import ProductJob, encode
 from extraction import Budget, ExtractionTooSlowError, extract_offer
 from extraction.rules import InvalidRuleError
-from fetching import FetchError, FetchResult, RobotsPolicy, fetch_page
+from extraction.script_rendered import looks_script_rendered
+from fetching import FetchError, RobotsPolicy
 from monitor import archive, failures, state
 from monitor.failures import FailureDecision, FailureKind
 from monitor.retailers import MAX_SPACING_SECONDS, RetailerDirectory, RetailerPolicy
+from monitor.routing import PageFetchers, Route
 from monitor.run_tally import RunTally, add_to_runs
 from monitor.state import Recorded
 from monitor.telemetry import logger
@@ -65,7 +76,10 @@ if TYPE_CHECKING:
     from types_boto3_dynamodb import DynamoDBClient
     from types_boto3_s3 import S3Client
     from types_boto3_sqs import SQSClient
-    from types_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
+    from types_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
 
 # Time kept back at the end of the invocation for the writes, the archive and the
 # visibility changes after the last fetch.
@@ -73,11 +87,11 @@ RESERVED_SECONDS = 5.0
 # A fetch is not started with less time than this: it could only time out.
 MIN_FETCH_SECONDS = 1.0
 HEURISTIC_SOURCE = "heuristic"
-# SQS ChangeMessageVisibilityBatch takes at most 10 entries.
+# SQS ChangeMessageVisibilityBatch and SendMessageBatch take at most 10 entries.
 _VISIBILITY_BATCH = 10
+_SEND_BATCH = 10
 
 Clock = Callable[[], datetime]
-Fetcher = Callable[..., FetchResult]
 # Seconds of a page's extraction; the thread's CPU time, so waiting for the GIL while other
 # pages are parsed is not charged to it.
 BudgetClock = Callable[[], float]
@@ -124,6 +138,7 @@ class BatchReport:
     failing_repeatedly: int = 0  # recorded failures at or past the repeated threshold
     again: int = 0  # observations recorded before, written again to history and the archive
     skipped: int = 0  # already recorded, inactive, or no longer in the catalog
+    forwarded: int = 0  # jobs sent on to the renderer (the render queue), recorded there
     fetch_latencies_ms: list[int] = field(default_factory=list)
     archive_key: str | None = None
 
@@ -138,11 +153,19 @@ class _Task:
 
 
 @dataclass(frozen=True)
+class _ToRenderer:
+    """The job needs a browser: it goes to the render queue, and is recorded there."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class _Outcome:
-    """What scraping one task found: an observation or a failure, and the fetch time."""
+    """What scraping one task found: an observation, a failure or a job for the renderer,
+    and the fetch time."""
 
     task: _Task
-    result: state.Observation | FailureDecision
+    result: state.Observation | FailureDecision | _ToRenderer
     latency_ms: int | None = None
 
 
@@ -155,10 +178,15 @@ def scrape_batch(
     robots: RobotsPolicy,
     remaining_ms: Callable[[], int],
     clock: Clock = utc_now,
-    fetch: Fetcher = fetch_page,
+    fetchers: PageFetchers | None = None,
     budget_clock: BudgetClock = time.thread_time,
 ) -> BatchReport:
-    """Scrape the batch's jobs (see the module docstring) and say what became of each."""
+    """Scrape the batch's jobs (see the module docstring) and say what became of each.
+
+    `fetchers` says how pages are read (`monitor.routing`): by default the scraper's http
+    fetch with no memory of earlier batches' escalations.
+    """
+    fetchers = fetchers or PageFetchers()
     report = BatchReport()
     recorder = _Recorder(resources, settings, report, clock)
     if not requests:
@@ -213,13 +241,15 @@ def scrape_batch(
         else:
             tasks.append(_Task(request, item))
 
-    fetcher = _Fetcher(settings, retailers, robots, remaining_ms, clock, fetch, budget_clock)
+    fetcher = _Fetcher(settings, retailers, robots, remaining_ms, clock, fetchers, budget_clock)
     for outcome in fetcher.run(tasks):
         request = outcome.task.request
         if outcome.latency_ms is not None:
             report.fetch_latencies_ms.append(outcome.latency_ms)
         if isinstance(outcome.result, state.Observation):
             recorder.observation(request, outcome.result)
+        elif isinstance(outcome.result, _ToRenderer):
+            recorder.to_renderer(request, outcome.result.reason)
         elif outcome.result.kind == FailureKind.TRANSIENT:
             recorder.retry(request, outcome.result)
         else:
@@ -258,7 +288,7 @@ class _Fetcher:
         robots: RobotsPolicy,
         remaining_ms: Callable[[], int],
         clock: Clock,
-        fetch: Fetcher,
+        fetchers: PageFetchers,
         budget_clock: BudgetClock,
     ) -> None:
         self.settings = settings
@@ -266,7 +296,7 @@ class _Fetcher:
         self.robots = robots
         self.remaining_ms = remaining_ms
         self.clock = clock
-        self.fetch = fetch
+        self.fetchers = fetchers
         self.budget_clock = budget_clock
 
     def run(self, tasks: Sequence[_Task]) -> list[_Outcome]:
@@ -289,6 +319,12 @@ class _Fetcher:
         spacing = 0.0
         last_end: float | None = None
         for index, task in enumerate(tasks):
+            route = self.fetchers.route(
+                policy, task.request.job.run_id, self.settings.render_queue_url
+            )
+            if route is Route.RENDERER:  # not fetched here, so no spacing to keep either
+                outcomes.append(_Outcome(task, _ToRenderer(_renderer_reason(policy))))
+                continue
             if last_end is not None:
                 # From the end of the previous fetch: its last request (a redirect, robots.txt)
                 # may have gone out at any time before that.
@@ -299,12 +335,13 @@ class _Fetcher:
                     break
                 if wait > 0:
                     time.sleep(wait)
-            timeout = min(self.settings.fetch_timeout_seconds, self._seconds_left())
+            time_cap = self.fetchers.time_cap(route, policy, self.settings)
+            timeout = min(time_cap, self._seconds_left())
             if timeout < MIN_FETCH_SECONDS:
                 outcomes.extend(_deferred(tasks[index:], spacing, "a fetch"))
                 break
             try:
-                outcomes.append(self._scrape(task, policy, timeout))
+                outcomes.append(self._scrape(task, policy, route, timeout))
             except Exception as error:  # a bug must cost one job a retry, not the whole batch
                 job = task.request.job
                 logger.exception(
@@ -324,16 +361,18 @@ class _Fetcher:
         crawl_delay = self.robots.crawl_delay(task.item.url) or 0.0
         return max(configured, min(crawl_delay, MAX_SPACING_SECONDS))
 
-    def _scrape(self, task: _Task, policy: RetailerPolicy, timeout: float) -> _Outcome:
+    def _scrape(
+        self, task: _Task, policy: RetailerPolicy, route: Route, timeout: float
+    ) -> _Outcome:
         request, item = task.request, task.item
         started = time.monotonic()
         try:
-            result = self.fetch(
+            result = self.fetchers.fetch(
+                route,
                 item.url,
-                allowed_hosts=self.settings.allowed_hosts,
+                policy,
+                self.settings,
                 timeout=timeout,
-                max_bytes=self.settings.max_page_bytes,
-                contact_url=self.settings.contact_url or None,
                 robots=self.robots if policy.respect_robots_txt else None,
             )
         except FetchError as error:
@@ -344,7 +383,10 @@ class _Fetcher:
         decision = failures.classify_failure(
             result, receive_count=request.receive_count, now=self.clock()
         )
+        may_escalate = self.fetchers.may_escalate(policy, self.settings.render_queue_url)
         if decision is not None:
+            if may_escalate and decision.kind == FailureKind.BLOCKED:
+                return self._escalate(task, f"by http: {decision.reason}", latency)
             return _Outcome(task, decision, latency)
         # Made here, in the worker thread, so a thread-CPU-time clock measures this page.
         budget = Budget(self.settings.extraction_budget_seconds, self.budget_clock)
@@ -355,12 +397,19 @@ class _Fetcher:
             return _Outcome(task, failures.permanent(reason), latency)
         except ExtractionTooSlowError as error:
             return _Outcome(task, failures.permanent(str(error)), latency)
-        if offer is None:  # an out-of-stock page without a price is an offer without one
-            return _Outcome(task, failures.permanent("no price on the page"), latency)
         minimum = self.settings.min_heuristic_confidence
-        if offer.source == HEURISTIC_SOURCE and offer.confidence < minimum:
-            reason = f"no trusted price (heuristic confidence {offer.confidence:.2f} < {minimum:g})"
-            return _Outcome(task, failures.permanent(reason), latency)
+        # An out-of-stock page without a price is an offer without one, not this.
+        if offer is None or (offer.source == HEURISTIC_SOURCE and offer.confidence < minimum):
+            no_price = (
+                "no price on the page"
+                if offer is None
+                else f"no trusted price (heuristic confidence {offer.confidence:.2f} < {minimum:g})"
+            )
+            if may_escalate and self._looks_script_rendered(result.text):
+                return self._escalate(
+                    task, f"by http: {no_price}, and the page looks script-rendered", latency
+                )
+            return _Outcome(task, failures.permanent(no_price), latency)
         if offer.ambiguous:
             logger.warning(
                 "the page states several prices; the shopper's one was chosen",
@@ -390,6 +439,32 @@ class _Fetcher:
         )
         return _Outcome(task, observation, latency)
 
+    def _looks_script_rendered(self, page: str) -> bool:
+        """Whether a page without a price is a script's shell, within its own CPU budget (a
+        page too slow to tell is not sent on: its failure is recorded as usual)."""
+        budget = Budget(self.settings.extraction_budget_seconds, self.budget_clock)
+        try:
+            return looks_script_rendered(page, budget)
+        except ExtractionTooSlowError:
+            return False
+
+    def _escalate(self, task: _Task, why: str, latency: int) -> _Outcome:
+        """An `auto` retailer's page needs a browser: this job goes to the renderer, and so
+        do the retailer's later jobs of the run that reach this container."""
+        job, retailer = task.request.job, task.item.retailer  # the policy's: the catalog's
+        if not self.fetchers.escalated.includes(job.run_id, retailer):
+            logger.info(
+                "retailer needs a browser for the rest of the run; jobs go to the renderer",
+                extra={
+                    "retailer": retailer,
+                    "run_id": job.run_id,
+                    "product_id": job.product_id,
+                    "reason": why,
+                },
+            )
+        self.fetchers.escalated.add(job.run_id, retailer)
+        return _Outcome(task, _ToRenderer(why), latency)
+
 
 class _Recorder:
     """Records each job's outcome and collects what goes back to the queue and to S3."""
@@ -412,6 +487,7 @@ class _Recorder:
         # run's final-receive observation found on an item (monitor.state).
         self.recorded: list[tuple[ScrapeRequest | None, state.Observation]] = []
         self.tallies: dict[str, RunTally] = {}
+        self.to_render: list[tuple[ScrapeRequest, str]] = []  # jobs for the render queue
 
     def _tally(self, request: ScrapeRequest) -> RunTally:
         return self.tallies.setdefault(request.job.run_id, RunTally())
@@ -435,6 +511,30 @@ class _Recorder:
             logger.info(
                 "an earlier final-receive observation written again",
                 extra={"product_id": observation.product_id, "run_id": observation.run_id},
+            )
+
+    def to_renderer(self, request: ScrapeRequest, why: str) -> None:
+        """Keep a job for the render queue (`finish` sends it)."""
+        self.to_render.append((request, why))
+
+    def _forward_to_renderer(self) -> None:
+        """Send the jobs that need a browser to the render queue, 10 per call; a job whose
+        send failed goes back to the scrape queue to be tried again (its message is not
+        deleted until its job is on the render queue)."""
+        sent = _send_to_render_queue(
+            self.resources.sqs,
+            self.settings.render_queue_url,
+            [request for request, _ in self.to_render],
+        )
+        for request, why in self.to_render:
+            problem = sent.get(request.message_id)
+            if problem is not None:
+                reason = f"could not forward to the renderer: {problem}"
+                self.retry(request, failures.transient(reason, request.receive_count))
+                continue
+            self.report.forwarded += 1
+            logger.debug(
+                "job forwarded to the renderer", extra={**_job_keys(request), "reason": why}
             )
 
     def observation(self, request: ScrapeRequest, observation: state.Observation) -> None:
@@ -583,6 +683,8 @@ class _Recorder:
             self._record_states()
         if self.recorded:
             self._archive_and_history()
+        if self.to_render:  # before the retries: a failed send is one of them
+            self._forward_to_renderer()
         _return_to_queue(self.resources, list(self.retries.values()))
         add_to_runs(self.resources.dynamodb, self.resources.runs_table, self.tallies, self.clock())
 
@@ -619,6 +721,39 @@ _NOT_RECORDED = {
     Recorded.DUPLICATE: "already recorded in this run (concurrent duplicate)",
     Recorded.GONE: "no longer in the catalog",
 }
+
+
+def _renderer_reason(policy: RetailerPolicy) -> str:
+    if policy.fetch is FetchMode.BROWSER:
+        return "the retailer is fetched by browser"
+    return "the retailer needed a browser earlier in this run"
+
+
+def _send_to_render_queue(
+    sqs: SQSClient, render_queue_url: str, requests: Sequence[ScrapeRequest]
+) -> dict[str, str | None]:
+    """Send each request's job, as it came, to the render queue: by message id, None when
+    sent, else why not."""
+    outcome: dict[str, str | None] = {}
+    for start in range(0, len(requests), _SEND_BATCH):
+        chunk = requests[start : start + _SEND_BATCH]
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(index), "MessageBody": encode(request.job)}
+            for index, request in enumerate(chunk)
+        ]
+        try:
+            response = sqs.send_message_batch(QueueUrl=render_queue_url, Entries=entries)
+        except (ClientError, BotoCoreError) as error:
+            logger.exception("could not send jobs to the render queue")
+            outcome.update((request.message_id, str(error)) for request in chunk)
+            continue
+        failed = {entry["Id"]: entry for entry in response.get("Failed", [])}
+        for index, request in enumerate(chunk):
+            entry = failed.get(str(index))
+            outcome[request.message_id] = (
+                None if entry is None else f"{entry.get('Code')}: {entry.get('Message', '')}"
+            )
+    return outcome
 
 
 def _deferred(tasks: Sequence[_Task], spacing: float, waiting_for: str) -> list[_Outcome]:

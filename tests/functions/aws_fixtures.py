@@ -29,6 +29,7 @@ __all__ = [
     "archive_bucket",
     "aws",
     "aws_credentials",
+    "render_queue",
     "scrape_queue",
     "service_tables",
 ]
@@ -110,16 +111,15 @@ def service_tables(aws: None) -> ServiceTables:
     return names
 
 
-@pytest.fixture
-def scrape_queue(aws: None) -> ScrapeQueue:
+def _queue_with_dlq(name: str) -> ScrapeQueue:
     sqs = boto3.client("sqs")
-    dlq_url = sqs.create_queue(QueueName="scrape-dlq-test")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq-test")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": SCRAPE_MAX_RECEIVE_COUNT}
     url = sqs.create_queue(
-        QueueName="scrape-test",
+        QueueName=f"{name}-test",
         Attributes={
             "RedrivePolicy": json.dumps(redrive),
             "VisibilityTimeout": str(SCRAPE_VISIBILITY_TIMEOUT_SECONDS),
@@ -129,6 +129,18 @@ def scrape_queue(aws: None) -> ScrapeQueue:
         "QueueArn"
     ]
     return ScrapeQueue(url=url, arn=arn, dlq_url=dlq_url, dlq_arn=dlq_arn)
+
+
+@pytest.fixture
+def scrape_queue(aws: None) -> ScrapeQueue:
+    return _queue_with_dlq("scrape")
+
+
+@pytest.fixture
+def render_queue(aws: None) -> ScrapeQueue:
+    """The render queue (browser jobs, consumed by the renderer) and its DLQ: the scrape
+    queue's shape."""
+    return _queue_with_dlq("render")
 
 
 @pytest.fixture

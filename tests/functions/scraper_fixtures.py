@@ -5,7 +5,8 @@ whatever status, headers, body and delay a test asks for, recording each request
 and arrival time. `scraper` is the scraper Lambda's world: the service's tables, queue and
 bucket in moto, the function's declared environment, and helpers to put catalog items,
 deliver queue messages as Lambda does (real receipt handles and receive counts) and read
-back what was recorded.
+back what was recorded. `renderer` is the renderer Lambda's world on the same tables and
+bucket: its queue is the render queue, which the scraper's world then sends to.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from loopback import serving
 
 from contracts import environment
 from contracts.messages import Message, ProductJob, encode
+from handlers import renderer as renderer_handler
 from handlers import scraper as scraper_handler
 from monitor.telemetry import metrics
 
 # What conftest.py's star import takes: the fixtures. Tests import the helpers by name.
-__all__ = ["scraper", "shop", "sqs_clock"]
+__all__ = ["renderer", "scraper", "shop", "sqs_clock"]
 
 RUN_ID = "2024-05-01T06:00:00Z"
 NEXT_RUN_ID = "2024-05-01T12:00:00Z"
@@ -202,6 +204,8 @@ def scraper_environment(
         "MIN_HEURISTIC_CONFIDENCE": "0.6",
         "REPEATED_FAILURE_THRESHOLD": "3",
         "EXTRACTION_BUDGET_SECONDS": "2",
+        "RENDER_QUEUE_URL": "",
+        "PROXY_SECRETS_JSON": "{}",
     }
     values.update(overrides)
     assert set(values) == set(environment.SCRAPER)
@@ -210,22 +214,31 @@ def scraper_environment(
 
 @dataclass
 class Scraper:
-    """The scraper Lambda on moto, with the shop as the only retailer site."""
+    """The scraper Lambda (or the renderer: `function`) on moto, with the shop as the only
+    retailer site."""
 
     tables: ServiceTables
-    queue: ScrapeQueue
+    queue: ScrapeQueue  # the queue the function consumes
     bucket: str
     shop: Shop
     monkeypatch: pytest.MonkeyPatch
     context: LambdaContext = field(default_factory=LambdaContext)
+    function: Any = scraper_handler  # the handler module
+    overrides: dict[str, str] = field(default_factory=dict)
 
     def configure(self, **overrides: str) -> None:
         """Set the function's environment (declared variables only) for the next invocation."""
+        self.overrides = overrides
+        self._set_environment()
+        self.function.reset()
+
+    def _set_environment(self) -> None:
+        # The two functions' worlds share the process environment: each sets its own before
+        # it runs (a function reads it once per container, at its first invocation).
         for name, value in scraper_environment(
-            self.tables, self.queue, self.bucket, **overrides
+            self.tables, self.queue, self.bucket, **self.overrides
         ).items():
             self.monkeypatch.setenv(name, value)
-        scraper_handler.reset()
 
     # Catalog and recorded state.
     def add_product(
@@ -288,7 +301,8 @@ class Scraper:
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """Run the handler on `records`, then settle the batch as Lambda does."""
-        response = scraper_handler.handler({"Records": records}, self.context)
+        self._set_environment()
+        response = self.function.handler({"Records": records}, self.context)
         failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
         sqs = boto3.client("sqs")
         for record in records:
@@ -330,6 +344,25 @@ def scraper(
     world.configure()
     yield world
     scraper_handler.reset()
+
+
+@pytest.fixture
+def renderer(
+    service_tables: ServiceTables,
+    render_queue: ScrapeQueue,
+    archive_bucket: str,
+    shop: Shop,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Scraper]:
+    """The renderer Lambda: it consumes the render queue (its SCRAPE_QUEUE_URL, as the
+    program sets it) and returns jobs there."""
+    monkeypatch.setattr(metrics.provider, "namespace", METRICS_NAMESPACE)
+    world = Scraper(
+        service_tables, render_queue, archive_bucket, shop, monkeypatch, function=renderer_handler
+    )
+    world.configure(RENDER_QUEUE_URL=render_queue.url)
+    yield world
+    renderer_handler.reset()
 
 
 def json_lines(output: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from monitor.dispatch import (
     delay_seconds,
     dispatch_run,
 )
-from monitor.retailers import RetailerDirectory
+from monitor.retailers import ConfigurationError, RetailerDirectory
 
 RUN_ID = "2025-01-06T12:00:00Z"
 START = datetime(2025, 1, 6, 12, 0, 5, tzinfo=UTC)
@@ -600,3 +600,64 @@ def test_dispatch_taken_over_by_another_invocation_stops_with_lease_lost(dispatc
         dispatcher(StartRun(RUN_ID))
 
     assert len(dispatcher.recorder.batch_calls) == 1
+
+
+# --- browser retailers: their jobs go to the render queue ----------------------------------
+
+
+def queued_count(queue_url: str) -> int:
+    """Messages on the queue, visible or still delayed."""
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+    )["Attributes"]
+    return sum(int(value) for value in attributes.values())
+
+
+def test_browser_retailers_jobs_go_to_the_render_queue_with_their_spacing(dispatcher, render_queue):
+    sent_to: dict[str, list[SentJob]] = {}
+    dispatcher.sqs.meta.events.register(
+        "provide-client-params.sqs.SendMessageBatch",
+        lambda params, **_: sent_to.setdefault(params["QueueUrl"], []).extend(
+            SentJob(parse_message(entry["MessageBody"]), entry["DelaySeconds"])
+            for entry in params["Entries"]
+        ),
+    )
+    dispatcher.retailers = RetailerDirectory.from_environment_values(
+        json.dumps(
+            {
+                "js-shop": {"fetch": "browser", "spacing_seconds": 2.5},
+                "maybe-shop": {"fetch": "auto"},
+            }
+        ),
+        1.0,
+    )
+    seed_catalog(
+        dispatcher,
+        products(4, "js-shop", prefix="j")
+        + products(3, "maybe-shop", prefix="m")
+        + products(2, "eager-shop", prefix="e"),
+    )
+
+    report = dispatcher(StartRun(RUN_ID), render_queue_url=render_queue.url)
+
+    rendered, scraped = sent_to[render_queue.url], sent_to[dispatcher.queue_url]
+    assert {sent.job.retailer for sent in rendered} == {"js-shop"}
+    assert sorted(sent.delay for sent in rendered) == [0, 2, 5, 7]  # the scrape queue's spacing
+    assert {sent.job.retailer for sent in scraped} == {"maybe-shop", "eager-shop"}  # auto: http
+    assert (len(rendered), len(scraped), report.total_dispatched) == (4, 5, 9)
+    assert {sent.job.run_id for sent in rendered} == {RUN_ID}
+    assert (queued_count(render_queue.url), queued_count(dispatcher.queue_url)) == (4, 5)
+
+
+def test_a_browser_retailer_without_a_render_queue_is_refused_before_anything_is_sent(dispatcher):
+    dispatcher.retailers = RetailerDirectory.from_environment_values(
+        json.dumps({"js-shop": {"fetch": "browser"}}), 1.0
+    )
+    seed_catalog(dispatcher, products(3, "js-shop"))
+
+    with pytest.raises(ConfigurationError, match="RENDER_QUEUE_URL"):
+        dispatcher(StartRun(RUN_ID))
+
+    assert dispatcher.recorder.batch_calls == []
+    assert dispatcher.queued_messages() == []

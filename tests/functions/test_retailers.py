@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from contracts.fetch_modes import FetchMode
 from monitor.retailers import (
     MAX_SPACING_SECONDS,
     ConfigurationError,
@@ -145,3 +146,94 @@ def test_spacing_at_the_sqs_delay_limit_is_accepted():
 
     assert retailers.policy("shop-a").spacing_seconds == 900.0
     assert retailers.policy("shop-b").spacing_seconds == 0.0
+
+
+# --- fetch mode and the browser fetch's options ------------------------------------------
+
+
+def test_a_retailer_is_fetched_by_http_without_a_proxy_unless_configured():
+    policy = directory({"shop-a": {}}).policy("shop-a")
+
+    assert policy.fetch is FetchMode.HTTP
+    assert (policy.wait_for, policy.consent_selector, policy.proxy) == (None, None, None)
+    assert (policy.render_timeout_seconds, policy.render_max_bytes) == (None, None)
+    assert directory({}).policy("unlisted").fetch is FetchMode.HTTP
+    assert directory({"shop-a": {"fetch": None}}).policy("shop-a").fetch is FetchMode.HTTP
+
+
+def test_fetch_mode_and_browser_options_are_read():
+    policy = directory(
+        {
+            "shop-js": {
+                "fetch": "browser",
+                "wait_for": " #price[data-ready] ",
+                "consent_selector": "button:has-text('Accept')",
+                "render_timeout_seconds": 20,
+                "render_max_bytes": 3_000_000,
+                "proxy": "eu-residential",
+            }
+        }
+    ).policy("shop-js")
+
+    assert policy.fetch is FetchMode.BROWSER
+    assert policy.wait_for == "#price[data-ready]"
+    assert policy.consent_selector == "button:has-text('Accept')"
+    assert policy.render_timeout_seconds == 20.0
+    assert policy.render_max_bytes == 3_000_000
+    assert policy.proxy == "eu-residential"
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "problem"),
+    [
+        ({"fetch": "chrome"}, "fetch", "'chrome' is not a fetch mode (http, browser, auto)"),
+        ({"fetch": "Browser"}, "fetch", "'Browser' is not a fetch mode"),
+        ({"fetch": 1}, "fetch", "1 is not a fetch mode"),
+        ({"wait_for": ""}, "wait_for", "non-empty string"),
+        ({"wait_for": "  "}, "wait_for", "non-empty string"),
+        ({"consent_selector": 3}, "consent_selector", "non-empty string"),
+        ({"proxy": ""}, "proxy", "non-empty string"),
+        ({"render_timeout_seconds": 0}, "render_timeout_seconds", "not above 0"),
+        ({"render_timeout_seconds": "10"}, "render_timeout_seconds", "not a number"),
+        ({"render_timeout_seconds": True}, "render_timeout_seconds", "not a number"),
+        ({"render_max_bytes": 0}, "render_max_bytes", "whole number of bytes"),
+        ({"render_max_bytes": 1.5}, "render_max_bytes", "whole number of bytes"),
+    ],
+)
+def test_malformed_fetch_settings_name_their_key(settings, key, problem):
+    with pytest.raises(ConfigurationError) as raised:
+        directory({"shop-a": settings})
+
+    assert raised.value.setting == f"RETAILERS_JSON['shop-a'].{key}"
+    assert problem in raised.value.problem
+
+
+def test_a_browser_retailer_needs_a_render_queue():
+    retailers = directory({"shop-js": {"fetch": "browser"}, "shop-a": {"fetch": "auto"}})
+
+    with pytest.raises(ConfigurationError) as raised:
+        retailers.require_renderer("")
+
+    assert raised.value.setting == "RENDER_QUEUE_URL"
+    assert "['shop-js']" in raised.value.problem
+    retailers.require_renderer("https://sqs.eu-west-1.amazonaws.com/1/render")
+
+
+def test_a_retailers_proxy_must_be_one_of_the_stacks():
+    retailers = directory({"shop-eu": {"proxy": "eu"}, "shop-us": {"proxy": "us"}, "shop": {}})
+
+    with pytest.raises(ConfigurationError) as raised:
+        retailers.require_proxies({"eu"})
+
+    assert raised.value.setting == "PROXY_SECRETS_JSON"
+    assert "['shop-us: us']" in raised.value.problem
+    assert "(configured: eu)" in raised.value.problem
+    retailers.require_proxies({"eu", "us"})  # does not raise
+
+
+def test_auto_and_http_retailers_run_without_a_render_queue():
+    retailers = directory({"shop-a": {"fetch": "auto"}, "shop-b": {}})
+
+    retailers.require_renderer("")  # does not raise
+
+    assert retailers.browser_retailers() == []

@@ -15,6 +15,7 @@ from contracts.messages import ProductJob, parse_message
 from fetching import RobotsPolicy, fetch_page
 from monitor.failures import receive_count_of
 from monitor.retailers import ConfigurationError, RetailerDirectory, RetailerPolicy
+from monitor.routing import PageFetchers
 from monitor.scrape import (
     BatchReport,
     ScrapeRequest,
@@ -251,7 +252,7 @@ def test_an_unexpected_error_costs_one_job_a_retry(scraper):
             raise RuntimeError("bug")
         return fetch_page(url, **options)
 
-    report, requests = run(scraper, "kettle", "toaster", fetch=fetch)
+    report, requests = run(scraper, "kettle", "toaster", fetchers=PageFetchers(http=fetch))
 
     kettle = next(r.message_id for r in requests if r.job.product_id == "kettle")
     assert report.failed_message_ids == [kettle]
@@ -615,7 +616,14 @@ def test_a_page_over_its_extraction_budget_fails_alone_and_the_batch_goes_on(scr
         page.spent = getattr(page, "spent", 0.0) + (10.0 if page.url.endswith("/slow") else 0.0)
         return page.spent
 
-    report, _ = run(scraper, "slow", "kettle", "toaster", fetch=fetch, budget_clock=budget_clock)
+    report, _ = run(
+        scraper,
+        "slow",
+        "kettle",
+        "toaster",
+        fetchers=PageFetchers(http=fetch),
+        budget_clock=budget_clock,
+    )
 
     assert (report.scraped, report.failed, report.failed_message_ids) == (2, 1, [])
     slow = scraper.item("slow")

@@ -10,6 +10,7 @@ from scraper_fixtures import NEXT_RUN_ID, RUN_ID, ShopPage, emitted_metrics, fai
 
 from contracts import environment
 from contracts.messages import ContinueDispatch, ProductJob, StartRun, encode, parse_message
+from handlers import product_jobs
 from handlers import scraper as scraper_handler
 from monitor.retailers import ConfigurationError
 
@@ -155,7 +156,7 @@ def test_a_fault_of_the_whole_scrape_reports_every_job_and_not_the_dispatch(scra
         raise RuntimeError("bug")
 
     add(scraper, "kettle")
-    monkeypatch.setattr(scraper_handler, "scrape_batch", broken)
+    monkeypatch.setattr(product_jobs, "scrape_batch", broken)
     scraper.enqueue(ProductJob(RUN_ID, "kettle", "shop-a"), StartRun(RUN_ID))
     records = scraper.receive()
     job_id = next(r["messageId"] for r in records if "scrape_product" in r["body"])

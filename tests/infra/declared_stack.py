@@ -24,6 +24,7 @@ from price_monitor.config import Settings
 
 ACCOUNT_ID = "123456789012"
 PACKAGE_HASH = "bW9ja2VkLXBhY2thZ2UtaGFzaA=="
+IMAGE_DIGEST = "sha256:" + "ab" * 32  # what the mocked build pushes
 
 
 # A resource as the program declared it: type, name, urn, id, parent, inputs, state.
@@ -95,6 +96,17 @@ class _StackMocks(pulumi.runtime.Mocks):
                 "dnsSuffix": "amazonaws.com",
                 "reverseDnsPrefix": "com.amazonaws",
             }
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"
+            return {
+                "id": registry,
+                "registryId": args.args.get("registryId", ACCOUNT_ID),
+                "userName": "AWS",
+                "password": "mocked-ecr-token",
+                "authorizationToken": "QVdTOm1vY2tlZC1lY3ItdG9rZW4=",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "2026-12-31T00:00:00Z",
+            }
         raise NotImplementedError(f"unexpected invoke {args.token}")
 
     def _computed(self, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
@@ -113,6 +125,16 @@ class _StackMocks(pulumi.runtime.Mocks):
             computed["arn"] = f"arn:aws:s3:::{physical}"
         elif args.typ == "aws:sqs/queue:Queue":
             computed["url"] = f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{physical}"
+        elif args.typ == "aws:ecr/repository:Repository":
+            computed["registryId"] = ACCOUNT_ID
+            computed["repositoryUrl"] = (
+                f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{physical}"
+            )
+            computed["arn"] = f"arn:aws:ecr:{self.region}:{ACCOUNT_ID}:repository/{physical}"
+        elif args.typ == "docker-build:index:Image":
+            (tag,) = inputs["tags"]
+            computed["digest"] = IMAGE_DIGEST
+            computed["ref"] = f"{tag}@{IMAGE_DIGEST}"
         elif args.typ == "aws:kms/key:Key":
             computed["keyId"] = "0b1c2d3e-mocked-key"
             computed["arn"] = f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/0b1c2d3e-mocked-key"

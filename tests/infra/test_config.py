@@ -11,11 +11,14 @@ import pytest
 import yaml
 from stack_files import ROOT, STACKS, price_monitor_values, stack_config, stack_document
 
+from contracts.fetch_modes import FetchMode
 from contracts.schedule import schedule_period_seconds
 from extraction.rules import validate_rules
 from price_monitor.config import (
     ConfigError,
     DetectorSettings,
+    ProxySettings,
+    RendererSettings,
     RetailerSettings,
     ScraperSettings,
     Settings,
@@ -321,6 +324,23 @@ def amazon(name, value):
     ), f"price-monitor:retailers.amazon.{name}"
 
 
+def renderer(name, value):
+    """The dev values with `renderer.<name>` set (the stack files set no renderer)."""
+    return dev_values(renderer=json.dumps({name: value})), f"price-monitor:renderer.{name}"
+
+
+def browser_shop(bad_key, **entry):
+    """The dev values with `shop` the only retailer, and the full key of its `bad_key`."""
+    values, key = retailer_entry("shop", entry)
+    return values, f"{key}.{bad_key}"
+
+
+def proxy(entry, bad_key="secret"):
+    """The dev values with one proxy `resi`, and the full key of `bad_key`."""
+    values = dev_values(proxies=json.dumps({"resi": entry}))
+    return values, f"price-monitor:proxies.resi.{bad_key}"
+
+
 def retailer_entry(name, entry):
     """The dev values with `name` the only retailer, and the retailer's full key."""
     return dev_values(retailers=json.dumps({name: entry})), f"price-monitor:retailers.{name}"
@@ -495,7 +515,157 @@ BAD_VALUES = {
     "host bad ipv6": (top("allowedHosts", '["[not-v6]:80"]'), "[IPv6] or [IPv6]:port entry"),
     "host unclosed bracket": (top("allowedHosts", '["[::1"]'), "is not a host"),
     "host junk after bracket": (top("allowedHosts", '["[::1]x"]'), "is not a host"),
+    # browser fetches, proxies and the renderer
+    "fetch mode misspelt": (amazon("fetch", "brwoser"), "(did you mean 'browser'?)"),
+    "fetch mode unknown": (amazon("fetch", "curl"), "must be one of http, browser, auto"),
+    "waitFor on an http retailer": (amazon("waitFor", "#price"), "applies to browser fetches only"),
+    "renderMaxBytes on http": (amazon("renderMaxBytes", 100000), "applies to browser fetches"),
+    "blank waitFor": (
+        browser_shop("waitFor", fetch="browser", waitFor=" "),
+        "must be a CSS selector",
+    ),
+    "consent selector with newline": (
+        browser_shop("consentSelector", fetch="auto", consentSelector="a\nb"),
+        "must be a CSS selector",
+    ),
+    "render timeout beyond the renderer's": (
+        browser_shop("renderTimeoutSeconds", fetch="browser", renderTimeoutSeconds=120),
+        "must be less than the renderer's timeoutSeconds (120), got 120",
+    ),
+    "render bytes too few": (
+        browser_shop("renderMaxBytes", fetch="browser", renderMaxBytes=10),
+        "must be a whole number from 1024",
+    ),
+    "proxy not declared": (
+        amazon("proxy", "residential"),
+        "names no proxy of price-monitor:proxies",
+    ),
+    "proxies not an object": (top("proxies", '["residential"]'), "must be an object"),
+    "proxy name uppercase": (
+        (dev_values(proxies=json.dumps({"Resi": {"secret": "p"}})), "price-monitor:proxies.Resi"),
+        "a proxy name must be a lowercase letter",
+    ),
+    "proxy without secret": (
+        (dev_values(proxies=json.dumps({"resi": {}})), "price-monitor:proxies.resi.secret"),
+        "must be set",
+    ),
+    "proxy unknown key": (
+        proxy({"secret": "p", "url": "http://h:1"}, "url"),
+        "unknown key",
+    ),
+    "proxy arn without suffix": (
+        proxy({"secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p"}),
+        "or its full ARN",
+    ),
+    "proxy arn of another service": (
+        proxy({"secret": "arn:aws:ssm:eu-west-1:123456789012:parameter/p"}),
+        "or its full ARN",
+    ),
+    "renderer concurrency 1": (
+        renderer("maxConcurrency", 1),
+        "must be a whole number from 2 to 1000",
+    ),
+    "renderer page timeout beyond its timeout": (
+        renderer("pageTimeoutSeconds", 200),
+        "must be less than timeoutSeconds (120), got 200",
+    ),
+    "renderer batch above 10": (
+        renderer("batchSize", 11),
+        "must be a whole number from 1 to 10",
+    ),
+    "renderer memory too small for chromium": (
+        renderer("memoryMb", 512),
+        "must be a whole number from 1024",
+    ),
+    "renderer unknown key": (renderer("memory", 2048), "did you mean 'memoryMb'"),
 }
+
+
+BROWSER_RETAILERS = {
+    "script-shop": {
+        "fetch": "browser",
+        "waitFor": "#price .amount",
+        "consentSelector": "button#accept",
+        "renderTimeoutSeconds": "20",
+        "renderMaxBytes": "2000000",
+        "proxy": "residential",
+    },
+    "walled-shop": {"fetch": "auto"},
+}
+PROXIES = {
+    "residential": {"secret": "price-monitor/residential"},
+    "datacenter": {
+        "secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dc-proxy-Ab12Cd"
+    },
+}
+
+
+def test_browser_retailers_proxies_and_renderer_settings_load_as_given():
+    values = dev_values(
+        retailers=json.dumps(BROWSER_RETAILERS),
+        proxies=json.dumps(PROXIES),
+        renderer=json.dumps({"memoryMb": "3008", "timeoutSeconds": 180, "maxConcurrency": 3}),
+    )
+
+    settings = settings_from_config(values, REGION)
+
+    assert settings.retailers == (
+        RetailerSettings(
+            name="script-shop",
+            fetch=FetchMode.BROWSER,
+            wait_for="#price .amount",
+            consent_selector="button#accept",
+            render_timeout_seconds=20.0,
+            render_max_bytes=2_000_000,
+            proxy="residential",
+        ),
+        RetailerSettings(name="walled-shop", fetch=FetchMode.AUTO),
+    )
+    assert settings.proxies == (
+        ProxySettings("datacenter", PROXIES["datacenter"]["secret"]),
+        ProxySettings("residential", "price-monitor/residential"),
+    )
+    assert [proxy.secret_is_arn for proxy in settings.proxies] == [True, False]
+    assert settings.renderer == RendererSettings(
+        memory_mb=3008, timeout_seconds=180, max_concurrency=3
+    )
+    assert settings.needs_renderer
+
+
+@pytest.mark.parametrize(
+    ("modes", "needed"),
+    [((), False), (("http",), False), (("http", "auto"), True), (("browser",), True)],
+)
+def test_the_renderer_is_needed_only_by_browser_and_auto_retailers(modes, needed):
+    retailers = {f"shop-{i}": {"fetch": mode} for i, mode in enumerate(modes)}
+    values = dev_values(retailers=json.dumps(retailers), proxies=json.dumps(PROXIES))
+
+    assert settings_from_config(values, REGION).needs_renderer is needed
+
+
+def test_the_renderer_defaults_are_the_documented_ones():
+    assert RendererSettings() == RendererSettings(
+        memory_mb=2048,
+        timeout_seconds=120,
+        max_concurrency=2,
+        batch_size=5,
+        batching_window_seconds=5,
+        page_timeout_seconds=30.0,
+        max_page_bytes=5_000_000,
+        fetch_concurrency=2,
+    )
+    assert settings_from_config(dev_values(), REGION).renderer == RendererSettings()
+
+
+def test_a_proxy_url_given_as_the_secret_is_refused_without_echoing_its_credentials():
+    values = dev_values(proxies=json.dumps({"resi": {"secret": "http://user:s3cret@proxy:8080"}}))
+
+    with pytest.raises(ConfigError) as raised:
+        settings_from_config(values, REGION)
+
+    assert raised.value.key == "price-monitor:proxies.resi.secret"
+    assert "s3cret" not in str(raised.value)
+    assert "never stack config" in raised.value.problem
 
 
 def test_a_batch_above_10_needs_a_batching_window():
