@@ -40,12 +40,24 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import boto3
 
 from contracts.timestamps import iso_seconds
-from local_stack.demo import demo_site, describe_cycle
+from local_stack.demo import (
+    INSTALL_CHROMIUM,
+    PROXY_SECRET,
+    SCRIPT_SHOP,
+    WALLED_SHOP,
+    demo_egress,
+    demo_overrides,
+    demo_products,
+    demo_site,
+    describe_cycle,
+    missing_chromium,
+    reach_lines,
+)
 from local_stack.program import (
     NAMESPACE,
     StackFileError,
@@ -171,12 +183,19 @@ def run(
     logs: Path,
     out: TextIO,
     before_cycle: Callable[[int], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    provisioned: Callable[[LocalWorld], None] | None = None,
 ) -> int:
-    """Provision `stack`, import `rows`, run `cycles` cycles; the exit status."""
+    """Provision `stack` (its config with `overrides`), import `rows`, run `cycles` cycles;
+    the exit status. `provisioned(world)` runs once the stack exists, before the import."""
     _say(out, f"provisioning the {stack} stack in moto from the Pulumi program ...")
     with logs.open("w", encoding="utf-8") as log_stream:
         try:
-            with local_stack(stack, allowed_hosts=allowed_hosts, log_stream=log_stream) as world:
+            with local_stack(
+                stack, allowed_hosts=allowed_hosts, overrides=overrides, log_stream=log_stream
+            ) as world:
+                if provisioned is not None:
+                    provisioned(world)
                 result = _cycles(world, rows, cycles, before_cycle, out)
         except ProvisioningError as error:
             _say(out, f"the {stack} stack could not be provisioned: {error}")
@@ -219,25 +238,43 @@ def _cycles(
 
 
 def _demo(cycles: int, report: Path | None, logs: Path, out: TextIO) -> int:
-    with demo_site() as (site, catalog_path):
+    chromium = missing_chromium()
+    if chromium is not None:
+        _say(out, f"Chromium is not at {chromium}: {INSTALL_CHROMIUM}.")
+        _say(out, f"Without it the demo runs without {SCRIPT_SHOP} (its prices need a browser).")
+    browser = chromium is None
+    products = demo_products(browser=browser)
+    with demo_site(products) as (site, catalog_path), demo_egress() as egress:
         _say(out, f"local retailer site: http://{site.host_port}/ ({catalog_path.name})")
+        _say(
+            out,
+            f"forward proxy for {WALLED_SHOP}: http://{egress.host_port} (its URL, with "
+            f"credentials, in the secret {PROXY_SECRET})",
+        )
+        overrides = demo_overrides(stack_config("dev"), browser=browser)
 
         def before_cycle(number: int) -> None:
             site.set_cycle(number - 1)
             _say(out, f"the site now shows cycle {number}'s pages:")
-            for line in describe_cycle(number - 1):
+            for line in describe_cycle(number - 1, products):
                 _say(out, f"    {line}")
 
-        return run(
+        status = run(
             read_catalog(catalog_path),
             cycles=cycles,
             stack="dev",
-            allowed_hosts=[site.host_port],
+            allowed_hosts=[site.host_port, egress.host_port],
             report=report,
             logs=logs,
             out=out,
             before_cycle=before_cycle,
+            overrides=overrides,
+            provisioned=lambda world: egress.create_secret(world.stack.region),
         )
+        if status == EXIT_OK:
+            for line in reach_lines(site, egress, browser=browser):
+                _say(out, line)
+        return status
 
 
 def serve(

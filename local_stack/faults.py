@@ -74,7 +74,13 @@ __all__ = [
 
 # Wire protocol of the services the functions call, for the error answers built here.
 _JSON, _QUERY, _REST_XML = "json", "query", "rest-xml"
-_PROTOCOLS = {"dynamodb": _JSON, "sqs": _JSON, "sns": _QUERY, "s3": _REST_XML}
+_PROTOCOLS = {
+    "dynamodb": _JSON,
+    "sqs": _JSON,
+    "secrets-manager": _JSON,  # the proxies' URLs (monitor.proxies)
+    "sns": _QUERY,
+    "s3": _REST_XML,
+}
 _THROTTLING_CODES = {"dynamodb": "ProvisionedThroughputExceededException", "sns": "Throttling"}
 # The clocks the functions read: (module, attribute holding the datetime module or class).
 _FUNCTION_CLOCKS = (
@@ -414,7 +420,9 @@ def _aws_call(function: str, event_name: str, request: AWSPreparedRequest) -> Aw
     resources: set[str] = set()
     if protocol == _JSON:
         params = json.loads(_body_text(request) or "{}")
-        resources.update(str(params[name]) for name in ("TableName", "QueueUrl") if name in params)
+        resources.update(
+            str(params[name]) for name in ("TableName", "QueueUrl", "SecretId") if name in params
+        )
         resources.update(params.get("RequestItems") or {})  # BatchGetItem, BatchWriteItem
     elif protocol == _QUERY:
         params = {name: values[0] for name, values in parse_qs(_body_text(request)).items()}

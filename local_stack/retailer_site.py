@@ -5,6 +5,14 @@ Four retailers, each writing its pages the way a family of real shops does: `jso
 and `example-shop`, whose pages carry no structured data and are read with the retailer
 rule of Pulumi.dev.yaml (`#product .price`, `#product .stock`, "sold out", EUR).
 
+Two more are out of a plain HTTP client's reach (`HARD_TO_REACH`, issue 13): `script-shop`,
+a single-page app whose product page is an empty shell until its script has fetched
+`/api/products/<id>.json` and drawn the product (with the JSON-LD such apps insert), so only
+a browser sees a price; and `walled-shop`, which answers every direct request with a bot wall
+(403) and its real page only to requests that came through a forward proxy (they carry the
+`Via` header RFC 9110 requires of a proxy). `PRODUCTS` are the ones any stack reads;
+`ALL_PRODUCTS` adds those two, which the demo's settings reach (`fetch: browser`, a proxy).
+
 What each page shows is table-driven (`PRODUCTS`), cycle by cycle: `set_cycle(n)` before
 each run of the scraper moves the whole site to cycle n (past the table, the last column
 repeats). The table gives every case the service must handle: drops above, at and below
@@ -24,9 +32,10 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email.message import Message
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -41,6 +50,11 @@ MISSING = "missing"  # 404: the product is gone (a permanent failure)
 FLAKY = "flaky"  # 503 to the first request of each cycle, then the product page
 CAPTCHA = "captcha"  # a captcha page served with 200 (blocked, never a price)
 
+# How a retailer's pages can be read: what the stack's settings must give the retailer.
+DIRECT = "direct"  # any fetch reads them
+BROWSER = "browser"  # an app shell: only a browser that runs the page's script sees the price
+PROXY = "proxy"  # a bot wall to direct requests: only requests through a proxy get the page
+
 # The catalog item's last_status after a cycle, per page kind (DESIGN data contract).
 OUTCOMES = {
     OFFER: ScrapeStatus.OK,
@@ -53,8 +67,22 @@ ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 
 # Each retailer's currency; example-shop's is also its rule's `currency` in Pulumi.dev.yaml.
 CURRENCIES = MappingProxyType(
-    {"jsonld-mart": "EUR", "micro-store": "GBP", "meta-shop": "USD", "example-shop": "EUR"}
+    {
+        "jsonld-mart": "EUR",
+        "micro-store": "GBP",
+        "meta-shop": "USD",
+        "example-shop": "EUR",
+        "script-shop": "GBP",
+        "walled-shop": "USD",
+    }
 )
+# The retailers a plain HTTP client cannot read, and what each needs; the others are DIRECT.
+REACHED_BY = MappingProxyType({"script-shop": BROWSER, "walled-shop": PROXY})
+# Where script-shop's pages fetch their product from, and the element its script fills last
+# (the demo's `waitFor`: once it is there, the price and the JSON-LD are in the DOM).
+API_PREFIX = "/api/products/"
+API_PATH = API_PREFIX + "{product_id}.json"
+SCRIPT_SHOP_FILLED = "#app .price"
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,11 @@ class Product:
     @property
     def path(self) -> str:
         return f"/{self.retailer}/{self.product_id}"
+
+    @property
+    def reached_by(self) -> str:
+        """What a fetch needs to read its page (DIRECT, BROWSER, PROXY)."""
+        return REACHED_BY.get(self.retailer, DIRECT)
 
     def price(self, cycle: int) -> Decimal:
         return Decimal(self.prices[min(cycle, len(self.prices) - 1)])
@@ -119,7 +152,15 @@ PRODUCTS = (
             priced_when_sold_out=False,  # sold out, its page shows no price
             alerts={2: (EventKind.BACK_IN_STOCK,)}),
 )
+HARD_TO_REACH = (
+    Product("robot-vacuum", "script-shop", "Robot vacuum cleaner", ("300.00", "255.00"),
+            alerts={1: (EventKind.PRICE_DROP,)}),  # -15 %, seen only by the browser
+    Product("smart-bulb", "script-shop", "Smart bulb E27", ("12.99",)),
+    Product("gaming-monitor", "walled-shop", "27-inch gaming monitor", ("329.00", "339.00")),
+    Product("webcam", "walled-shop", "HD webcam", ("79.00",)),
+)
 # fmt: on
+ALL_PRODUCTS = PRODUCTS + HARD_TO_REACH
 
 
 @dataclass(frozen=True)
@@ -152,13 +193,19 @@ class SiteRequest:
     status: int
     user_agent: str
     at: float  # time.monotonic()
+    via: str = ""  # the Via header: the proxies the request came through ("" when direct)
+
+    @property
+    def proxied(self) -> bool:
+        return bool(self.via)
 
 
-def expected(cycle: int) -> dict[str, ExpectedPage]:
-    """What every product's page shows in `cycle`, by product_id."""
+def expected(cycle: int, products: Iterable[Product] = PRODUCTS) -> dict[str, ExpectedPage]:
+    """What each of `products`' pages shows in `cycle` (to a fetch that can read it), by
+    product_id."""
     _check_cycle(cycle)
     pages = {}
-    for product in PRODUCTS:
+    for product in products:
         has_offer = product.page in (OFFER, FLAKY)
         price = product.shown_price(cycle) if has_offer else None
         pages[product.product_id] = ExpectedPage(
@@ -197,12 +244,15 @@ class RetailerSite(LoopbackSite):
         with self._lock:
             self._cycle = cycle
 
-    def expected(self, cycle: int) -> dict[str, ExpectedPage]:
-        """What every product's page shows in `cycle` (the module's `expected`)."""
-        return expected(cycle)
+    def expected(
+        self, cycle: int, products: Iterable[Product] = PRODUCTS
+    ) -> dict[str, ExpectedPage]:
+        """What the pages show in `cycle` (the module's `expected`)."""
+        return expected(cycle, products)
 
-    def sample_catalog(self) -> list[CatalogRow]:
-        """The catalog of every product, with URLs on this site's port."""
+    def sample_catalog(self, products: Iterable[Product] = PRODUCTS) -> list[CatalogRow]:
+        """The catalog of `products` (by default those any stack reads), with URLs on this
+        site's port."""
         return [
             CatalogRow(
                 product_id=product.product_id,
@@ -213,7 +263,7 @@ class RetailerSite(LoopbackSite):
                 target_price=product.target_price,
                 active=product.active,
             )
-            for product in PRODUCTS
+            for product in products
         ]
 
     def requests(self) -> list[SiteRequest]:
@@ -228,21 +278,41 @@ class RetailerSite(LoopbackSite):
                 return self._served[cycle, path]
             return sum(count for (_, served), count in self._served.items() if served == path)
 
-    def respond(self, path: str, user_agent: str = "") -> tuple[int, str, str]:
-        """The (status, content type, body) answering a GET of `path`; the request is logged."""
+    def requests_to(self, retailer: str) -> list[SiteRequest]:
+        """Every request answered so far for `retailer`'s product pages, in order."""
+        prefix = f"/{retailer}/"
+        return [request for request in self.requests() if request.path.startswith(prefix)]
+
+    def answer(self, path: str, headers: Message) -> tuple[int, str, str]:
+        """A GET of `path` with these request headers: the proxies it came through count."""
+        return self.respond(path, headers.get("User-Agent", ""), via=headers.get("Via", ""))
+
+    def respond(self, path: str, user_agent: str = "", via: str = "") -> tuple[int, str, str]:
+        """The (status, content type, body) answering a GET of `path` that came through the
+        proxies `via` names ("" for a direct request); the request is logged."""
         path = urlsplit(path).path
         with self._lock:
             cycle = self._cycle
             self._served[cycle, path] += 1
             first_of_cycle = self._served[cycle, path] == 1
-            status, content_type, body = _page(path, cycle, first_of_cycle)
-            self._requests.append(SiteRequest(cycle, path, status, user_agent, time.monotonic()))
+            status, content_type, body = _page(path, cycle, first_of_cycle, proxied=bool(via))
+            self._requests.append(
+                SiteRequest(cycle, path, status, user_agent, time.monotonic(), via)
+            )
         return status, content_type, body
 
 
-_PRODUCTS = MappingProxyType({product.product_id: product for product in PRODUCTS})
-_BY_PATH = MappingProxyType({product.path: product for product in PRODUCTS})
+_PRODUCTS = MappingProxyType({product.product_id: product for product in ALL_PRODUCTS})
+_BY_PATH = MappingProxyType({product.path: product for product in ALL_PRODUCTS})
+_BY_API_PATH = MappingProxyType(
+    {
+        API_PATH.format(product_id=product.product_id): product
+        for product in ALL_PRODUCTS
+        if product.reached_by == BROWSER
+    }
+)
 _HTML = "text/html; charset=utf-8"
+_JSON = "application/json"
 
 
 def _check_cycle(cycle: int) -> None:
@@ -250,14 +320,18 @@ def _check_cycle(cycle: int) -> None:
         raise ValueError(f"a cycle is a number from 0, not {cycle!r}")
 
 
-def _page(path: str, cycle: int, first_of_cycle: bool) -> tuple[int, str, str]:
+def _page(path: str, cycle: int, first_of_cycle: bool, proxied: bool) -> tuple[int, str, str]:
     if path == "/robots.txt":
         return 200, "text/plain; charset=utf-8", ROBOTS_TXT
     if path == "/":
         return 200, _HTML, _INDEX_PAGE
+    if path in _BY_API_PATH:
+        return 200, _JSON, _api_product(_BY_API_PATH[path], cycle)
     product = _BY_PATH.get(path)
     if product is None or product.page == MISSING:
         return 404, _HTML, _document("Not found", "<h1>Not found</h1><p>No such product.</p>")
+    if product.reached_by == PROXY and not proxied:
+        return 403, _HTML, _BOT_WALL_PAGE
     if product.page == FLAKY and first_of_cycle:
         body = "<h1>Service unavailable</h1><p>Please try again in a moment.</p>"
         return 503, _HTML, _document("Service unavailable", body)
@@ -291,8 +365,9 @@ def _jsonld_page(product: Product, cycle: int) -> str:
     # "</" cannot end the script early: JSON allows "<\/".
     script = json.dumps(data).replace("</", "<\\/")
     head = f'<script type="application/ld+json">{script}</script>'
-    body = f"<h1>{html.escape(product.name)}</h1><p>{_shown(price, '{} EUR')}</p>"
-    return _document(f"{product.name} | JSON-LD Mart", body, head)
+    shown = _shown(price, "{} " + CURRENCIES[product.retailer])
+    body = f"<h1>{html.escape(product.name)}</h1><p>{shown}</p>"
+    return _document(f"{product.name} | {_SHOP_NAMES[product.retailer]}", body, head)
 
 
 def _microdata_page(product: Product, cycle: int) -> str:
@@ -346,6 +421,45 @@ def _rule_page(product: Product, cycle: int) -> str:
     return _document(f"{product.name} · Example Shop", body)
 
 
+def _app_shell(product: Product, cycle: int) -> str:
+    # What a single-page app serves: no product in the HTML, a script that fetches it and
+    # draws it (JSON-LD first, then the visible product, SCRIPT_SHOP_FILLED last). It writes
+    # text with textContent, never as markup, as such apps' frameworks do.
+    api = json.dumps(API_PATH.format(product_id=product.product_id))
+    script = (
+        "fetch(" + api + ").then((r) => r.json()).then((p) => {"
+        "const offer = {'@type': 'Offer', availability: 'https://schema.org/' +"
+        " (p.in_stock ? 'InStock' : 'OutOfStock')};"
+        "if (p.price !== null) { offer.price = p.price; offer.priceCurrency = p.currency; }"
+        "const ld = document.createElement('script'); ld.type = 'application/ld+json';"
+        "ld.textContent = JSON.stringify({'@context': 'https://schema.org', '@type': 'Product',"
+        " name: p.name, sku: p.id, offers: offer});"
+        "document.head.appendChild(ld);"
+        "const app = document.getElementById('app'); app.replaceChildren();"
+        "const add = (tag, cls, text) => { const e = document.createElement(tag);"
+        " if (cls) e.className = cls; e.textContent = text; app.appendChild(e); };"
+        "add('h1', '', p.name);"
+        "add('p', 'stock', p.in_stock ? 'In stock' : 'Out of stock');"
+        "add('p', 'price', p.price === null ? '' : '\u00a3' + p.price);"
+        "});"
+    )
+    body = f'<div id="app"></div><script>{script}</script>'
+    return _document("Script Shop", body)
+
+
+def _api_product(product: Product, cycle: int) -> str:
+    price = product.shown_price(cycle)
+    return json.dumps(
+        {
+            "id": product.product_id,
+            "name": product.name,
+            "price": None if price is None else str(price),
+            "currency": CURRENCIES[product.retailer],
+            "in_stock": product.availability(cycle) == Availability.IN_STOCK,
+        }
+    )
+
+
 def _shown(price: Decimal | None, template: str) -> str:
     """The price as the page's text shows it, or nothing when it shows none."""
     return "" if price is None else template.format(price)
@@ -357,15 +471,18 @@ _MARKUP = MappingProxyType(
         "micro-store": _microdata_page,
         "meta-shop": _meta_page,
         "example-shop": _rule_page,
+        "script-shop": _app_shell,
+        "walled-shop": _jsonld_page,  # behind its wall, a page like any other
     }
 )
+_SHOP_NAMES = MappingProxyType({"jsonld-mart": "JSON-LD Mart", "walled-shop": "Walled Shop"})
 
 _INDEX_PAGE = _document(
     "Local retailer site",
     "<h1>Local retailer site</h1><ul>"
     + "".join(
         f'<li><a href="{product.path}">{html.escape(product.name)}</a> ({product.retailer})</li>'
-        for product in PRODUCTS
+        for product in ALL_PRODUCTS
     )
     + "</ul>",
 )
@@ -374,4 +491,10 @@ _CAPTCHA_PAGE = _document(
     "<h1>Please confirm you are not a robot</h1>"
     '<form action="/captcha" method="post"><div class="g-recaptcha" data-sitekey="local"></div>'
     "<button>Continue</button></form>",
+)
+# What walled-shop answers a direct request, with 403: a bot wall, as its vendors serve.
+_BOT_WALL_PAGE = _document(
+    "Access denied",
+    "<h1>Are you a robot?</h1><p>Automated requests from this network are not allowed.</p>"
+    '<div class="h-captcha" data-sitekey="local"></div>',
 )

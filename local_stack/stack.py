@@ -214,15 +214,31 @@ class _Resources:
 
 def _function(resource: RecordedResource) -> LocalFunction:
     inputs = resource.inputs
-    if not inputs.get("handler"):
-        raise _unsupported(resource, "it declares no handler (only zip packages run locally)")
+    handler = inputs.get("handler") or _image_handler(inputs)
+    if not handler:
+        raise _unsupported(
+            resource,
+            "it declares no handler (a zip's `handler`, or an image's image_config.commands)",
+        )
     return LocalFunction(
         name=resource.state["name"],
-        handler=inputs["handler"],
+        handler=handler,
         environment=dict((inputs.get("environment") or {}).get("variables") or {}),
         timeout_seconds=int(inputs.get("timeout", DEFAULT_TIMEOUT_SECONDS)),
         memory_mb=int(inputs.get("memorySize", DEFAULT_MEMORY_MB)),
     )
+
+
+def _image_handler(inputs: Mapping[str, Any]) -> str | None:
+    """An image function's handler: its image_config.commands, as the program names it.
+
+    The image is built from functions/ (the renderer's), so its handler runs in process
+    like a zip function's; the image's own CMD is the program's too (tests/infra).
+    """
+    if inputs.get("packageType") != "Image":
+        return None
+    commands = (inputs.get("imageConfig") or {}).get("commands") or []
+    return commands[0] if len(commands) == 1 else None
 
 
 def _queue_mapping(mapping: RecordedResource, function: str, resources: _Resources) -> QueueMapping:

@@ -85,6 +85,18 @@ class MotoMocks(pulumi.runtime.Mocks):
             return self._partition_result
         if args.token == "archive:index/getFile:getFile":
             return package(args.args)
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            # The renderer image's push credentials: nothing is pushed locally (recorded.py).
+            registry = self._aws.arn("{account}.dkr.ecr.{region}.amazonaws.com", "")
+            return {
+                "id": registry,
+                "registryId": args.args.get("registryId") or self._aws.account_id,
+                "userName": "AWS",
+                "password": "local-stack-pushes-nothing",
+                "authorizationToken": "",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "",
+            }
         raise ProvisioningError(f"the local stack does not answer the invoke {args.token}")
 
     def _new_resource(self, type_: str, name: str, inputs: dict[str, Any]) -> Created:

@@ -8,13 +8,20 @@ in `RECORDED_ONLY` fails provisioning, so a new resource cannot be silently left
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from local_stack.provisioning.emulation import Created
+from local_stack.provisioning.function_package import tree_digest
 from local_stack.provisioning.moto_account import MotoAccount
+from price_monitor.packaging import EXCLUDES
+
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+DOCKER_IMAGE = "docker-build:index:Image"
 
 # The recorded-only types, and why nothing local needs them created.
 RECORDED_ONLY: Mapping[str, str] = MappingProxyType(
@@ -35,6 +42,19 @@ RECORDED_ONLY: Mapping[str, str] = MappingProxyType(
         ),
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
             "transitions and expirations act after days, longer than any local run"
+        ),
+        # The renderer (browser retailers only): its image is never built or pulled locally.
+        ECR_REPOSITORY: (
+            "no image is pulled locally: the renderer runs its handler in process from "
+            "functions/, the tree its image is built from"
+        ),
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy": "no images are stored locally to expire",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy": (
+            "no image is pulled locally; tests/infra checks who may pull it"
+        ),
+        DOCKER_IMAGE: (
+            "the local stack needs no Docker: the renderer runs its build context (functions/) "
+            "in process; its digest stands for the context and renderer/ as they are"
         ),
     }
 )
@@ -60,8 +80,12 @@ _RECORDED_ARNS: Mapping[str, _RecordedArn] = MappingProxyType(
             "dashboardArn", "arn:{partition}:cloudwatch::{account}:dashboard/{name}"
         ),
         "aws:iam/role:Role": _RecordedArn("arn", "arn:{partition}:iam::{account}:role/{name}"),
+        ECR_REPOSITORY: _RecordedArn(
+            "arn", "arn:{partition}:ecr:{region}:{account}:repository/{name}"
+        ),
     }
 )
+_REGISTRY = "{account}.dkr.ecr.{region}.amazonaws.com"
 
 
 def record(aws: MotoAccount, type_: str, name: str, inputs: dict[str, Any]) -> Created:
@@ -74,6 +98,35 @@ def record(aws: MotoAccount, type_: str, name: str, inputs: dict[str, Any]) -> C
         return mapping_id, {"uuid": mapping_id, "arn": aws.arn(arn_format, mapping_id)}
     if "bucket" in inputs:  # a bucket's companion: its id is the bucket's
         return inputs["bucket"], {}
+    if "repository" in inputs:  # a repository's companion: its id is the repository's
+        return inputs["repository"], {}
+    if type_ == DOCKER_IMAGE:
+        return _recorded_image(inputs)
     physical = inputs.get("name") or inputs.get("dashboardName") or name
     output, arn_format = _RECORDED_ARNS[type_]
-    return physical, {"name": physical, output: aws.arn(arn_format, physical)}
+    computed = {"name": physical, output: aws.arn(arn_format, physical)}
+    if type_ == ECR_REPOSITORY:
+        registry = aws.arn(_REGISTRY, physical)
+        computed |= {"registryId": aws.account_id, "repositoryUrl": f"{registry}/{physical}"}
+    return physical, computed
+
+
+def _recorded_image(inputs: dict[str, Any]) -> Created:
+    """An image as if built and pushed: its ref, with a digest of what it would be built from.
+
+    The digest covers the build context and the named contexts (functions/ and renderer/,
+    caches and tests left out as the image leaves them out), so it changes when, and only
+    when, what the image would hold changes.
+    """
+    context = inputs.get("context") or {}
+    locations = [
+        context.get("location", ""),
+        *(named.get("location", "") for _, named in sorted((context.get("named") or {}).items())),
+    ]
+    digest = b"".join(
+        tree_digest(Path(location), EXCLUDES)[0] for location in locations if location
+    )
+    image_digest = "sha256:" + hashlib.sha256(digest).hexdigest()
+    tags = list(inputs.get("tags") or [])
+    ref = f"{tags[0]}@{image_digest}" if tags else image_digest
+    return image_digest, {"digest": image_digest, "ref": ref}

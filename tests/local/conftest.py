@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from local_stack.retailer_site import RetailerSite
+
 LOCAL_REGION = "eu-west-1"  # the dev stack's aws:region
 
 
@@ -34,3 +36,17 @@ def local_aws(fake_aws_environment: None) -> Iterator[None]:
     """Moto in place of AWS for one test, with fake credentials and the dev stack's region."""
     with mock_aws():
         yield
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[RetailerSite]:
+    """The local retailer site, shared by a module's tests."""
+    with RetailerSite() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_site() -> Iterator[RetailerSite]:
+    """A retailer site of its own, for tests that read its request log."""
+    with RetailerSite() as running:
+        yield running
