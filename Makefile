@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.corpus_accuracy
 	$(BIN)/python -m bench.scraper_batch_latency
 	$(BIN)/python -m bench.cycle_calls
+	$(BIN)/python -m bench.render_cost
 	$(BIN)/python -m bench.cost_model
 
 # The same scripts at toy size, for CI: proves they run, measures nothing worth quoting.
@@ -75,6 +76,7 @@ bench-smoke: $(STAMP)
 	rm -f $(SMOKE_RESULTS)
 	$(BIN)/python -m bench.scraper_batch_latency --smoke --json $(SMOKE_RESULTS)
 	$(BIN)/python -m bench.cycle_calls --smoke --json $(SMOKE_RESULTS)
+	$(BIN)/python -m bench.render_cost --smoke --json $(SMOKE_RESULTS)
 	$(BIN)/python -m bench.cost_model --smoke --measurements $(SMOKE_RESULTS)
 
 clean:

@@ -72,6 +72,11 @@ KMS_REQUEST = 0.03 / 10_000
 SNS_DATA_KEY_REUSE_SECONDS = 300
 KMS_REQUESTS_PER_DATA_KEY = 2
 
+# --- Amazon ECR: https://aws.amazon.com/ecr/pricing/ (private repositories) ---
+# Storage of the renderer's container image, billed on its compressed layers; pulls by
+# Lambda in the same region are free.
+ECR_STORAGE_GB_MONTH = 0.10
+
 # --- Amazon SNS: https://aws.amazon.com/sns/pricing/ ---
 SNS_PUBLISH_REQUEST = 0.50 / 1e6  # each 64 KB chunk of a message is one request
 SNS_EMAIL_DELIVERY = 2.00 / 100_000

@@ -72,6 +72,21 @@ FREE_SERVICES = ("dynamodbstreams", "sts")
 # A KEYS_ONLY index row: the table's and the index's keys (product_id, timestamp, retailer).
 INDEX_KEYS_BYTES = 64
 
+# The browser path (bench/render_cost.py measures it). The renderer's declared shape mirrors
+# the defaults of the stack's `renderer` settings (memoryMb, batchSize, maxConcurrency): the
+# stacks priced here declare no browser retailer, so their program has no renderer to read.
+RENDERER_MEMORY_MB = 2048
+RENDERER_BATCH_SIZE = 5
+RENDERER_MAX_CONCURRENCY = 2
+# Lambda's pollers on the render queue: one ReceiveMessage and one DeleteMessageBatch a batch.
+RENDER_POLLER_REQUESTS_PER_BATCH = 2
+# The dispatcher sends a job to the render queue in batches of 10 (SendMessageBatch).
+RENDER_SENDS_PER_PAGE = 0.1
+# The renderer's image (Python base, Chromium and its libraries, Playwright's driver),
+# compressed as ECR stores it: assumed, from the sizes installed here (bench/README.md).
+RENDERER_IMAGE_GB = 0.6
+DEFAULT_BROWSER_SHARE = 0.0  # share of product checks fetched by the browser
+
 
 class MeasurementsError(ValueError):
     """The measurements file lacks a figure the model needs (named in the message)."""
@@ -87,6 +102,11 @@ class Workload:
     notification_share: float = DEFAULT_NOTIFICATION_SHARE
     aws_call_seconds: float = DEFAULT_AWS_CALL_SECONDS
     archive_months: int = DEFAULT_ARCHIVE_MONTHS
+    browser_share: float = DEFAULT_BROWSER_SHARE
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.browser_share <= 1.0:
+            raise ValueError(f"the browser share is between 0 and 1, not {self.browser_share}")
 
     @property
     def cycles_per_month(self) -> float:
@@ -95,6 +115,49 @@ class Workload:
     @property
     def checks_per_month(self) -> float:
         return self.products * self.cycles_per_month
+
+
+@dataclass(frozen=True)
+class RenderFigures:
+    """The renderer's measured time per page (bench/render_cost.py)."""
+
+    seconds_per_page: float  # warm browser, pages and subresources served at once (mean)
+    # Seconds of render time per second of page latency (about the round trips a page
+    # makes one after another: the document, then its scripts, then their data request).
+    latency_slope: float
+
+
+@dataclass(frozen=True)
+class RenderUsage:
+    """What one rendered page bills."""
+
+    gb_seconds: float  # renderer duration at its memory
+    lambda_requests: float  # one invocation per batch
+    sqs_requests: float  # the render queue's receives and deletes (and sends, if counted)
+
+    @property
+    def usd(self) -> float:
+        return (
+            self.gb_seconds * price.LAMBDA_ARM_GB_SECOND
+            + self.lambda_requests * price.LAMBDA_REQUEST
+            + self.sqs_requests * price.SQS_REQUEST
+        )
+
+
+def render_usage(
+    seconds_per_page: float,
+    *,
+    memory_mb: int = RENDERER_MEMORY_MB,
+    batch_size: int = RENDERER_BATCH_SIZE,
+    sends_per_page: float = RENDER_SENDS_PER_PAGE,
+) -> RenderUsage:
+    """One rendered page's usage: pages render one after another in the container's browser,
+    so a page bills its own time (batched pages do not share it as the http path's do)."""
+    return RenderUsage(
+        gb_seconds=seconds_per_page * memory_mb / 1024,
+        lambda_requests=1 / batch_size,
+        sqs_requests=RENDER_POLLER_REQUESTS_PER_BATCH / batch_size + sends_per_page,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,6 +181,7 @@ class Design:
     sizes: Mapping[str, float]  # bytes per product: messages, items, archive, logs
     in_lambda_retry_share: float = 0.0  # fetches retried by sleeping inside Lambda
     measured_notification_share: float = 0.0
+    render: RenderFigures | None = None  # None: the browser path was not measured
 
 
 @dataclass(frozen=True)
@@ -194,6 +258,8 @@ class Capacity:
     sqs_sends_per_cycle: float
     products_per_retailer: float  # at the measured catalog's products per retailer
     retailer_seconds_at_default_spacing: float  # one retailer's jobs, end to end, per cycle
+    # The browser share's pages at the renderer's maximum concurrency (0 without a share).
+    renderer_cycle_seconds: float = 0.0
 
 
 def load_measurements(path: Path) -> dict[str, Any]:
@@ -244,6 +310,19 @@ def measured_design(measurements: Mapping[str, Any]) -> Design:
         batch_size=max(1, round(products / max(1, invocations.get("scraper", 0)))),
         sizes=_require(cycle, "bytes_per_product"),
         measured_notification_share=notifications,
+        render=render_figures(measurements),
+    )
+
+
+def render_figures(measurements: Mapping[str, Any]) -> RenderFigures | None:
+    """The browser path's figures, None when the measurements hold no `render` section."""
+    section = measurements.get("render")
+    if section is None:
+        return None
+    warm = _require(_require(section, "render_seconds"), "warm")
+    return RenderFigures(
+        seconds_per_page=_require(warm, "mean"),
+        latency_slope=_require(section, "latency_slope"),
     )
 
 
@@ -301,6 +380,20 @@ def scraper_seconds_per_check(design: Design, workload: Workload) -> float:
     )
 
 
+def renderer_seconds_per_check(design: Design, workload: Workload) -> float:
+    """Billed renderer time per product check fetched by the browser, on AWS: its render
+    (which waits on the page's sequential round trips) and the same writes as the http path."""
+    if design.render is None:
+        raise MeasurementsError(
+            "the measurements lack 'render' (the browser path): run python -m bench.render_cost"
+        )
+    return (
+        design.render.seconds_per_page
+        + design.render.latency_slope * workload.page_latency_seconds
+        + workload.aws_call_seconds * sum(design.calls.values())
+    )
+
+
 def busy_seconds_per_cycle(design: Design, shape: StackShape, workload: Workload) -> float:
     """A cycle's wall time on AWS: scraper time spread over the declared concurrency."""
     lambda_seconds = scraper_seconds_per_check(design, workload) * workload.products
@@ -316,7 +409,9 @@ def monthly_bill(design: Design, shape: StackShape, workload: Workload) -> Bill:
     busy_month = min(price.SECONDS_PER_MONTH, busy * workload.cycles_per_month)
     lines: list[Line] = []
     lines += _lambda_lines(design, shape, workload)
-    lines += _sqs_lines(design, calls, shape, n, busy_month)
+    lines += _sqs_lines(design, calls, shape, n, busy_month, workload.browser_share)
+    if workload.browser_share:
+        lines += _browser_lines(design, workload)
     lines += _dynamodb_lines(design, calls, shape, workload)
     lines += _s3_lines(calls, sizes, workload)
     lines += _cloudwatch_lines(calls, sizes, shape, n)
@@ -337,11 +432,13 @@ def _lambda_lines(design: Design, shape: StackShape, workload: Workload) -> list
     detector_seconds = design.detector_seconds + workload.aws_call_seconds * (
         workload.notification_share * sum(CALLS_PER_NOTIFICATION.values())
     )
+    # Checks fetched by the browser are the renderer's (_browser_lines), not the scraper's.
+    http_share = 1.0 - workload.browser_share
     return [
         Line(
             "Lambda",
             "requests (scraper + detector invocations)",
-            (design.scraper_invocations + design.detector_invocations) * n,
+            (design.scraper_invocations * http_share + design.detector_invocations) * n,
             "requests",
             price.LAMBDA_REQUEST,
             free_pool="lambda_requests",
@@ -349,7 +446,11 @@ def _lambda_lines(design: Design, shape: StackShape, workload: Workload) -> list
         Line(
             "Lambda",
             f"scraper duration ({shape.scraper_memory_mb} MB, arm64)",
-            scraper_seconds_per_check(design, workload) * n * shape.scraper_memory_mb / 1024,
+            scraper_seconds_per_check(design, workload)
+            * n
+            * http_share
+            * shape.scraper_memory_mb
+            / 1024,
             "GB-s",
             price.LAMBDA_ARM_GB_SECOND,
             free_pool="lambda_gb_seconds",
@@ -366,7 +467,12 @@ def _lambda_lines(design: Design, shape: StackShape, workload: Workload) -> list
 
 
 def _sqs_lines(
-    design: Design, calls: Mapping[str, float], shape: StackShape, n: float, busy_month: float
+    design: Design,
+    calls: Mapping[str, float],
+    shape: StackShape,
+    n: float,
+    busy_month: float,
+    browser_share: float = 0.0,
 ) -> list[Line]:
     batch_bytes = design.batch_size * design.sizes.get("sqs_job_message", 0)
     chunks = max(1, math.ceil(batch_bytes / price.SQS_CHUNK_BYTES))
@@ -391,7 +497,8 @@ def _sqs_lines(
         Line(
             "SQS",
             "requests by Lambda's pollers and the schedule (receives, deletes)",
-            requests(design.poller_calls) * n,
+            # the browser share's jobs are received from the render queue (_browser_lines)
+            requests(design.poller_calls) * n * (1.0 - browser_share),
             "requests",
             price.SQS_REQUEST,
             free_pool="sqs_requests",
@@ -407,6 +514,53 @@ def _sqs_lines(
             price.SQS_REQUEST,
             fixed=True,
             free_pool="sqs_requests",
+        ),
+    ]
+
+
+def _browser_lines(design: Design, workload: Workload) -> list[Line]:
+    """The renderer's share of the bill: its invocations, duration and queue, and its image.
+
+    What follows the fetch (DynamoDB, S3, logs) is the http path's code and is billed by
+    the other lines for every check. The render queue's idle polling and the renderer's
+    alarms are counted when the priced stack declares them (a stack with a browser retailer).
+    """
+    pages = workload.checks_per_month * workload.browser_share
+    # The dispatcher's sends are in the measured calls already, whichever queue they go to.
+    usage = render_usage(renderer_seconds_per_check(design, workload), sends_per_page=0.0)
+    return [
+        Line(
+            "Lambda",
+            f"renderer requests (batches of {RENDERER_BATCH_SIZE})",
+            usage.lambda_requests * pages,
+            "requests",
+            price.LAMBDA_REQUEST,
+            free_pool="lambda_requests",
+        ),
+        Line(
+            "Lambda",
+            f"renderer duration ({RENDERER_MEMORY_MB} MB, arm64; "
+            f"{workload.browser_share:.0%} of checks by browser)",
+            usage.gb_seconds * pages,
+            "GB-s",
+            price.LAMBDA_ARM_GB_SECOND,
+            free_pool="lambda_gb_seconds",
+        ),
+        Line(
+            "SQS",
+            "render queue requests by Lambda's pollers (receives, deletes)",
+            usage.sqs_requests * pages,
+            "requests",
+            price.SQS_REQUEST,
+            free_pool="sqs_requests",
+        ),
+        Line(
+            "ECR",
+            f"renderer image storage (about {RENDERER_IMAGE_GB:g} GB compressed, assumed)",
+            RENDERER_IMAGE_GB,
+            "GB-month",
+            price.ECR_STORAGE_GB_MONTH,
+            fixed=True,
         ),
     ]
 
@@ -698,6 +852,7 @@ def capacity(design: Design, shape: StackShape, workload: Workload, retailers: f
     ).writes
     sends = sum(n for op, n in design.calls.items() if op.startswith("sqs:Send"))
     per_retailer = workload.products / retailers if retailers else float(workload.products)
+    rendered = workload.products * workload.browser_share
     return Capacity(
         scraper_lambda_seconds=lambda_seconds,
         cycle_seconds_at_declared_concurrency=lambda_seconds / shape.scraper_max_concurrency,
@@ -708,6 +863,11 @@ def capacity(design: Design, shape: StackShape, workload: Workload, retailers: f
         sqs_sends_per_cycle=sends * workload.products,
         products_per_retailer=per_retailer,
         retailer_seconds_at_default_spacing=per_retailer * shape.default_spacing_seconds,
+        renderer_cycle_seconds=(
+            rendered * renderer_seconds_per_check(design, workload) / RENDERER_MAX_CONCURRENCY
+            if rendered
+            else 0.0
+        ),
     )
 
 
@@ -861,7 +1021,12 @@ def render(result: Mapping[str, Any], shape: StackShape) -> str:
         f"  assumptions: page latency {workload.page_latency_seconds:g} s, AWS call "
         f"{workload.aws_call_seconds * 1000:g} ms, {workload.notification_share:.1%} of checks "
         f"notify (the benchmark's busy cycle: {result['measured_notification_share']:.1%}), "
-        f"archive in its month {workload.archive_months}",
+        f"archive in its month {workload.archive_months}"
+        + (
+            f", {workload.browser_share:.1%} of checks fetched by the browser"
+            if workload.browser_share
+            else ""
+        ),
         f"  {'service':<11}{'line':<70}{'ours: quantity':>22}{'USD':>9}"
         f"{'naive: quantity':>22}{'USD':>9}",
     ]
@@ -909,6 +1074,12 @@ def render(result: Mapping[str, Any], shape: StackShape) -> str:
         f"products per retailer), {cap.retailer_seconds_at_default_spacing / 3600:.2f} h of "
         f"spacing per cycle at the default {shape.default_spacing_seconds:g} s between requests",
     ]
+    if workload.browser_share:
+        out.append(
+            f"    renderer: {cap.renderer_cycle_seconds / 3600:.2f} h per cycle for the "
+            f"browser's {workload.products * workload.browser_share:,.0f} pages at its maximum "
+            f"concurrency {RENDERER_MAX_CONCURRENCY}"
+        )
     if (workload.products, workload.checks_per_day) == (TARGET_PRODUCTS, TARGET_CHECKS_PER_DAY):
         out.append(f"  target: under {TARGET_USD:.2f} USD a month (ours)")
         for label, usd, met in target_verdicts(ours):
@@ -987,6 +1158,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--notification-share", type=float, default=DEFAULT_NOTIFICATION_SHARE)
     parser.add_argument("--aws-call-seconds", type=float, default=DEFAULT_AWS_CALL_SECONDS)
     parser.add_argument("--archive-months", type=int, default=DEFAULT_ARCHIVE_MONTHS)
+    parser.add_argument(
+        "--browser-share",
+        type=float,
+        default=DEFAULT_BROWSER_SHARE,
+        help="share of product checks fetched by the browser (0-1; needs the render figures)",
+    )
     parser.add_argument("--stack", help="the stack to price (default: the measured one)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--smoke", action="store_true", help="the first scenario only (CI)")
@@ -1017,11 +1194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     notification_share=args.notification_share,
                     aws_call_seconds=args.aws_call_seconds,
                     archive_months=args.archive_months,
+                    browser_share=args.browser_share,
                 ),
             )
             for products, per_day in sizes
         ]
-    except MeasurementsError as error:
+    except ValueError as error:  # a MeasurementsError, or a workload out of range
         print(f"cost_model: {error}", file=sys.stderr)
         return 2
     print(

@@ -348,7 +348,7 @@ def test_the_dev_stack_shape_is_read_from_the_program():
     assert shape.scraper_max_concurrency == 5
     # ten single-metric alarms, and the incomplete-run alarm reads four metrics
     assert (shape.alarms, shape.alarm_metrics) == (11, 14)
-    assert shape.custom_metrics == 8
+    assert shape.custom_metrics == 9  # every name in contracts.metric_names but SERVICE
     assert shape.history_index_projections == ("ALL",)
     assert shape.catalog_pitr
     assert shape.history_pitr
@@ -391,3 +391,71 @@ def test_the_script_fails_cleanly_without_measurements(
 ):
     assert cost_model.main(["--measurements", str(tmp_path / "absent.json")]) == 2
     assert "no measurements" in capsys.readouterr().err
+
+
+# --- the browser path (bench/render_cost.py's figures) ---------------------------------------
+
+
+def with_render(document: dict[str, Any], seconds: float = 0.5, slope: float = 3.0) -> dict:
+    document["render"] = {"render_seconds": {"warm": {"mean": seconds}}, "latency_slope": slope}
+    return document
+
+
+def test_no_browser_share_leaves_the_bill_as_it_was():
+    workload = Workload(products=5_300, checks_per_day=4)
+    without = bills(workload)
+    measured = bills(workload, with_render(measurements()))
+    for plain, rendered in zip(without, measured, strict=True):
+        assert rendered.lines == plain.lines
+        assert not [x for x in rendered.lines if "renderer" in x.item]
+
+
+def test_a_browser_share_needs_the_render_figures():
+    workload = Workload(products=PRODUCTS, checks_per_day=1, browser_share=0.1)
+    with pytest.raises(MeasurementsError, match="render"):
+        bills(workload)
+
+
+def test_a_browser_share_outside_zero_to_one_is_refused():
+    with pytest.raises(ValueError, match="browser share"):
+        Workload(products=PRODUCTS, checks_per_day=1, browser_share=1.5)
+
+
+def test_browser_checks_move_from_the_scraper_to_the_renderer():
+    share, seconds, slope = 0.2, 0.5, 3.0
+    document = with_render(measurements(), seconds, slope)
+    http_only = Workload(products=PRODUCTS, checks_per_day=1, notification_share=0)
+    mixed = replace(http_only, browser_share=share)
+    (before, _), (after, _) = bills(http_only, document), bills(mixed, document)
+    checks = mixed.checks_per_month
+    assert line(after, "Lambda", "scraper").quantity == pytest.approx(
+        (1 - share) * line(before, "Lambda", "scraper").quantity
+    )
+    ours = measured_design(document)
+    per_page = (
+        seconds
+        + slope * mixed.page_latency_seconds
+        + mixed.aws_call_seconds * sum(ours.calls.values())
+    )
+    memory_gb = cost_model.RENDERER_MEMORY_MB / 1024
+    assert line(after, "Lambda", "renderer duration").quantity == pytest.approx(
+        share * checks * per_page * memory_gb
+    )
+    assert line(after, "Lambda", "renderer requests").quantity == pytest.approx(
+        share * checks / cost_model.RENDERER_BATCH_SIZE
+    )
+    # what follows the fetch is the same code: DynamoDB and S3 do not change
+    for service in ("DynamoDB", "S3"):
+        assert after.by_service()[service] == pytest.approx(before.by_service()[service])
+    assert line(after, "ECR", "renderer image").fixed
+    assert after.usage_usd > before.usage_usd  # a render costs more than an http fetch
+
+
+def test_capacity_shows_the_renderers_cycle_time():
+    document = with_render(measurements(), seconds=1.0, slope=0.0)
+    ours = measured_design(document)
+    workload = Workload(products=PRODUCTS, checks_per_day=4, browser_share=0.5, aws_call_seconds=0)
+    found = capacity(ours, SHAPE, workload, retailers=10)
+    # 500 pages of 1 s each over the renderer's maximum concurrency
+    assert found.renderer_cycle_seconds == pytest.approx(500 / cost_model.RENDERER_MAX_CONCURRENCY)
+    assert capacity(ours, SHAPE, replace(workload, browser_share=0), 10).renderer_cycle_seconds == 0
