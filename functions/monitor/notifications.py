@@ -18,6 +18,11 @@ did; after an observation without a price, the new page's). Message attributes
 repeats) without reading the body. The subject is for people (e-mail): ASCII printable,
 no line breaks, shorter than 100 characters, as SNS requires.
 
+People read text, not JSON: each notification also carries `email_text`
+(`monitor.alert_text`), and is published with `MessageStructure=json`, `{"default": body,
+"email": email_text}`, so SNS e-mail subscribers get the text and every other protocol
+(SQS, HTTPS, Lambda, e-mail-json) the JSON contract, as before.
+
 `dedup_key` (in the body and as a message attribute) is the same for every copy of one
 event, however often it is published: a subscriber that remembers the keys it has handled
 drops the rare repeat the detector cannot rule out (docs/architecture.md "Detector").
@@ -44,6 +49,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from contracts.change_rules import EventKind, PriceEvent
+from monitor.alert_text import readable_text
 
 if TYPE_CHECKING:
     from types_boto3_sns import SNSClient
@@ -72,17 +78,23 @@ class Notification:
     id: str
     dedup_key: str
     subject: str
-    body: str
+    body: str  # the JSON contract
     attributes: dict[str, str]
+    email_text: str  # what e-mail subscribers read instead of the body
+
+    @property
+    def message(self) -> str:
+        """The per-protocol message SNS takes with MessageStructure=json."""
+        return json.dumps({"default": self.body, "email": self.email_text}, ensure_ascii=False)
 
     @property
     def size_bytes(self) -> int:
-        """What SNS counts against SNS_MESSAGE_MAX_BYTES: the body and every attribute."""
+        """What SNS counts against SNS_MESSAGE_MAX_BYTES: the message and every attribute."""
         attributes = sum(
             len(name.encode()) + len(ATTRIBUTE_TYPE) + len(value.encode())
             for name, value in self.attributes.items()
         )
-        return len(self.body.encode()) + attributes
+        return len(self.message.encode()) + attributes
 
 
 class NotificationTooLargeError(ValueError):
@@ -116,6 +128,7 @@ def notification_for(event: PriceEvent) -> Notification:
     Raises NotificationTooLargeError when even the shortened message exceeds SNS's limit.
     """
     key = dedup_key(event.notification_id)
+    name, url = shortened(event.name, NAME_MAX_CHARS), shortened(event.url, URL_MAX_CHARS) or ""
     notification = Notification(
         id=event.notification_id,
         dedup_key=key,
@@ -125,8 +138,8 @@ def notification_for(event: PriceEvent) -> Notification:
                 "kind": str(event.kind),
                 "product_id": event.product_id,
                 "retailer": event.retailer,
-                "name": shortened(event.name, NAME_MAX_CHARS),
-                "url": shortened(event.url, URL_MAX_CHARS),
+                "name": name,
+                "url": url,
                 "currency": event.currency,
                 "old_price": event.old_price,
                 "new_price": event.new_price,
@@ -142,6 +155,7 @@ def notification_for(event: PriceEvent) -> Notification:
             "retailer": event.retailer,
             "dedup_key": key,
         },
+        email_text=readable_text(event, name=name, url=url),
     )
     if notification.size_bytes > SNS_MESSAGE_MAX_BYTES:
         raise NotificationTooLargeError(event.product_id, notification.size_bytes)
@@ -153,7 +167,8 @@ def publish(sns_client: SNSClient, topic_arn: str, notification: Notification) -
     response = sns_client.publish(
         TopicArn=topic_arn,
         Subject=notification.subject,
-        Message=notification.body,
+        Message=notification.message,
+        MessageStructure="json",
         MessageAttributes={
             name: {"DataType": ATTRIBUTE_TYPE, "StringValue": value}
             for name, value in notification.attributes.items()

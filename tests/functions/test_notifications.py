@@ -234,7 +234,8 @@ def test_a_name_and_url_near_the_item_limit_publish_cut_with_whole_identifiers(a
         DROP.run_id,
     )
     assert envelope["MessageAttributes"]["product_id"]["Value"] == product_id
-    assert notification.size_bytes < 20_000
+    # The id stands in the body, the attributes and the e-mail text: still far below SNS's.
+    assert notification.size_bytes < 40_000
 
 
 def test_identifiers_too_large_for_sns_are_refused_naming_the_product():
@@ -246,10 +247,104 @@ def test_identifiers_too_large_for_sns_are_refused_naming_the_product():
     assert raised.value.size_bytes > SNS_MESSAGE_MAX_BYTES
 
 
-def test_size_counts_the_body_and_every_attribute_in_utf8_bytes():
+def test_size_counts_the_message_and_every_attribute_in_utf8_bytes():
     notification = notification_for(replace(DROP, name="é"))
     attributes = sum(
         len(name) + len("String") + len(value.encode())
         for name, value in notification.attributes.items()
     )
-    assert notification.size_bytes == len(notification.body.encode()) + attributes
+    assert notification.size_bytes == len(notification.message.encode()) + attributes
+
+
+# --- what people read: e-mail text beside the JSON contract --------------------------------
+
+
+class RecordingSNS:
+    """An SNS client that keeps what it was asked to publish."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    def publish(self, **request: object) -> dict[str, str]:
+        self.calls.append(request)
+        return {"MessageId": "m-1"}
+
+
+def test_email_subscribers_get_the_text_and_every_other_protocol_the_json_contract():
+    sns = RecordingSNS()
+    notification = notification_for(DROP)
+
+    publish(sns, "arn:aws:sns:eu-west-1:123456789012:alerts", notification)  # type: ignore[arg-type]
+
+    (call,) = sns.calls
+    assert call["MessageStructure"] == "json"
+    assert json.loads(str(call["Message"])) == {
+        "default": notification.body,
+        "email": notification.email_text,
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "lines"),
+    [
+        (
+            DROP,
+            [
+                "Price drop: Kettle 1.7 l",
+                "Now 17.99 EUR, was 19.99 EUR: 2.00 EUR less (-10.01%).",
+            ],
+        ),
+        (
+            replace(
+                DROP,
+                kind=EventKind.TARGET_PRICE,
+                old_price=Decimal("20"),
+                new_price=Decimal("21.50"),
+                change_percent=Decimal("-7.50"),
+            ),
+            [
+                "Target price reached: Kettle 1.7 l",
+                "Now 21.50 EUR, was 20 EUR: 1.50 EUR more (+7.50%).",
+            ],
+        ),
+        (
+            replace(
+                DROP,
+                kind=EventKind.BACK_IN_STOCK,
+                name=None,
+                currency=None,
+                old_price=None,
+                change_percent=None,
+            ),
+            ["Back in stock: acme-kettle-1", "Now 17.99 (it was out of stock, without a price)."],
+        ),
+        (
+            replace(
+                DROP,
+                kind=EventKind.BACK_IN_STOCK,
+                old_price=Decimal("17.99"),
+                change_percent=Decimal("0.00"),
+            ),
+            ["Back in stock: Kettle 1.7 l", "Now 17.99 EUR, as before."],
+        ),
+    ],
+)
+def test_the_email_text_says_what_happened_with_both_prices(event, lines):
+    text = notification_for(event).email_text
+
+    assert text.splitlines()[:2] == lines
+    assert "Retailer: acme\nhttps://shop.example/kettle\n" in text
+    assert text.endswith(
+        "Seen at 2024-05-01T06:01:30.250Z, in the run of 2024-05-01T06:00:00Z"
+        " (product acme-kettle-1).\n"
+    )
+
+
+def test_the_email_text_uses_the_shortened_name_and_url():
+    event = replace(
+        DROP, name="K" * (NAME_MAX_CHARS + 5), url="https://s.example/" + "u" * URL_MAX_CHARS
+    )
+    body, text = body_of(event), notification_for(event).email_text
+
+    assert text.splitlines()[0] == f"Price drop: {body['name']}"
+    assert body["url"] in text.splitlines()
