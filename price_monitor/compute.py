@@ -69,6 +69,9 @@ class ComputeArgs:
     user_agent_contact: str
     repeated_failure_threshold: int
     tracing: bool = False  # X-Ray active tracing (config `tracing`)
+    alert_kinds: Sequence[str] = ()  # the opt-in rules on for every product
+    increase_threshold_percent: float = 10.0
+    new_low_days: int = 30
     retailers: Sequence[RetailerSettings] = ()
     allowed_hosts: Sequence[str] = ()
     partition: pulumi.Input[str] = "aws"
@@ -151,6 +154,7 @@ class Compute(pulumi.ComponentResource):
             policies.detector_policy(
                 products_stream_arn=storage.products_table.stream_arn,
                 idempotency_table_arn=storage.idempotency_table.arn,
+                prices_table_arn=storage.prices_table.arn,
                 alerts_topic_arn=queues.alerts_topic.arn,
                 topic_key_arn=queues.topic_key.arn,
                 stream_failure_queue_arn=queues.stream_failure_queue.arn,
@@ -492,6 +496,10 @@ def detector_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
         environment.ALERTS_TOPIC_ARN: args.messaging.alerts_topic.arn,
         environment.IDEMPOTENCY_TABLE: args.storage.idempotency_table.name,
         environment.DEFAULT_DROP_THRESHOLD_PERCENT: str(args.drop_threshold_percent),
+        environment.PRICES_TABLE: args.storage.prices_table.name,
+        environment.ALERT_KINDS_JSON: json.dumps(list(args.alert_kinds)),
+        environment.DEFAULT_INCREASE_THRESHOLD_PERCENT: str(args.increase_threshold_percent),
+        environment.DEFAULT_NEW_LOW_DAYS: str(args.new_low_days),
     }
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from contracts import catalog_rules
 from contracts.catalog_rules import RETAILER_NAME
 from contracts.fetch_modes import DEFAULT_FETCH_MODE, FetchMode
 from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
@@ -144,6 +145,11 @@ class Settings:
     schedule_expression: str = "rate(6 hours)"
     schedule_flexible_window_minutes: int = 15  # 0: the scheduler's flexible window is off
     drop_threshold_percent: float = 10.0
+    # The opt-in alert rules on for every product (catalog_rules.OPT_IN_ALERT_KINDS), and the
+    # defaults of the products' own price_increase and new_low numbers.
+    alert_kinds: tuple[str, ...] = ()
+    increase_threshold_percent: float = 10.0
+    new_low_days: int = 30
     history_retention_days: int = 90
     log_retention_days: int = 30
     alert_emails: tuple[str, ...] = ()
@@ -236,6 +242,20 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
         drop_threshold_percent=top.number(
             "dropThresholdPercent", defaults.drop_threshold_percent, 0, 100, above_low=True
         ),
+        alert_kinds=_alert_kinds(top),
+        increase_threshold_percent=top.number(
+            "increaseThresholdPercent",
+            defaults.increase_threshold_percent,
+            0,
+            catalog_rules.MAX_INCREASE_THRESHOLD_PERCENT,
+            above_low=True,
+        ),
+        new_low_days=top.integer(
+            "newLowDays",
+            defaults.new_low_days,
+            catalog_rules.NEW_LOW_DAYS.start,
+            catalog_rules.NEW_LOW_DAYS.stop - 1,
+        ),
         history_retention_days=top.integer(
             "historyRetentionDays", defaults.history_retention_days, 1
         ),
@@ -264,6 +284,9 @@ _TOP_KEYS = (
     "scheduleExpression",
     "scheduleFlexibleWindowMinutes",
     "dropThresholdPercent",
+    "alertKinds",
+    "increaseThresholdPercent",
+    "newLowDays",
     "historyRetentionDays",
     "logRetentionDays",
     "alertEmails",
@@ -606,6 +629,18 @@ def _is_secret_name(text: str) -> bool:
     # An ARN-like text that failed the ARN pattern is a malformed ARN, not a name; a URL
     # (the proxy itself, pasted by mistake) has ':' and is refused by the pattern.
     return not text.startswith("arn:") and bool(_SECRET_NAME.fullmatch(text))
+
+
+def _alert_kinds(top: _Fields) -> tuple[str, ...]:
+    kinds = top.strings("alertKinds")
+    for kind in kinds:
+        problem = catalog_rules.alert_kind_problem(kind)
+        if problem is not None:
+            raise ConfigError(top.key("alertKinds"), problem)
+    if len(set(kinds)) != len(kinds):
+        raise ConfigError(top.key("alertKinds"), f"lists a kind twice, got {list(kinds)}")
+    # In the catalog's order, so the same kinds always give the same environment.
+    return tuple(kind for kind in catalog_rules.OPT_IN_ALERT_KINDS if kind in kinds)
 
 
 def _detector(fields: _Fields) -> DetectorSettings:

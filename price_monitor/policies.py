@@ -286,6 +286,7 @@ def detector_policy(
     *,
     products_stream_arn: pulumi.Input[str],
     idempotency_table_arn: pulumi.Input[str],
+    prices_table_arn: pulumi.Input[str],
     alerts_topic_arn: pulumi.Input[str],
     topic_key_arn: pulumi.Input[str],
     stream_failure_queue_arn: pulumi.Input[str],
@@ -317,6 +318,8 @@ def detector_policy(
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             [idempotency_table_arn],
         ),
+        # `new_low`: the product's lowest price of its window (monitor.recent_low), by key.
+        allow("ReadRecentLows", ["dynamodb:Query"], [prices_table_arn]),
         allow("PublishPriceAlerts", ["sns:Publish"], [alerts_topic_arn]),
         allow(
             # The alerts topic is encrypted with the stack's key: publishing needs it, and

@@ -1,10 +1,14 @@
 """The catalog file: the products to watch, as a CSV an operator edits in a spreadsheet.
 
 DESIGN.md "Data contracts": a header row, then one product per row, with the columns
-`product_id,retailer,url,name,drop_threshold_percent,target_price,active` (any order; the
-optional ones may be left out of the header). UTF-8, with or without a byte-order mark, any
-line ending, quoted cells as spreadsheets write them. Surrounding spaces in a cell are
-ignored, blank rows are skipped, `active` reads true/false, yes/no or 1/0 (blank: true).
+`product_id,retailer,url,name,drop_threshold_percent,target_price,active` and the opt-in
+alert rules `alerts,increase_threshold_percent,new_low_days` (any order; the optional ones
+may be left out of the header, so a file written before the alert columns existed still
+reads). UTF-8, with or without a byte-order mark, any line ending, quoted cells as
+spreadsheets write them. Surrounding spaces in a cell are ignored, blank rows are skipped,
+`active` reads true/false, yes/no or 1/0 (blank: true). `alerts` lists opt-in kinds
+separated by `;` (`price_increase;new_low`; blank: none beyond the stack's), each named
+once, and is written back in `catalog_rules.OPT_IN_ALERT_KINDS` order.
 
 Reading is all or nothing: `read_catalog` checks every row and raises `CatalogFileError`
 with every problem found, each with the line number a spreadsheet shows (the header is
@@ -53,6 +57,10 @@ COLUMNS = (
     "drop_threshold_percent",
     "target_price",
     "active",
+    # Appended: a file without them reads as before.
+    "alerts",
+    "increase_threshold_percent",
+    "new_low_days",
 )
 REQUIRED_COLUMNS = ("product_id", "retailer", "url")
 TEXT_COLUMNS = ("product_id", "retailer", "url", "name")
@@ -134,6 +142,9 @@ class CatalogRow:
     drop_threshold_percent: Decimal | None = None
     target_price: Decimal | None = None
     active: bool = True
+    alerts: tuple[str, ...] = ()  # opt-in kinds, in catalog_rules.OPT_IN_ALERT_KINDS order
+    increase_threshold_percent: Decimal | None = None
+    new_low_days: int | None = None
 
     def to_item(self) -> dict[str, Any]:
         """The products-table item (DESIGN data contract); absent options are left out."""
@@ -147,6 +158,11 @@ class CatalogRow:
             "name": self.name,
             "drop_threshold_percent": self.drop_threshold_percent,
             "target_price": self.target_price,
+            # A string set (DynamoDB holds no empty set: no kinds, no attribute).
+            "alerts": set(self.alerts) or None,
+            "increase_threshold_percent": self.increase_threshold_percent,
+            # A Decimal, as DynamoDB numbers read back, so a re-import compares equal.
+            "new_low_days": None if self.new_low_days is None else Decimal(self.new_low_days),
         }
         item.update((key, value) for key, value in optional.items() if value is not None)
         return item
@@ -418,6 +434,32 @@ def _target_price(text: str) -> Decimal | None:
     return number
 
 
+def _alerts(text: str) -> tuple[str, ...]:
+    # A trailing or doubled separator is a blank, not a kind.
+    kinds = [kind.strip() for kind in text.split(catalog_rules.ALERTS_SEPARATOR) if kind.strip()]
+    problems = [catalog_rules.alert_kind_problem(kind) for kind in dict.fromkeys(kinds)]
+    _check("; ".join(problem for problem in problems if problem is not None) or None)
+    repeated = sorted({kind for kind in kinds if kinds.count(kind) > 1})
+    if repeated:
+        raise _CellProblem(f"lists {', '.join(map(repr, repeated))} more than once")
+    return tuple(kind for kind in catalog_rules.OPT_IN_ALERT_KINDS if kind in kinds)
+
+
+def _increase_threshold(text: str) -> Decimal | None:
+    number = _number(text)
+    if number is not None:
+        _check(catalog_rules.increase_threshold_problem(number))
+    return number
+
+
+def _new_low_days(text: str) -> int | None:
+    number = _number(text)
+    if number is None:
+        return None
+    _check(catalog_rules.new_low_days_problem(number))
+    return int(number)
+
+
 def _active(text: str) -> bool:
     word = text.lower()
     if not word or word in _TRUE:
@@ -463,6 +505,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "drop_threshold_percent": _threshold,
     "target_price": _target_price,
     "active": _active,
+    "alerts": _alerts,
+    "increase_threshold_percent": _increase_threshold,
+    "new_low_days": _new_low_days,
 }
 
 
@@ -481,6 +526,9 @@ def _cells(row: CatalogRow) -> list[str]:
         number(row.drop_threshold_percent),
         number(row.target_price),
         "true" if row.active else "false",
+        catalog_rules.ALERTS_SEPARATOR.join(row.alerts),
+        number(row.increase_threshold_percent),
+        "" if row.new_low_days is None else str(row.new_low_days),
     ]
 
 

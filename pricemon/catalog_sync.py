@@ -34,12 +34,20 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from contracts import catalog_rules
 from pricemon.catalog_file import COLUMNS, CatalogRow, import_catalog
 
 if TYPE_CHECKING:
     from types_boto3_dynamodb.service_resource import Table
 
-OPTIONAL_FIELDS = ("name", "drop_threshold_percent", "target_price")
+OPTIONAL_FIELDS = (
+    "name",
+    "drop_threshold_percent",
+    "target_price",
+    "alerts",
+    "increase_threshold_percent",
+    "new_low_days",
+)
 ACTIVE_DEFAULT = True  # DESIGN.md: `active` defaults to true
 
 _PROJECTION_NAMES = {f"#{column}": column for column in COLUMNS}
@@ -181,6 +189,9 @@ def row_from_item(item: Mapping[str, Any]) -> CatalogRow:
         drop_threshold_percent=_number_or_none(item.get("drop_threshold_percent")),
         target_price=_number_or_none(item.get("target_price")),
         active=item.get("active", ACTIVE_DEFAULT) is not False,
+        alerts=_alert_kinds(item.get("alerts")),
+        increase_threshold_percent=_number_or_none(item.get("increase_threshold_percent")),
+        new_low_days=_whole_or_none(item.get("new_low_days")),
     )
 
 
@@ -267,3 +278,14 @@ def _text_or_none(value: Any) -> str | None:
 
 def _number_or_none(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+def _alert_kinds(value: Any) -> tuple[str, ...]:
+    # A string set; kept in the file's order (an unknown kind is left for validate to name).
+    kinds = set(value or ())
+    known = [kind for kind in catalog_rules.OPT_IN_ALERT_KINDS if kind in kinds]
+    return (*known, *sorted(str(kind) for kind in kinds - set(known)))
+
+
+def _whole_or_none(value: Any) -> int | None:
+    return None if value is None else int(Decimal(str(value)))

@@ -64,6 +64,8 @@ def derive_alerts(
                 currency=event.currency,
             )
             for event in events
+            # Replayed without opt-in rules: every event the always-on ones raise has a price.
+            if event.new_price is not None
         )
     return alerts
 

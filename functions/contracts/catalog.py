@@ -1,11 +1,13 @@
 """The products table's item: a catalog entry and its latest observed state.
 
 DESIGN.md "Data contracts" is the specification. The catalog part (`product_id`,
-`retailer`, `url`, `name`, `active`, `drop_threshold_percent`, `target_price`) comes from
-the catalog import; the latest state (`last_*`, `consecutive_failures`) is written by the
-scraper. Items arrive as boto3 resource-style mappings (numbers are Decimal); a row that
-breaks the contract raises InvalidCatalogItemError naming the product and the problem, so
-the caller can record or skip that one product instead of failing a whole batch. The rules
+`retailer`, `url`, `name`, `active`, `drop_threshold_percent`, `target_price`, and the
+opt-in alert rules `alerts` (a string set of opt-in kinds), `increase_threshold_percent`,
+`new_low_days`) comes from the catalog import; the latest state (`last_*`,
+`consecutive_failures`) is written by the scraper. Items arrive as boto3 resource-style
+mappings (numbers are Decimal); a row that breaks the contract raises
+InvalidCatalogItemError naming the product and the problem, so the caller can record or
+skip that one product instead of failing a whole batch. The rules
 of the catalog fields are `contracts.catalog_rules`, which the catalog file applies too.
 
 Two readings of an item: `CatalogItem.from_item` (the whole item, for the scraper) and
@@ -15,7 +17,7 @@ Two readings of an item: `CatalogItem.from_item` (the whole item, for the scrape
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -88,6 +90,10 @@ class CatalogItem:
     last_status: ScrapeStatus | None
     last_error: str | None
     consecutive_failures: int
+    # The opt-in alert kinds the product adds to the stack's, in catalog_rules order.
+    alerts: tuple[str, ...] = ()
+    increase_threshold_percent: Decimal | None = None  # None: the stack default applies
+    new_low_days: int | None = None  # None: the stack default applies
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> CatalogItem:
@@ -97,6 +103,10 @@ class CatalogItem:
             "drop_threshold_percent", catalog_rules.drop_threshold_problem
         )
         target_price = reader.checked_number("target_price", catalog_rules.target_price_problem)
+        increase_threshold = reader.checked_number(
+            "increase_threshold_percent", catalog_rules.increase_threshold_problem
+        )
+        new_low_days = reader.checked_number("new_low_days", catalog_rules.new_low_days_problem)
         last_price = reader.number("last_price")
         if last_price is not None and last_price < 0:
             reader.reject("last_price", f"{last_price} is negative")
@@ -125,6 +135,9 @@ class CatalogItem:
             last_status=reader.choice("last_status", ScrapeStatus),
             last_error=reader.text("last_error"),
             consecutive_failures=0 if failures is None else int(failures),
+            alerts=reader.alert_kinds(),
+            increase_threshold_percent=increase_threshold,
+            new_low_days=None if new_low_days is None else int(new_low_days),
         )
 
 
@@ -193,6 +206,21 @@ class _Reader:
         if problem is not None:
             self.reject(attribute, problem)
         return number
+
+    def alert_kinds(self) -> tuple[str, ...]:
+        """`alerts`: a string set (DynamoDB SS; a list is read alike) of opt-in kinds."""
+        value = self._item.get("alerts")
+        if value is None:
+            return ()
+        if isinstance(value, str) or not isinstance(value, Set | list | tuple):
+            self.reject("alerts", f"is a {type(value).__name__}, not a set of alert kinds")
+        for kind in value:
+            if not isinstance(kind, str):
+                self.reject("alerts", f"holds a {type(kind).__name__}, not an alert kind")
+            problem = catalog_rules.alert_kind_problem(kind)
+            if problem is not None:
+                self.reject("alerts", problem)
+        return tuple(kind for kind in catalog_rules.OPT_IN_ALERT_KINDS if kind in value)
 
     def active(self) -> bool:
         value = self._item.get("active")

@@ -6,7 +6,7 @@ scraper writes the latest state of a successful observation on the item (`last_p
 failures and blocked pages never overwrite it, so the old state is always the last
 *successful* observation. An observation may have no price (an out-of-stock page that
 shows none): its state has `last_availability` `out_of_stock` and no `last_price`.
-Rules (docs/architecture.md "Detector"):
+Rules (docs/architecture.md "Detector"), always on:
 
 - `price_drop`: `(old - new) / old * 100 >= threshold` (the item's `drop_threshold_percent`,
   else the stack default);
@@ -14,12 +14,25 @@ Rules (docs/architecture.md "Detector"):
 - `back_in_stock`: `out_of_stock` -> `in_stock`, also after an observation without a
   price (then the event's `old_price` and `change_percent` are None);
 
-and nothing at all when the new state is not a successful observation (error, blocked),
+and opt-in (`OPT_IN_KINDS`: on when the stack enables them, `OptInRules.kinds`, or the item
+lists them in its `alerts`):
+
+- `price_increase`: `(new - old) / old * 100 >= threshold` (the item's
+  `increase_threshold_percent`, else the stack default);
+- `any_change`: `new != old`;
+- `new_low`: `new < old` and `new < recent_low`, the lowest price of the last N days (the
+  item's `new_low_days`, else the stack default) before this observation, which the caller
+  looks up (`new_low_window_days` says when and how far back) and passes in;
+- `out_of_stock`: `in_stock` -> `out_of_stock`, also when the new observation shows no price
+  (then the event's `new_price` and `change_percent` are None).
+
+Nothing at all when the new state is not a successful observation (error, blocked),
 when the old state has no observation at all (first observation), when `last_run_id` did
-not change (not a new observation: a catalog edit, or a rewrite of the same one), when the
-new observation has no price (nothing to compare; its price's return is what raises
-`back_in_stock`), or when the currency changed between two prices (they cannot be
-compared; a currency the page did not state counts as its own value).
+not change (not a new observation: a catalog edit, or a rewrite of the same one), or when
+the currency changed between two prices (they cannot be compared; a currency the page did
+not state counts as its own value). When the new observation has no price, only
+`out_of_stock` can be raised: there is no price to compare, and its return is what raises
+`back_in_stock`.
 
 The rules take `ProductState`s: the detector reads them from stream images
 (`ProductState.from_image`), `pricemon history` builds them from the prices table's rows.
@@ -28,12 +41,13 @@ Everything here is pure and uses `Decimal`, as DynamoDB numbers arrive.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from contracts import catalog_rules
 from contracts.catalog import Availability, ScrapeStatus
 
 _HUNDRED = Decimal(100)
@@ -42,9 +56,41 @@ _Choice = TypeVar("_Choice", Availability, ScrapeStatus)
 
 
 class EventKind(StrEnum):
+    """What an event says; its order is the order of a state change's events."""
+
     PRICE_DROP = "price_drop"
     TARGET_PRICE = "target_price"
     BACK_IN_STOCK = "back_in_stock"
+    PRICE_INCREASE = "price_increase"
+    ANY_CHANGE = "any_change"
+    NEW_LOW = "new_low"
+    OUT_OF_STOCK = "out_of_stock"
+
+
+# The kinds a stack or product must ask for (catalog_rules holds their names for the
+# catalog file's reader, which cannot import this module).
+OPT_IN_KINDS = frozenset(EventKind(kind) for kind in catalog_rules.OPT_IN_ALERT_KINDS)
+ALWAYS_ON_KINDS = frozenset(EventKind) - OPT_IN_KINDS
+DEFAULT_INCREASE_THRESHOLD_PERCENT = Decimal(10)
+DEFAULT_NEW_LOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class OptInRules:
+    """The stack's settings of the opt-in rules: the kinds on for every product, and the
+    defaults of the products' own numbers."""
+
+    kinds: frozenset[EventKind] = frozenset()
+    increase_threshold_percent: Decimal = DEFAULT_INCREASE_THRESHOLD_PERCENT
+    new_low_days: int = DEFAULT_NEW_LOW_DAYS
+
+    def __post_init__(self) -> None:
+        always_on = self.kinds - OPT_IN_KINDS
+        if always_on:
+            raise ValueError(f"not opt-in kinds: {', '.join(sorted(always_on))}")
+
+
+NO_OPT_INS = OptInRules()
 
 
 class Skip(StrEnum):
@@ -81,6 +127,9 @@ class CatalogFields:
     name: str | None  # None: no name, or a blank one
     drop_threshold_percent: Decimal | None  # None: the stack default applies
     target_price: Decimal | None
+    alerts: frozenset[EventKind] = frozenset()  # the opt-in kinds the item adds to the stack's
+    increase_threshold_percent: Decimal | None = None  # None: the stack default applies
+    new_low_days: int | None = None  # None: the stack default applies
 
     def __post_init__(self) -> None:
         product_id = _required_text(self.product_id, "product_id", None)
@@ -96,6 +145,37 @@ class CatalogFields:
                 f"must be a number from 0 to 100, not {threshold!r}",
             )
         _optional_price(self.target_price, "target_price", product_id)
+        if not (isinstance(self.alerts, frozenset) and self.alerts <= OPT_IN_KINDS):
+            raise MalformedImageError(
+                product_id,
+                "alerts",
+                f"must be a set of {', '.join(catalog_rules.OPT_IN_ALERT_KINDS)}, not"
+                f" {self.alerts!r}",
+            )
+        increase = self.increase_threshold_percent
+        if increase is not None and not (
+            isinstance(increase, Decimal)
+            and increase.is_finite()
+            and catalog_rules.increase_threshold_problem(increase) is None
+        ):
+            raise MalformedImageError(
+                product_id,
+                "increase_threshold_percent",
+                f"must be a number in (0, {catalog_rules.MAX_INCREASE_THRESHOLD_PERCENT}],"
+                f" not {increase!r}",
+            )
+        days = self.new_low_days
+        if days is not None and not (
+            isinstance(days, int)
+            and not isinstance(days, bool)
+            and days in catalog_rules.NEW_LOW_DAYS
+        ):
+            raise MalformedImageError(
+                product_id,
+                "new_low_days",
+                f"must be a whole number from {catalog_rules.NEW_LOW_DAYS.start} to"
+                f" {catalog_rules.NEW_LOW_DAYS[-1]}, not {days!r}",
+            )
 
     @classmethod
     def from_image(cls, image: Mapping[str, Any]) -> CatalogFields:
@@ -109,7 +189,14 @@ class CatalogFields:
             name=name if isinstance(name, str) and name.strip() else None,
             drop_threshold_percent=image.get("drop_threshold_percent"),
             target_price=image.get("target_price"),
+            alerts=_alert_kinds(image.get("alerts"), product_id),
+            increase_threshold_percent=image.get("increase_threshold_percent"),
+            new_low_days=_whole_days(image.get("new_low_days"), product_id),
         )
+
+    def opt_in_kinds(self, rules: OptInRules) -> frozenset[EventKind]:
+        """The opt-in kinds on for this product: the stack's and its own."""
+        return rules.kinds | self.alerts
 
 
 @dataclass(frozen=True)
@@ -183,7 +270,7 @@ class PriceEvent:
     url: str
     currency: str | None  # None when the pages do not say (both observations alike)
     old_price: Decimal | None  # None: back in stock after an observation without a price
-    new_price: Decimal
+    new_price: Decimal | None  # None: out of stock, and the page shows no price
     # Drop in percent of the old price, 2 places (negative: a rise); None without one.
     change_percent: Decimal | None
     observed_at: str
@@ -233,41 +320,48 @@ def skip_reason(old: ProductState, new: ProductState) -> Skip | None:
 
 
 def detect_changes(
-    old: ProductState, new: ProductState, default_threshold_percent: Decimal
+    old: ProductState,
+    new: ProductState,
+    default_threshold_percent: Decimal,
+    *,
+    rules: OptInRules = NO_OPT_INS,
+    recent_low: Decimal | None = None,
 ) -> list[PriceEvent]:
-    """The events between two states of a catalog item, in kind order (drop, target, stock).
+    """The events between two states of a catalog item, in EventKind order.
 
-    Raises MalformedImageError when the new observation lacks a field the rules need.
+    `rules` are the stack's opt-in settings; `recent_low` is the lowest price of the
+    product's `new_low` window before this observation (None: not looked up, or none in
+    it), which only `new_low` reads. Raises MalformedImageError when the new observation
+    lacks a field the rules need.
     """
-    if skip_reason(old, new) is not None:
+    skip = skip_reason(old, new)
+    if skip is not None and skip is not Skip.NO_PRICE:
         return []
     product = new.catalog
+    opt_ins = product.opt_in_kinds(rules)
+    raised = _stock_kinds(old, new, opt_ins)
     # Checked when the state was built; None: an observation without a price.
-    old_price = old.price
-    new_price = _required_price(new.price, "last_price", product.product_id)
-    threshold = (
-        default_threshold_percent
-        if product.drop_threshold_percent is None
-        else product.drop_threshold_percent
-    )
-    target = product.target_price
-
-    kinds: list[EventKind] = []
-    if (
-        old_price is not None
-        and new_price < old_price
-        and _drop_percent(old_price, new_price) >= threshold
-    ):
-        kinds.append(EventKind.PRICE_DROP)
-    if old_price is not None and target is not None and new_price <= target < old_price:
-        kinds.append(EventKind.TARGET_PRICE)
-    if old.availability is Availability.OUT_OF_STOCK and new.availability is Availability.IN_STOCK:
-        kinds.append(EventKind.BACK_IN_STOCK)
-    if not kinds:
+    old_price, new_price = old.price, new.price
+    if skip is None:
+        new_price = _required_price(new_price, "last_price", product.product_id)
+        if old_price is not None:
+            raised |= _price_kinds(
+                old_price, new_price, product, default_threshold_percent, rules, opt_ins
+            )
+            if (
+                EventKind.NEW_LOW in opt_ins
+                and recent_low is not None
+                and new_price < min(old_price, recent_low)
+            ):
+                raised.add(EventKind.NEW_LOW)
+    if not raised:
         return []
 
     observed_at = _required_text(new.checked_at, "last_checked_at", product.product_id)
     run_id = _required_text(new.run_id, "last_run_id", product.product_id)
+    change = (
+        None if old_price is None or new_price is None else price_drop_percent(old_price, new_price)
+    )
     return [
         PriceEvent(
             kind=kind,
@@ -275,15 +369,90 @@ def detect_changes(
             retailer=product.retailer,
             name=product.name,
             url=product.url,
-            currency=new.currency,
+            # Without a new price, the old one is the only price the event states.
+            currency=new.currency if new_price is not None else old.currency,
             old_price=old_price,
             new_price=new_price,
-            change_percent=None if old_price is None else price_drop_percent(old_price, new_price),
+            change_percent=change,
             observed_at=observed_at,
             run_id=run_id,
         )
-        for kind in kinds
+        for kind in EventKind
+        if kind in raised
     ]
+
+
+def new_low_window_days(
+    old: ProductState, new: ProductState, rules: OptInRules = NO_OPT_INS
+) -> int | None:
+    """How many days back `new_low` compares the new price with, when it can be raised
+    (the product has it on and its price fell between two comparable observations);
+    None when no lookup of the recent low is needed.
+
+    Raises MalformedImageError as `skip_reason` does.
+    """
+    product = new.catalog
+    if (
+        EventKind.NEW_LOW not in product.opt_in_kinds(rules)
+        or skip_reason(old, new) is not None
+        or old.price is None
+        or new.price is None
+        or not new.price < old.price
+    ):
+        return None
+    return rules.new_low_days if product.new_low_days is None else product.new_low_days
+
+
+def _stock_kinds(
+    old: ProductState, new: ProductState, opt_ins: frozenset[EventKind]
+) -> set[EventKind]:
+    was, now = old.availability, new.availability
+    kinds = set()
+    if was is Availability.OUT_OF_STOCK and now is Availability.IN_STOCK:
+        kinds.add(EventKind.BACK_IN_STOCK)
+    if (
+        EventKind.OUT_OF_STOCK in opt_ins
+        and was is Availability.IN_STOCK
+        and now is Availability.OUT_OF_STOCK
+    ):
+        kinds.add(EventKind.OUT_OF_STOCK)
+    return kinds
+
+
+def _price_kinds(
+    old_price: Decimal,
+    new_price: Decimal,
+    product: CatalogFields,
+    default_threshold_percent: Decimal,
+    rules: OptInRules,
+    opt_ins: frozenset[EventKind],
+) -> set[EventKind]:
+    """The kinds two comparable prices raise, but for `new_low` (which needs the history)."""
+    drop_threshold = (
+        default_threshold_percent
+        if product.drop_threshold_percent is None
+        else product.drop_threshold_percent
+    )
+    increase_threshold = (
+        rules.increase_threshold_percent
+        if product.increase_threshold_percent is None
+        else product.increase_threshold_percent
+    )
+    target = product.target_price
+    kinds = set()
+    if new_price < old_price and _drop_percent(old_price, new_price) >= drop_threshold:
+        kinds.add(EventKind.PRICE_DROP)
+    if target is not None and new_price <= target < old_price:
+        kinds.add(EventKind.TARGET_PRICE)
+    if (
+        EventKind.PRICE_INCREASE in opt_ins
+        and new_price > old_price
+        and -_drop_percent(old_price, new_price) >= increase_threshold
+    ):
+        kinds.add(EventKind.PRICE_INCREASE)
+    if EventKind.ANY_CHANGE in opt_ins and new_price != old_price:
+        kinds.add(EventKind.ANY_CHANGE)
+    return kinds
 
 
 def _drop_percent(old_price: Decimal, new_price: Decimal) -> Decimal:
@@ -328,3 +497,33 @@ def _check_choice(value: object, kind: type[StrEnum], field: str, product_id: st
 
 def _not_one_of(kind: type[StrEnum], value: object) -> str:
     return f"must be one of {', '.join(kind)}, not {value!r}"
+
+
+def _alert_kinds(value: object, product_id: str) -> frozenset[EventKind]:
+    # DynamoDB's string set arrives as a Python set; absent means none.
+    if value is None:
+        return frozenset()
+    if isinstance(value, str) or not isinstance(value, Set | list | tuple):
+        raise MalformedImageError(product_id, "alerts", f"must be a set of kinds, not {value!r}")
+    kinds = set()
+    for kind in value:
+        problem = (
+            catalog_rules.alert_kind_problem(kind)
+            if isinstance(kind, str)
+            else f"holds {kind!r}, not an alert kind"
+        )
+        if problem is not None:
+            raise MalformedImageError(product_id, "alerts", problem)
+        kinds.add(EventKind(kind))
+    return frozenset(kinds)
+
+
+def _whole_days(value: object, product_id: str) -> int | None:
+    # DynamoDB numbers arrive as Decimal; the field's range is checked on construction.
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise MalformedImageError(
+        product_id, "new_low_days", f"must be a whole number of days, not {value!r}"
+    )

@@ -12,11 +12,12 @@ and the detector's settings (`DetectionSettings`). Parsed where their rules live
 RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction
 rules are checked by `extraction`), PROXY_SECRETS_JSON by `monitor.proxies`. This module
 is imported by the Pulumi program as `contracts.environment`, so it stays standard library
-only.
+only (and `contracts.catalog_rules`, which is too).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TypeVar
+
+from contracts import catalog_rules
 
 # Read by Powertools itself (logging, metrics) in every function.
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -87,8 +90,23 @@ RENDERER = SCRAPER
 ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 DEFAULT_DROP_THRESHOLD_PERCENT = "DEFAULT_DROP_THRESHOLD_PERCENT"
+# The opt-in alert rules: the kinds on for every product (a JSON list of
+# catalog_rules.OPT_IN_ALERT_KINDS names, "[]" for none), the defaults of the products' own
+# numbers, and the history table `new_low` reads the recent low from (PRICES_TABLE).
+ALERT_KINDS_JSON = "ALERT_KINDS_JSON"
+DEFAULT_INCREASE_THRESHOLD_PERCENT = "DEFAULT_INCREASE_THRESHOLD_PERCENT"
+DEFAULT_NEW_LOW_DAYS = "DEFAULT_NEW_LOW_DAYS"
 
-DETECTOR = (*POWERTOOLS, ALERTS_TOPIC_ARN, IDEMPOTENCY_TABLE, DEFAULT_DROP_THRESHOLD_PERCENT)
+DETECTOR = (
+    *POWERTOOLS,
+    ALERTS_TOPIC_ARN,
+    IDEMPOTENCY_TABLE,
+    DEFAULT_DROP_THRESHOLD_PERCENT,
+    PRICES_TABLE,
+    ALERT_KINDS_JSON,
+    DEFAULT_INCREASE_THRESHOLD_PERCENT,
+    DEFAULT_NEW_LOW_DAYS,
+)
 
 # The renderer's (rendering.browser): where its Chromium is (Playwright's bundled one in the
 # container image; Debian's /usr/bin/chromium when unset). Optional, so in no function's list.
@@ -169,12 +187,16 @@ class ScrapeSettings:
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    """Where the detector publishes and remembers what it published, and its default
-    price-drop threshold, from its environment."""
+    """Where the detector publishes and remembers what it published, its default
+    price-drop threshold and the stack's opt-in alert rules, from its environment."""
 
     alerts_topic_arn: str
     idempotency_table: str
     default_drop_threshold_percent: Decimal
+    prices_table: str
+    alert_kinds: tuple[str, ...]  # opt-in kinds on for every product, in catalog_rules order
+    default_increase_threshold_percent: Decimal
+    default_new_low_days: int
 
     @classmethod
     def from_environment(cls, values: Mapping[str, str]) -> DetectionSettings:
@@ -183,6 +205,21 @@ class DetectionSettings:
             alerts_topic_arn=_not_empty(values, ALERTS_TOPIC_ARN),
             idempotency_table=_not_empty(values, IDEMPOTENCY_TABLE),
             default_drop_threshold_percent=_percentage(values, DEFAULT_DROP_THRESHOLD_PERCENT),
+            prices_table=_not_empty(values, PRICES_TABLE),
+            alert_kinds=_alert_kinds(values, ALERT_KINDS_JSON),
+            default_increase_threshold_percent=_percentage(
+                values,
+                DEFAULT_INCREASE_THRESHOLD_PERCENT,
+                high=catalog_rules.MAX_INCREASE_THRESHOLD_PERCENT,
+                above_zero=True,
+            ),
+            default_new_low_days=_number(
+                values,
+                DEFAULT_NEW_LOW_DAYS,
+                int,
+                low=catalog_rules.NEW_LOW_DAYS.start,
+                high=catalog_rules.NEW_LOW_DAYS[-1],
+            ),
         )
 
 
@@ -193,16 +230,39 @@ def _not_empty(values: Mapping[str, str], name: str) -> str:
     return values[name]
 
 
-def _percentage(values: Mapping[str, str], name: str) -> Decimal:
-    """A percentage from 0 to 100, exactly as written (a Decimal, as prices are)."""
+def _percentage(
+    values: Mapping[str, str], name: str, *, high: int = 100, above_zero: bool = False
+) -> Decimal:
+    """A percentage from 0 (or above it) to `high`, exactly as written (a Decimal, as prices
+    are)."""
     raw = values[name]
     try:
         percent = Decimal(raw.strip())
     except InvalidOperation:
         raise ConfigurationError(name, f"is not a number: {raw!r}") from None
-    if not percent.is_finite() or not 0 <= percent <= 100:
-        raise ConfigurationError(name, f"is not a percentage from 0 to 100: {raw!r}")
+    # is_finite first: comparing a NaN Decimal raises.
+    if not percent.is_finite() or not (
+        (percent > 0 if above_zero else percent >= 0) and percent <= high
+    ):
+        bounds = f"above 0 to {high}" if above_zero else f"from 0 to {high}"
+        raise ConfigurationError(name, f"is not a percentage {bounds}: {raw!r}")
     return percent
+
+
+def _alert_kinds(values: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A JSON list of opt-in alert kinds, in catalog_rules order."""
+    raw = values[name]
+    try:
+        kinds = json.loads(raw)
+    except ValueError:
+        raise ConfigurationError(name, f"is not JSON: {raw!r}") from None
+    if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+        raise ConfigurationError(name, f"is not a JSON list of alert kinds: {raw!r}")
+    for kind in kinds:
+        problem = catalog_rules.alert_kind_problem(kind)
+        if problem is not None:
+            raise ConfigurationError(name, problem)
+    return tuple(kind for kind in catalog_rules.OPT_IN_ALERT_KINDS if kind in kinds)
 
 
 _Number = TypeVar("_Number", int, float)

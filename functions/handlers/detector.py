@@ -2,11 +2,12 @@
 
 A thin adapter (docs/architecture.md "Detector"): each stream record, as Powertools' batch
 processor parsed it, is checked (`monitor.stream_records`), its images read as the item's
-states and judged (`contracts.change_rules`), and every event it raises is published
-(`monitor.notifications`) at most once: the notification id
-`product_id#run_id#kind` is guarded by Powertools idempotency in the idempotency table, so a
-redelivered record, or a record the stream replays after a failure later in its batch,
-publishes nothing twice.
+states and judged (`contracts.change_rules`, with the stack's opt-in rules and, when
+`new_low` can fire, the product's recent low from the prices table: `monitor.recent_low`),
+and every event it raises is published (`monitor.notifications`) at most once: the
+notification id `product_id#run_id#kind` is guarded by Powertools idempotency in the
+idempotency table, so a redelivered record, or a record the stream replays after a failure
+later in its batch, publishes nothing twice.
 
 Failures are per record: Powertools' BatchProcessor reports a failed record's
 SequenceNumber in `batchItemFailures` (the event source mapping has ReportBatchItemFailures
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -51,11 +54,21 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contracts import environment
-from contracts.change_rules import ProductState, Skip, detect_changes, skip_reason
+from contracts.change_rules import (
+    EventKind,
+    MalformedImageError,
+    OptInRules,
+    ProductState,
+    Skip,
+    detect_changes,
+    new_low_window_days,
+    skip_reason,
+)
 from contracts.environment import DetectionSettings
 from contracts.metric_names import NOTIFICATIONS_PUBLISHED
 from monitor import aws
 from monitor.notifications import Notification, notification_for, publish
+from monitor.recent_low import recent_low_price
 from monitor.stream_records import StreamChange, sequence_number_of, stream_change
 from monitor.telemetry import logger, metrics
 
@@ -70,6 +83,7 @@ IDEMPOTENCY_KEY_PREFIX = "notification"
 @dataclass(frozen=True)
 class _Runtime:
     settings: DetectionSettings
+    rules: OptInRules  # the stack's opt-in alert rules
     idempotency: IdempotencyConfig
     # publish_once(notification=..., topic_arn=...) -> message id, or None when the
     # notification had already been published.
@@ -96,7 +110,12 @@ def _runtime() -> _Runtime:
         config=idempotency,
         key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
-    return _Runtime(settings, idempotency, publish_once)
+    rules = OptInRules(
+        kinds=frozenset(EventKind(kind) for kind in settings.alert_kinds),
+        increase_threshold_percent=settings.default_increase_threshold_percent,
+        new_low_days=settings.default_new_low_days,
+    )
+    return _Runtime(settings, rules, idempotency, publish_once)
 
 
 def reset() -> None:
@@ -172,13 +191,49 @@ def _detect_and_publish(change: StreamChange) -> int:
             logger.debug("no comparison", extra={"reason": str(skip)})
         published = 0
         threshold = runtime.settings.default_drop_threshold_percent
-        for event in detect_changes(before, after, threshold):
+        events = detect_changes(
+            before,
+            after,
+            threshold,
+            rules=runtime.rules,
+            recent_low=_recent_low(runtime, before, after),
+        )
+        for event in events:
             message_id = runtime.publish_once(
                 notification=notification_for(event), topic_arn=runtime.settings.alerts_topic_arn
             )
             if message_id is not None:
                 published += 1
         return published
+
+
+def _recent_low(runtime: _Runtime, before: ProductState, after: ProductState) -> Decimal | None:
+    """The low `new_low` compares with, looked up only when the rule can fire (the product
+    has it on and its price fell): one Query of the prices table, no read otherwise."""
+    days = new_low_window_days(before, after, runtime.rules)
+    if days is None:
+        return None
+    return recent_low_price(
+        aws.dynamodb(),
+        runtime.settings.prices_table,
+        after.product_id,
+        observed_at=_observed_at(after),
+        days=days,
+        run_id=after.run_id,
+        currency=after.currency,
+    )
+
+
+def _observed_at(state: ProductState) -> datetime:
+    text = state.checked_at or ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedImageError(
+            state.product_id, "last_checked_at", f"is not an ISO 8601 time: {text!r}"
+        ) from None
+    # The scraper writes UTC with a "Z"; a time without a zone is read as UTC too.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _publish(*, notification: Notification, topic_arn: str) -> str:

@@ -14,7 +14,8 @@ every other protocol (SQS, HTTPS, Lambda, e-mail-json) the JSON contract unchang
     Seen at 2024-05-01T06:00:03Z, in the run of 2024-05-01T06:00:00Z (product acme-kettle-1).
 
 Amounts are written from their `Decimal` digits; a price without a currency is written
-alone. The name and URL are the notification's display fields, already cut to their limits.
+alone. An `out_of_stock` whose page shows no price says so, with the last price seen.
+The name and URL are the notification's display fields, already cut to their limits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ _HEADINGS = {
     EventKind.PRICE_DROP: "Price drop",
     EventKind.TARGET_PRICE: "Target price reached",
     EventKind.BACK_IN_STOCK: "Back in stock",
+    EventKind.PRICE_INCREASE: "Price increase",
+    EventKind.ANY_CHANGE: "Price changed",
+    EventKind.NEW_LOW: "New low price",
+    EventKind.OUT_OF_STOCK: "Out of stock",
 }
 
 
@@ -46,6 +51,10 @@ def readable_text(event: PriceEvent, *, name: str | None, url: str) -> str:
 
 
 def _price_line(event: PriceEvent) -> str:
+    if event.new_price is None:
+        # Out of stock, and the page shows no price: the last one seen is all there is.
+        was = "" if event.old_price is None else f", was {_amount(event.old_price, event.currency)}"
+        return f"No price shown now{was}."
     now = f"Now {_amount(event.new_price, event.currency)}"
     if event.old_price is None:
         # Back in stock after an out-of-stock page that showed no price.

@@ -11,9 +11,11 @@ they are exact in the text and a subscriber can filter on them (SNS payload-base
 policies match numbers, e.g. `change_percent >= 20`). `change_percent` has 2 decimal places
 and is the drop in percent of the old price (negative for a rise). `old_price` and
 `change_percent` are null for a `back_in_stock` after an out-of-stock observation that
-showed no price (DESIGN: an observation may have no price); `new_price` is never null.
+showed no price (DESIGN: an observation may have no price); `new_price` and
+`change_percent` are null for an `out_of_stock` whose page shows no price, and only then.
 `currency` is null when the retailer's pages do not state one (then neither observation
-did; after an observation without a price, the new page's). Message attributes
+did; after an observation without a price, the new page's; for an `out_of_stock` without
+a price, the old page's). Message attributes
 `kind`, `product_id`, `retailer` and `dedup_key` (String) let subscribers filter (and drop
 repeats) without reading the body. The subject is for people (e-mail): ASCII printable,
 no line breaks, shorter than 100 characters, as SNS requires.
@@ -178,20 +180,35 @@ def publish(sns_client: SNSClient, topic_arn: str, notification: Notification) -
 
 
 def _subject(event: PriceEvent) -> str:
-    price = " ".join(filter(None, (_number(event.new_price), _ascii(event.currency or ""))))
+    price = _priced(event.new_price, event.currency)
+    was = f" (was {_number(event.old_price)})"
     if event.kind is EventKind.PRICE_DROP:
-        head = f"Price drop {_number(event.change_percent)}%"
-        tail = f", now {price} (was {_number(event.old_price)})"
+        head, tail = f"Price drop {_number(event.change_percent)}%", f", now {price}{was}"
     elif event.kind is EventKind.TARGET_PRICE:
         head, tail = "Target price reached", f", now {price}"
-    else:
+    elif event.kind is EventKind.BACK_IN_STOCK:
         head, tail = "Back in stock", f", at {price}"
+    elif event.kind is EventKind.PRICE_INCREASE:
+        rise = None if event.change_percent is None else -event.change_percent
+        head, tail = f"Price increase {_number(rise)}%", f", now {price}{was}"
+    elif event.kind is EventKind.ANY_CHANGE:
+        head, tail = "Price changed", f", now {price}{was}"
+    elif event.kind is EventKind.NEW_LOW:
+        head, tail = "New low price", f", now {price}{was}"
+    elif event.new_price is None:  # out of stock, and the page shows no price
+        head, tail = "Out of stock", f", was {_priced(event.old_price, event.currency)}"
+    else:
+        head, tail = "Out of stock", f", at {price}"
     label = _ascii(event.name or "") or _ascii(event.product_id) or "a product"
     room = SUBJECT_MAX_CHARS - len(head) - len(": ") - len(tail)
     if len(label) > room:
         label = label[: max(room - len(_ELLIPSIS), 0)].rstrip() + _ELLIPSIS
     # Only a pathological currency code could still overflow: the limit is SNS's, not ours.
     return f"{head}: {label}{tail}"[:SUBJECT_MAX_CHARS]
+
+
+def _priced(amount: Decimal | None, currency: str | None) -> str:
+    return " ".join(filter(None, (_number(amount), _ascii(currency or ""))))
 
 
 def _ascii(text: str) -> str:
@@ -201,7 +218,7 @@ def _ascii(text: str) -> str:
 
 
 def _number(value: Decimal | None) -> str:
-    # None only where the event has no old price, which a price drop always has.
+    # None only where the event has no such price, which a price comparison always has.
     return "-" if value is None else format(value, "f")
 
 

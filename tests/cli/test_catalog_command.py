@@ -269,6 +269,9 @@ def test_export_writes_every_product_sorted_and_reimports_unchanged(
     assert again.writes() == []
 
 
+NO_ALERTS = ("", "", "")  # alerts, increase_threshold_percent, new_low_days
+
+
 def test_export_to_stdout_is_the_csv(pricemon, catalog_file):
     pricemon("catalog", "import", str(catalog_file([LAMP, KETTLE])))
 
@@ -277,8 +280,17 @@ def test_export_to_stdout_is_the_csv(pricemon, catalog_file):
     assert outcome.code == 0
     assert list(csv.reader(io.StringIO(outcome.out))) == [
         list(COLUMNS),
-        ["kettle", "shop-a", "https://shop-a.example/kettle", "Kettle", "12.5", "", "true"],
-        ["lamp", "shop-b", "https://shop-b.example/lamp", "", "", "30", "true"],
+        [
+            "kettle",
+            "shop-a",
+            "https://shop-a.example/kettle",
+            "Kettle",
+            "12.5",
+            "",
+            "true",
+            *NO_ALERTS,
+        ],
+        ["lamp", "shop-b", "https://shop-b.example/lamp", "", "", "30", "true", *NO_ALERTS],
     ]
 
 

@@ -173,6 +173,9 @@ def test_the_stored_catalog_is_read_across_scan_pages_with_catalog_attributes_on
         "drop_threshold_percent",
         "target_price",
         "active",
+        "alerts",
+        "increase_threshold_percent",
+        "new_low_days",
     }
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import socket
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -273,11 +273,14 @@ def running_stack(
     *,
     extra_rows: Sequence[CatalogRow] = (),
     extra_hosts: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
 ) -> Iterator[EndToEnd]:
-    """The dev stack provisioned locally, with the site's sample catalog (and `extra_rows`)."""
+    """The dev stack provisioned locally (its config with `overrides`), with the site's sample
+    catalog (and `extra_rows`)."""
     with local_stack(
         "dev",
         allowed_hosts=[site.host_port, *extra_hosts],
+        overrides=overrides,
         log_stream=io.StringIO(),
         record_invocations=True,
     ) as world:

@@ -65,7 +65,13 @@ class CallLog:
 def exercised(site: RetailerSite) -> Iterator[tuple[EndToEnd, CallLog]]:
     port = unused_port()
     down = CatalogRow("offline-kettle", "offline-shop", f"http://127.0.0.1:{port}/kettle", "K")
-    with running_stack(site, extra_rows=[down], extra_hosts=[f"127.0.0.1:{port}"]) as service:
+    # new_low on: the detector reads a product's recent low when its price falls.
+    with running_stack(
+        site,
+        extra_rows=[down],
+        extra_hosts=[f"127.0.0.1:{port}"],
+        overrides={"alertKinds": ["new_low"]},
+    ) as service:
         log = CallLog()
         service.faults.add(Rule(Calls(where=log.watch), nth_call(1), fail("Unused")))
         world = service.world

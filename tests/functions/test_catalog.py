@@ -172,3 +172,52 @@ def test_listing_reads_only_what_the_dispatcher_projects():
 def test_listing_without_what_a_job_needs_is_malformed(listing, problem):
     with pytest.raises(InvalidCatalogItemError, match=problem):
         CatalogListing.from_item(listing)
+
+
+# --- the opt-in alert rules -------------------------------------------------------------
+
+
+def test_the_opt_in_alert_settings_are_read_back_from_dynamodb(service_tables):
+    table = boto3.resource("dynamodb").Table(service_tables.products)
+    table.put_item(
+        Item=item(
+            alerts={"out_of_stock", "price_increase"},
+            increase_threshold_percent=Decimal("2.5"),
+            new_low_days=Decimal(14),
+        )
+    )
+
+    catalog_item = CatalogItem.from_item(table.get_item(Key={"product_id": "kettle-1"})["Item"])
+
+    assert catalog_item.alerts == ("price_increase", "out_of_stock")  # catalog_rules order
+    assert catalog_item.increase_threshold_percent == Decimal("2.5")
+    assert catalog_item.new_low_days == 14
+    assert isinstance(catalog_item.new_low_days, int)
+
+
+def test_an_item_without_opt_in_settings_has_none():
+    catalog_item = CatalogItem.from_item(CATALOG_ONLY)
+    assert (catalog_item.alerts, catalog_item.increase_threshold_percent) == ((), None)
+    assert catalog_item.new_low_days is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"alerts": {"price_rise"}}, "alerts: unknown alert kind 'price_rise' (the opt-in kinds"),
+        ({"alerts": {"price_drop"}}, "alerts: 'price_drop' is always on"),
+        ({"alerts": "new_low"}, "alerts: is a str, not a set of alert kinds"),
+        ({"alerts": {Decimal(1)}}, "alerts: holds a Decimal, not an alert kind"),
+        ({"increase_threshold_percent": Decimal(0)}, "is not in (0, 1000]"),
+        ({"increase_threshold_percent": Decimal(1001)}, "is not in (0, 1000]"),
+        ({"new_low_days": Decimal("2.5")}, "new_low_days: 2.5 is not a whole number of days"),
+        ({"new_low_days": Decimal(0)}, "from 1 to 365"),
+        ({"new_low_days": "7"}, "new_low_days: is a str, not a number"),
+    ],
+)
+def test_malformed_opt_in_settings_name_the_product_and_the_problem(changes, problem):
+    with pytest.raises(InvalidCatalogItemError) as raised:
+        CatalogItem.from_item(item(**changes))
+
+    assert raised.value.product_id == "kettle-1"
+    assert problem in raised.value.problem

@@ -1,5 +1,5 @@
-"""The change rules: which catalog item updates raise price_drop, target_price, back_in_stock,
-and the states they compare, read from the items' stream images."""
+"""The change rules: which catalog item updates raise price_drop, target_price, back_in_stock
+and the opt-in kinds, and the states they compare, read from the items' stream images."""
 
 from decimal import Decimal
 
@@ -8,15 +8,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stream_events import OBSERVED_2, RUN_2, catalog_item, observed, observed_without_price
 
+from contracts import catalog_rules
 from contracts.catalog import Availability, ScrapeStatus
 from contracts.change_rules import (
+    ALWAYS_ON_KINDS,
+    OPT_IN_KINDS,
     CatalogFields,
     EventKind,
     MalformedImageError,
+    OptInRules,
     PriceEvent,
     ProductState,
     Skip,
     detect_changes,
+    new_low_window_days,
     price_drop_percent,
     skip_reason,
 )
@@ -407,3 +412,208 @@ def test_states_built_without_an_image_are_checked_alike():
     assert raised.value.field == "last_price"
     with pytest.raises(MalformedImageError, match="last_status"):
         ProductState(catalog, "ok", Decimal(1), "EUR", None, RUN_2, OBSERVED_2)
+
+
+# --- the opt-in rules ---------------------------------------------------------------------
+
+ALL_OPT_INS = OptInRules(kinds=OPT_IN_KINDS)
+
+
+def opt_in_kinds(old, new, rules=ALL_OPT_INS, recent_low=None):
+    events = detect_changes(state(old), state(new), DEFAULT, rules=rules, recent_low=recent_low)
+    return [event.kind for event in events]
+
+
+def test_the_opt_in_kinds_are_off_unless_the_stack_or_the_product_enables_them():
+    # A rise of 50 %, a change, a new low and going out of stock: nothing by default.
+    assert kinds(observed("10.00"), second("15.00")) == []
+    assert kinds(observed("10.00"), second("10.00", availability="out_of_stock")) == []
+    low = detect_changes(
+        state(observed("10.00")), state(second("9.50")), DEFAULT, recent_low=Decimal("9.80")
+    )
+    assert low == []
+
+
+def test_the_opt_in_kind_names_are_the_catalog_files():
+    assert sorted(OPT_IN_KINDS) == sorted(catalog_rules.OPT_IN_ALERT_KINDS)
+    assert sorted(ALWAYS_ON_KINDS) == sorted(catalog_rules.ALWAYS_ON_ALERT_KINDS)
+
+
+def test_a_stack_cannot_list_an_always_on_kind_as_opt_in():
+    with pytest.raises(ValueError, match="price_drop"):
+        OptInRules(kinds=frozenset({EventKind.PRICE_DROP}))
+
+
+def test_price_increase_at_the_stack_default_threshold_notifies():
+    rules = OptInRules(kinds=frozenset({EventKind.PRICE_INCREASE}))  # default 10 %
+    assert opt_in_kinds(observed("20.00"), second("22.00"), rules) == [EventKind.PRICE_INCREASE]
+    assert opt_in_kinds(observed("20.00"), second("21.99"), rules) == []
+    assert opt_in_kinds(observed("20.00"), second("18.00"), rules) == [EventKind.PRICE_DROP]
+
+
+def test_the_products_increase_threshold_overrides_the_stacks():
+    rules = OptInRules(
+        kinds=frozenset({EventKind.PRICE_INCREASE}), increase_threshold_percent=Decimal(50)
+    )
+    own = {"increase_threshold_percent": Decimal("2.5")}
+    assert opt_in_kinds(observed("100.00"), second("120.00"), rules) == []
+    assert opt_in_kinds(observed("100.00"), second("102.50", **own), rules) == [
+        EventKind.PRICE_INCREASE
+    ]
+    assert opt_in_kinds(observed("100.00"), second("102.49", **own), rules) == []
+
+
+@given(
+    old_cents=st.integers(min_value=1, max_value=10**9),
+    new_cents=st.integers(min_value=1, max_value=10**9),
+    threshold=st.integers(min_value=1, max_value=1000),
+)
+def test_increase_notifies_exactly_when_the_new_price_is_at_least_old_times_one_plus_threshold(
+    old_cents, new_cents, threshold
+):
+    rules = OptInRules(
+        kinds=frozenset({EventKind.PRICE_INCREASE}), increase_threshold_percent=Decimal(threshold)
+    )
+    old = observed(str(Decimal(old_cents) / 100))
+    new = second(str(Decimal(new_cents) / 100))
+    expected = new_cents > old_cents and new_cents * 100 >= old_cents * (100 + threshold)
+    assert (EventKind.PRICE_INCREASE in opt_in_kinds(old, new, rules)) is expected
+
+
+def test_any_change_notifies_every_price_change_and_nothing_else():
+    rules = OptInRules(kinds=frozenset({EventKind.ANY_CHANGE}))
+    assert opt_in_kinds(observed("10.00"), second("10.01"), rules) == [EventKind.ANY_CHANGE]
+    assert opt_in_kinds(observed("10.00"), second("9.99"), rules) == [EventKind.ANY_CHANGE]
+    assert opt_in_kinds(observed("10.00"), second("10.0"), rules) == []  # the same amount
+    back = opt_in_kinds(observed("10.00", availability="out_of_stock"), second("10.00"), rules)
+    assert back == [EventKind.BACK_IN_STOCK]
+
+
+def test_new_low_needs_the_recent_low_and_a_price_below_it():
+    rules = OptInRules(kinds=frozenset({EventKind.NEW_LOW}))
+    old, new = observed("10.00"), second("9.50")
+    assert opt_in_kinds(old, new, rules, recent_low=Decimal("9.60")) == [EventKind.NEW_LOW]
+    assert opt_in_kinds(old, new, rules, recent_low=Decimal("9.50")) == []  # equals the low
+    assert opt_in_kinds(old, new, rules, recent_low=Decimal("9.00")) == []
+    assert opt_in_kinds(old, new, rules, recent_low=None) == []  # not looked up
+
+
+def test_new_low_is_never_a_rise_whatever_low_is_passed():
+    rules = OptInRules(kinds=frozenset({EventKind.NEW_LOW}))
+    assert opt_in_kinds(observed("9.00"), second("9.50"), rules, recent_low=Decimal(20)) == []
+
+
+def test_new_low_window_is_asked_for_only_when_the_rule_can_fire():
+    on = OptInRules(kinds=frozenset({EventKind.NEW_LOW}), new_low_days=30)
+    fell = (state(observed("10.00")), state(second("9.00")))
+    assert new_low_window_days(*fell, on) == 30
+    assert new_low_window_days(*fell) is None  # off
+    assert new_low_window_days(state(observed("10.00")), state(second("11.00")), on) is None
+    assert new_low_window_days(state(observed("10.00")), state(second("10.00")), on) is None
+    gbp = state(second("5.00", currency="GBP"))
+    assert new_low_window_days(state(observed("10.00")), gbp, on) is None
+    assert new_low_window_days(state(catalog_item()), state(second("1.00")), on) is None
+    assert new_low_window_days(state(observed_without_price()), state(second("1.00")), on) is None
+
+
+def test_the_products_alerts_and_days_enable_new_low_for_it_alone():
+    own = {"alerts": {"new_low"}, "new_low_days": Decimal(7)}
+    old, new = state(observed("10.00", **own)), state(second("9.00", **own))
+    assert new_low_window_days(old, new) == 7
+    events = detect_changes(old, new, DEFAULT, recent_low=Decimal("9.10"))
+    assert [event.kind for event in events] == [EventKind.PRICE_DROP, EventKind.NEW_LOW]
+
+
+def test_out_of_stock_notifies_going_out_of_stock_with_a_price():
+    rules = OptInRules(kinds=frozenset({EventKind.OUT_OF_STOCK}))
+    gone = state(second("30.00", availability="out_of_stock"))
+    (event,) = detect_changes(state(observed("30.00")), gone, DEFAULT, rules=rules)
+    assert (event.kind, event.old_price, event.new_price) == (
+        EventKind.OUT_OF_STOCK,
+        Decimal(30),
+        Decimal(30),
+    )
+    assert event.change_percent == Decimal("0.00")
+
+
+def test_out_of_stock_notifies_when_the_page_shows_no_price_and_states_the_last_one():
+    rules = OptInRules(kinds=frozenset({EventKind.OUT_OF_STOCK}))
+    old = state(observed("30.00"))
+    new = state(observed_without_price(run_id=RUN_2, checked_at=OBSERVED_2))
+
+    assert skip_reason(old, new) is Skip.NO_PRICE  # still nothing to compare prices with
+    (event,) = detect_changes(old, new, DEFAULT, rules=ALL_OPT_INS, recent_low=Decimal(1))
+    assert event.kind is EventKind.OUT_OF_STOCK
+    assert (event.old_price, event.new_price, event.change_percent) == (Decimal(30), None, None)
+    assert event.currency == "EUR"  # the old page's: the new one states none
+    assert (event.observed_at, event.run_id) == (OBSERVED_2, RUN_2)
+    assert event.notification_id == f"acme-kettle-1#{RUN_2}#out_of_stock"
+    assert detect_changes(old, new, DEFAULT, rules=rules) == [event]
+
+
+def test_out_of_stock_is_only_the_step_from_in_stock():
+    rules = OptInRules(kinds=frozenset({EventKind.OUT_OF_STOCK}))
+    gone = second("30.00", availability="out_of_stock")
+    assert opt_in_kinds(observed("30.00", availability="unknown"), gone, rules) == []
+    assert opt_in_kinds(observed("30.00", availability="out_of_stock"), gone, rules) == []
+    assert opt_in_kinds(observed_without_price(), gone, rules) == []
+
+
+def test_the_skip_reasons_hold_for_the_opt_in_kinds_too():
+    low = Decimal(1)
+    gone_in_gbp = second("5.00", currency="GBP", availability="out_of_stock")
+    assert opt_in_kinds(observed("10.00"), gone_in_gbp, recent_low=low) == []
+    assert opt_in_kinds(catalog_item(), second("5.00", availability="out_of_stock")) == []
+    same_run = observed("5.00", availability="out_of_stock")
+    assert opt_in_kinds(observed("10.00"), same_run, recent_low=low) == []
+    failed = second("5.00", availability="out_of_stock", last_status="blocked")
+    assert opt_in_kinds(observed("10.00"), failed, recent_low=low) == []
+
+
+def test_every_enabled_rule_speaks_once_in_kind_order():
+    old = observed("20.00", target_price=Decimal("15.00"))
+    new = second("10.00", target_price=Decimal("15.00"))
+    assert opt_in_kinds(old, new, recent_low=Decimal(12)) == [
+        EventKind.PRICE_DROP,
+        EventKind.TARGET_PRICE,
+        EventKind.ANY_CHANGE,
+        EventKind.NEW_LOW,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"alerts": {"price_drop"}}, "alerts"),
+        ({"alerts": {"price_rise"}}, "alerts"),
+        ({"alerts": "new_low"}, "alerts"),
+        ({"increase_threshold_percent": Decimal(0)}, "increase_threshold_percent"),
+        ({"increase_threshold_percent": Decimal(1001)}, "increase_threshold_percent"),
+        ({"increase_threshold_percent": "5"}, "increase_threshold_percent"),
+        ({"new_low_days": Decimal("1.5")}, "new_low_days"),
+        ({"new_low_days": Decimal(0)}, "new_low_days"),
+        ({"new_low_days": Decimal(366)}, "new_low_days"),
+        ({"new_low_days": "7"}, "new_low_days"),
+    ],
+)
+def test_opt_in_settings_outside_the_catalog_contract_are_malformed(fields, field):
+    with pytest.raises(MalformedImageError) as raised:
+        state(second("10.00", **fields))
+    assert (raised.value.product_id, raised.value.field) == ("acme-kettle-1", field)
+
+
+def test_an_image_reads_the_products_opt_in_settings():
+    image = observed(
+        "10.00",
+        alerts={"out_of_stock", "price_increase"},
+        increase_threshold_percent=Decimal("2.5"),
+        new_low_days=Decimal(14),
+    )
+    catalog = state(image).catalog
+    assert catalog.alerts == {EventKind.OUT_OF_STOCK, EventKind.PRICE_INCREASE}
+    assert (catalog.increase_threshold_percent, catalog.new_low_days) == (Decimal("2.5"), 14)
+    assert catalog.opt_in_kinds(OptInRules(kinds=frozenset({EventKind.NEW_LOW}))) == {
+        EventKind.OUT_OF_STOCK,
+        EventKind.PRICE_INCREASE,
+        EventKind.NEW_LOW,
+    }

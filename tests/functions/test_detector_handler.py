@@ -61,6 +61,10 @@ def detector_environment(tables: ServiceTables, topic_arn: str, **overrides: str
         "ALERTS_TOPIC_ARN": topic_arn,
         "IDEMPOTENCY_TABLE": tables.idempotency,
         "DEFAULT_DROP_THRESHOLD_PERCENT": "10",
+        "PRICES_TABLE": tables.prices,
+        "ALERT_KINDS_JSON": "[]",
+        "DEFAULT_INCREASE_THRESHOLD_PERCENT": "10",
+        "DEFAULT_NEW_LOW_DAYS": "30",
     }
     values.update(overrides)
     assert set(values) == set(environment.DETECTOR)
@@ -584,6 +588,15 @@ def test_missing_variable_stops_the_function_naming_it(world, drop, monkeypatch,
         ("DEFAULT_DROP_THRESHOLD_PERCENT", "NaN", "from 0 to 100"),
         ("ALERTS_TOPIC_ARN", " ", "is empty"),
         ("IDEMPOTENCY_TABLE", "", "is empty"),
+        ("PRICES_TABLE", "", "is empty"),
+        ("ALERT_KINDS_JSON", "new_low", "is not JSON"),
+        ("ALERT_KINDS_JSON", '{"new_low": true}', "is not a JSON list of alert kinds"),
+        ("ALERT_KINDS_JSON", '["new_lows"]', "unknown alert kind 'new_lows'"),
+        ("ALERT_KINDS_JSON", '["price_drop"]', "'price_drop' is always on"),
+        ("DEFAULT_INCREASE_THRESHOLD_PERCENT", "0", "above 0 to 1000"),
+        ("DEFAULT_INCREASE_THRESHOLD_PERCENT", "1000.5", "above 0 to 1000"),
+        ("DEFAULT_NEW_LOW_DAYS", "7.5", "is not a whole number"),
+        ("DEFAULT_NEW_LOW_DAYS", "0", "between 1 and 365"),
     ],
 )
 def test_unusable_configuration_is_refused_naming_the_variable(name, value, problem):
@@ -602,6 +615,9 @@ def test_configuration_is_read_as_set_and_the_threshold_exactly():
         ServiceTables("products", "prices", "runs", "idempotency"),
         "arn:aws:sns:eu-west-1:123456789012:alerts",
         DEFAULT_DROP_THRESHOLD_PERCENT=" 7.5 ",
+        ALERT_KINDS_JSON='["out_of_stock", "price_increase"]',
+        DEFAULT_INCREASE_THRESHOLD_PERCENT="150",
+        DEFAULT_NEW_LOW_DAYS=" 90 ",
     )
 
     settings = DetectionSettings.from_environment(values)
@@ -610,6 +626,10 @@ def test_configuration_is_read_as_set_and_the_threshold_exactly():
         alerts_topic_arn="arn:aws:sns:eu-west-1:123456789012:alerts",
         idempotency_table="idempotency",
         default_drop_threshold_percent=Decimal("7.5"),
+        prices_table="prices",
+        alert_kinds=("price_increase", "out_of_stock"),
+        default_increase_threshold_percent=Decimal(150),
+        default_new_low_days=90,
     )
 
 
@@ -623,3 +643,139 @@ def test_default_threshold_comes_from_the_environment(world, monkeypatch):
     world.invoke(record)
     (envelope,) = world.published()
     assert json.loads(envelope["Message"])["kind"] == "price_drop"
+
+
+# --- the opt-in rules -----------------------------------------------------------------------
+
+
+def published_kinds(world: Detector) -> list[str]:
+    return sorted(json.loads(envelope["Message"])["kind"] for envelope in world.published())
+
+
+def count_queries() -> list[dict[str, Any]]:
+    """The Query calls the detector's DynamoDB client makes from now on."""
+    from monitor import aws
+
+    calls: list[dict[str, Any]] = []
+    aws.dynamodb().meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: calls.append(params)
+    )
+    return calls
+
+
+def test_opt_in_kinds_the_stack_enables_publish_once_each(world, monkeypatch):
+    monkeypatch.setenv("ALERT_KINDS_JSON", '["price_increase", "any_change"]')
+    monkeypatch.setenv("DEFAULT_INCREASE_THRESHOLD_PERCENT", "20")
+    detector.reset()
+    world.write(catalog_item())
+    world.observe(observed("10.00"))
+    (rise,) = world.observe(observed("12.00", run_id=RUN_2, checked_at=OBSERVED_2))
+
+    assert world.invoke(rise) == {"batchItemFailures": []}
+    assert world.invoke(rise) == {"batchItemFailures": []}  # the stream delivers it again
+
+    envelopes = {json.loads(e["Message"])["kind"]: e for e in world.published()}
+    assert sorted(envelopes) == ["any_change", "price_increase"]
+    assert envelopes["price_increase"]["Subject"] == (
+        "Price increase 20.00%: Kettle 1.7 l, now 12.00 EUR (was 10.00)"
+    )
+
+
+def test_opt_in_kinds_are_off_by_default(world):
+    world.write(catalog_item())
+    world.observe(observed("10.00"))
+    records = world.observe(
+        observed("15.00", run_id=RUN_2),
+        observed_without_price(run_id=RUN_3, checked_at="2024-05-01T12:00:40Z"),
+    )
+
+    assert world.invoke(*records) == {"batchItemFailures": []}
+    assert world.published() == []
+
+
+def test_a_products_own_alerts_publish_out_of_stock_without_a_price_once(world):
+    own = {"alerts": {"out_of_stock"}}
+    world.write(catalog_item(**own))
+    world.observe(observed("19.99", **own))
+    (gone,) = world.observe(observed_without_price(run_id=RUN_2, checked_at=OBSERVED_2, **own))
+
+    world.invoke(gone)
+    world.invoke(gone)
+
+    (envelope,) = world.published()
+    body = json.loads(envelope["Message"], parse_float=Decimal)
+    assert (body["kind"], body["old_price"], body["new_price"]) == (
+        "out_of_stock",
+        Decimal("19.99"),
+        None,
+    )
+    assert (body["change_percent"], body["currency"]) == (None, "EUR")
+    assert envelope["Subject"] == "Out of stock: Kettle 1.7 l, was 19.99 EUR"
+
+
+def write_history(world: Detector, rows: list[tuple[str, str, str]]) -> None:
+    """History rows (time, price, run id) of the product, as the scraper writes them."""
+    table = boto3.resource("dynamodb").Table(world.tables.prices)
+    for moment, price, run_id in rows:
+        when = real_datetime.datetime.fromisoformat(moment)
+        table.put_item(
+            Item={
+                "product_id": "acme-kettle-1",
+                "timestamp": int(when.timestamp() * 1000),
+                "price": Decimal(price),
+                "currency": "EUR",
+                "run_id": run_id,
+            }
+        )
+
+
+@pytest.mark.parametrize(("earlier_low", "expected"), [("9.80", ["new_low"]), ("9.40", [])])
+def test_new_low_compares_with_the_lowest_price_of_the_window_in_the_prices_table(
+    world, monkeypatch, earlier_low, expected
+):
+    monkeypatch.setenv("ALERT_KINDS_JSON", '["new_low"]')
+    monkeypatch.setenv("DEFAULT_NEW_LOW_DAYS", "14")
+    detector.reset()
+    world.write(catalog_item())
+    world.observe(observed("10.00"))
+    write_history(
+        world,
+        [
+            ("2024-04-10T06:00:00Z", "1.00", "2024-04-10T06:00:00Z"),  # before the 14 days
+            ("2024-04-20T06:00:00Z", earlier_low, "2024-04-20T06:00:00Z"),
+            ("2024-05-01T00:01:10Z", "10.00", "2024-05-01T00:00:00Z"),
+            ("2024-05-01T06:01:30.250Z", "9.50", RUN_2),  # the new observation's own row
+        ],
+    )
+    (fell,) = world.observe(observed("9.50", run_id=RUN_2, checked_at=OBSERVED_2))
+    queries = count_queries()
+
+    world.invoke(fell)
+    world.invoke(fell)
+
+    assert published_kinds(world) == expected  # a 5 % drop: under the drop threshold
+    (query, _) = queries  # one per delivery, of the prices table
+    assert query["TableName"] == world.tables.prices
+
+
+def test_no_history_is_read_unless_new_low_can_fire(world, monkeypatch):
+    monkeypatch.setenv("ALERT_KINDS_JSON", '["new_low"]')
+    detector.reset()
+    world.write(catalog_item())
+    world.observe(observed("10.00"))
+    records = world.observe(
+        observed("11.00", run_id=RUN_2),  # a rise
+        observed("11.00", run_id=RUN_3),  # no change
+    )
+    queries = count_queries()
+
+    world.invoke(*records)
+
+    assert queries == []
+    assert world.published() == []
+
+
+def test_the_default_drop_record_reads_no_history(world, drop):
+    queries = count_queries()
+    world.invoke(drop)
+    assert queries == []

@@ -348,3 +348,99 @@ def test_the_email_text_uses_the_shortened_name_and_url():
 
     assert text.splitlines()[0] == f"Price drop: {body['name']}"
     assert body["url"] in text.splitlines()
+
+
+# --- the opt-in kinds -----------------------------------------------------------------------
+
+RISE = replace(
+    DROP,
+    kind=EventKind.PRICE_INCREASE,
+    old_price=Decimal("17.99"),
+    new_price=Decimal("19.99"),
+    change_percent=Decimal("-11.12"),
+)
+# Out of stock, and the page shows no price: only the last price seen is stated.
+GONE_WITHOUT_PRICE = replace(DROP, kind=EventKind.OUT_OF_STOCK, new_price=None, change_percent=None)
+
+
+@pytest.mark.parametrize(
+    ("event", "subject"),
+    [
+        (RISE, "Price increase 11.12%: Kettle 1.7 l, now 19.99 EUR (was 17.99)"),
+        (
+            replace(DROP, kind=EventKind.ANY_CHANGE),
+            "Price changed: Kettle 1.7 l, now 17.99 EUR (was 19.99)",
+        ),
+        (
+            replace(DROP, kind=EventKind.NEW_LOW),
+            "New low price: Kettle 1.7 l, now 17.99 EUR (was 19.99)",
+        ),
+        (replace(DROP, kind=EventKind.OUT_OF_STOCK), "Out of stock: Kettle 1.7 l, at 17.99 EUR"),
+        (GONE_WITHOUT_PRICE, "Out of stock: Kettle 1.7 l, was 19.99 EUR"),
+    ],
+)
+def test_subject_of_each_opt_in_kind_says_what_happened(event, subject):
+    assert notification_for(event).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("event", "lines"),
+    [
+        (
+            RISE,
+            [
+                "Price increase: Kettle 1.7 l",
+                "Now 19.99 EUR, was 17.99 EUR: 2.00 EUR more (+11.12%).",
+            ],
+        ),
+        (
+            replace(DROP, kind=EventKind.ANY_CHANGE),
+            [
+                "Price changed: Kettle 1.7 l",
+                "Now 17.99 EUR, was 19.99 EUR: 2.00 EUR less (-10.01%).",
+            ],
+        ),
+        (
+            replace(DROP, kind=EventKind.NEW_LOW),
+            [
+                "New low price: Kettle 1.7 l",
+                "Now 17.99 EUR, was 19.99 EUR: 2.00 EUR less (-10.01%).",
+            ],
+        ),
+        (GONE_WITHOUT_PRICE, ["Out of stock: Kettle 1.7 l", "No price shown now, was 19.99 EUR."]),
+        (
+            replace(GONE_WITHOUT_PRICE, currency=None),
+            ["Out of stock: Kettle 1.7 l", "No price shown now, was 19.99."],
+        ),
+    ],
+)
+def test_the_email_text_of_each_opt_in_kind_says_what_happened(event, lines):
+    text = notification_for(event).email_text
+
+    assert text.splitlines()[:2] == lines
+    assert "Retailer: acme\nhttps://shop.example/kettle\n" in text
+
+
+def test_out_of_stock_without_a_price_has_null_new_price_and_change_in_the_body():
+    body = body_of(GONE_WITHOUT_PRICE)
+
+    assert (body["kind"], body["old_price"], body["new_price"]) == (
+        "out_of_stock",
+        Decimal("19.99"),
+        None,
+    )
+    assert (body["change_percent"], body["currency"]) == (None, "EUR")
+
+
+@given(
+    name=st.one_of(st.none(), st.text(max_size=300)),
+    old_price=st.one_of(
+        st.none(), st.decimals(min_value=Decimal("0.01"), max_value=10**12, places=2)
+    ),
+    currency=st.one_of(st.none(), st.text(max_size=5)),
+)
+def test_subject_of_an_out_of_stock_without_a_price_is_always_valid_for_sns(
+    name, old_price, currency
+):
+    event = replace(GONE_WITHOUT_PRICE, name=name, old_price=old_price, currency=currency)
+    assert is_sns_subject(notification_for(event).subject)

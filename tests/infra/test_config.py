@@ -199,6 +199,13 @@ def test_values_given_as_cli_strings_and_as_plain_values_give_the_same_settings(
     [
         ({"dropThresholdPercent": "12.5"}, {"drop_threshold_percent": 12.5}),
         ({"dropThresholdPercent": "100"}, {"drop_threshold_percent": 100.0}),
+        # the opt-in alert rules, kept in the catalog's order whatever the config's
+        (
+            {"alertKinds": "out_of_stock, new_low"},
+            {"alert_kinds": ("new_low", "out_of_stock")},
+        ),
+        ({"increaseThresholdPercent": "250"}, {"increase_threshold_percent": 250.0}),
+        ({"newLowDays": 7}, {"new_low_days": 7}),
         ({"historyRetentionDays": " 30 "}, {"history_retention_days": 30}),
         ({"historyRetentionDays": 30.0}, {"history_retention_days": 30}),
         ({"deletionProtection": "True"}, {"deletion_protection": True}),
@@ -371,6 +378,12 @@ BAD_VALUES = {
     "suffix too long": (top("environmentSuffix", "a" * 21), "must be 1 to 20 lowercase letters"),
     "suffix empty": (top("environmentSuffix", ""), "must be 1 to 20 lowercase letters"),
     "suffix not a string": (top("environmentSuffix", 7), "must be a string, got 7"),
+    # opt-in alert rules
+    "alert kind unknown": (top("alertKinds", "new_lows"), "unknown alert kind 'new_lows'"),
+    "alert kind always on": (top("alertKinds", "price_drop"), "'price_drop' is always on"),
+    "alert kind twice": (top("alertKinds", "new_low,new_low"), "lists a kind twice"),
+    "increase threshold zero": (top("increaseThresholdPercent", 0), "above 0 and at most 1000"),
+    "new low days zero": (top("newLowDays", 0), "a whole number from 1 to 365, got 0"),
     # drop threshold: 0 < t <= 100
     "threshold above 100": (top("dropThresholdPercent", "150"), "above 0 and at most 100, got 150"),
     "threshold zero": (top("dropThresholdPercent", "0"), "above 0 and at most 100, got 0"),

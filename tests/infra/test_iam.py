@@ -92,6 +92,8 @@ def test_detector_may_do_exactly_what_the_detector_does(stack):
             {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
             {table(stack, "idempotency").state["arn"]},
         ),
+        # new_low's recent low: one Query of the product's history, nothing more.
+        "ReadRecentLows": ({"dynamodb:Query"}, {table(stack, "prices").state["arn"]}),
         "PublishPriceAlerts": ({"sns:Publish"}, {alerts}),
         "EncryptPriceAlerts": ({"kms:GenerateDataKey", "kms:Decrypt"}, {key}),
         "SendFailedStreamBatches": ({"sqs:SendMessage"}, {queue(stack, "stream-failures")}),

@@ -123,7 +123,7 @@ def test_file_saved_by_a_spreadsheet_with_bom_crlf_and_quoted_cells_is_read(tmp_
 def test_a_column_without_a_header_name_must_stay_empty():
     # Spreadsheets often save a trailing comma after the last named column.
     text = csv_text(
-        GOOD + ",", "lamp-2,shop-a,https://shop-a.example/lamp,,,,,on sale", header=HEADER + ","
+        GOOD + ",", "lamp-2,shop-a,https://shop-a.example/lamp,,,,,,,,on sale", header=HEADER + ","
     )
 
     [problem] = problems_of(text)
@@ -164,7 +164,7 @@ def test_header_only_file_has_no_rows():
         ("a" * 1025 + ",shop,https://shop.example/a,,,,", "product_id", "longer than 1024 bytes"),
         ("a,shop,https://shop.example/" + "a" * 8200 + ",,,,", "url", "longer than 8192"),
         ("a,shop,https://shop.example/a," + "n" * 1001 + ",,,", "name", "longer than 1000"),
-        ("a,shop,https://shop.example/a,,,,,surplus", None, "more cells than the header"),
+        ("a,shop,https://shop.example/a,,,,,,,,surplus", None, "more cells than the header"),
     ],
 )  # fmt: skip
 def test_each_kind_of_bad_row_is_reported_with_its_line_column_and_reason(row, column, reason):
