@@ -2,8 +2,9 @@
 
 The layers (docs/architecture.md):
 
-- Lambda code, ``functions/``: contracts, extraction, fetching, rendering, monitor, handlers.
-  Zipped whole as the deployment package, so it must import nothing that is not in the zip.
+- Lambda code, ``functions/``: contracts, extraction, fetching, rendering, monitor, handlers,
+  delivery. Zipped whole as the deployment package, so it must import nothing that is not in
+  the zip.
 - ``contracts``: the shared vocabulary, standard library only, so the Pulumi library can
   import it without pulling in the runtime.
 - ``extraction`` and ``fetching``: standard library only (plus contracts and each other:
@@ -43,7 +44,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-LAMBDA = frozenset({"contracts", "extraction", "fetching", "rendering", "monitor", "handlers"})
+LAMBDA = frozenset(
+    {"contracts", "extraction", "fetching", "rendering", "monitor", "handlers", "delivery"}
+)
 PULUMI = frozenset({"price_monitor", "__main__"})
 TOOLING = frozenset({"pricemon", "local_stack", "bench"})
 # Where each package's import name starts: functions/ is the Lambda zip's root.

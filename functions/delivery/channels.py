@@ -1,0 +1,284 @@
+"""Where alerts go: the notifier's channels, read from one environment variable, and their filters.
+
+ALERT_CHANNELS_JSON holds a JSON list, one object per channel:
+
+    [{"name": "team-slack", "secret": "price-monitor/slack-webhook",
+      "kinds": ["price_drop", "new_low"], "retailers": ["acme"], "min_change_percent": 15,
+      "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},
+      "daily_cap": 20},
+     {"name": "hooks", "url": "json://hooks.example/price-alerts"}]
+
+A channel has either `url`, an Apprise URL (`slack://`, `msteams://`, `discord://`,
+`tgram://`, `ntfy://`, `json://`, `mailto://`, ...), or `secret`, the Secrets Manager
+secret (name or ARN) holding one: a URL with tokens or credentials belongs in a secret,
+so a plain `url` with `user:password@` is refused. Neither is ever logged or quoted in an
+error: logs show `redact_url`'s `scheme://***`. Filters, all optional, narrow what the
+channel receives: `kinds`, `retailers`, `products` (lists), `min_change_percent` (the
+size of the price move, either way), `quiet_hours` (delivery deferred to its end,
+`delivery.hygiene`) and `daily_cap` (past it, a digest at the day's end).
+
+A value the notifier cannot use is a broken deployment: `parse_channels` raises
+`ConfigurationError` naming the channel and the field, once, when the container starts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contracts.environment import ConfigurationError
+from delivery.alert import Alert
+
+ALERT_CHANNELS_JSON = "ALERT_CHANNELS_JSON"
+
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]{0,31})://", re.IGNORECASE)
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_FIELDS = frozenset(
+    {
+        "name",
+        "url",
+        "secret",
+        "kinds",
+        "retailers",
+        "products",
+        "min_change_percent",
+        "quiet_hours",
+        "daily_cap",
+    }
+)
+_QUIET_FIELDS = frozenset({"start", "end", "timezone"})
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily window, in a time zone's wall-clock time, in which nothing is delivered.
+
+    `start` > `end` crosses midnight (22:00-07:00); the window includes `start` and ends
+    just before `end`."""
+
+    start: time
+    end: time
+    timezone: ZoneInfo
+
+    def contains(self, wall: time) -> bool:
+        """Whether the wall-clock time `wall` is inside the window."""
+        if self.start < self.end:
+            return self.start <= wall < self.end
+        return wall >= self.start or wall < self.end
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One configured destination and what it wants to receive."""
+
+    name: str
+    # Exactly one of the two: the Apprise URL itself, or the secret holding it.
+    url: str | None = None
+    secret: str | None = None
+    kinds: frozenset[str] | None = None
+    retailers: frozenset[str] | None = None
+    products: frozenset[str] | None = None
+    min_change_percent: Decimal | None = None
+    quiet_hours: QuietHours | None = None
+    daily_cap: int | None = None
+
+    def __repr__(self) -> str:
+        # Never the URL: a repr ends up in logs and tracebacks.
+        source = redact_url(self.url) if self.url is not None else f"secret {self.secret}"
+        return f"Channel({self.name!r}, {source})"
+
+
+def redact_url(url: str) -> str:
+    """What logs may show of a channel URL: its scheme only (`slack://***`)."""
+    found = _SCHEME.match(url)
+    return f"{found.group(1).lower()}://***" if found else "***"
+
+
+def matches(channel: Channel, alert: Alert) -> bool:
+    """Whether `channel` wants `alert`: every filter it declares lets the alert through.
+
+    `min_change_percent` compares the size of the move, a rise as a drop; an alert without
+    a change (back in stock after a page without a price) passes it, having no move to
+    measure."""
+    if channel.kinds is not None and alert.kind not in channel.kinds:
+        return False
+    if channel.retailers is not None and alert.retailer not in channel.retailers:
+        return False
+    if channel.products is not None and alert.product_id not in channel.products:
+        return False
+    return not (
+        channel.min_change_percent is not None
+        and alert.change_percent is not None
+        and abs(alert.change_percent) < channel.min_change_percent
+    )
+
+
+def parse_channels(text: str, setting: str = ALERT_CHANNELS_JSON) -> tuple[Channel, ...]:
+    """The channels declared in `text` (the variable's value); `ConfigurationError` naming
+    the channel and field that is wrong. An empty list is valid: no channel."""
+    try:
+        document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKeyError as error:
+        raise ConfigurationError(setting, f"key {error.key!r} appears twice") from None
+    except (ValueError, RecursionError):
+        # Not the text itself: a misplaced token would be quoted into the log.
+        raise ConfigurationError(setting, "not valid JSON") from None
+    if not isinstance(document, list):
+        raise ConfigurationError(setting, "must be a JSON list of channel objects")
+    channels = tuple(_channel(f"{setting}[{i}]", entry) for i, entry in enumerate(document))
+    seen: set[str] = set()
+    for index, channel in enumerate(channels):
+        if channel.name in seen:
+            raise ConfigurationError(
+                f"{setting}[{index}].name", f"{channel.name!r} names two channels"
+            )
+        seen.add(channel.name)
+    return channels
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
+def _channel(where: str, entry: object) -> Channel:
+    if not isinstance(entry, dict):
+        raise ConfigurationError(where, "must be a JSON object")
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigurationError(
+            f"{where}.name", "required: a lowercase identifier (a-z, 0-9, - and _, at most 64)"
+        )
+    where = f"{where} ({name})"
+    unknown = sorted(set(entry) - _FIELDS)
+    if unknown:
+        raise ConfigurationError(
+            f"{where}.{unknown[0]}", f"unknown field (known: {', '.join(sorted(_FIELDS))})"
+        )
+    url, secret = entry.get("url"), entry.get("secret")
+    if (url is None) == (secret is None):
+        raise ConfigurationError(f"{where}.url", "give exactly one of url and secret")
+    return Channel(
+        name=name,
+        url=None if url is None else _plain_url(f"{where}.url", url),
+        secret=None if secret is None else _nonempty_text(f"{where}.secret", secret),
+        kinds=_names(f"{where}.kinds", entry.get("kinds"), pattern=_KIND),
+        retailers=_names(f"{where}.retailers", entry.get("retailers")),
+        products=_names(f"{where}.products", entry.get("products")),
+        min_change_percent=_percent(f"{where}.min_change_percent", entry.get("min_change_percent")),
+        quiet_hours=_quiet_hours(f"{where}.quiet_hours", entry.get("quiet_hours")),
+        daily_cap=_cap(f"{where}.daily_cap", entry.get("daily_cap")),
+    )
+
+
+def _plain_url(where: str, value: object) -> str:
+    # No error here quotes the value: it may be a token put in the wrong field.
+    if not isinstance(value, str) or not _SCHEME.match(value) or value.strip() != value:
+        raise ConfigurationError(where, "must be an Apprise URL, scheme://...")
+    try:
+        credentials = urlsplit(value).password is not None
+    except ValueError:
+        raise ConfigurationError(where, "must be an Apprise URL, scheme://...") from None
+    if credentials:
+        raise ConfigurationError(
+            where, "holds a password: put the URL in a secret and name it in `secret`"
+        )
+    return value
+
+
+def _nonempty_text(where: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(where, "must be a non-empty string")
+    return value
+
+
+def _names(
+    where: str, value: object, *, pattern: re.Pattern[str] | None = None
+) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise ConfigurationError(where, "must be a non-empty list of strings")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise ConfigurationError(f"{where}[{index}]", "must be a non-empty string")
+        if pattern is not None and not pattern.fullmatch(item):
+            raise ConfigurationError(f"{where}[{index}]", f"{item!r} is not a lowercase kind")
+    return frozenset(value)
+
+
+def _percent(where: str, value: object) -> Decimal | None:
+    if value is None:
+        return None
+    # bool is an int to Python, never a percentage to a reader.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(where, "must be a number")
+    percent = Decimal(str(value))
+    if not percent.is_finite() or percent < 0:
+        raise ConfigurationError(where, "must be a finite number, 0 or more")
+    return percent
+
+
+def _cap(where: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(where, "must be a whole number, 1 or more")
+    return value
+
+
+def _quiet_hours(where: str, value: object) -> QuietHours | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(where, 'must be {"start": "HH:MM", "end": "HH:MM", "timezone"}')
+    unknown = sorted(set(value) - _QUIET_FIELDS)
+    if unknown:
+        raise ConfigurationError(f"{where}.{unknown[0]}", "unknown field (start, end, timezone)")
+    start = _clock(f"{where}.start", value.get("start"))
+    end = _clock(f"{where}.end", value.get("end"))
+    if start == end:
+        raise ConfigurationError(where, "start and end are the same time: an empty window")
+    return QuietHours(start, end, _zone(f"{where}.timezone", value.get("timezone")))
+
+
+def _clock(where: str, value: object) -> time:
+    found = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise ConfigurationError(where, "must be a 24-hour time, HH:MM")
+    return time(int(found.group(1)), int(found.group(2)))
+
+
+def _zone(where: str, value: object) -> ZoneInfo:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(where, "required: an IANA time zone such as Europe/Berlin")
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError: a key that is not a relative path (ZoneInfo refuses "../x", "/x");
+        # OSError: a key naming a directory of the zone database ("Europe").
+        raise ConfigurationError(where, f"unknown time zone {value!r}") from None
+
+
+def secret_names(channels: Sequence[Channel]) -> tuple[str, ...]:
+    """The secrets the channels' URLs are read from (for the role's GetSecretValue grant)."""
+    return tuple(sorted({c.secret for c in channels if c.secret is not None}))
