@@ -50,7 +50,7 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
-_PROXY_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_PROXY_NAME = RETAILER_NAME  # the same form as a retailer name
 # A Secrets Manager secret as GetSecretValue takes it: its name (the characters AWS allows,
 # at most 512), or its full ARN (which ends with the 6 random characters AWS appends).
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")

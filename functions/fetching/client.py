@@ -53,6 +53,9 @@ PRODUCT_VERSION = "0.1.0"
 DEFAULT_PRODUCT = f"{PRODUCT_TOKEN}/{PRODUCT_VERSION}"
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# One fetch's caps when the caller sets none (fetch_page, fetch_resource, render_page).
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MAX_BYTES = 2_000_000
 # What fetch_resource performs; a browser asking for anything else is refused.
 RESOURCE_METHODS = ("GET", "HEAD", "POST")
 # Request headers a caller of fetch_resource cannot set: the client's own (who we are, what
@@ -124,8 +127,8 @@ def fetch_page(
     url: str,
     *,
     allowed_hosts: Iterable[str] = (),
-    timeout: float = 10.0,
-    max_bytes: int = 2_000_000,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     user_agent: str | None = None,
     contact_url: str | None = None,
     robots: RobotsPolicy | None = None,
@@ -165,8 +168,8 @@ def fetch_resource(
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
     allowed_hosts: Iterable[str] = (),
-    timeout: float = 10.0,
-    max_bytes: int = 2_000_000,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     user_agent: str | None = None,
     contact_url: str | None = None,
     resolver: Callable[[str], list[str]] | None = None,

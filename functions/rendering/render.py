@@ -31,6 +31,7 @@ from fetching import (
     user_agent_header,
 )
 from fetching.address import Resolver
+from fetching.client import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_SECONDS
 from fetching.deadline import Clock, Deadline
 from rendering.browser import Browser, BrowserUnavailable, shared_browser
 from rendering.interception import HTML_TYPES, GuardSettings, Interceptor, mime_type
@@ -61,8 +62,8 @@ def render_page(
     url: str,
     *,
     allowed_hosts: Iterable[str] = (),
-    timeout: float = 10.0,
-    max_bytes: int = 2_000_000,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     user_agent: str | None = None,
     contact_url: str | None = None,
     robots: RobotsPolicy | None = None,

@@ -41,6 +41,8 @@ from monitor.routing import REMEMBERED_RUNS, EscalatedRetailers, PageFetchers, R
 from rendering import DEFAULT_CHROMIUM_PATH
 
 RENDER_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/render"
+# A renderer's settings: 30 s and 5 MB a page.
+SETTINGS = ScrapeSettings(("127.0.0.1",), 30.0, 5_000_000, 2, "", 0.6, 90, 3, 2.0)
 CAPTCHA = "<html><body><form id='captcha'><div class='g-recaptcha'></div></form></body></html>"
 # The page an http client gets from a script-rendered shop: an empty app root and the
 # script that fills it, with the price it fetches from a JSON endpoint.
@@ -191,7 +193,7 @@ def test_escalations_are_kept_for_the_latest_runs_only():
 def test_the_browser_fetch_gets_the_retailers_selectors_and_caps():
     calls: list[dict[str, Any]] = []
     fetchers = PageFetchers.renderer(lambda url, **options: calls.append(options))  # type: ignore[arg-type,func-returns-value]
-    settings = ScrapeSettings(("127.0.0.1",), 30.0, 5_000_000, 2, "", 0.6, 90, 3, 2.0)
+    settings = SETTINGS
     shop = policy(
         FetchMode.BROWSER,
         wait_for=".price",
@@ -236,7 +238,7 @@ def test_a_retailer_with_a_proxy_is_fetched_through_it_by_either_route(route):
         if route is Route.BROWSER
         else PageFetchers(http=fetch, proxies=directory)  # type: ignore[arg-type]
     )
-    settings = ScrapeSettings(("127.0.0.1",), 30.0, 5_000_000, 2, "", 0.6, 90, 3, 2.0)
+    settings = SETTINGS
 
     for shop in (policy(FetchMode.HTTP, proxy="eu"), policy(FetchMode.HTTP)):
         fetchers.fetch(route, "https://shop.example/p", shop, settings, timeout=5.0, robots=None)
@@ -250,7 +252,7 @@ def test_an_unreadable_proxy_secret_is_a_transient_fetch_failure_that_names_no_v
         raise GetParameterError("AccessDeniedException")
 
     fetchers = PageFetchers(http=fetch_page, proxies=proxies(unreadable))
-    settings = ScrapeSettings(("127.0.0.1",), 30.0, 5_000_000, 2, "", 0.6, 90, 3, 2.0)
+    settings = SETTINGS
 
     with pytest.raises(FetchNetworkError) as raised:
         fetchers.fetch(
