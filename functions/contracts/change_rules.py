@@ -275,6 +275,9 @@ class PriceEvent:
     change_percent: Decimal | None
     observed_at: str
     run_id: str
+    # The lowest price of the product's `new_low` window before this observation, when it
+    # was looked up (the rule is on and the price fell): shown to people as the recent low.
+    recent_low: Decimal | None = None
 
     @property
     def notification_id(self) -> str:
@@ -376,6 +379,7 @@ def detect_changes(
             change_percent=change,
             observed_at=observed_at,
             run_id=run_id,
+            recent_low=recent_low,
         )
         for kind in EventKind
         if kind in raised

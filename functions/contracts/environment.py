@@ -10,9 +10,10 @@ once, when the container reads its environment.
 Parsed here: the scraper's (and renderer's) fetch and recording settings (`ScrapeSettings`)
 and the detector's settings (`DetectionSettings`). Parsed where their rules live:
 RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction
-rules are checked by `extraction`), PROXY_SECRETS_JSON by `monitor.proxies`. This module
-is imported by the Pulumi program as `contracts.environment`, so it stays standard library
-only (and `contracts.catalog_rules`, which is too).
+rules are checked by `extraction`), PROXY_SECRETS_JSON by `monitor.proxies`,
+ALERT_CHANNELS_JSON by `delivery.channels`. This module is imported by the Pulumi program
+as `contracts.environment`, so it stays standard library only (and
+`contracts.catalog_rules`, which is too).
 """
 
 from __future__ import annotations
@@ -108,12 +109,31 @@ DETECTOR = (
     DEFAULT_NEW_LOW_DAYS,
 )
 
+# The notifier's: its channels (a JSON list, parsed by `delivery.channels`), where it
+# remembers each delivery made (IDEMPOTENCY_TABLE, keys of their own prefix) and each
+# channel's daily cap and held digest (CHANNEL_STATE_TABLE), and the queue it puts its own
+# later work on (deferred and retried deliveries, digests: NOTIFY_QUEUE_URL) or gives up
+# on, with the reason (NOTIFY_DLQ_URL).
+ALERT_CHANNELS_JSON = "ALERT_CHANNELS_JSON"
+CHANNEL_STATE_TABLE = "CHANNEL_STATE_TABLE"
+NOTIFY_QUEUE_URL = "NOTIFY_QUEUE_URL"
+NOTIFY_DLQ_URL = "NOTIFY_DLQ_URL"
+
+NOTIFIER = (
+    *POWERTOOLS,
+    ALERT_CHANNELS_JSON,
+    IDEMPOTENCY_TABLE,
+    CHANNEL_STATE_TABLE,
+    NOTIFY_QUEUE_URL,
+    NOTIFY_DLQ_URL,
+)
+
 # The renderer's (rendering.browser): where its Chromium is (Playwright's bundled one in the
 # container image; Debian's /usr/bin/chromium when unset). Optional, so in no function's list.
 CHROMIUM_PATH = "CHROMIUM_PATH"
 
 BY_FUNCTION: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"scraper": SCRAPER, "renderer": RENDERER, "detector": DETECTOR}
+    {"scraper": SCRAPER, "renderer": RENDERER, "detector": DETECTOR, "notifier": NOTIFIER}
 )
 
 

@@ -21,3 +21,7 @@ PRODUCTS_FAILING_REPEATEDLY = "ProductsFailingRepeatedly"  # reached the repeate
 PRODUCTS_FORWARDED = "ProductsForwardedToRenderer"  # jobs the scraper sent to the render queue
 FETCH_LATENCY = "FetchLatency"  # milliseconds per page
 NOTIFICATIONS_PUBLISHED = "NotificationsPublished"
+# The notifier's: sends to channels (each channel counts), and those given up on.
+CHANNEL_DELIVERIES = "ChannelDeliveries"
+CHANNEL_DEAD_LETTERS = "ChannelDeadLetters"
+DELIVERY_LATENCY = "DeliveryLatency"  # seconds from the observation to the channel

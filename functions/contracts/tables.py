@@ -1,4 +1,4 @@
-"""The service's four DynamoDB tables as declarations: keys, index, stream and TTL.
+"""The service's DynamoDB tables as declarations: keys, index, stream and TTL.
 
 One declaration per table, read by everyone who creates or queries it: the Pulumi program
 builds its `aws.dynamodb.Table` resources from them (price_monitor/storage.py), the
@@ -112,3 +112,7 @@ IDEMPOTENCY = TableDeclaration(
     hash_key=KeyAttribute("id", AttributeType.STRING),
     ttl_attribute="expiration",
 )
+# The notifier's capped channels: one item per channel, its hygiene state
+# (monitor.channel_state). Only stacks with alert channels have it.
+CHANNEL = "channel"
+CHANNEL_STATE = TableDeclaration(hash_key=KeyAttribute(CHANNEL, AttributeType.STRING))

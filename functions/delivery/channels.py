@@ -15,7 +15,9 @@ so a plain `url` with `user:password@` is refused. Neither is ever logged or quo
 error: logs show `redact_url`'s `scheme://***`. Filters, all optional, narrow what the
 channel receives: `kinds`, `retailers`, `products` (lists), `min_change_percent` (the
 size of the price move, either way), `quiet_hours` (delivery deferred to its end,
-`delivery.hygiene`) and `daily_cap` (past it, a digest at the day's end).
+`delivery.hygiene`) and `daily_cap` (past it, a digest at the day's end; at most 1,000).
+`topics` is what the channel hears: `["alerts"]` unless it says otherwise; `"ops"` brings
+the stack's alarms (the ops topic) to it as well, unfiltered and at once.
 
 A value the notifier cannot use is a broken deployment: `parse_channels` raises
 `ConfigurationError` naming the channel and the field, once, when the container starts.
@@ -33,10 +35,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contracts.environment import ConfigurationError
+from contracts.environment import ALERT_CHANNELS_JSON, ConfigurationError
 from delivery.alert import Alert
-
-ALERT_CHANNELS_JSON = "ALERT_CHANNELS_JSON"
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -53,8 +53,14 @@ _FIELDS = frozenset(
         "min_change_percent",
         "quiet_hours",
         "daily_cap",
+        "topics",
     }
 )
+# What a channel can listen to: the price alerts, and the ops topic's alarms.
+ALERTS_TOPIC = "alerts"
+OPS_TOPIC = "ops"
+TOPICS = frozenset({ALERTS_TOPIC, OPS_TOPIC})
+MAX_DAILY_CAP = 1000
 _QUIET_FIELDS = frozenset({"start", "end", "timezone"})
 
 
@@ -90,6 +96,8 @@ class Channel:
     min_change_percent: Decimal | None = None
     quiet_hours: QuietHours | None = None
     daily_cap: int | None = None
+    # The topics it hears: price alerts only unless it says so ("ops": the stack's alarms).
+    topics: frozenset[str] = frozenset({ALERTS_TOPIC})
 
     def __repr__(self) -> str:
         # Never the URL: a repr ends up in logs and tracebacks.
@@ -187,6 +195,7 @@ def _channel(where: str, entry: object) -> Channel:
         min_change_percent=_percent(f"{where}.min_change_percent", entry.get("min_change_percent")),
         quiet_hours=_quiet_hours(f"{where}.quiet_hours", entry.get("quiet_hours")),
         daily_cap=_cap(f"{where}.daily_cap", entry.get("daily_cap")),
+        topics=_topics(f"{where}.topics", entry.get("topics")),
     )
 
 
@@ -241,9 +250,20 @@ def _percent(where: str, value: object) -> Decimal | None:
 def _cap(where: str, value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(where, "must be a whole number, 1 or more")
+    # At most MAX_DAILY_CAP: the day's delivered keys are kept in the channel's state item.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAILY_CAP:
+        raise ConfigurationError(where, f"must be a whole number from 1 to {MAX_DAILY_CAP}")
     return value
+
+
+def _topics(where: str, value: object) -> frozenset[str]:
+    if value is None:
+        return frozenset({ALERTS_TOPIC})
+    topics = _names(where, value)
+    unknown = sorted((topics or frozenset()) - TOPICS)
+    if unknown:
+        raise ConfigurationError(where, f"unknown topic {unknown[0]!r} (known: alerts, ops)")
+    return topics or frozenset({ALERTS_TOPIC})
 
 
 def _quiet_hours(where: str, value: object) -> QuietHours | None:
@@ -277,6 +297,35 @@ def _zone(where: str, value: object) -> ZoneInfo:
         # ValueError: a key that is not a relative path (ZoneInfo refuses "../x", "/x");
         # OSError: a key naming a directory of the zone database ("Europe").
         raise ConfigurationError(where, f"unknown time zone {value!r}") from None
+
+
+def channel_summary(channel: Channel) -> dict[str, Any]:
+    """What may be shown of a channel anywhere (a stack output, `pricemon alerts channels`):
+    everything but its URL, of which only the scheme; a secret by its name."""
+    quiet = channel.quiet_hours
+    return {
+        "name": channel.name,
+        "source": (
+            redact_url(channel.url) if channel.url is not None else f"secret {channel.secret}"
+        ),
+        "topics": sorted(channel.topics),
+        "kinds": None if channel.kinds is None else sorted(channel.kinds),
+        "retailers": None if channel.retailers is None else sorted(channel.retailers),
+        "products": None if channel.products is None else sorted(channel.products),
+        "min_change_percent": (
+            None if channel.min_change_percent is None else str(channel.min_change_percent)
+        ),
+        "quiet_hours": (
+            None
+            if quiet is None
+            else {
+                "start": quiet.start.strftime("%H:%M"),
+                "end": quiet.end.strftime("%H:%M"),
+                "timezone": quiet.timezone.key,
+            }
+        ),
+        "daily_cap": channel.daily_cap,
+    }
 
 
 def secret_names(channels: Sequence[Channel]) -> tuple[str, ...]:

@@ -120,6 +120,21 @@ def take_digest(state: ChannelState, now: datetime) -> tuple[tuple[Alert, ...], 
     )
 
 
+def without_sent_digest(state: ChannelState, sent: ChannelState) -> ChannelState:
+    """`state` once the digest of `sent` (an earlier reading of it) went out: what was held
+    since that reading stays held, and its digest is still due (at once, when the digest
+    time has passed)."""
+    keys = state.held_keys - sent.held_keys
+    if not keys:
+        return replace(state, held=(), held_more=0, held_keys=frozenset(), digest_at=None)
+    return replace(
+        state,
+        held=tuple(alert for alert in state.held if alert.dedup_key in keys),
+        held_more=max(0, state.held_more - sent.held_more),
+        held_keys=keys,
+    )
+
+
 def digest_time(channel: Channel, day: date) -> datetime:
     """When the digest of `channel`'s `day` goes out: the day's end (the next local
     midnight), or the end of the quiet hours it falls in."""

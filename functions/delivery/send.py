@@ -32,7 +32,7 @@ from enum import StrEnum
 from urllib.parse import unquote
 
 from delivery.channels import redact_url
-from delivery.templates import RenderedMessage
+from delivery.templates import BodyFormat, RenderedMessage
 
 # The loggers a delivery writes through: Apprise's, and urllib3's under requests (a filter
 # sees only the records of its own logger, so urllib3's modules are named one by one).
@@ -41,6 +41,10 @@ _LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "urllib3.util.retry"
 _URL_DELIMITERS = re.compile(r"[/:@?&=#;,+]+")
 # Shorter parts are ports, "www"-like words, nothing a token is made of.
 _SECRET_PART_MIN_CHARS = 4
+
+# Apprise services that show HTML: e-mail. Every other service gets text, which chat and
+# push services display as it is written.
+_HTML_SCHEMES = frozenset({"mailto", "mailtos"})
 
 # One notify() call at most this long (Apprise's per-service limit), so a hanging webhook
 # fails transiently well inside the notifier's own timeout.
@@ -65,6 +69,12 @@ class DeliveryResult:
     @property
     def delivered(self) -> bool:
         return self.outcome is Outcome.DELIVERED
+
+
+def body_format_for(url: str) -> BodyFormat:
+    """The format a channel at Apprise URL `url` is sent."""
+    scheme = url.partition("://")[0].lower()
+    return BodyFormat.HTML if scheme in _HTML_SCHEMES else BodyFormat.TEXT
 
 
 def deliver(

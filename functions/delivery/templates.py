@@ -29,6 +29,7 @@ from jinja2 import DictLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from delivery.alarm import OpsAlarm
 from delivery.alert import Alert
 
 
@@ -96,6 +97,13 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
             "{% for item in items %}\n- {{ item.title }}\n  {{ item.url | link }}\n{% endfor %}"
             "{% if more %}\n... and {{ more }} more.\n{% endif %}"
         ),
+        "_ops.title": "[{{ state }}] {{ name }}",
+        "_ops.body": (
+            "Alarm {{ name }} is {{ state }}.\n"
+            "{% if description %}{{ description }}\n{% endif %}"
+            "{% if reason %}\n{{ reason }}\n{% endif %}"
+            "\nChanged at {{ changed_at }}{% if region %} in {{ region }}{% endif %}.\n"
+        ),
     }
 )
 
@@ -142,6 +150,23 @@ def render_digest(
     return RenderedMessage(
         title=_render("_digest.title", context, BodyFormat.TEXT),
         body=_render("_digest.body", context, body_format),
+        body_format=body_format,
+    )
+
+
+def render_alarm(alarm: OpsAlarm, body_format: BodyFormat = BodyFormat.TEXT) -> RenderedMessage:
+    """An ops-topic alarm, for the channels that hear `ops`."""
+    context = {
+        "name": clean_text(alarm.name),
+        "state": clean_text(alarm.state),
+        "description": clean_text(alarm.description),
+        "reason": clean_text(alarm.reason),
+        "changed_at": clean_text(alarm.changed_at),
+        "region": clean_text(alarm.region),
+    }
+    return RenderedMessage(
+        title=_render("_ops.title", context, BodyFormat.TEXT),
+        body=_render("_ops.body", context, body_format),
         body_format=body_format,
     )
 

@@ -13,7 +13,9 @@ and is the drop in percent of the old price (negative for a rise). `old_price` a
 `change_percent` are null for a `back_in_stock` after an out-of-stock observation that
 showed no price (DESIGN: an observation may have no price); `new_price` and
 `change_percent` are null for an `out_of_stock` whose page shows no price, and only then.
-`currency` is null when the retailer's pages do not state one (then neither observation
+`recent_low`, the lowest price of the product's `new_low` window before this observation,
+is present only when the detector looked it up (the `new_low` rule is on and the price
+fell). `currency` is null when the retailer's pages do not state one (then neither observation
 did; after an observation without a price, the new page's; for an `out_of_stock` without
 a price, the old page's). Message attributes
 `kind`, `product_id`, `retailer` and `dedup_key` (String) let subscribers filter (and drop
@@ -149,6 +151,8 @@ def notification_for(event: PriceEvent) -> Notification:
                 "observed_at": event.observed_at,
                 "run_id": event.run_id,
                 "dedup_key": key,
+                # Optional: present only when the detector looked it up.
+                **({} if event.recent_low is None else {"recent_low": event.recent_low}),
             }
         ),
         attributes={

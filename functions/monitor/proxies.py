@@ -7,31 +7,24 @@ the secret, so it is in no stack config, no environment variable and no log. A r
 ``proxy`` setting names one of these proxies, and ``ProxyDirectory.proxy(name)`` gives the
 ``fetching.Proxy`` its fetches go through.
 
-Secrets are read through Powertools Parameters (``get_secret``), whose cache keeps a value
-for ``SECRET_MAX_AGE_SECONDS``: one GetSecretValue per proxy per container per five minutes,
-and a rotated secret is picked up within that time. botocore logs every response body at
-DEBUG, a secret's value included (a function whose log level is set to DEBUG would print
-the proxy's password): importing this module masks those lines (``SecretBodyFilter``).
+Secrets are read by ``monitor.secrets.read_secret`` (Powertools Parameters, cached five
+minutes, botocore's DEBUG lines of their values masked).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from contracts.environment import PROXY_SECRETS_JSON, ConfigurationError
 from fetching import Proxy
+from monitor.secrets import SecretReader, read_secret
 
-SECRET_MAX_AGE_SECONDS = 300
-
-# secret id -> its value (SecretString as text, SecretBinary as bytes)
-SecretReader = Callable[[str], str | bytes]
+__all__ = ["ProxyDirectory", "ProxySecretError", "SecretReader"]
 
 
 class ProxySecretError(RuntimeError):
@@ -45,25 +38,6 @@ class ProxySecretError(RuntimeError):
         self.proxy = proxy
         self.secret_id = secret_id
         self.problem = problem
-
-
-class SecretBodyFilter(logging.Filter):
-    """Masks botocore's DEBUG line of a response body that carries a secret's value."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if "SecretString" in text or "SecretBinary" in text:
-            record.msg, record.args = "Response body: (masked: it holds a secret's value)", ()
-        return True
-
-
-_BOTOCORE_BODY_LOGGER = "botocore.parsers"  # where botocore logs "Response body: ..."
-logging.getLogger(_BOTOCORE_BODY_LOGGER).addFilter(SecretBodyFilter())
-
-
-def read_secret(secret_id: str) -> str | bytes:
-    """The secret's current value, from Powertools' cache when it is fresh enough."""
-    return parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE_SECONDS)
 
 
 @dataclass(frozen=True)

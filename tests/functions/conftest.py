@@ -290,5 +290,14 @@ def other_fetch_site() -> Iterator[FetchSite]:
 # here because pytest only collects fixtures from conftest modules and plugins.
 from aws_fixtures import *  # noqa: E402, F403
 
+# --- notifier: a webhook receiver on 127.0.0.1 (delivery_fixtures.Receiver) -----------------
+from delivery_fixtures import receiving  # noqa: E402
+
 # --- scraper: a retailer site and the scraper Lambda on moto ------------------------------
 from scraper_fixtures import *  # noqa: E402, F403
+
+
+@pytest.fixture
+def receiver():
+    with receiving() as webhook:
+        yield webhook

@@ -234,3 +234,53 @@ def test_any_mangled_configuration_parses_or_names_its_problem(text):
 def test_any_json_value_parses_or_names_its_problem(value):
     with contextlib.suppress(ConfigurationError):
         parse_channels(json.dumps(value))
+
+
+def test_a_summary_shows_everything_but_the_url_beyond_its_scheme():
+    from delivery.channels import channel_summary
+
+    plain, secret = parse_channels(
+        json.dumps(
+            [
+                {
+                    "name": "hook",
+                    "url": "json://hooks.example/t0ken-in-path",
+                    "kinds": ["price_drop", "new_low"],
+                    "min_change_percent": 12.5,
+                    "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},
+                    "daily_cap": 20,
+                    "topics": ["ops", "alerts"],
+                },
+                {"name": "team", "secret": "price-monitor/slack"},
+            ]
+        )
+    )
+    summary = channel_summary(plain)
+    assert "t0ken" not in json.dumps(summary)
+    assert summary == {
+        "name": "hook",
+        "source": "json://***",
+        "topics": ["alerts", "ops"],
+        "kinds": ["new_low", "price_drop"],
+        "retailers": None,
+        "products": None,
+        "min_change_percent": "12.5",
+        "quiet_hours": {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"},
+        "daily_cap": 20,
+    }
+    assert channel_summary(secret)["source"] == "secret price-monitor/slack"
+    assert channel_summary(secret)["topics"] == ["alerts"]
+
+
+@pytest.mark.parametrize(
+    ("topics", "problem"),
+    [(["sms"], "unknown topic 'sms'"), ([], "non-empty list"), ("ops", "non-empty list")],
+)
+def test_topics_are_alerts_or_ops(topics, problem):
+    with pytest.raises(ConfigurationError, match=problem):
+        parse_channels(json.dumps([{"name": "a", "url": "json://h/x", "topics": topics}]))
+
+
+def test_a_daily_cap_beyond_the_stored_limit_is_refused():
+    with pytest.raises(ConfigurationError, match="from 1 to 1000"):
+        parse_channels(json.dumps([{"name": "a", "url": "json://h/x", "daily_cap": 1001}]))

@@ -1,15 +1,11 @@
 """One delivery with Apprise, to loopback receivers: delivered, transient, permanent, no secrets."""
 
-import json
 import logging
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from loopback import serving
+from delivery_fixtures import TOKEN
 
 from delivery.send import Outcome, deliver
 from delivery.templates import BodyFormat, RenderedMessage
@@ -19,47 +15,6 @@ MESSAGE = RenderedMessage(
     body="Now 17.99 EUR, was 19.99 EUR.\nhttps://shop.example/kettle\n",
     body_format=BodyFormat.TEXT,
 )
-# Stands for a webhook's token, which lives in the URL's path.
-TOKEN = "s3cr3t-T0KEN-4f9a"
-
-
-@dataclass
-class Receiver:
-    """A webhook on 127.0.0.1: answers `status`, keeps what it was sent."""
-
-    port: int
-    status: int = 200
-    received: list[dict] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def url(self, scheme="json"):
-        return f"{scheme}://127.0.0.1:{self.port}/hooks/{TOKEN}"
-
-
-@pytest.fixture
-def receiver():
-    state = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length))
-            target = state["receiver"]
-            with target.lock:
-                target.received.append(body)
-                target.paths.append(self.path)
-            self.send_response(target.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with serving(server) as port:
-        state["receiver"] = Receiver(port)
-        yield state["receiver"]
 
 
 def test_a_json_channel_receives_title_and_body(receiver):

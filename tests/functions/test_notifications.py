@@ -66,6 +66,18 @@ def test_body_is_the_design_notification_contract():
     }
 
 
+def test_the_recent_low_is_in_the_body_when_looked_up_and_the_notifier_shows_it():
+    from delivery.alert import parse_alert
+    from delivery.templates import render_alert
+
+    body = notification_for(replace(DROP, kind=EventKind.NEW_LOW, recent_low=Decimal("18.49"))).body
+    assert '"recent_low":18.49' in body
+    alert = parse_alert(body)
+    assert alert.recent_low == Decimal("18.49")
+    assert "Recent low: 18.49 EUR." in render_alert(alert).body
+    assert "recent_low" not in body_of(DROP)
+
+
 def test_amounts_are_json_numbers_with_their_exact_digits():
     event = replace(DROP, old_price=Decimal("1234567.10"), new_price=Decimal("0.30"))
     text = notification_for(event).body
