@@ -46,10 +46,13 @@ import boto3
 
 from contracts.timestamps import iso_seconds
 from local_stack.demo import (
+    CHAT_SECRET,
     INSTALL_CHROMIUM,
     PROXY_SECRET,
     SCRIPT_SHOP,
     WALLED_SHOP,
+    DemoChannels,
+    demo_channels,
     demo_egress,
     demo_overrides,
     demo_products,
@@ -185,9 +188,11 @@ def run(
     before_cycle: Callable[[int], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
     provisioned: Callable[[LocalWorld], None] | None = None,
+    channels: DemoChannels | None = None,
 ) -> int:
     """Provision `stack` (its config with `overrides`), import `rows`, run `cycles` cycles;
-    the exit status. `provisioned(world)` runs once the stack exists, before the import."""
+    the exit status. `provisioned(world)` runs once the stack exists, before the import;
+    what `channels` received is printed after the summary and carried by the report."""
     _say(out, f"provisioning the {stack} stack in moto from the Pulumi program ...")
     with logs.open("w", encoding="utf-8") as log_stream:
         try:
@@ -205,6 +210,10 @@ def run(
             return EXIT_CYCLE_STUCK
     for line in summary_lines(result):
         _say(out, line)
+    if channels is not None:
+        result.channel_deliveries = channels.deliveries(result.notifications)
+        for line in channels.lines(result.channel_deliveries):
+            _say(out, line)
     if report is not None:
         result.write(report)
         _say(out, f"report: {report}")
@@ -244,14 +253,29 @@ def _demo(cycles: int, report: Path | None, logs: Path, out: TextIO) -> int:
         _say(out, f"Without it the demo runs without {SCRIPT_SHOP} (its prices need a browser).")
     browser = chromium is None
     products = demo_products(browser=browser)
-    with demo_site(products) as (site, catalog_path), demo_egress() as egress:
+    with (
+        demo_site(products) as (site, catalog_path),
+        demo_egress() as egress,
+        demo_channels() as channels,
+    ):
         _say(out, f"local retailer site: http://{site.host_port}/ ({catalog_path.name})")
         _say(
             out,
             f"forward proxy for {WALLED_SHOP}: http://{egress.host_port} (its URL, with "
             f"credentials, in the secret {PROXY_SECRET})",
         )
-        overrides = demo_overrides(stack_config("dev"), browser=browser)
+        _say(
+            out,
+            f"webhook receiver for the alert channels: http://{channels.receiver.host_port} "
+            f"(team-chat's URL, with its token, in the secret {CHAT_SECRET})",
+        )
+        overrides = demo_overrides(
+            stack_config("dev"), browser=browser, alert_channels=channels.config()
+        )
+
+        def provisioned(world: LocalWorld) -> None:
+            egress.create_secret(world.stack.region)
+            channels.create_secret(world.stack.region)
 
         def before_cycle(number: int) -> None:
             site.set_cycle(number - 1)
@@ -269,7 +293,8 @@ def _demo(cycles: int, report: Path | None, logs: Path, out: TextIO) -> int:
             out=out,
             before_cycle=before_cycle,
             overrides=overrides,
-            provisioned=lambda world: egress.create_secret(world.stack.region),
+            provisioned=provisioned,
+            channels=channels,
         )
         if status == EXIT_OK:
             for line in reach_lines(site, egress, browser=browser):

@@ -17,17 +17,26 @@ Pulumi.dev.yaml) what a user would give their own such retailers:
   credentials; the proxy's URL, credentials included, is the value of a secret created in
   the local stack's Secrets Manager before the first cycle, as a user would with
   `aws secretsmanager create-secret`. The config names only the secret.
+- `alertChannels`: three channels delivering to a webhook receiver on loopback
+  (`local_stack.webhook_receiver`), each a kind of service users point Apprise at:
+  `demo-json` (Apprise's JSON webhook, every alert), `team-chat` (a Slack-format webhook,
+  through Apprise's Mattermost plugin; its URL holds a token, so it is the value of a secret
+  created like the proxy's, and the channel hears the ops topic too) and `big-drops` (a
+  self-hosted ntfy topic, filtered to price drops of 15 % or more).
+  `DemoChannels.deliveries()` says what each received and how long after the observation.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +45,7 @@ import boto3
 from contracts.fetch_modes import FetchMode
 from local_stack.forward_proxy import ForwardProxy
 from local_stack.program import NAMESPACE
+from local_stack.report import ChannelDelivery, channel_lines
 from local_stack.retailer_site import (
     ALL_PRODUCTS,
     API_PREFIX,
@@ -51,6 +61,7 @@ from local_stack.retailer_site import (
     RetailerSite,
     expected,
 )
+from local_stack.webhook_receiver import JSON_HOOK_PATH, ReceivedPost, WebhookReceiver
 from pricemon.catalog_file import write_catalog
 from rendering.browser import Browser
 
@@ -63,6 +74,12 @@ INSTALL_CHROMIUM = (
     "install it with `apt-get install chromium` (Debian, Ubuntu), or set CHROMIUM_PATH "
     "to a Chromium or Chrome binary"
 )
+JSON_CHANNEL, CHAT_CHANNEL, NTFY_CHANNEL = "demo-json", "team-chat", "big-drops"
+CHAT_SECRET = "price-monitor/demo/team-chat"
+NTFY_TOPIC = "price-drops"
+BIG_DROP_PERCENT = 15
+# The templates' footer names the product: how a received notification finds its alert.
+_PRODUCT_IN_BODY = re.compile(r"\(product ([^()\s]+)\)")
 # What each hard-to-reach retailer's lines say of how its page was read.
 _HOW_READ = {BROWSER: "drawn by its script, read by the browser", PROXY: "through the proxy"}
 
@@ -128,14 +145,131 @@ def demo_egress() -> Iterator[DemoEgress]:
         yield DemoEgress(proxy, password)
 
 
-def demo_overrides(config: Mapping[str, str], *, browser: bool) -> dict[str, Any]:
+def demo_overrides(
+    config: Mapping[str, str],
+    *,
+    browser: bool,
+    alert_channels: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """The runner's overrides of a stack's config bag (`program.stack_config`): its retailers
-    with the demo's two added (script-shop only with a `browser`), and the demo's proxy."""
+    with the demo's two added (script-shop only with a `browser`), the demo's proxy, and
+    `alert_channels` (DemoChannels.config()) when given."""
     retailers: dict[str, Any] = json.loads(config.get(f"{NAMESPACE}retailers") or "{}")
     if browser:
         retailers[SCRIPT_SHOP] = {"fetch": str(FetchMode.BROWSER), "waitFor": SCRIPT_SHOP_FILLED}
     retailers[WALLED_SHOP] = {"proxy": PROXY_NAME}
-    return {"retailers": retailers, "proxies": {PROXY_NAME: {"secret": PROXY_SECRET}}}
+    overrides: dict[str, Any] = {
+        "retailers": retailers,
+        "proxies": {PROXY_NAME: {"secret": PROXY_SECRET}},
+    }
+    if alert_channels:
+        overrides["alertChannels"] = [dict(channel) for channel in alert_channels]
+    return overrides
+
+
+@dataclass(frozen=True)
+class DemoChannels:
+    """The demo's alert channels, all delivering to one running webhook receiver."""
+
+    receiver: WebhookReceiver
+    token: str  # the team-chat webhook's token: never in a log line or the report
+
+    @property
+    def chat_url(self) -> str:
+        """The team-chat channel's URL, token included: the value of its secret."""
+        return self.receiver.mattermost_url(self.token)
+
+    def config(self) -> list[dict[str, Any]]:
+        """The channels as `alertChannels` declares them (delivery/channels.py's format)."""
+        return [
+            {"name": JSON_CHANNEL, "url": self.receiver.json_url()},
+            {"name": CHAT_CHANNEL, "secret": CHAT_SECRET, "topics": ["alerts", "ops"]},
+            {
+                "name": NTFY_CHANNEL,
+                "url": self.receiver.ntfy_url(NTFY_TOPIC),
+                "kinds": ["price_drop"],
+                "min_change_percent": BIG_DROP_PERCENT,
+            },
+        ]
+
+    def descriptions(self) -> list[tuple[str, str]]:
+        """Each channel's name, and what the demo's lines say it is."""
+        return [
+            (JSON_CHANNEL, "json://, every alert"),
+            (CHAT_CHANNEL, f"mmost://, Slack-format; its URL in the secret {CHAT_SECRET}"),
+            (NTFY_CHANNEL, f"ntfy://, price drops of {BIG_DROP_PERCENT} % or more"),
+        ]
+
+    def create_secret(self, region: str) -> None:
+        """The team-chat channel's secret in the stack's Secrets Manager (moto)."""
+        boto3.client("secretsmanager", region_name=region).create_secret(
+            Name=CHAT_SECRET,
+            Description="The demo's Slack-format webhook, token included (team-chat)",
+            SecretString=self.chat_url,
+        )
+
+    def received(self, channel: str) -> list[ReceivedPost]:
+        """What `channel` was delivered (the receiver answered 200), in arrival order."""
+        if channel == JSON_CHANNEL:
+            return self.receiver.accepted(JSON_HOOK_PATH)
+        if channel == CHAT_CHANNEL:
+            return self.receiver.accepted(f"/hooks/{self.token}")
+        if channel == NTFY_CHANNEL:
+            return self.receiver.accepted("/", topic=NTFY_TOPIC)
+        raise KeyError(f"no demo channel {channel!r}")
+
+    def deliveries(self, notifications: Iterable[str]) -> list[ChannelDelivery]:
+        """Every channel's deliveries, each with its latency: the arrival at the receiver
+        minus the observed_at of the alert (of the `notifications` published) it carries."""
+        observed = _observed_times(notifications)
+        return [
+            _delivery(name, post, observed)
+            for name, _ in self.descriptions()
+            for post in self.received(name)
+        ]
+
+    def lines(self, deliveries: Iterable[ChannelDelivery]) -> list[str]:
+        """What the demo prints of the channels after its cycles."""
+        return [
+            f"alert channels, delivered by the notifier to the webhook receiver at "
+            f"{self.receiver.host_port} (latency: arrival minus the alert's observed_at):",
+            *channel_lines(self.descriptions(), deliveries),
+        ]
+
+
+@contextmanager
+def demo_channels() -> Iterator[DemoChannels]:
+    """The webhook receiver on loopback and the demo's channels, with a fresh token."""
+    with WebhookReceiver() as receiver:
+        yield DemoChannels(receiver, secrets.token_hex(13))
+
+
+def _observed_times(notifications: Iterable[str]) -> dict[str, list[datetime]]:
+    """Each product's alerts' observed_at, in publishing order."""
+    observed: dict[str, list[datetime]] = {}
+    for body in notifications:
+        alert = json.loads(body)
+        observed.setdefault(str(alert["product_id"]), []).append(
+            datetime.fromisoformat(alert["observed_at"])
+        )
+    return observed
+
+
+def _delivery(
+    channel: str, post: ReceivedPost, observed: Mapping[str, list[datetime]]
+) -> ChannelDelivery:
+    body = post.body if isinstance(post.body, dict) else {}
+    text = str(body.get("message") or body.get("text") or "")
+    found = _PRODUCT_IN_BODY.search(text)
+    product = found.group(1) if found else None
+    # The latest of the product's observations made before the notification arrived.
+    before = [
+        moment.timestamp()
+        for moment in observed.get(product or "", [])
+        if moment.timestamp() <= post.arrived_at
+    ]
+    latency = post.arrived_at - max(before) if before else None
+    return ChannelDelivery(channel, post.title, product, latency)
 
 
 def describe_cycle(cycle: int, products: Iterable[Product] = PRODUCTS) -> list[str]:

@@ -31,6 +31,7 @@ forget cached configuration and clients (call it for each new moto session).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -283,6 +284,12 @@ class LambdaRuntime:
         # Powertools' handlers hold the stream they were created with, so redirecting
         # sys.stdout alone would not catch the structured logs.
         module_name, _ = _split_handler(definition.handler)
+        if module_name not in sys.modules:
+            # A cold start's first logs must reach the stream too: the module's loggers are
+            # found once it is imported. A module that fails to import fails the invocation,
+            # where `_handler` imports it again and reports why.
+            with contextlib.suppress(Exception):
+                importlib.import_module(module_name)
         handlers = _powertools_stream_handlers(sys.modules.get(module_name))
         previous = [handler.setStream(self.log_stream) for handler in handlers]
         try:

@@ -13,7 +13,9 @@ lost"), and `account_for` decides which from the catalog item and the scrape DLQ
 A product in none of these is `unaccounted`: the cycle lost it, and the report says which.
 
 The report file is {"cycles": [...], "notifications": [...], "products": [...],
-"dead_letters": [...], "history_count": N}, as issue 4 specifies. Each dead letter is
+"dead_letters": [...], "history_count": N}, as issue 4 specifies, and "channel_deliveries"
+when the stack has alert channels: what each channel received (`ChannelDelivery`: channel,
+title, product, latency; never a channel's URL, which may hold a token). Each dead letter is
 {"kind", "product_id", "run_id", "reason", "message"}: the message as it rests in the scrape
 DLQ and why it is there, decided as `pricemon dlq list` decides it (dlq.dead_letter_reason:
 the give-up the product's final catalog item records for that run, or what parsing says of a
@@ -189,6 +191,26 @@ def _parse(body: str) -> ProductJob | StartRun | ContinueDispatch | PoisonMessag
         return error
 
 
+@dataclass(frozen=True)
+class ChannelDelivery:
+    """A notification an alert channel received, and how long after the observation."""
+
+    channel: str
+    title: str
+    product_id: str | None  # the alert's product; None for what names none (an ops alarm)
+    latency_seconds: float | None  # arrival minus the alert's observed_at (real clocks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "title": self.title,
+            "product_id": self.product_id,
+            "latency_seconds": (
+                None if self.latency_seconds is None else round(self.latency_seconds, 3)
+            ),
+        }
+
+
 @dataclass
 class RunReport:
     """Everything the command writes to --report."""
@@ -198,15 +220,19 @@ class RunReport:
     products: list[dict[str, Any]] = field(default_factory=list)  # final catalog items
     dead_letters: list[str] = field(default_factory=list)  # bodies resting in the scrape DLQ
     history_count: int = 0
+    channel_deliveries: list[ChannelDelivery] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "cycles": [cycle.to_json() for cycle in self.cycles],
             "notifications": [_parsed(body) for body in self.notifications],
             "products": [_plain(item) for item in self.products],
             "dead_letters": [letter.to_json() for letter in self.explained_dead_letters()],
             "history_count": self.history_count,
         }
+        if self.channel_deliveries:
+            document["channel_deliveries"] = [d.to_json() for d in self.channel_deliveries]
+        return document
 
     def explained_dead_letters(self) -> list[DeadLetter]:
         return explain_dead_letters(self.dead_letters, self.products)
@@ -305,6 +331,30 @@ def summary_lines(report: RunReport) -> list[str]:
         + ", ".join(str(cycle.number) for cycle in unaccounted)
     )
     return lines
+
+
+def channel_lines(
+    channels: Iterable[tuple[str, str]], deliveries: Iterable[ChannelDelivery]
+) -> list[str]:
+    """Per channel (name, what it is), what it received: a count, then each title with its
+    delivery latency.
+
+      demo-json (json://, every alert): 2 notifications
+        0.8 s  Price drop: Steel kettle 1.7 l
+    """
+    deliveries = list(deliveries)
+    lines = []
+    for name, description in channels:
+        received = [delivery for delivery in deliveries if delivery.channel == name]
+        lines.append(f"  {name} ({description}): {_count(len(received), 'notification')}")
+        lines.extend(
+            f"    {_latency(delivery.latency_seconds)}  {delivery.title}" for delivery in received
+        )
+    return lines
+
+
+def _latency(seconds: float | None) -> str:
+    return "   ?  " if seconds is None else f"{seconds:4.1f} s"
 
 
 def _count(number: int, noun: str) -> str:

@@ -67,6 +67,9 @@ class LocalFunction:
     environment: dict[str, str]
     timeout_seconds: int
     memory_mb: int
+    # The layers' version ARNs, as declared. Their code is in this environment already (the
+    # notifier's layer is built from it), so the handler runs in process all the same.
+    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ def _function(resource: RecordedResource) -> LocalFunction:
         environment=dict((inputs.get("environment") or {}).get("variables") or {}),
         timeout_seconds=int(inputs.get("timeout", DEFAULT_TIMEOUT_SECONDS)),
         memory_mb=int(inputs.get("memorySize", DEFAULT_MEMORY_MB)),
+        layers=tuple(inputs.get("layers") or ()),
     )
 
 

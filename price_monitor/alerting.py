@@ -22,6 +22,11 @@ MAX_ALARM_PERIOD_SECONDS = 24 * 3600
 # A browser job may wait out its spacing delay (at most 900 s) and a few renders before it;
 # one an hour old means the renderer cannot keep up at its maximum concurrency.
 RENDER_QUEUE_AGE_LIMIT_SECONDS = 3600
+# Alerts should reach their channels within a minute or two. The notifier's own deferred
+# jobs (quiet hours, retries, digests) wait up to SQS's longest delay, 15 minutes, before
+# they are received, so the limit sits above that: a 30-minute-old message means the
+# notifier is failing or cannot keep up.
+NOTIFY_QUEUE_AGE_LIMIT_SECONDS = 1800
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,15 @@ class Alerting(pulumi.ComponentResource):
             if queues.render_dlq is None
             else [("render-dlq", queues.render_dlq, "browser jobs failed every receive")]
         )
+        notify_dlq = (
+            []
+            if queues.notify_dlq is None
+            else [("notify-dlq", queues.notify_dlq, "alert deliveries failed for good")]
+        )
         for queue_key, queue, meaning in (
             ("scrape-dlq", queues.scrape_dlq, "scrape messages failed every receive"),
             *render_dlq,
+            *notify_dlq,
             ("schedule-dlq", queues.schedule_dlq, "the schedule could not start a run"),
             ("stream-failures", queues.stream_failure_queue, "detector batches were dropped"),
         ):
@@ -87,6 +98,18 @@ class Alerting(pulumi.ComponentResource):
                 dimensions={"QueueName": queues.render_queue.name},
                 statistic="Maximum",
                 threshold=RENDER_QUEUE_AGE_LIMIT_SECONDS,
+            )
+        if queues.notify_queue is not None:
+            self._alarm(
+                "notify-queue-age",
+                "Alerts have waited over 30 minutes in the notify queue: the notifier is "
+                "failing or cannot keep up (look for its errors, or raise "
+                "notifier.maxConcurrency).",
+                namespace="AWS/SQS",
+                metric_name="ApproximateAgeOfOldestMessage",
+                dimensions={"QueueName": queues.notify_queue.name},
+                statistic="Maximum",
+                threshold=NOTIFY_QUEUE_AGE_LIMIT_SECONDS,
             )
         self._alarm(
             "detector-iterator-age",
@@ -251,6 +274,8 @@ class Alerting(pulumi.ComponentResource):
                         queues.scrape_dlq,
                         queues.render_queue,
                         queues.render_dlq,
+                        queues.notify_queue,
+                        queues.notify_dlq,
                         queues.schedule_dlq,
                         queues.stream_failure_queue,
                     )
@@ -305,14 +330,19 @@ class Alerting(pulumi.ComponentResource):
 
 
 def _functions(compute: Compute) -> list[tuple[str, aws.lambda_.Function]]:
-    """The stack's functions by key: scraper, renderer (when declared), detector."""
+    """The stack's functions by key: scraper, renderer and notifier (when declared),
+    detector."""
     renderer = (
         [] if compute.renderer_function is None else [("renderer", compute.renderer_function)]
+    )
+    notifier = (
+        [] if compute.notifier_function is None else [("notifier", compute.notifier_function)]
     )
     return [
         ("scraper", compute.scraper_function),
         *renderer,
         ("detector", compute.detector_function),
+        *notifier,
     ]
 
 

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from contracts import metric_names
+from delivery.channels import OPS_TOPIC, channel_summary
 from price_monitor.alerting import Alerting, AlertingArgs
 from price_monitor.compute import Compute, ComputeArgs
 from price_monitor.config import Settings
@@ -48,6 +49,8 @@ class PriceMonitor(pulumi.ComponentResource):
                 suffix=suffix,
                 account_id=account_id,
                 deletion_protection=settings.deletion_protection,
+                # The notifier's, like its queues and function: only with alert channels.
+                channel_state=settings.needs_notifier,
             ),
             child,
         )
@@ -67,6 +70,11 @@ class PriceMonitor(pulumi.ComponentResource):
                     settings.renderer.timeout_seconds if settings.needs_renderer else None
                 ),
                 renderer_batching_window_seconds=settings.renderer.batching_window_seconds,
+                notifier_timeout_seconds=(
+                    settings.notifier.timeout_seconds if settings.needs_notifier else None
+                ),
+                notifier_batching_window_seconds=settings.notifier.batching_window_seconds,
+                notify_ops=any(OPS_TOPIC in channel.topics for channel in settings.alert_channels),
             ),
             child,
         )
@@ -99,6 +107,9 @@ class PriceMonitor(pulumi.ComponentResource):
                 renderer=settings.renderer,
                 proxies=settings.proxies,
                 deletion_protection=settings.deletion_protection,
+                notifier=settings.notifier,
+                alert_channels=settings.alert_channels,
+                alert_channels_json=settings.alert_channels_json,
             ),
             child,
         )
@@ -149,5 +160,22 @@ class PriceMonitor(pulumi.ComponentResource):
                 "renderer_function": renderer.name,
                 "render_queue_url": queues.render_queue.url,
                 "render_dlq_url": queues.render_dlq.url,
+            }
+        notifier, state = self.compute.notifier_function, self.storage.channel_state_table
+        if (
+            notifier is not None
+            and state is not None
+            and queues.notify_queue is not None
+            and queues.notify_dlq is not None
+        ):
+            self.outputs |= {
+                "notifier_function": notifier.name,
+                "notify_queue_url": queues.notify_queue.url,
+                "notify_dlq_url": queues.notify_dlq.url,
+                "channel_state_table": state.name,
+                # What `pricemon alerts channels` shows: no URL beyond its scheme.
+                "alert_channels": pulumi.Output.from_input(
+                    [channel_summary(channel) for channel in settings.alert_channels]
+                ),
             }
         self.register_outputs(self.outputs)

@@ -1,5 +1,5 @@
-"""Compute: the scraper and detector functions, the renderer (browser retailers only), their
-triggers, roles and the schedule."""
+"""Compute: the scraper and detector functions, the renderer (browser retailers only), the
+notifier (alert channels only), their triggers, roles and the schedule."""
 
 from __future__ import annotations
 
@@ -14,15 +14,18 @@ import pulumi_aws as aws
 from contracts import environment, messages, metric_names
 from contracts.catalog import ScrapeStatus
 from contracts.fetch_modes import DEFAULT_FETCH_MODE
+from delivery.channels import Channel, secret_names
 from price_monitor import policies
 from price_monitor.config import (
     DetectorSettings,
+    NotifierSettings,
     ProxySettings,
     RendererSettings,
     RetailerSettings,
     ScraperSettings,
 )
 from price_monitor.messaging import Messaging
+from price_monitor.notifier_layer import notifier_dependencies
 from price_monitor.packaging import FunctionPackage, function_package
 from price_monitor.renderer_image import RendererImage, RendererImageArgs
 from price_monitor.storage import Storage
@@ -34,6 +37,7 @@ DETECTOR_HANDLER = "handlers.detector.handler"
 # The renderer's image runs the Lambda runtime interface client; the program names the
 # handler (image_config.commands), so it is declared here like the zip functions' handlers.
 RENDERER_HANDLER = "handlers.renderer.handler"
+NOTIFIER_HANDLER = "handlers.notifier.handler"
 LOG_LEVEL = "INFO"
 SYSTEM_LOG_LEVEL = "WARN"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
@@ -79,6 +83,10 @@ class ComputeArgs:
     renderer: RendererSettings = field(default_factory=RendererSettings)
     proxies: Sequence[ProxySettings] = ()
     deletion_protection: bool = False  # the renderer's image repository keeps its images
+    # Declared only when `messaging` has a notify queue (some alert channel is configured).
+    notifier: NotifierSettings = field(default_factory=NotifierSettings)
+    alert_channels: Sequence[Channel] = ()
+    alert_channels_json: str = "[]"  # the channels as ALERT_CHANNELS_JSON (config.py)
 
 
 class Compute(pulumi.ComponentResource):
@@ -95,6 +103,14 @@ class Compute(pulumi.ComponentResource):
     renderer_role: aws.iam.Role | None = None
     renderer_policy: aws.iam.RolePolicy | None = None
     render_queue_mapping: aws.lambda_.EventSourceMapping | None = None
+    # The notifier and what only it has: None when no alert channel is configured.
+    notifier_function: aws.lambda_.Function | None = None
+    notifier_dependencies: FunctionPackage | None = None
+    notifier_layer: aws.lambda_.LayerVersion | None = None
+    notifier_log_group: aws.cloudwatch.LogGroup | None = None
+    notifier_role: aws.iam.Role | None = None
+    notifier_policy: aws.iam.RolePolicy | None = None
+    notify_queue_mapping: aws.lambda_.EventSourceMapping | None = None
     scraper_log_group: aws.cloudwatch.LogGroup
     detector_log_group: aws.cloudwatch.LogGroup
     scraper_role: aws.iam.Role
@@ -215,6 +231,14 @@ class Compute(pulumi.ComponentResource):
         self._schedule(name, args)
         if queues.render_queue is not None:
             self._renderer(name, queues.render_queue, args)
+        if (
+            queues.notify_queue is not None
+            and queues.notify_dlq is not None
+            and storage.channel_state_table is not None
+        ):
+            self._notifier(
+                name, queues.notify_queue, queues.notify_dlq, storage.channel_state_table, args
+            )
 
         self.register_outputs(
             {
@@ -225,6 +249,11 @@ class Compute(pulumi.ComponentResource):
                     {}
                     if self.renderer_function is None
                     else {"renderer_function": self.renderer_function.name}
+                ),
+                **(
+                    {}
+                    if self.notifier_function is None
+                    else {"notifier_function": self.notifier_function.name}
                 ),
             }
         )
@@ -287,6 +316,80 @@ class Compute(pulumi.ComponentResource):
             batching_window_seconds=args.renderer.batching_window_seconds,
             max_concurrency=args.renderer.max_concurrency,
             role_policy=self.renderer_policy,
+        )
+
+    def _notifier(
+        self,
+        name: str,
+        notify_queue: aws.sqs.Queue,
+        notify_dlq: aws.sqs.Queue,
+        channel_state_table: aws.dynamodb.Table,
+        args: ComputeArgs,
+    ) -> None:
+        """The notifier: the topics' messages, through the notify queue, to the channels.
+
+        The functions' package with Apprise, Jinja2 and tzdata in a layer of their own, built
+        from the lock (price_monitor/notifier_layer.py), so the other functions stay small.
+        """
+        notifier_name = f"price-monitor-notifier-{args.suffix}"
+        self.notifier_dependencies = notifier_dependencies(
+            f"notifier-deps-{args.suffix}", opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        self.notifier_layer = aws.lambda_.LayerVersion(
+            f"{name}-notifier-deps",
+            layer_name=f"price-monitor-notifier-deps-{args.suffix}",
+            code=self.notifier_dependencies.archive,
+            source_code_hash=self.notifier_dependencies.base64_sha256,
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.notifier_log_group = self._log_group(f"{name}-notifier", notifier_name, args)
+        self.notifier_role, self.notifier_policy = self._role(
+            f"{name}-notifier",
+            notifier_name,
+            policies.notifier_policy(
+                notify_queue_arn=notify_queue.arn,
+                notify_dlq_arn=notify_dlq.arn,
+                idempotency_table_arn=args.storage.idempotency_table.arn,
+                channel_state_table_arn=channel_state_table.arn,
+                channel_secret_arns=[
+                    policies.secret_arn(
+                        secret,
+                        region=args.region,
+                        account_id=args.account_id,
+                        partition=args.partition,
+                    )
+                    for secret in secret_names(args.alert_channels)
+                ],
+                log_group_arn=self.notifier_log_group.arn,
+                region=args.region,
+                tracing=args.tracing,
+            ),
+        )
+        self.notifier_function = self._function(
+            f"{name}-notifier",
+            notifier_name,
+            package={
+                **self._zip_package(NOTIFIER_HANDLER, args),
+                "layers": [args.powertools_layer_arn, self.notifier_layer.arn],
+            },
+            timeout_seconds=args.notifier.timeout_seconds,
+            memory_mb=args.notifier.memory_mb,
+            variables=notifier_environment(args),
+            log_group=self.notifier_log_group,
+            role=self.notifier_role,
+            depends_on=[self.notifier_policy],
+            args=args,
+        )
+        self.notify_queue_mapping = self._queue_mapping(
+            f"{name}-notifier-queue",
+            queue=notify_queue,
+            function=self.notifier_function,
+            batch_size=args.notifier.batch_size,
+            batching_window_seconds=args.notifier.batching_window_seconds,
+            max_concurrency=args.notifier.max_concurrency,
+            role_policy=self.notifier_policy,
         )
 
     def _queue_mapping(
@@ -503,6 +606,21 @@ def detector_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
     }
 
 
+def notifier_environment(args: ComputeArgs) -> dict[str, pulumi.Input[str]]:
+    """The notifier's variables: exactly `contracts.environment.NOTIFIER`."""
+    queues, table = args.messaging, args.storage.channel_state_table
+    if queues.notify_queue is None or queues.notify_dlq is None or table is None:
+        raise ValueError("the notifier's environment needs the notify queues and state table")
+    return {
+        **_powertools_environment(args.suffix),
+        environment.ALERT_CHANNELS_JSON: args.alert_channels_json,
+        environment.IDEMPOTENCY_TABLE: args.storage.idempotency_table.name,
+        environment.CHANNEL_STATE_TABLE: table.name,
+        environment.NOTIFY_QUEUE_URL: queues.notify_queue.url,
+        environment.NOTIFY_DLQ_URL: queues.notify_dlq.url,
+    }
+
+
 def retailers_json(retailers: Sequence[RetailerSettings]) -> str:
     """Per-retailer politeness, extraction rules, fetch mode and proxy, by retailer name.
 
@@ -553,7 +671,7 @@ def _scrape_stores(storage: Storage) -> policies.ScrapeStores:
 
 def _proxy_secret_arns(args: ComputeArgs) -> list[pulumi.Input[str]]:
     return [
-        policies.proxy_secret_arn(
+        policies.secret_arn(
             proxy.secret,
             region=args.region,
             account_id=args.account_id,

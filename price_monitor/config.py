@@ -23,9 +23,11 @@ import pulumi
 
 from contracts import catalog_rules
 from contracts.catalog_rules import RETAILER_NAME
+from contracts.environment import ConfigurationError
 from contracts.fetch_modes import DEFAULT_FETCH_MODE, FetchMode
 from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
 from contracts.schedule import InvalidScheduleError, parse_schedule, schedule_period_seconds
+from delivery.channels import Channel, parse_channels
 
 PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
 
@@ -58,6 +60,9 @@ _SECRET_ARN = re.compile(
     r"arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:secret:"
     r"[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}"
 )
+# Lambda allows 4 KB of variables per function in all: the channels' JSON may take 3 KB,
+# which leaves the notifier's other variables (names, queue URLs, about 600 bytes) room.
+ALERT_CHANNELS_MAX_BYTES = 3072
 # A CSS selector goes to the browser as it is; only its shape is checked here.
 _SELECTOR_MAX_LENGTH = 500
 _CONTACT = (
@@ -139,6 +144,17 @@ class DetectorSettings:
 
 
 @dataclass(frozen=True)
+class NotifierSettings:
+    """The notifier function (alert channels only) and its notify queue's event source."""
+
+    timeout_seconds: int = 60
+    memory_mb: int = 256
+    batch_size: int = 10
+    batching_window_seconds: int = 0
+    max_concurrency: int = 2  # SQS event source maximum concurrency (2..1000)
+
+
+@dataclass(frozen=True)
 class Settings:
     environment_suffix: str
     region: str
@@ -170,6 +186,18 @@ class Settings:
     # retailer site on the local stack.
     allowed_hosts: tuple[str, ...] = ()
     proxies: tuple[ProxySettings, ...] = ()
+    # Where alerts go besides the topics' email subscribers (delivery.channels), and the
+    # same as ALERT_CHANNELS_JSON: compact, keys sorted, so the same channels give the same
+    # environment.
+    alert_channels: tuple[Channel, ...] = ()
+    alert_channels_json: str = "[]"
+    notifier: NotifierSettings = field(default_factory=NotifierSettings)
+
+    @property
+    def needs_notifier(self) -> bool:
+        """Whether some alert channel is configured: only then does the stack declare the
+        notifier, its queues, subscriptions and channel-state table."""
+        return bool(self.alert_channels)
 
     @property
     def needs_renderer(self) -> bool:
@@ -234,6 +262,7 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
     default_spacing = top.number("defaultSpacingSeconds", defaults.default_spacing_seconds, 0, 900)
     renderer = _renderer(top.nested("renderer", _RENDERER_KEYS))
     proxies = _proxies(top)
+    alert_channels, alert_channels_json = _alert_channels(top)
     return Settings(
         environment_suffix=suffix,
         region=region,
@@ -276,6 +305,9 @@ def settings_from_config(values: Mapping[str, Any], region: str | None) -> Setti
         ),
         allowed_hosts=_allowed_hosts(top),
         proxies=proxies,
+        alert_channels=alert_channels,
+        alert_channels_json=alert_channels_json,
+        notifier=_notifier(top.nested("notifier", _NOTIFIER_KEYS)),
     )
 
 
@@ -303,6 +335,8 @@ _TOP_KEYS = (
     "allowedHosts",
     "renderer",
     "proxies",
+    "alertChannels",
+    "notifier",
 )
 _SCRAPER_KEYS = (
     "timeoutSeconds",
@@ -332,6 +366,13 @@ _RENDERER_KEYS = (
     "pageTimeoutSeconds",
     "maxPageBytes",
     "fetchConcurrency",
+)
+_NOTIFIER_KEYS = (
+    "timeoutSeconds",
+    "memoryMb",
+    "batchSize",
+    "batchingWindowSeconds",
+    "maxConcurrency",
 )
 _RETAILER_KEYS = (
     "spacingSeconds",
@@ -623,6 +664,58 @@ def _proxies(top: _Fields) -> tuple[ProxySettings, ...]:
             )
         proxies.append(ProxySettings(name=name, secret=secret))
     return tuple(proxies)
+
+
+def _alert_channels(top: _Fields) -> tuple[tuple[Channel, ...], str]:
+    """The channels (as `delivery.channels` reads them in the notifier) and their JSON."""
+    key = top.key("alertChannels")
+    raw = top.raw("alertChannels")
+    if raw is None:
+        return (), "[]"
+    # The CLI hands a YAML list over as JSON text; plain Python values are dumped to it, so
+    # the notifier's own parser sees exactly what the function will.
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    try:
+        channels = parse_channels(text, setting=key)
+    except ConfigurationError as error:
+        raise ConfigError(error.setting, error.problem) from None
+    for index, channel in enumerate(channels):
+        if channel.secret is not None and not (
+            _SECRET_ARN.fullmatch(channel.secret) or _is_secret_name(channel.secret)
+        ):
+            # The value is not echoed: it may be the channel URL, tokens included.
+            raise ConfigError(
+                f"{key}[{index}] ({channel.name}).secret",
+                "must be a Secrets Manager secret name (letters, digits and /_+=.@-, at most "
+                "512) or its full ARN; the channel URL, with its tokens, is the secret's value",
+            )
+    canonical = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    size = len(canonical.encode("utf-8"))
+    if size > ALERT_CHANNELS_MAX_BYTES:
+        raise ConfigError(
+            key,
+            f"takes {size} bytes as the notifier's ALERT_CHANNELS_JSON, over the "
+            f"{ALERT_CHANNELS_MAX_BYTES} its environment has room for (Lambda allows 4 KB of "
+            "variables): fewer channels or shorter filters",
+        )
+    return channels, canonical
+
+
+def _notifier(fields: _Fields) -> NotifierSettings:
+    defaults = NotifierSettings()
+    # Each message is sent to its channels one after another, each send an HTTP call with
+    # its own timeout: 10 keeps a batch's sends well inside the function's timeout.
+    batch_size, batching_window = _queue_batch(
+        fields, defaults.batch_size, defaults.batching_window_seconds, max_batch=10
+    )
+    return NotifierSettings(
+        timeout_seconds=fields.integer("timeoutSeconds", defaults.timeout_seconds, 1, 900),
+        memory_mb=fields.integer("memoryMb", defaults.memory_mb, 128, 10_240),
+        batch_size=batch_size,
+        batching_window_seconds=batching_window,
+        # AWS's bounds for an SQS event source's maximum concurrency (2 is its minimum).
+        max_concurrency=fields.integer("maxConcurrency", defaults.max_concurrency, 2, 1000),
+    )
 
 
 def _is_secret_name(text: str) -> bool:

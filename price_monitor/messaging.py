@@ -1,5 +1,5 @@
-"""Messaging: the scrape queue, the render queue (browser retailers only), their dead-letter
-queues, the alert and ops topics."""
+"""Messaging: the scrape queue, the render queue (browser retailers only), the notify queue
+(alert channels only), their dead-letter queues, the alert and ops topics."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ class MessagingArgs:
     # The renderer's timeout and batching window; None: no browser retailer, no render queue.
     renderer_timeout_seconds: int | None = None
     renderer_batching_window_seconds: int = 0
+    # The notifier's timeout and batching window; None: no alert channel, no notify queue.
+    notifier_timeout_seconds: int | None = None
+    notifier_batching_window_seconds: int = 0
+    # Some channel hears the ops topic too: the notify queue subscribes to it as well.
+    notify_ops: bool = False
 
 
 class Messaging(pulumi.ComponentResource):
@@ -49,6 +54,12 @@ class Messaging(pulumi.ComponentResource):
     topic_key: aws.kms.Key
     alerts_topic: aws.sns.Topic
     ops_topic: aws.sns.Topic
+    # What the notifier consumes (the topics' deliveries and its own later work) and gives up
+    # on; None when the stack has no alert channel.
+    notify_queue: aws.sqs.Queue | None = None
+    notify_dlq: aws.sqs.Queue | None = None
+    notify_queue_policy: aws.sqs.QueuePolicy | None = None
+    notify_subscriptions: tuple[aws.sns.TopicSubscription, ...] = ()
 
     def __init__(
         self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None
@@ -125,6 +136,8 @@ class Messaging(pulumi.ComponentResource):
         )
         _subscribe_emails(f"{name}-alerts", self.alerts_topic, args.alert_emails, child)
         _subscribe_emails(f"{name}-ops", self.ops_topic, args.ops_emails, child)
+        if args.notifier_timeout_seconds is not None:
+            self._notify_queue(name, args, args.notifier_timeout_seconds, child)
 
         self.register_outputs(
             {
@@ -138,11 +151,56 @@ class Messaging(pulumi.ComponentResource):
                         "render_dlq_url": self.render_dlq.url,
                     }
                 ),
+                **(
+                    {}
+                    if self.notify_queue is None or self.notify_dlq is None
+                    else {
+                        "notify_queue_url": self.notify_queue.url,
+                        "notify_dlq_url": self.notify_dlq.url,
+                    }
+                ),
                 "schedule_dlq_url": self.schedule_dlq.url,
                 "stream_failure_queue_url": self.stream_failure_queue.url,
                 "alerts_topic_arn": self.alerts_topic.arn,
                 "ops_topic_arn": self.ops_topic.arn,
             }
+        )
+
+    def _notify_queue(
+        self, name: str, args: MessagingArgs, timeout_seconds: int, opts: pulumi.ResourceOptions
+    ) -> None:
+        """The notify queue, subscribed to the alerts topic (and the ops topic if a channel
+        hears it) with raw delivery: the notifier reads the topics' messages as published."""
+        self.notify_queue, self.notify_dlq = _work_queue(
+            f"{name}-notify",
+            f"price-monitor-notify-{args.suffix}",
+            f"price-monitor-notify-dlq-{args.suffix}",
+            queue_visibility_timeout(timeout_seconds, args.notifier_batching_window_seconds),
+            opts,
+        )
+        topics = [("alerts", self.alerts_topic)]
+        if args.notify_ops:
+            topics.append(("ops", self.ops_topic))
+        self.notify_queue_policy = aws.sqs.QueuePolicy(
+            f"{name}-notify-policy",
+            queue_url=self.notify_queue.url,
+            policy=policies.topics_deliver_to_queue(
+                queue_arn=self.notify_queue.arn, topic_arns=[topic.arn for _, topic in topics]
+            ),
+            opts=opts,
+        )
+        queue_arn = self.notify_queue.arn
+        self.notify_subscriptions = tuple(
+            aws.sns.TopicSubscription(
+                f"{name}-{key}-notify",
+                topic=topic.arn,
+                protocol="sqs",
+                endpoint=queue_arn,
+                raw_message_delivery=True,
+                # SNS delivers only once the queue's policy lets it.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.notify_queue_policy]),
+            )
+            for key, topic in topics
         )
 
 

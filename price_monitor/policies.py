@@ -191,10 +191,11 @@ def renderer_policy(
     )
 
 
-def proxy_secret_arn(
+def secret_arn(
     secret: str, *, region: str, account_id: pulumi.Input[str], partition: pulumi.Input[str]
 ) -> pulumi.Input[str]:
-    """The ARN an IAM policy grants for a configured proxy secret: as given when it is an ARN.
+    """The ARN an IAM policy grants for a configured secret (a proxy's, a channel's): as
+    given when it is an ARN.
 
     A secret named without its ARN is matched by its name and the 6 random characters
     Secrets Manager appends (`<name>-??????`), as AWS documents for policies by name.
@@ -275,11 +276,74 @@ def _archive_observations(stores: ScrapeStores) -> Statement:
     )
 
 
+def notifier_policy(
+    *,
+    notify_queue_arn: pulumi.Input[str],
+    notify_dlq_arn: pulumi.Input[str],
+    idempotency_table_arn: pulumi.Input[str],
+    channel_state_table_arn: pulumi.Input[str],
+    channel_secret_arns: Sequence[pulumi.Input[str]],
+    log_group_arn: pulumi.Input[str],
+    region: str,
+    tracing: bool,
+) -> pulumi.Output[str]:
+    """What the notifier does, and nothing else."""
+    return document(
+        allow("EventSourceConsumesNotifyQueue", list(QUEUE_CONSUMER), [notify_queue_arn]),
+        # Deliveries deferred past quiet hours, retried after a transient failure, and the
+        # day's digests go back to the notify queue, delayed.
+        allow("ScheduleLaterDeliveries", ["sqs:SendMessage"], [notify_queue_arn]),
+        # A delivery that fails for good is sent to the dead-letter queue with its reason.
+        allow("DeadLetterFailedDeliveries", ["sqs:SendMessage"], [notify_dlq_arn]),
+        allow(
+            # Powertools idempotency, once per channel and alert: a conditional PutItem saves
+            # the record in progress, UpdateItem completes it, DeleteItem drops a failed
+            # send's; GetItem reads an existing record when the put's failure returned none.
+            "KeepDeliveryIdempotencyRecords",
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            [idempotency_table_arn],
+        ),
+        # A capped channel's day: its deliveries and the digest it holds back.
+        allow(
+            "ReadAndWriteChannelState",
+            ["dynamodb:GetItem", "dynamodb:PutItem"],
+            [channel_state_table_arn],
+        ),
+        *_read_secrets("ReadChannelUrlSecrets", channel_secret_arns),
+        *run_function(log_group_arn, region, tracing),
+    )
+
+
+def topics_deliver_to_queue(
+    *, queue_arn: pulumi.Input[str], topic_arns: Sequence[pulumi.Input[str]]
+) -> pulumi.Output[str]:
+    """A queue policy: SNS may send to the queue, for these topics' deliveries only.
+
+    The queue is encrypted with SSE-SQS, so SNS needs no key permission to deliver to it
+    (only a queue under a customer-managed KMS key needs SNS in its key policy, SQS
+    developer guide, "Configure KMS permissions for AWS services"); the topics' own key is
+    used by SNS itself to decrypt what it delivers.
+    """
+    return document(
+        allow(
+            "AlertTopicsDeliverToNotifyQueue",
+            ["sqs:SendMessage"],
+            [queue_arn],
+            principal={"Service": "sns.amazonaws.com"},
+            condition={"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
+        )
+    )
+
+
 def _read_proxy_secrets(secret_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
     # Each configured proxy's URL, read through Powertools Parameters (get_secret).
+    return _read_secrets("ReadProxySecrets", secret_arns)
+
+
+def _read_secrets(sid: str, secret_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
     if not secret_arns:
         return []
-    return [allow("ReadProxySecrets", ["secretsmanager:GetSecretValue"], list(secret_arns))]
+    return [allow(sid, ["secretsmanager:GetSecretValue"], list(secret_arns))]
 
 
 def detector_policy(

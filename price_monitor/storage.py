@@ -1,4 +1,5 @@
-"""Storage: the catalog, history, runs and idempotency tables, and the archive bucket."""
+"""Storage: the catalog, history, runs and idempotency tables, the archive bucket, and the
+notifier's channel-state table (alert channels only)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class StorageArgs:
     suffix: str
     account_id: pulumi.Input[str]
     deletion_protection: bool
+    # The notifier's channel-state table: only a stack with alert channels has it.
+    channel_state: bool = False
 
 
 class Storage(pulumi.ComponentResource):
@@ -43,6 +46,7 @@ class Storage(pulumi.ComponentResource):
     runs_table: aws.dynamodb.Table
     idempotency_table: aws.dynamodb.Table
     archive_bucket: aws.s3.Bucket
+    channel_state_table: aws.dynamodb.Table | None = None
 
     def __init__(
         self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None
@@ -66,6 +70,8 @@ class Storage(pulumi.ComponentResource):
         self.runs_table = table("runs", tables.RUNS)
         self.idempotency_table = table("idempotency", tables.IDEMPOTENCY)
         self.archive_bucket = self._archive_bucket(name, args, child)
+        if args.channel_state:
+            self.channel_state_table = table("channel-state", tables.CHANNEL_STATE)
 
         self.register_outputs(
             {
@@ -74,6 +80,11 @@ class Storage(pulumi.ComponentResource):
                 "runs_table": self.runs_table.name,
                 "idempotency_table": self.idempotency_table.name,
                 "archive_bucket": self.archive_bucket.bucket,
+                **(
+                    {}
+                    if self.channel_state_table is None
+                    else {"channel_state_table": self.channel_state_table.name}
+                ),
             }
         )
 

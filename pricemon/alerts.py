@@ -5,6 +5,9 @@
     pricemon alerts unsubscribe EMAIL|URL|SUBSCRIPTION_ARN
     pricemon alerts list
 
+(`pricemon alerts channels` and `pricemon alerts test CHANNEL`, the notifier's channels,
+are in `pricemon.alert_channels`.)
+
 A subscription to the alerts topic, with a filter policy on the notification's message
 attributes (DESIGN.md "Notification": `kind`, `product_id`, `retailer`), so a subscriber
 gets only the kinds and retailers asked for; no option: every alert. An e-mail address
@@ -33,6 +36,7 @@ from urllib.parse import urlsplit
 
 from contracts import catalog_rules
 from contracts.change_rules import EventKind
+from pricemon import alert_channels
 from pricemon.target import UsageError
 from pricemon.terminal import EXIT_OK, Console
 
@@ -313,6 +317,7 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
         "list", parents=[common], help="the alerts topic's subscriptions and their filters"
     )
     listed.set_defaults(action=list_command)
+    alert_channels.register_actions(actions, common)
 
 
 def subscribe_command(arguments: argparse.Namespace, context: Context) -> int:

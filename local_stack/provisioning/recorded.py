@@ -21,6 +21,7 @@ from local_stack.provisioning.moto_account import MotoAccount
 from price_monitor.packaging import EXCLUDES
 
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+LAYER_VERSION = "aws:lambda/layerVersion:LayerVersion"
 DOCKER_IMAGE = "docker-build:index:Image"
 
 # The recorded-only types, and why nothing local needs them created.
@@ -28,6 +29,11 @@ RECORDED_ONLY: Mapping[str, str] = MappingProxyType(
     {
         "aws:lambda/function:Function": (
             "the event loop runs its handler in process with its declared environment"
+        ),
+        LAYER_VERSION: (
+            "the functions run in process on this environment, which has the layer's "
+            "distributions installed (the layer is built from them: "
+            "price_monitor/notifier_layer.py)"
         ),
         "aws:lambda/eventSourceMapping:EventSourceMapping": (
             "the event loop plays it with its declared batch, window, filter and failure settings"
@@ -86,6 +92,8 @@ _RECORDED_ARNS: Mapping[str, _RecordedArn] = MappingProxyType(
     }
 )
 _REGISTRY = "{account}.dkr.ecr.{region}.amazonaws.com"
+_LAYER_ARN = "arn:{partition}:lambda:{region}:{account}:layer:{name}"
+_FIRST_VERSION = "1"
 
 
 def record(aws: MotoAccount, type_: str, name: str, inputs: dict[str, Any]) -> Created:
@@ -96,6 +104,8 @@ def record(aws: MotoAccount, type_: str, name: str, inputs: dict[str, Any]) -> C
         mapping_id = str(uuid.uuid4())
         arn_format = _RECORDED_ARNS[type_].arn_format
         return mapping_id, {"uuid": mapping_id, "arn": aws.arn(arn_format, mapping_id)}
+    if type_ == LAYER_VERSION:
+        return _recorded_layer(aws, inputs.get("layerName") or name)
     if "bucket" in inputs:  # a bucket's companion: its id is the bucket's
         return inputs["bucket"], {}
     if "repository" in inputs:  # a repository's companion: its id is the repository's
@@ -109,6 +119,21 @@ def record(aws: MotoAccount, type_: str, name: str, inputs: dict[str, Any]) -> C
         registry = aws.arn(_REGISTRY, physical)
         computed |= {"registryId": aws.account_id, "repositoryUrl": f"{registry}/{physical}"}
     return physical, computed
+
+
+def _recorded_layer(aws: MotoAccount, layer: str) -> Created:
+    """A layer's first version, as Lambda names it: the layer's ARN and `:1` after it.
+
+    Each local stack is provisioned in a fresh moto account, so every layer is at version 1.
+    """
+    layer_arn = aws.arn(_LAYER_ARN, layer)
+    version_arn = f"{layer_arn}:{_FIRST_VERSION}"
+    return version_arn, {
+        "layerName": layer,
+        "layerArn": layer_arn,
+        "arn": version_arn,
+        "version": _FIRST_VERSION,
+    }
 
 
 def _recorded_image(inputs: dict[str, Any]) -> Created:

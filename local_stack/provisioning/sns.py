@@ -1,8 +1,10 @@
-"""SNS topics in moto, with their attributes and policies; email subscriptions recorded.
+"""SNS topics in moto, with their attributes and policies; their subscriptions.
 
 An email subscription needs a person to confirm it, so it is recorded as pending; the event
-loop subscribes its own inbox to the topics (local_stack/services/sns_inbox.py). Any other
-protocol is refused: the local stack delivers to nothing else.
+loop subscribes its own inbox to the topics (local_stack/services/sns_inbox.py). An `sqs`
+subscription (the notify queue's) is made in moto, with its raw delivery and filter policy,
+so a Publish to the topic lands in the queue as SNS would put it there. Any other protocol
+is refused: the local stack delivers to nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from local_stack.provisioning.moto_account import MotoAccount
 from local_stack.stack import ProvisioningError
 
 _EMAIL_PROTOCOLS = frozenset(("email", "email-json"))
+_SQS_PROTOCOL = "sqs"
+# Subscription inputs and the Subscribe attributes they become (sqs subscriptions).
+_SUBSCRIPTION_ATTRIBUTES: Mapping[str, str] = MappingProxyType(
+    {
+        "rawMessageDelivery": "RawMessageDelivery",
+        "filterPolicy": "FilterPolicy",
+        "filterPolicyScope": "FilterPolicyScope",
+    }
+)
 # Topic inputs and the CreateTopic attributes they become.
 _TOPIC_ATTRIBUTES: Mapping[str, str] = MappingProxyType(
     {
@@ -48,7 +59,16 @@ def set_topic_policy(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Cre
     return inputs["arn"], {"owner": aws.account_id}
 
 
-def record_subscription(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+def create_subscription(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+    """An sqs subscription made in moto; an email one recorded as pending; no other."""
+    if inputs["protocol"] == _SQS_PROTOCOL:
+        return _subscribe_queue(aws, inputs)
+    declared = sorted(key for key in _SUBSCRIPTION_ATTRIBUTES if key in inputs)
+    if declared and inputs["protocol"] in _EMAIL_PROTOCOLS:
+        raise ProvisioningError(
+            f"aws:sns/topicSubscription:TopicSubscription {name}: the local stack does not "
+            f"apply {', '.join(declared)} to an email subscription"
+        )
     if inputs["protocol"] not in _EMAIL_PROTOCOLS:
         raise ProvisioningError(
             f"aws:sns/topicSubscription:TopicSubscription {name}: the local stack does not "
@@ -58,6 +78,23 @@ def record_subscription(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> 
     return arn, {"arn": arn, "ownerId": aws.account_id, "pendingConfirmation": True}
 
 
+def _subscribe_queue(aws: MotoAccount, inputs: dict[str, Any]) -> Created:
+    attributes = {
+        attribute: attribute_text(inputs[key])
+        for key, attribute in _SUBSCRIPTION_ATTRIBUTES.items()
+        if inputs.get(key) not in (None, "")
+    }
+    arn = aws.client("sns", inputs).subscribe(
+        TopicArn=inputs["topic"],
+        Protocol=_SQS_PROTOCOL,
+        Endpoint=inputs["endpoint"],
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    # SNS confirms a queue subscription at once: nobody has to click a link.
+    return arn, {"arn": arn, "ownerId": aws.account_id, "pendingConfirmation": False}
+
+
 EMULATIONS: Mapping[str, Emulation] = MappingProxyType(
     {
         "aws:sns/topic:Topic": Emulation(create_topic, frozenset({"name", *_TOPIC_ATTRIBUTES})),
@@ -65,8 +102,16 @@ EMULATIONS: Mapping[str, Emulation] = MappingProxyType(
             set_topic_policy, frozenset(("arn", "policy"))
         ),
         "aws:sns/topicSubscription:TopicSubscription": Emulation(
-            record_subscription,
-            frozenset(("topic", "protocol", "endpoint", "confirmationTimeoutInMinutes")),
+            create_subscription,
+            frozenset(
+                (
+                    "topic",
+                    "protocol",
+                    "endpoint",
+                    "confirmationTimeoutInMinutes",
+                    *_SUBSCRIPTION_ATTRIBUTES,
+                )
+            ),
         ),
     }
 )

@@ -1,5 +1,10 @@
 """SQS queues in moto, with every declared attribute (the redrive policy names the DLQ's
-moto ARN), and the redrive-allow policies set on them."""
+moto ARN), and the redrive-allow and access policies set on them.
+
+A queue's access policy (QueuePolicy) is set as its Policy attribute, where SQS keeps it;
+moto does not evaluate it, so an SNS subscription delivers whether or not it allows the
+topic (tests/infra checks what it allows).
+"""
 
 from __future__ import annotations
 
@@ -58,11 +63,21 @@ def set_redrive_allow_policy(aws: MotoAccount, name: str, inputs: dict[str, Any]
     return inputs["queueUrl"], {}
 
 
+def set_queue_policy(aws: MotoAccount, name: str, inputs: dict[str, Any]) -> Created:
+    aws.client("sqs", inputs).set_queue_attributes(
+        QueueUrl=inputs["queueUrl"], Attributes={"Policy": inputs["policy"]}
+    )
+    return inputs["queueUrl"], {}
+
+
 EMULATIONS: Mapping[str, Emulation] = MappingProxyType(
     {
         "aws:sqs/queue:Queue": Emulation(create_queue, frozenset({"name", *_QUEUE_ATTRIBUTES})),
         "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": Emulation(
             set_redrive_allow_policy, frozenset(("queueUrl", "redriveAllowPolicy"))
+        ),
+        "aws:sqs/queuePolicy:QueuePolicy": Emulation(
+            set_queue_policy, frozenset(("queueUrl", "policy"))
         ),
     }
 )

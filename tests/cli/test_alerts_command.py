@@ -282,3 +282,10 @@ def test_a_pending_subscription_cannot_be_replaced_nor_removed_by_endpoint(price
     assert replaced.code == removed.code == 2
     assert "pending confirmation: SNS lets its filter change once it is confirmed" in replaced.err
     assert "SNS deletes it after 3 days unconfirmed" in removed.err
+
+
+def test_a_stack_without_channels_says_how_to_add_them(pricemon):
+    outcome = pricemon("alerts", "channels")
+    assert outcome.code == 0
+    assert "price-monitor:alertChannels" in outcome.out
+    assert pricemon("alerts", "test", "any").code == 2

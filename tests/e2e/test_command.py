@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -20,8 +22,10 @@ from local_stack.__main__ import (
     main,
 )
 from local_stack.demo import missing_chromium
+from local_stack.loopback_site import LoopbackSite
 from local_stack.retailer_site import RetailerSite
-from pricemon.catalog_file import COLUMNS, write_catalog
+from local_stack.webhook_receiver import WebhookReceiver
+from pricemon.catalog_file import COLUMNS, CatalogRow, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = missing_chromium() is None  # the demo's script-shop needs it
@@ -91,14 +95,44 @@ def test_the_demo_runs_its_cycles_and_writes_the_report(tmp_path):
     assert "every product of every cycle is accounted for" in output
     assert "webcam (walled-shop): 79.00 USD, in stock (through the proxy)" in output
     assert "walled-shop: fetched through the forward proxy at 127.0.0.1:" in output
+    assert "webhook receiver for the alert channels: http://127.0.0.1:" in output
     assert ", 0 direct ones met the bot wall (403)" in output
     if CHROMIUM:
         vacuum = '"Robot vacuum cleaner": 300.00 -> 255.00 GBP (-15.00%)'
         assert f"notification: price_drop robot-vacuum (script-shop) {vacuum}" in output
         assert "script-shop: rendered by the browser; its pages' script fetched their" in output
     report = json.loads(report_path.read_text())
-    assert set(report) == {"cycles", "notifications", "products", "dead_letters", "history_count"}
+    assert set(report) == {
+        "cycles",
+        "notifications",
+        "products",
+        "dead_letters",
+        "history_count",
+        "channel_deliveries",
+    }
     assert [cycle["notifications"] for cycle in report["cycles"]] == [0, drops]
+    # Every alert reached demo-json and team-chat once; big-drops only the drops of 15 % or
+    # more (kettle's and the robot vacuum's -15.00 %, the espresso machine's -20.08 %).
+    titles = [f"Price drop: {n['name']}" for n in report["notifications"]]
+    big = [f"Price drop: {n['name']}" for n in report["notifications"] if n["change_percent"] >= 15]
+    assert channel_lines(output) == [
+        f"  demo-json (json://, every alert): {drops} notifications",
+        *(f"    <latency>  {title}" for title in titles),
+        "  team-chat (mmost://, Slack-format; its URL in the secret "
+        f"price-monitor/demo/team-chat): {drops} notifications",
+        *(f"    <latency>  {title}" for title in titles),
+        f"  big-drops (ntfy://, price drops of 15 % or more): {len(big)} notifications",
+        *(f"    <latency>  {title}" for title in big),
+    ]
+    assert len(big) == (3 if CHROMIUM else 2)
+    assert [(d["channel"], d["title"]) for d in report["channel_deliveries"]] == [
+        *(("demo-json", title) for title in titles),
+        *(("team-chat", title) for title in titles),
+        *(("big-drops", title) for title in big),
+    ]
+    assert all(d["latency_seconds"] > 0 for d in report["channel_deliveries"])
+    # The team-chat URL's token is in its secret only: logs and report show its scheme.
+    assert "mmost://127.0.0.1" not in logs.read_text() + report_path.read_text() + output
     assert set(report["cycles"][0]) >= {
         "run_id",
         "products",
@@ -116,6 +150,20 @@ def test_the_demo_runs_its_cycles_and_writes_the_report(tmp_path):
     # The functions' own output went to their log, not to the summary.
     assert '"message":"batch scraped"' in logs.read_text()
     assert "batch scraped" not in output
+
+
+def channel_lines(output: str) -> list[str]:
+    """The demo's lines of what each alert channel received, each latency as <latency>."""
+    header = re.search(
+        r"^alert channels, delivered by the notifier to the webhook receiver at "
+        r"127\.0\.0\.1:\d+ \(latency: arrival minus the alert's observed_at\):$",
+        output,
+        re.MULTILINE,
+    )
+    assert header is not None, output
+    lines = output[header.end() + 1 :].splitlines()
+    block = list(itertools.takewhile(lambda line: line.startswith("  "), lines))
+    return [re.sub(r"^    +\d+\.\d s  ", "    <latency>  ", line) for line in block]
 
 
 def test_a_catalog_with_bad_rows_is_reported_by_line_and_nothing_runs(bad_catalog):
@@ -224,6 +272,68 @@ def test_run_with_a_settings_file_uses_its_settings_in_place_of_the_stack_file(t
     items = json.loads(report_path.read_text())["products"]
     read_by = {item["product_id"]: item["last_observation"]["source"] for item in items}
     assert read_by == {"espresso-machine": "rule", "grinder": "heuristic"}
+
+
+class FallingPriceSite(LoopbackSite):
+    """One product page whose price falls from 40.00 to 30.00 EUR after its first fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches = 0
+
+    def respond(self, path: str, user_agent: str = "") -> tuple[int, str, str]:
+        if path != "/kettle":
+            return 404, "text/plain", "not found"
+        self.fetches += 1
+        price = "40.00" if self.fetches == 1 else "30.00"
+        offer = {"@type": "Offer", "price": price, "priceCurrency": "EUR"}
+        offer["availability"] = "https://schema.org/InStock"
+        data = {"@context": "https://schema.org", "@type": "Product", "name": "Kettle"}
+        script = json.dumps(data | {"offers": offer})
+        head = f'<script type="application/ld+json">{script}</script>'
+        return 200, "text/html", f"<html><head>{head}</head><body>Kettle</body></html>"
+
+
+def test_run_with_a_settings_file_delivers_to_its_alert_channels(tmp_path):
+    with FallingPriceSite() as site, WebhookReceiver() as receiver:
+        channels = [
+            {"name": "mine", "url": receiver.json_url("/hooks/mine")},
+            {
+                "name": "huge-drops-only",
+                "url": receiver.json_url("/hooks/huge"),
+                "kinds": ["price_drop"],
+                "min_change_percent": 50,
+            },
+        ]
+        settings = tmp_path / "my-stack.yaml"
+        settings.write_text(MY_STACK + f"  price-monitor:alertChannels: {json.dumps(channels)}\n")
+        catalog, report_path = tmp_path / "catalog.csv", tmp_path / "report.json"
+        url = f"http://{site.host_port}/kettle"
+        write_catalog([CatalogRow("kettle", "falling-shop", url, "Kettle")], catalog)
+
+        status, output = run_command(
+            "run",
+            "--catalog",
+            str(catalog),
+            "--cycles",
+            "2",
+            "--allow-host",
+            site.host_port,
+            "--config",
+            str(settings),
+            "--report",
+            str(report_path),
+            "--logs",
+            str(tmp_path / "functions.log"),
+        )
+        posts = receiver.posts
+
+    assert status == EXIT_OK, output
+    (alert,) = json.loads(report_path.read_text())["notifications"]
+    assert (alert["kind"], alert["old_price"], alert["new_price"]) == ("price_drop", 40, 30)
+    # The -25 % drop reaches the unfiltered channel once; the other wants 50 % or more.
+    assert [(post.path, post.title) for post in posts] == [("/hooks/mine", "Price drop: Kettle")]
+    assert "(product kettle)" in posts[0].body["message"]
 
 
 def test_the_demo_notifies_by_the_settings_files_drop_threshold(tmp_path, my_stack):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from declared_stack import DeclaredResource, DeclaredStack, declared_stack
-from stack_files import ROOT
+from stack_files import documented_outputs
 
 PRICE_MONITOR = "price-monitor:index:PriceMonitor"
 COMPONENTS = {
@@ -39,12 +39,6 @@ def physical_names(stack: DeclaredStack) -> list[str]:
         if resource.type.startswith("aws:") and key in resource.inputs:
             names.append(resource.inputs[key])
     return names
-
-
-def documented_outputs() -> set[str]:
-    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    section = text.split("## Stack outputs", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"`([a-z_]+)`", section))
 
 
 def test_price_monitor_is_the_root_component_of_the_stack(stack):

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 from declared_stack import ACCOUNT_ID, IMAGE_DIGEST, DeclaredResource, DeclaredStack, run_program
-from stack_files import stack_config
+from stack_files import documented_outputs, stack_config
 
 from contracts import environment
 from price_monitor import compute, messaging, renderer_image
@@ -383,6 +383,7 @@ def test_stack_exports_the_renderer_and_its_queues(browser):
     assert browser.outputs["renderer_function"] == f"price-monitor-renderer-{browser.suffix}"
     assert browser.outputs["render_queue_url"] == queue(browser, "render").state["url"]
     assert browser.outputs["render_dlq_url"] == queue(browser, "render-dlq").state["url"]
+    assert set(browser.outputs) == documented_outputs() | documented_outputs("browser retailers")
     assert len(browser.outputs["alarm_names"]) == len(browser.of_type(ALARM))
 
 

@@ -240,3 +240,22 @@ def test_a_cold_start_before_any_import_resets_nothing(monkeypatch):
     runtime_of(definition).reset_containers()
 
     assert "not_imported_yet" not in sys.modules
+
+
+def test_a_cold_starts_first_logs_go_to_the_stream_through_a_logger_shared_with_others(
+    capsys, monkeypatch
+):
+    monkeypatch.delitem(sys.modules, "runtime_handlers_late", raising=False)
+    logs = io.StringIO()
+    late = LocalFunction(
+        "greet", "runtime_handlers_late.greet", dict(POWERTOOLS), timeout_seconds=30, memory_mb=128
+    )
+    runtime = runtime_of(function("chatty"), late, log_stream=logs)
+    runtime.invoke("chatty", {})  # the shared Logger now exists, its stream given back
+
+    invocation = runtime.invoke("greet", {})  # imports its module: a cold start
+
+    assert invocation.ok
+    assert capsys.readouterr().out == ""
+    records = [json.loads(line) for line in logs.getvalue().splitlines() if line.startswith("{")]
+    assert [r["message"] for r in records if r.get("message") == "late hello"] == ["late hello"]

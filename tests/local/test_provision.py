@@ -7,6 +7,7 @@ tests/local/test_provisioned_stack.py checks the dev stack itself against the pr
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import boto3
@@ -330,3 +331,128 @@ def test_a_plain_table_and_a_described_schedule_are_created_as_declared(mocks):
     assert described["Arn"] == state["arn"]
     assert described["Target"]["Arn"] == queue["arn"]
     assert queue_url == queue["url"]
+
+
+# --- the notifier's resources ----------------------------------------------------------------
+
+
+def test_a_queue_policy_becomes_the_queues_policy_attribute(mocks):
+    queue_url, queue = declare(mocks, "aws:sqs/queue:Queue", "notify", name="notify")
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage",'
+        f'"Resource":"{queue["arn"]}"}}]}}'
+    )
+    physical, _ = declare(
+        mocks, "aws:sqs/queuePolicy:QueuePolicy", "notify-policy", queueUrl=queue_url, policy=policy
+    )
+    assert physical == queue_url
+    attributes = client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])
+    # moto re-serialises the document: the same policy, spaced its own way.
+    assert json.loads(attributes["Attributes"]["Policy"]) == json.loads(policy)
+
+
+def test_an_sqs_subscription_with_raw_delivery_lands_a_publish_in_the_queue_as_published(mocks):
+    topic, _ = declare(mocks, "aws:sns/topic:Topic", "alerts", name="alerts")
+    queue_url, queue = declare(mocks, "aws:sqs/queue:Queue", "notify", name="notify")
+    arn, state = declare(
+        mocks,
+        "aws:sns/topicSubscription:TopicSubscription",
+        "alerts-notify",
+        topic=topic,
+        protocol="sqs",
+        endpoint=queue["arn"],
+        rawMessageDelivery=True,
+    )
+    assert state["arn"] == arn
+    assert state["pendingConfirmation"] is False
+    attributes = client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert (attributes["Endpoint"], attributes["RawMessageDelivery"]) == (queue["arn"], "true")
+
+    client("sns").publish(TopicArn=topic, Message='{"kind": "price_drop"}')
+
+    (message,) = client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
+    assert message["Body"] == '{"kind": "price_drop"}'  # raw: no SNS envelope
+
+
+def test_an_email_subscription_stays_pending_and_refuses_queue_settings(mocks):
+    topic, _ = declare(mocks, "aws:sns/topic:Topic", "alerts", name="alerts")
+    _, state = declare(
+        mocks,
+        "aws:sns/topicSubscription:TopicSubscription",
+        "alerts-email",
+        topic=topic,
+        protocol="email",
+        endpoint="me@example.com",
+    )
+    assert state["pendingConfirmation"] is True
+    assert client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    with pytest.raises(ProvisioningError, match="rawMessageDelivery to an email subscription"):
+        declare(
+            mocks,
+            "aws:sns/topicSubscription:TopicSubscription",
+            "alerts-email-raw",
+            topic=topic,
+            protocol="email",
+            endpoint="me@example.com",
+            rawMessageDelivery=True,
+        )
+
+
+def test_a_layer_version_is_recorded_with_arns_as_lambda_forms_them(mocks):
+    arn, state = declare(
+        mocks,
+        "aws:lambda/layerVersion:LayerVersion",
+        "deps",
+        layerName="price-monitor-notifier-deps-dev",
+        compatibleRuntimes=["python3.12"],
+    )
+    layer = "arn:aws:lambda:eu-west-1:123456789012:layer:price-monitor-notifier-deps-dev"
+    assert (arn, state["arn"], state["layerArn"], state["version"]) == (
+        f"{layer}:1",
+        f"{layer}:1",
+        layer,
+        "1",
+    )
+    assert "aws:lambda/layerVersion:LayerVersion" in RECORDED_ONLY
+
+
+def test_a_stack_with_alert_channels_runs_the_notifier_from_its_queue_with_its_layers(local_aws):
+    channels = [
+        {"name": "hooks", "url": "json://127.0.0.1:9/hooks/demo-json"},
+        {"name": "team", "secret": "price-monitor/team", "topics": ["alerts", "ops"]},
+    ]
+    stack = provision("dev", overrides={"alertChannels": channels})
+
+    notifier = stack.function(stack.outputs["notifier_function"])
+    (layer,) = [r for r in stack.recorded if r.type == "aws:lambda/layerVersion:LayerVersion"]
+    assert notifier.handler == "handlers.notifier.handler"
+    assert notifier.layers[-1] == layer.state["arn"]
+    assert len(notifier.layers) == 2  # Powertools' published layer first
+    (mapping,) = [m for m in stack.queue_mappings if m.function == notifier.name]
+    assert mapping.queue_url == stack.outputs["notify_queue_url"]
+    assert mapping.report_batch_item_failures
+    # Both topics deliver to the notify queue, raw, as published.
+    sns = client("sns")
+    for topic in (stack.outputs["alerts_topic_arn"], stack.outputs["ops_topic_arn"]):
+        (subscription,) = [
+            s
+            for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+            if s["Protocol"] == "sqs"
+        ]
+        assert subscription["Endpoint"] == mapping.queue_arn
+        sns.publish(TopicArn=topic, Message=f"to {topic}")
+    bodies = {
+        m["Body"]
+        for m in client("sqs").receive_message(QueueUrl=mapping.queue_url, MaxNumberOfMessages=10)[
+            "Messages"
+        ]
+    }
+    assert bodies == {
+        f"to {stack.outputs['alerts_topic_arn']}",
+        f"to {stack.outputs['ops_topic_arn']}",
+    }
+    policy = client("sqs").get_queue_attributes(
+        QueueUrl=mapping.queue_url, AttributeNames=["Policy"]
+    )["Attributes"]["Policy"]
+    assert stack.outputs["alerts_topic_arn"] in policy

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from contracts.messages import ProductJob, encode
 from local_stack.report import (
+    ChannelDelivery,
     CycleReport,
     RunReport,
     account_for,
+    channel_lines,
     cycle_line,
     notification_line,
     summary_lines,
@@ -265,3 +267,38 @@ def test_a_long_dead_letter_list_is_cut_short_in_the_summary():
 
     assert sum(line.startswith("  dead letter: ") for line in lines) == 10
     assert "  ... and 15 more (the report lists all)" in lines
+
+
+def test_channel_lines_count_each_channels_notifications_with_title_and_latency():
+    deliveries = [
+        ChannelDelivery("hooks", "Price drop: Kettle", "kettle", 0.84),
+        ChannelDelivery("chat", "Price drop: Kettle", "kettle", 12.25),
+        ChannelDelivery("hooks", "[ALARM] dlq", None, None),
+    ]
+
+    lines = channel_lines(
+        [("hooks", "json://"), ("chat", "mmost://"), ("none", "ntfy://")], deliveries
+    )
+
+    assert lines == [
+        "  hooks (json://): 2 notifications",
+        "     0.8 s  Price drop: Kettle",
+        "       ?    [ALARM] dlq",
+        "  chat (mmost://): 1 notification",
+        "    12.2 s  Price drop: Kettle",
+        "  none (ntfy://): 0 notifications",
+    ]
+
+
+def test_the_report_carries_channel_deliveries_only_when_there_are_some():
+    delivery = ChannelDelivery("hooks", "Price drop: Kettle", "kettle", 0.84321)
+
+    assert "channel_deliveries" not in RunReport().to_json()
+    assert RunReport(channel_deliveries=[delivery]).to_json()["channel_deliveries"] == [
+        {
+            "channel": "hooks",
+            "title": "Price drop: Kettle",
+            "product_id": "kettle",
+            "latency_seconds": 0.843,
+        }
+    ]
