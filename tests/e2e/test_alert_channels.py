@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -23,6 +24,7 @@ from local_stack.retailer_site import RetailerSite
 
 FLAKY, FLAKY_PATH = "flaky", "/hooks/flaky"
 NOWHERE, NOWHERE_URL = "nowhere", "nosuchservice://127.0.0.1/hook"
+QUIET, QUIET_PATH = "quiet", "/hooks/quiet"
 DROPS = {
     "kettle": "Price drop: Steel kettle 1.7 l",
     "desk-chair": "Price drop: Office chair",
@@ -38,6 +40,11 @@ def delivered(site: RetailerSite) -> Iterator[tuple[EndToEnd, DemoChannels, RunR
             *channels.config(),
             {"name": FLAKY, "url": channels.receiver.json_url(FLAKY_PATH)},
             {"name": NOWHERE, "url": NOWHERE_URL},
+            {
+                "name": QUIET,
+                "url": channels.receiver.json_url(QUIET_PATH),
+                "quiet_hours": quiet_for_the_next_hour(),
+            },
         ]
         with running_stack(site, overrides={"alertChannels": declared}) as service:
             channels.create_secret(service.world.stack.region)
@@ -47,6 +54,14 @@ def delivered(site: RetailerSite) -> Iterator[tuple[EndToEnd, DemoChannels, RunR
             report = service.world.report()
             report.channel_deliveries = channels.deliveries(report.notifications)
             yield service, channels, report
+
+
+def quiet_for_the_next_hour() -> dict[str, str]:
+    """Quiet hours from an hour ago to an hour from now (UTC), whenever the test runs: the
+    stack's simulated clock starts at the real time."""
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"), "timezone": "UTC"}
 
 
 def titles(channels: DemoChannels, channel: str) -> Counter[str]:
@@ -64,6 +79,14 @@ def test_each_price_drop_reaches_each_unfiltered_channel_once(delivered):
 def test_the_filtered_channel_gets_only_the_drops_its_filter_allows(delivered):
     _, channels, _ = delivered
     assert titles(channels, NTFY_CHANNEL) == Counter(DROPS[p] for p in BIG_DROPS)
+
+
+def test_quiet_hours_hold_the_alerts_until_their_end_on_the_simulated_clock(delivered):
+    service, channels, _ = delivered
+    posts = channels.receiver.accepted(QUIET_PATH)
+    assert Counter(post.title for post in posts) == Counter(DROPS.values())
+    # Delivered once the simulated clock passed the window's end, not before.
+    assert service.world.clock.now() >= datetime.now(UTC) + timedelta(minutes=50)
 
 
 def test_a_receiver_answering_500_gets_the_alert_on_the_retry(delivered):
