@@ -115,7 +115,9 @@ def shape_of(local: LocalStack) -> StackShape:
         alarm_metrics=sum(alarm_metric_count(alarm.inputs) for alarm in alarms),
         dashboards=len(_of_type(resources, DASHBOARD)),
         customer_managed_keys=len(_of_type(resources, KMS_KEY)),
-        custom_metrics=len(emitted_metric_names()),
+        custom_metrics=len(
+            emitted_metric_names(with_notifier="notifier_function" in local.outputs)
+        ),
         alert_email_subscriptions=sum(
             1
             for r in _of_type(resources, SUBSCRIPTION)
@@ -140,12 +142,14 @@ def alarm_metric_count(inputs: Mapping[str, Any]) -> int:
     return sum(1 for query in queries if query.get("metric") is not None)
 
 
-def emitted_metric_names() -> list[str]:
-    """The custom metrics the functions emit: every metric name of `contracts.metric_names`."""
+def emitted_metric_names(*, with_notifier: bool = True) -> list[str]:
+    """The custom metrics the functions emit: every metric name of `contracts.metric_names`,
+    the notifier's only when the stack has the notifier."""
+    left_out = set() if with_notifier else set(metric_names.NOTIFIER_METRICS)
     return [
         value
         for name, value in vars(metric_names).items()
-        if name.isupper() and name != "SERVICE" and isinstance(value, str)
+        if name.isupper() and name != "SERVICE" and isinstance(value, str) and value not in left_out
     ]
 
 

@@ -180,7 +180,7 @@ class DemoChannels:
         return self.receiver.mattermost_url(self.token)
 
     def config(self) -> list[dict[str, Any]]:
-        """The channels as `alertChannels` declares them (delivery/channels.py's format)."""
+        """The channels as `alertChannels` declares them (contracts/alert_channels.py's format)."""
         return [
             {"name": JSON_CHANNEL, "url": self.receiver.json_url()},
             {"name": CHAT_CHANNEL, "secret": CHAT_SECRET, "topics": ["alerts", "ops"]},

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from contracts import metric_names
-from delivery.channels import OPS_TOPIC, channel_summary
+from contracts.alert_channels import OPS_TOPIC, channel_summary
 from price_monitor.alerting import Alerting, AlertingArgs
 from price_monitor.compute import Compute, ComputeArgs
 from price_monitor.config import Settings

@@ -12,9 +12,9 @@ import pulumi
 import pulumi_aws as aws
 
 from contracts import environment, messages, metric_names
+from contracts.alert_channels import Channel, secret_names
 from contracts.catalog import ScrapeStatus
 from contracts.fetch_modes import DEFAULT_FETCH_MODE
-from delivery.channels import Channel, secret_names
 from price_monitor import policies
 from price_monitor.config import (
     DetectorSettings,

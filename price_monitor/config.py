@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 import pulumi
 
 from contracts import catalog_rules
+from contracts.alert_channels import Channel, parse_channels
 from contracts.catalog_rules import RETAILER_NAME
 from contracts.environment import ConfigurationError
 from contracts.fetch_modes import DEFAULT_FETCH_MODE, FetchMode
 from contracts.retailer_rules import RULE_KEYS, is_jmespath_expression
 from contracts.schedule import InvalidScheduleError, parse_schedule, schedule_period_seconds
-from delivery.channels import Channel, parse_channels
 
 PROJECT = "price-monitor"  # the config namespace: Pulumi.yaml's project name
 
@@ -186,7 +186,7 @@ class Settings:
     # retailer site on the local stack.
     allowed_hosts: tuple[str, ...] = ()
     proxies: tuple[ProxySettings, ...] = ()
-    # Where alerts go besides the topics' email subscribers (delivery.channels), and the
+    # Where alerts go besides the topics' email subscribers (contracts.alert_channels), and the
     # same as ALERT_CHANNELS_JSON: compact, keys sorted, so the same channels give the same
     # environment.
     alert_channels: tuple[Channel, ...] = ()
@@ -667,7 +667,7 @@ def _proxies(top: _Fields) -> tuple[ProxySettings, ...]:
 
 
 def _alert_channels(top: _Fields) -> tuple[tuple[Channel, ...], str]:
-    """The channels (as `delivery.channels` reads them in the notifier) and their JSON."""
+    """The channels (as `contracts.alert_channels` reads them in the notifier) and their JSON."""
     key = top.key("alertChannels")
     raw = top.raw("alertChannels")
     if raw is None:

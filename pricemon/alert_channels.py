@@ -5,7 +5,7 @@
 
 The channels are the stack's `alertChannels`, as deployed: the stack output
 `alert_channels` lists each one with its filters and hygiene, its URL shown by scheme only
-and a secret by its name (`delivery.channels.channel_summary`), never a token. `test`
+and a secret by its name (`contracts.alert_channels.channel_summary`), never a token. `test`
 invokes the notifier function (lambda:InvokeFunction, synchronously) with
 `{"action": "test_channel", "channel": CHANNEL}`: the notifier reads the channel's URL
 (from its secret, where it lives) and sends a sample alert, whatever the channel's filters

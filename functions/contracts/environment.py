@@ -11,7 +11,7 @@ Parsed here: the scraper's (and renderer's) fetch and recording settings (`Scrap
 and the detector's settings (`DetectionSettings`). Parsed where their rules live:
 RETAILERS_JSON and DEFAULT_SPACING_SECONDS by `monitor.retailers` (a retailer's extraction
 rules are checked by `extraction`), PROXY_SECRETS_JSON by `monitor.proxies`,
-ALERT_CHANNELS_JSON by `delivery.channels`. This module is imported by the Pulumi program
+ALERT_CHANNELS_JSON by `contracts.alert_channels`. This module is imported by the Pulumi program
 as `contracts.environment`, so it stays standard library only (and
 `contracts.catalog_rules`, which is too).
 """

@@ -25,3 +25,5 @@ NOTIFICATIONS_PUBLISHED = "NotificationsPublished"
 CHANNEL_DELIVERIES = "ChannelDeliveries"
 CHANNEL_DEAD_LETTERS = "ChannelDeadLetters"
 DELIVERY_LATENCY = "DeliveryLatency"  # seconds from the observation to the channel
+# Emitted only by stacks with alert channels (the notifier exists only there).
+NOTIFIER_METRICS = (CHANNEL_DELIVERIES, CHANNEL_DEAD_LETTERS, DELIVERY_LATENCY)
