@@ -353,15 +353,7 @@ class Compute(pulumi.ComponentResource):
                 notify_dlq_arn=notify_dlq.arn,
                 idempotency_table_arn=args.storage.idempotency_table.arn,
                 channel_state_table_arn=channel_state_table.arn,
-                channel_secret_arns=[
-                    policies.secret_arn(
-                        secret,
-                        region=args.region,
-                        account_id=args.account_id,
-                        partition=args.partition,
-                    )
-                    for secret in secret_names(args.alert_channels)
-                ],
+                channel_secret_arns=_secret_arns(secret_names(args.alert_channels), args),
                 log_group_arn=self.notifier_log_group.arn,
                 region=args.region,
                 tracing=args.tracing,
@@ -670,14 +662,16 @@ def _scrape_stores(storage: Storage) -> policies.ScrapeStores:
 
 
 def _proxy_secret_arns(args: ComputeArgs) -> list[pulumi.Input[str]]:
+    return _secret_arns([proxy.secret for proxy in args.proxies], args)
+
+
+def _secret_arns(secrets: Sequence[str], args: ComputeArgs) -> list[pulumi.Input[str]]:
+    """The ARNs a role's GetSecretValue grant names for these secret names or ARNs."""
     return [
         policies.secret_arn(
-            proxy.secret,
-            region=args.region,
-            account_id=args.account_id,
-            partition=args.partition,
+            secret, region=args.region, account_id=args.account_id, partition=args.partition
         )
-        for proxy in args.proxies
+        for secret in secrets
     ]
 
 

@@ -653,7 +653,7 @@ def _proxies(top: _Fields) -> tuple[ProxySettings, ...]:
     proxies = []
     for name, entry in _named_entries(top, "proxies", _PROXY_NAME, "a proxy name", _PROXY_KEYS):
         secret = entry.text("secret", None, " (the Secrets Manager secret holding the URL)")
-        if not (_SECRET_ARN.fullmatch(secret) or _is_secret_name(secret)):
+        if not _is_secret_id(secret):
             # The value is not echoed: it may be the proxy URL, credentials included.
             raise ConfigError(
                 entry.key("secret"),
@@ -680,9 +680,7 @@ def _alert_channels(top: _Fields) -> tuple[tuple[Channel, ...], str]:
     except ConfigurationError as error:
         raise ConfigError(error.setting, error.problem) from None
     for index, channel in enumerate(channels):
-        if channel.secret is not None and not (
-            _SECRET_ARN.fullmatch(channel.secret) or _is_secret_name(channel.secret)
-        ):
+        if channel.secret is not None and not _is_secret_id(channel.secret):
             # The value is not echoed: it may be the channel URL, tokens included.
             raise ConfigError(
                 f"{key}[{index}] ({channel.name}).secret",
@@ -716,6 +714,11 @@ def _notifier(fields: _Fields) -> NotifierSettings:
         # AWS's bounds for an SQS event source's maximum concurrency (2 is its minimum).
         max_concurrency=fields.integer("maxConcurrency", defaults.max_concurrency, 2, 1000),
     )
+
+
+def _is_secret_id(text: str) -> bool:
+    """A Secrets Manager secret's full ARN, or its name."""
+    return bool(_SECRET_ARN.fullmatch(text)) or _is_secret_name(text)
 
 
 def _is_secret_name(text: str) -> bool:

@@ -20,6 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pricemon.invoke import invoke
 from pricemon.target import UsageError
 from pricemon.terminal import EXIT_OK, EXIT_PROBLEM, Console
 
@@ -50,18 +51,14 @@ def stack_channels(outputs_value: Any) -> list[dict[str, Any]]:
 
 def test_channel(lambda_client: LambdaClient, function_name: str, channel: str) -> dict[str, str]:
     """Ask the notifier to send `channel` a sample; its answer (`outcome`, `reason`)."""
-    response = lambda_client.invoke(
-        FunctionName=function_name,
-        InvocationType="RequestResponse",
-        Payload=json.dumps({"action": TEST_CHANNEL_ACTION, "channel": channel}).encode(),
+    answer = invoke(
+        lambda_client,
+        function_name,
+        json.dumps({"action": TEST_CHANNEL_ACTION, "channel": channel}).encode(),
     )
-    payload = json.loads(response["Payload"].read() or b"null")
-    if response.get("FunctionError") or not isinstance(payload, dict):
-        error = payload if isinstance(payload, dict) else {}
-        raise ChannelTestFailedError(
-            f"the notifier failed: {error.get('errorType')}: {error.get('errorMessage')}"
-            " (see its logs)"
-        )
+    payload = answer.payload
+    if answer.error is not None or not isinstance(payload, dict):
+        raise ChannelTestFailedError(f"the notifier failed: {answer.error} (see its logs)")
     outcome, reason = str(payload.get("outcome")), str(payload.get("reason"))
     return {"channel": channel, "outcome": outcome, "reason": reason}
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from monitor.stream_records import lambda_record
+from pricemon.invoke import invoke
 
 if TYPE_CHECKING:
     from types_boto3_dynamodbstreams import DynamoDBStreamsClient
@@ -193,18 +194,13 @@ def replay(
     Raises ReplayFailedError when the detector fails, or reports a record failed again.
     """
     for event in _events(records):
-        response = lambda_client.invoke(
-            FunctionName=function_name,
-            InvocationType="RequestResponse",
-            Payload=event.encode(),
-        )
-        payload = json.loads(response["Payload"].read() or b"null")
-        if response.get("FunctionError"):
-            error = payload if isinstance(payload, dict) else {}
+        answer = invoke(lambda_client, function_name, event.encode())
+        if answer.error is not None:
             raise ReplayFailedError(
-                f"the detector failed: {error.get('errorType')}: {error.get('errorMessage')}"
-                " (see its logs); the message stays for another redrive"
+                f"the detector failed: {answer.error} (see its logs); the message stays for"
+                " another redrive"
             )
+        payload = answer.payload
         failures = payload.get("batchItemFailures", []) if isinstance(payload, dict) else []
         if failures:
             raise ReplayFailedError(

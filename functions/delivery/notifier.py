@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from delivery.alert import Alert
@@ -132,7 +133,7 @@ class Notifier:
     channels: Sequence[Channel]
     ports: NotifierPorts
 
-    @property
+    @cached_property
     def by_name(self) -> Mapping[str, Channel]:
         return {channel.name: channel for channel in self.channels}
 

@@ -45,7 +45,6 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contracts import environment
@@ -58,7 +57,7 @@ from delivery.send import DeliveryResult, Outcome, deliver
 from delivery.templates import RenderedMessage
 from monitor import aws
 from monitor.channel_state import ChannelStateStore
-from monitor.secrets import read_secret
+from monitor.secrets import SecretTextError, secret_text
 from monitor.telemetry import logger, metrics
 
 TEST_CHANNEL_ACTION = "test_channel"
@@ -99,19 +98,11 @@ class _AwsPorts:
             return channel.url
         secret = channel.secret or ""
         try:
-            value = read_secret(secret)
-        except GetParameterError as error:
+            value = secret_text(secret, "a URL")
+        except SecretTextError as error:
             raise ChannelUrlError(
-                f"channel {channel.name!r}: secret {secret!r} could not be read "
-                f"({type(error).__name__})"
+                f"channel {channel.name!r}: secret {secret!r} {error.problem}"
             ) from None
-        if isinstance(value, bytes):
-            try:
-                value = value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ChannelUrlError(
-                    f"channel {channel.name!r}: secret {secret!r} is binary, not a URL"
-                ) from None
         return value.strip()
 
     def send(self, url: str, message: RenderedMessage) -> DeliveryResult:
@@ -248,7 +239,7 @@ def _record(outcome: ChannelOutcome) -> None:
 def _test_channel(runtime: _Runtime, event: dict[str, Any]) -> dict[str, Any]:
     name = event.get("channel")
     if not isinstance(name, str):
-        return {"channel": None, "outcome": "failed_permanently", "reason": "no channel named"}
+        return {"channel": None, "outcome": str(Outcome.PERMANENT), "reason": "no channel named"}
     result = runtime.notifier.test_channel(name, current_time())
     logger.info("test notification", extra={"channel": name, "outcome": str(result.outcome)})
     return {"channel": name, "outcome": str(result.outcome), "reason": result.reason}

@@ -18,11 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
 from contracts.environment import PROXY_SECRETS_JSON, ConfigurationError
 from fetching import Proxy
-from monitor.secrets import SecretReader, read_secret
+from monitor.secrets import SecretReader, SecretTextError, read_secret, secret_text
 
 __all__ = ["ProxyDirectory", "ProxySecretError", "SecretReader"]
 
@@ -90,16 +88,9 @@ class ProxyDirectory:
                 PROXY_SECRETS_JSON, f"no proxy named {name!r} (configured: {known})"
             )
         try:
-            value = self.read(secret_id)
-        except GetParameterError as error:
-            raise ProxySecretError(name, secret_id, f"could not be read ({error})") from None
-        if isinstance(value, bytes):
-            try:
-                value = value.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ProxySecretError(name, secret_id, "is binary, not a proxy URL") from None
-        if not isinstance(value, str):
-            raise ProxySecretError(name, secret_id, "is not text")
+            value = secret_text(secret_id, "a proxy URL", self.read)
+        except SecretTextError as error:
+            raise ProxySecretError(name, secret_id, error.problem) from None
         try:
             return Proxy.from_url(value)
         except ValueError as error:  # Proxy.from_url never quotes the value
