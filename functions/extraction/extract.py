@@ -35,21 +35,39 @@ from extraction.markup import Element, parse_html
 from extraction.offer import Offer, SourceReading, choose_offer
 from extraction.page_identity import PageIdentity
 
+# What no reader of the tree uses, other than a retailer rule: the heuristic and the stock
+# reading skip these parts unseen (or, for navigation and footer, take a price or a buy
+# control there for the site's, not the product's), and the tree builder keeps the
+# microdata in them. Navigation alone is a fifth of a product page's elements.
+_UNREAD_TAGS = frozenset(
+    "nav footer svg select datalist template noscript iframe object canvas".split()
+)
+
 
 class Page:
     """A page's markup with its element tree, what it names and what it visibly shows,
-    each read on first use, at most once."""
+    each read on first use, at most once. The tree leaves out what the sources of a page's
+    offer never read (`_UNREAD_TAGS`), unless a retailer rule, which may select anything,
+    reads it (`complete`)."""
 
-    def __init__(self, html: str, url: str | None = None, budget: Budget = UNLIMITED) -> None:
+    def __init__(
+        self,
+        html: str,
+        url: str | None = None,
+        budget: Budget = UNLIMITED,
+        *,
+        complete: bool = False,
+    ) -> None:
         self.html = html
         self.url = url
         self.budget = budget
+        self.complete = complete
         # Its addresses and titles, read only when a source declares several products.
         self.identity = PageIdentity(html, url, lambda: self.tree, budget)
 
     @cached_property
     def tree(self) -> Element:
-        tree = parse_html(self.html, self.budget)
+        tree = parse_html(self.html, self.budget, frozenset() if self.complete else _UNREAD_TAGS)
         self.budget.check()
         return tree
 
@@ -79,7 +97,7 @@ def extract_offer(
     if not html or classify_blocked(html) is not None:
         return None
     budget.check()
-    page = Page(html, url, budget)
+    page = Page(html, url, budget, complete=bool(rules))
     sources = _structured_sources(page)
     offer = _priced_offer(page, sources, rules, use_heuristic)
     # The visible page is read for the stock status only where the heuristic may read it.

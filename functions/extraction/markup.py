@@ -46,9 +46,10 @@ class _TagKind(Enum):
     VOID = "takes no children"
     RAW_TEXT = "holds its text as written, up to its end tag"
     CLOSES_SIBLING = "closes an open sibling of the same tag"
+    UNREAD = "its content is not built when that is safe (`parse_html`'s `unread`)"
 
 
-_VOID, _RAW_TEXT, _CLOSES_SIBLING = _TagKind
+_VOID, _RAW_TEXT, _CLOSES_SIBLING, _UNREAD = _TagKind
 _TAG_KINDS = {
     **dict.fromkeys(VOID_TAGS, _VOID),
     **dict.fromkeys(RAW_TEXT_TAGS, _RAW_TEXT),
@@ -234,13 +235,18 @@ class Document(Element):
         self.elements: list[Element] = [self]
 
 
-def parse_html(markup: str, budget: Budget = UNLIMITED) -> Document:
+def parse_html(markup: str, budget: Budget = UNLIMITED, unread: Set[str] = frozenset()) -> Document:
     """Build the element tree of a whole page; never raises on malformed markup.
+
+    An element whose tag is in `unread` is built without its content (no children) when
+    that content is what its first end tag closes, holds no element of the same tag, and no
+    microdata: the content of page chrome and unseen parts (navigation, `<svg>`), which no
+    reader of the page uses, is then not tokenised at all. Otherwise it is built as usual.
 
     Time is linear in the page's length whatever it holds: `budget` is checked every
     `BUDGET_STRIDE` tokens (raising `ExtractionTooSlowError` once spent).
     """
-    return _TreeBuilder(markup, budget).build()
+    return _TreeBuilder(markup, budget, unread).build()
 
 
 _NOTHING_SKIPPED: frozenset[str] = frozenset()
@@ -323,10 +329,12 @@ class _TreeBuilder:
     elements per tag, so that a stray end tag is dismissed at once instead of by a walk down
     the whole stack."""
 
-    def __init__(self, markup: str, budget: Budget) -> None:
+    def __init__(self, markup: str, budget: Budget, unread: Set[str]) -> None:
         self.markup = markup
         self.budget = budget
         self.hard = _HardTokens(markup)
+        self.tag_kinds = {**_TAG_KINDS, **dict.fromkeys(unread, _UNREAD)} if unread else _TAG_KINDS
+        self.unread_content = _UnreadContent(markup)
 
     def build(self) -> Document:
         """The tree of the whole page.
@@ -342,9 +350,10 @@ class _TreeBuilder:
         add_to_document = root.elements.append
         open_tags: dict[str, int] = {}
         lower_names = _LOWER_NAMES
-        tag_kinds = _TAG_KINDS
+        tag_kinds = self.tag_kinds
         new_element = Element.__new__
         steps = BUDGET_STRIDE
+        unread = False  # the loop below stopped after an element left unread
         tokens: Iterator[re.Match[str] | _ReadToken] = _TOKEN.finditer(markup)
         while True:
             for token in tokens:
@@ -378,6 +387,15 @@ class _TreeBuilder:
                             current = element
                     elif kind is _RAW_TEXT:
                         break
+                    elif kind is _UNREAD and raw_attrs[-1:] != "/":
+                        resume = self.unread_content.end(element, name, token.end())
+                        if resume >= 0:
+                            tokens = _TOKEN.finditer(markup, resume)
+                            unread = True
+                            break
+                        stack.append(element)  # read after all: an element like any other
+                        open_tags[tag] = open_tags.get(tag, 0) + 1
+                        current = element
                 elif end_name is not None:
                     tag = lower_names.get(end_name) or _lower_name(end_name)
                     if current.tag == tag:  # the usual case: it closes the current element
@@ -399,8 +417,11 @@ class _TreeBuilder:
                 # Anything else is a comment, a doctype, a processing instruction or the end.
             else:
                 return root
-            # Stopped after a raw-text element's start tag or at a hard token.
-            if hard is None:
+            # Stopped after a raw-text element's start tag, an unread element (`tokens`
+            # then resumes after its end tag) or at a hard token.
+            if unread:
+                unread = False
+            elif hard is None:
                 # The raw text runs to its end tag whatever it holds, and the end tag to its
                 # ">"; tokenising resumes after it.
                 position = token.end()
@@ -417,6 +438,44 @@ class _TreeBuilder:
                 start = token.end() - 1
                 read = self.hard.read(start - len(text), start)
                 tokens = chain((read,), _TOKEN.finditer(markup, read.end()))
+
+
+class _UnreadContent:
+    """Where the content of an unread element ends, when it can be left unread: its end
+    tag is the first after it, with no start tag of the same name (nested, or a later
+    element that this one's missing end tag would swallow), no end tag of its parent's (which
+    would close it first) and no microdata between. Tags are looked for as written in lower
+    case, as pages write them; a start tag written otherwise is read. Each question searches
+    only the content it is about (and once up to the next end tag): linear in the page."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+        self.ends: dict[str, NextOccurrence] = {}
+
+    def end(self, element: Element, written: str, content_start: int) -> int:
+        """Where reading resumes after the unread content of `element` (its tag's name as
+        `written`) from `content_start`, and its end tag; -1 when the content must be read."""
+        tag = element.tag
+        if written != tag:
+            return -1
+        ends = self.ends.get(tag)
+        if ends is None:
+            ends = self.ends[tag] = NextOccurrence(self.markup, f"</{tag}")
+        close = ends.after(content_start)
+        if close < 0:
+            return -1
+        markup = self.markup
+        if markup.find(f"<{tag}", content_start, close) >= 0:
+            return -1
+        if markup.find("itemprop", content_start, close) >= 0:
+            return -1
+        parent = element.parent.tag if element.parent is not None else ""
+        if markup.count(f"</{parent}", content_start, close) > markup.count(
+            f"<{parent}", content_start, close
+        ):
+            return -1
+        after = markup.find(">", close)
+        return len(markup) if after < 0 else after + 1
 
 
 class _ReadToken:

@@ -99,6 +99,21 @@ def test_rule_wins_over_structured_data():
     assert (offer.price, offer.currency, offer.source) == (Decimal("17.00"), "EUR", "rule")
 
 
+def test_a_price_in_the_sites_navigation_or_footer_is_never_the_pages():
+    chrome = (
+        '<nav><a href="/deals">Deal of the day <span class="price">€ 9,99</span></a></nav>'
+        '<h1>Kettle</h1><p>Coming soon</p><footer><span class="price">€ 4,99</span></footer>'
+    )
+    assert extract_offer(page(body=chrome)) is None
+
+
+def test_a_rule_may_select_what_the_other_sources_never_read():
+    body = '<nav><a class="deal">Kettle <span class="price">€ 9,99</span></a></nav>' + VISIBLE
+    offer = extract_offer(page(body=body), rules={"selector": "nav .deal .price"})
+    assert (offer.price, offer.currency, offer.source) == (Decimal("9.99"), "EUR", "rule")
+    assert extract_offer(page(body=body)).price == Decimal("21.50")
+
+
 def test_rule_finding_nothing_means_no_price_rather_than_a_stale_one():
     assert extract_offer(page(jsonld(PRODUCT)), rules={"selector": "span.sale"}) is None
 

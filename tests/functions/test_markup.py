@@ -190,3 +190,87 @@ def test_walk_of_a_large_page_stops_once_its_budget_is_spent(skip):
     with pytest.raises(ExtractionTooSlowError):
         for _ in walk(root, budget, skip):
             pass
+
+
+UNREAD = frozenset({"nav", "svg"})
+
+
+def test_unread_elements_are_built_without_their_content():
+    root = parse_html(
+        '<div><nav><a href="/">Home</a><svg><path d="M0"/></svg></nav><p>19,99 €</p></div>',
+        unread=UNREAD,
+    )
+    div = root.children[0]
+    nav, paragraph = div.children
+    assert (nav.tag, nav.children, paragraph.text()) == ("nav", [], "19,99 €")
+    assert tags(root) == ["#document", "div", "nav", "p"]
+    assert root.elements == list(root.iter())
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<nav><nav></nav><a>in</a></nav><p>after</p>",  # nested: the first end is the inner's
+        "<nav><a>in</a><p>after</p>",  # never closed
+        "<nav><a>in</a><nav><b>next</b></nav><p>after</p>",  # not closed before the next one
+        '<nav><a itemprop="url">in</a></nav><p>after</p>',  # microdata
+        "<NAV><a>in</a></NAV><p>after</p>",  # written in capitals
+        "<div><nav><a>in</a></div><p>after</p></nav>",  # closed by its parent's end tag
+    ],
+)
+def test_unread_content_is_read_when_leaving_it_out_could_change_the_rest(markup):
+    root = parse_html(markup, unread=UNREAD)
+    assert root.text().split() == ["in", "after"]  # (a nested nav's "next" is left unread)
+
+
+def test_a_self_closed_unread_element_takes_no_children():
+    root = parse_html("<svg/><p>after</p></svg>", unread=UNREAD)
+    assert tags(root) == ["#document", "svg", "p"]
+
+
+def shape(node):
+    """An element as (tag, children's shapes), text as itself."""
+    if isinstance(node, str):
+        return node
+    return (node.tag, [shape(child) for child in node.children])
+
+
+def without_unread_content(node, unread):
+    """The full tree's shape, with the content of each unread element that holds none of its
+    own tag and no microdata left out: what `parse_html(..., unread=...)` builds."""
+    if isinstance(node, str):
+        return node
+    if node.tag in unread and not any(
+        inner is not node and (inner.tag == node.tag or "itemprop" in inner.attrs)
+        for inner in node.iter()
+    ):
+        return (node.tag, [])
+    return (node.tag, [without_unread_content(child, unread) for child in node.children])
+
+
+WELL_FORMED = st.recursive(
+    st.sampled_from(["19,99 €", "Home", " "]),
+    lambda children: st.tuples(
+        st.sampled_from(["div", "nav", "svg", "span", "li"]),
+        st.sampled_from(["", ' class="menu"', ' itemprop="url"']),
+        st.lists(children, max_size=4),
+    ).map(lambda e: f"<{e[0]}{e[1]}>{''.join(e[2])}</{e[0]}>"),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WELL_FORMED, max_size=4).map("".join))
+def test_on_well_formed_markup_only_the_unread_content_is_left_out(markup):
+    unread = parse_html(markup, unread=UNREAD)
+    assert shape(unread) == without_unread_content(parse_html(markup), UNREAD)
+    assert unread.elements == list(unread.iter())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKUP_PIECES | st.sampled_from(["<nav>", "</nav>", "<svg/>"]), max_size=60))
+def test_any_markup_with_unread_tags_builds_a_connected_tree(pieces):
+    root = parse_html("".join(pieces), unread=UNREAD | {"div"})
+    assert root.elements == list(root.iter())
+    for element in root.iter():
+        assert element is root or root in element.ancestors()
