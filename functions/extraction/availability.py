@@ -20,8 +20,9 @@ page's main one: the one nearest the product title, outside the page's header, f
 navigation and other products' blocks (recommendations, accessories, recently viewed).
 
 The visible page is walked once (linear in its size, the budget checked every
-BUDGET_STRIDE elements); each control, status and heading found costs a bounded look at
-its label and ancestors, and at most a few hundred are kept. A page has hundreds of links:
+BUDGET_STRIDE elements), and only as far as it can change the reading: once the title and
+a control are known, up to the nearest control's reach. Each control, status and heading
+found costs a bounded look at its label and ancestors, and at most a few hundred are kept. A page has hundreds of links:
 each one's start tag and label get one cheap substring test
 (`visible.may_name_buy_action`) before any is parsed or matched word by word.
 """
@@ -31,7 +32,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from contracts.catalog import Availability
@@ -120,12 +121,10 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     nothing, or disagree. Raises `ExtractionTooSlowError` once `budget` is spent."""
     survey = _survey(root, budget)
     budget.check()
-    # A page's own h1 may sit in a <header>: only a hidden one, or another block's, is not.
-    title = next(
-        (order for order, element in survey.headings if _shown(element, chrome=False)), None
-    )
-    control = _main_control(survey.controls, title)
-    anchors = [order for order in (title, control[0] if control else None) if order is not None]
+    control = survey.main_control()
+    anchors = [
+        order for order in (survey.title, control[0] if control else None) if order is not None
+    ]
     statuses = {
         status
         for order, status, element in survey.statements
@@ -143,24 +142,47 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
 
 @dataclass(slots=True)
 class _Survey:
-    headings: list[tuple[int, Element]]
-    controls: list[tuple[int, Availability, Element]]  # buy controls: in stock when enabled
-    statements: list[tuple[int, Availability, Element]]  # statuses stated on their own
+    """What the walk found, by position in the walk: the product title (the first shown
+    h1), the buy controls outside the page's chrome and other products' blocks (in stock
+    when enabled) and the statuses stated on their own."""
+
+    title: int | None = None
+    controls: list[tuple[int, Availability]] = field(default_factory=list)
+    statements: list[tuple[int, Availability, Element]] = field(default_factory=list)
+
+    def main_control(self) -> tuple[int, Availability] | None:
+        """The page's own buy control: the one nearest the product title (the first,
+        without a title)."""
+        anchor = self.title if self.title is not None else 0
+        return min(self.controls, key=lambda control: abs(control[0] - anchor), default=None)
+
+    def read_up_to(self) -> int | None:
+        """The position past which nothing can change the reading: once the title and a
+        control are known, a later control is farther from the title, and a status past
+        the nearest control's reach is about neither."""
+        if self.title is None or not self.controls:
+            return None
+        nearest = min(abs(order - self.title) for order, _ in self.controls)
+        return self.title + nearest + _REACH
 
 
 def _survey(root: Element, budget: Budget) -> _Survey:
-    """Walk the tree once, in document order: h1s, buy controls and stated statuses (the
-    walk ends once as many of each as are kept have been found)."""
-    survey = _Survey([], [], [])
-    headings, controls, statements = survey.headings, survey.controls, survey.statements
+    """Walk the tree once, in document order: the title, buy controls and stated statuses
+    (the walk ends once nothing later can change the reading, or as many of each as are
+    kept have been found)."""
+    survey = _Survey()
+    controls, statements = survey.controls, survey.statements
     cart_forms: dict[int, bool] = {}
-    order = 0
+    headings = found_controls = order = 0
+    read_up_to = None
     for element in walk(root, budget, _UNSEEN_TAGS):
         order += 1
+        if read_up_to is not None and order > read_up_to:
+            break
         if (
             not order % BUDGET_STRIDE
-            and len(headings) >= _MAX_HEADINGS
-            and len(controls) >= _MAX_CONTROLS
+            and headings >= _MAX_HEADINGS
+            and found_controls >= _MAX_CONTROLS
             and len(statements) >= _MAX_STATEMENTS
         ):
             break  # nothing later in the page would be kept
@@ -168,12 +190,20 @@ def _survey(root: Element, budget: Budget) -> _Survey:
         if tag in _UNSEEN_TAGS:
             continue
         if tag == "h1":
-            if len(headings) < _MAX_HEADINGS:
-                headings.append((order, element))
-        elif tag in _CONTROL_TAGS and len(controls) < _MAX_CONTROLS:
+            if headings < _MAX_HEADINGS:
+                headings += 1
+                # A page's own h1 may sit in a <header>: only a hidden one, or another
+                # block's, is not the title.
+                if survey.title is None and _shown(element, chrome=False):
+                    survey.title = order
+                    read_up_to = survey.read_up_to()
+        elif tag in _CONTROL_TAGS and found_controls < _MAX_CONTROLS:
             status = _buy_control_status(element, cart_forms)
             if status is not None:
-                controls.append((order, status, element))
+                found_controls += 1
+                if _shown(element):
+                    controls.append((order, status))
+                    read_up_to = survey.read_up_to()
         if len(statements) >= _MAX_STATEMENTS:
             continue
         for child in element.children:
@@ -187,18 +217,6 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 if len(statements) >= _MAX_STATEMENTS:
                     break
     return survey
-
-
-def _main_control(
-    controls: list[tuple[int, Availability, Element]], title: int | None
-) -> tuple[int, Availability] | None:
-    """The page's own buy control: outside the page's chrome and other products' blocks,
-    the one nearest the product title (the first, without a title)."""
-    own = [(order, status) for order, status, element in controls if _shown(element)]
-    if not own:
-        return None
-    anchor = title if title is not None else 0
-    return min(own, key=lambda control: abs(control[0] - anchor))
 
 
 def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availability | None:

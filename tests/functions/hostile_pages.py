@@ -117,6 +117,12 @@ def sold_out_controls(size: int) -> str:
     )
 
 
+def untitled_sold_out_controls(size: int) -> str:
+    """`sold_out_controls` without an h1: with no title to place them by, the stock reading
+    must read every control and status to the end of the page."""
+    return sold_out_controls(size).replace("<h1>Kettle</h1>", "", 1)
+
+
 def jsonld_unbalanced(size: int) -> str:
     head = _PRODUCT_HEAD + '<script type="application/ld+json">{"@type":"Product","offers":['
     return _repeat('{"@type":"Offer","price":"1.99","a":[', size, head)
@@ -220,6 +226,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         many_list_items,
         stock_and_carts,
         sold_out_controls,
+        untitled_sold_out_controls,
         jsonld_unbalanced,
         jsonld_many_blocks,
         jsonld_unclosed_script_tags,

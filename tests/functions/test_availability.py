@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stepping_clock import SteppingClock
 from untrusted_input import mutated
 
 from contracts.catalog import Availability
 from extraction import extract_offer
 from extraction.availability import CONFIDENCE_AGREED, CONFIDENCE_ONE, visible_availability
+from extraction.budget import Budget, ExtractionTooSlowError
 from extraction.markup import parse_html
 from extraction.visible import may_name_buy_action, names_buy_action, stated_stock
 from extraction.vocabulary import BUY_ACTION_WORDS, BUY_CONTROL
@@ -190,6 +192,21 @@ def test_only_the_control_nearest_the_title_is_the_main_one():
 )
 def test_controls_of_the_site_or_of_other_products_say_nothing(body):
     assert visible(body) is None
+
+
+def test_the_page_is_read_only_as_far_as_it_can_change_the_reading():
+    # Past the title, the control nearest it and that control's reach, no control is
+    # nearer and no status is about either: a long page after them costs nothing more.
+    tail = "<div><p>Sold out</p></div>" + "<div>More</div>" * 20_000
+    read = parse_html(
+        page("<h1>Kettle</h1><button>Add to cart</button>" + "<div></div>" * 90 + tail)
+    )
+    evidence = visible_availability(read, Budget(5, clock=SteppingClock()))
+    assert (evidence.availability, evidence.confidence) == (IN, CONFIDENCE_ONE)
+    # Without a control, a status anywhere may be the page's: all of it is read.
+    unanchored = parse_html(page("<h1>Kettle</h1>" + "<div></div>" * 90 + tail))
+    with pytest.raises(ExtractionTooSlowError):
+        visible_availability(unanchored, Budget(5, clock=SteppingClock()))
 
 
 def test_a_disabled_control_beside_a_stated_in_stock_says_nothing():

@@ -22,6 +22,7 @@ import pytest
 from hostile_pages import SHAPES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stepping_clock import SteppingClock
 from untrusted_input import mutated
 
 from extraction import (
@@ -143,18 +144,6 @@ def test_every_stage_takes_linear_time_on_hostile_pages(shape):
     print(f"{shape}: {ratios}")
 
 
-class SteppingClock:
-    """A clock that advances one unit each time it is read: a budget of N units is spent
-    after N checks, whatever the machine's speed."""
-
-    def __init__(self) -> None:
-        self.now = 0
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
 def checks_made(stage: Stage, page: Page) -> int:
     clock = SteppingClock()
     stage(page, Budget(10**9, clock=clock))
@@ -168,7 +157,7 @@ BUDGET_PAGES = {
     "microdata": "microdata_fan_out",
     "meta": "rdfa_properties_without_end",
     "heuristic": "sibling_prices",
-    "availability": "sold_out_controls",
+    "availability": "untitled_sold_out_controls",
     "rule_selector": "deep_nesting",
     "pipeline": "deep_nesting",
 }

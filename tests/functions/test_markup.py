@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stepping_clock import SteppingClock
 
 from extraction.budget import Budget, ExtractionTooSlowError
 from extraction.markup import Element, collapse_whitespace, parse_attributes, parse_html, walk
@@ -170,17 +171,6 @@ def test_walk_gives_a_skipped_element_but_nothing_under_it():
     root = parse_html("<div><svg><g><path></g></svg><p>a<b>b</b></p></div><svg><i></svg>")
     walked = [element.tag for element in walk(root, skip=frozenset({"svg"}))]
     assert walked == ["#document", "div", "svg", "p", "b", "svg"]
-
-
-class SteppingClock:
-    """Advances one unit each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 @pytest.mark.parametrize("skip", [frozenset(), frozenset({"div"})])
