@@ -22,8 +22,8 @@ navigation and other products' blocks (recommendations, accessories, recently vi
 The visible page is walked once (linear in its size, the budget checked every
 BUDGET_STRIDE elements), and only as far as it can change the reading: once the title and
 a control are known, up to the nearest control's reach. Each control, status and heading
-found costs a bounded look at its label and ancestors, and at most a few hundred are kept. A page has hundreds of links:
-each one's start tag and label get one cheap substring test
+found costs a bounded look at its label and ancestors, and at most a few hundred are kept.
+A page has hundreds of links: each one's start tag and label get one cheap substring test
 (`visible.may_name_buy_action`) before any is parsed or matched word by word.
 """
 

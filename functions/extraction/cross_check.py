@@ -144,6 +144,10 @@ def overruled_by_page(
     as a former price; a meta-only price also when the page shows it nowhere while it
     shows the visible one.
     """
+    # Most lone prices stand, shown as current: that is told without ranking the page's
+    # prices, and only a meta-only price is overruled otherwise.
+    if not meta_only and not page.shown_as_former(price):
+        return None
     visible = page.offer
     if (
         visible is None

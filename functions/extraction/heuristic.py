@@ -378,9 +378,7 @@ class VisiblePage:
             shown = _parsed_price(element, text)
             if shown is None:
                 continue
-            unstruck = _parsed_price(element, _price_text(element))
-            amount = None if unstruck is None else unstruck[0]
-            readings.append(_PriceReading(element, text, shown[0], amount))
+            readings.append(_PriceReading(element, text, shown[0]))
         return readings
 
     @cached_property
@@ -408,18 +406,18 @@ class VisiblePage:
 
 @dataclass(frozen=True, slots=True)
 class _PriceReading:
-    """A price element's text with its struck parts, the amount it reads, and the amount
-    it reads without them (None: none)."""
+    """A price element's text with its struck parts, and the amount it reads."""
 
     element: Element
     text: str
     amount: Decimal
-    unstruck: Decimal | None
 
     def shows_former(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as a former price: only in struck parts, struck by
         itself or an ancestor near it, or labelled a former price."""
-        if self.unstruck != self.amount:
+        # Read without its struck parts only here: most readings are of other amounts.
+        unstruck = _parsed_price(self.element, _price_text(self.element))
+        if unstruck is None or unstruck[0] != self.amount:
             return True
         own = context.own(self.element)
         if "struck" in own or "standard" in own:
