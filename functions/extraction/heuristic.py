@@ -47,11 +47,11 @@ from extraction.offer import Offer
 from extraction.price import has_currency_marker, parse_price
 from extraction.visible import (
     CART_ATTRIBUTES,
-    CART_HINTS,
     HIDDEN_CLASSES,
     WORDS_OF_TEXT,
     PhraseTable,
     is_hidden,
+    may_name_cart,
     names_cart_control,
     phrases_pattern,
     stated_stock,
@@ -544,7 +544,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 by_text = True  # "149,00 EUR", "1 299 Kč", "3000円"
             elif len(stock) < _MAX_LANDMARKS and (status := stated_stock(child)) is not None:
                 stock.append((order, status, element))
-        by_attribute = element.has_attribute_text("rice")
+        by_attribute = "rice" in element.raw_attributes
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
     survey.size = order
@@ -633,7 +633,7 @@ def _is_cart_control(element: Element) -> bool:
     own text). Links are left out: pages have hundreds, and the cart link in the header
     would look like one."""
     tag = element.tag
-    if tag != "button" and not any(element.has_attribute_text(hint) for hint in CART_HINTS):
+    if tag != "button" and not may_name_cart(element.raw_attributes):
         return False
     attrs = element.attrs
     names = _CART_ATTRIBUTES_OF_FORM if tag == "form" else CART_ATTRIBUTES

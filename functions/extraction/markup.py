@@ -111,22 +111,26 @@ def collapse_whitespace(text: str) -> str:
 class Element:
     """One element of the tree; `children` holds Elements and raw text strings."""
 
-    __slots__ = ("_attrs", "_raw_attrs", "children", "parent", "tag")
+    # `raw_attributes`: the start tag's text after its name, as written (entities not
+    # decoded); an attribute rather than a property, as the tree's readers test substrings
+    # of it on every element before paying for attribute parsing.
+    __slots__ = ("_attrs", "children", "parent", "raw_attributes", "tag")
 
     def __init__(self, tag: str, raw_attrs: str = "", parent: Element | None = None) -> None:
         self.tag = tag
         self.parent = parent
         self.children: list[Element | str] = []
-        self._raw_attrs = raw_attrs
+        self.raw_attributes = raw_attrs
         self._attrs: dict[str, str] | None = None
 
     def __repr__(self) -> str:
-        return f"<{self.tag} {self._raw_attrs.strip()}>"
+        return f"<{self.tag} {self.raw_attributes.strip()}>"
 
     @property
     def attrs(self) -> dict[str, str]:
         if self._attrs is None:
-            self._attrs = parse_attributes(self._raw_attrs) if self._raw_attrs else {}
+            raw = self.raw_attributes
+            self._attrs = parse_attributes(raw) if raw else {}
         return self._attrs
 
     @overload
@@ -140,14 +144,9 @@ class Element:
     def classes(self) -> tuple[str, ...]:
         return tuple(self.attrs.get("class", "").split())
 
-    @property
-    def raw_attributes(self) -> str:
-        """The start tag's text after its name, as written (entities not decoded)."""
-        return self._raw_attrs
-
     def has_attribute_text(self, needle: str) -> bool:
         """Cheap test on the raw start tag, before paying for attribute parsing."""
-        return needle in self._raw_attrs
+        return needle in self.raw_attributes
 
     def iter(self) -> Iterator[Element]:
         """This element and all its descendants, in document order."""
@@ -376,7 +375,7 @@ class _TreeBuilder:
                     element.tag = tag
                     element.parent = current
                     element.children = []
-                    element._raw_attrs = raw_attrs
+                    element.raw_attributes = raw_attrs
                     element._attrs = None
                     current.children.append(element)
                     add_to_document(element)

@@ -197,6 +197,15 @@ CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrell
 CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
 
 
+def may_name_cart(raw_attributes: str) -> bool:
+    """False only when no attribute of a raw start tag can name a cart control."""
+    # A loop, not any() over a generator: this runs for every form control of a page.
+    for hint in CART_HINTS:  # noqa: SIM110
+        if hint in raw_attributes:
+            return True
+    return False
+
+
 def names_cart_control(text: str) -> bool:
     """Whether a control's text or attributes name adding to a cart or buying, or the
     cart itself ("Warenkorb")."""

@@ -36,13 +36,13 @@ SELF_NESTING_FORBIDDEN = frozenset(("p", "li", "option", "dt", "dd", "tr", "td",
 class _Node:
     """An element of the reference tree: what the comparison reads of one."""
 
-    __slots__ = ("_raw_attrs", "children", "parent", "tag")
+    __slots__ = ("children", "parent", "raw_attributes", "tag")
 
     def __init__(self, tag: str, raw_attrs: str = "", parent: _Node | None = None) -> None:
         self.tag = tag
         self.parent = parent
         self.children: list[_Node | str] = []
-        self._raw_attrs = raw_attrs
+        self.raw_attributes = raw_attrs
 
 
 # --- the reference: extraction/markup.py's tree builder before issue 12 ---------------------
@@ -305,7 +305,7 @@ def shape(root: Element | _Node) -> list[tuple[str, ...]]:
         elif isinstance(node, str):
             events.append(("text", node))
         else:
-            events.append(("start", node.tag, node._raw_attrs))
+            events.append(("start", node.tag, node.raw_attributes))
             stack.append(None)
             stack.extend(reversed(node.children))
     return events
