@@ -298,7 +298,7 @@ class VisiblePage:
         if not ranked:
             return None
         winner = ranked[0]
-        if winner.score < _MIN_SCORE or _in_foreign_block(winner, context):
+        if winner.score < _MIN_SCORE or _in_foreign_block(winner.element, context):
             return None  # noise, or another product's price: the page shows none of its own
         runner_up = ranked[1].score if len(ranked) > 1 else None
         confidence = _confidence(winner.score, runner_up)
@@ -326,7 +326,8 @@ class VisiblePage:
         context = _ContextCache()
         appearances = 0
         for reading in readings:
-            if reading.amount != amount:
+            # Another product's price says nothing of how this page shows its own.
+            if reading.amount != amount or _in_foreign_block(reading.element, context):
                 continue
             appearances += 1
             if appearances > _MAX_APPEARANCES or not reading.shows_former(context):
@@ -485,10 +486,10 @@ _MIN_SCORE = 0.0
 _FOREIGN_REACH = 4
 
 
-def _in_foreign_block(candidate: _Candidate, context: _ContextCache) -> bool:
+def _in_foreign_block(element: Element, context: _ContextCache) -> bool:
     """Inside a recommendation, recently-viewed, accessory or bundle block."""
-    distance = context.inherited(candidate.element).get("foreign", _FOREIGN_REACH + 1)
-    return "foreign" in context.own(candidate.element) or distance <= _FOREIGN_REACH
+    distance = context.inherited(element).get("foreign", _FOREIGN_REACH + 1)
+    return "foreign" in context.own(element) or distance <= _FOREIGN_REACH
 
 
 def _confidence(top: float, runner_up: float | None) -> float:

@@ -447,4 +447,5 @@ FOREIGN_BLOCK_WORDS: tuple[str, ...] = (
     "empfehlungen", "accessoires", "similaires", "relacionados", "accesorios", "correlati",
     "accessori", "gerelateerd", "podobne", "akcesoria", "relacionados", "tillbehör",
     "tilbehør", "souvisejici", "benzer", "похожие", "аксессуары",
+    "look", "outfit",  # "complete the look", "shop the look": the other pieces of an outfit
 )  # fmt: skip

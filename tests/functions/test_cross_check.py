@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from extraction import extract_offer
 from extraction.cross_check import displayed, needs_cross_check
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE
@@ -128,12 +130,35 @@ def test_a_lone_microdata_price_the_page_shows_struck_loses_to_the_current_one()
 
 
 def test_a_lone_price_the_page_also_shows_as_current_stands():
-    buy_box = (
-        MICRODATA_LIST_PRICE + '<div class="bundle">Im Set: <b class="price">129,00 €</b></div>'
-    )
+    buy_box = MICRODATA_LIST_PRICE + '<div class="sticky-bar"><b class="price">129,00 €</b></div>'
     offer = extract_offer(shop_page("", buy_box, lang="de", cart="In den Warenkorb"))
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("129.00"), "microdata")
+
+
+@pytest.mark.parametrize(
+    ("lang", "cart", "block", "former", "current"),
+    [
+        ("en", "Add to bag", "complete-the-look", "$79.99", "$39.99"),
+        ("de", "In den Warenkorb", "outfit-teaser", "79,99 €", "39,99 €"),
+    ],
+)
+def test_a_price_shown_current_only_in_another_products_block_is_still_a_former_one(
+    lang, cart, block, former, current
+):
+    # The price element holds the struck list price and the sale price; a tile of the
+    # outfit's other pieces shows the same list price, unstruck, for another product.
+    buy_box = (
+        '<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Kettle'
+        ' Deluxe</span><div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        f'<span itemprop="price"><del>{former}</del> <span class="now">{current}</span>'
+        "</span></div></div>"
+    )
+    tile = f'<div class="{block}"><a href="/p/2">Scarf</a><span class="price">{former}</span></div>'
+    offer = extract_offer(shop_page("", buy_box + tile, lang=lang, cart=cart))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("39.99"), "heuristic")
+    assert offer.alternatives == (Decimal("79.99"),)
 
 
 def test_a_lone_price_shown_as_former_stands_when_the_visible_price_is_a_guess():

@@ -416,10 +416,20 @@ def test_an_amount_also_shown_as_a_current_price_is_not_shown_as_former():
     page = visible_page(
         product_page(
             '<span class="price">$79.99</span> <del>$129.99</del>',
-            after='<div class="bundle"><span class="price">$129.99</span></div>',
+            after='<div class="sticky-bar"><span class="price">$129.99</span></div>',
         )
     )
     assert not page.shown_as_former(Decimal("129.99"))
+
+
+def test_an_amount_shown_current_only_by_another_products_block_is_shown_as_former():
+    page = visible_page(
+        product_page(
+            '<span class="price">$79.99</span> <del>$129.99</del>',
+            after='<div class="shop-the-look"><span class="price">$129.99</span></div>',
+        )
+    )
+    assert page.shown_as_former(Decimal("129.99"))
 
 
 def test_an_amount_the_page_never_shows_is_not_shown_as_former():
