@@ -379,22 +379,20 @@ class _TreeBuilder:
                     element._attrs = None
                     current.children.append(element)
                     add_to_document(element)
-                    if kind is None or kind is _CLOSES_SIBLING:
+                    if kind is _UNREAD and raw_attrs[-1:] != "/":
+                        resume = self.unread_content.end(tag, name, current.tag, token.end())
+                        if resume >= 0:
+                            tokens = _TOKEN.finditer(markup, resume)
+                            unread = True
+                            break
+                        # Else read after all: an element like any other.
+                    if kind is None or kind is _CLOSES_SIBLING or kind is _UNREAD:
                         if raw_attrs[-1:] != "/":
                             stack.append(element)
                             open_tags[tag] = open_tags.get(tag, 0) + 1
                             current = element
                     elif kind is _RAW_TEXT:
                         break
-                    elif kind is _UNREAD and raw_attrs[-1:] != "/":
-                        resume = self.unread_content.end(element, name, token.end())
-                        if resume >= 0:
-                            tokens = _TOKEN.finditer(markup, resume)
-                            unread = True
-                            break
-                        stack.append(element)  # read after all: an element like any other
-                        open_tags[tag] = open_tags.get(tag, 0) + 1
-                        current = element
                 elif end_name is not None:
                     tag = lower_names.get(end_name) or _lower_name(end_name)
                     if current.tag == tag:  # the usual case: it closes the current element
@@ -451,10 +449,10 @@ class _UnreadContent:
         self.markup = markup
         self.ends: dict[str, NextOccurrence] = {}
 
-    def end(self, element: Element, written: str, content_start: int) -> int:
-        """Where reading resumes after the unread content of `element` (its tag's name as
-        `written`) from `content_start`, and its end tag; -1 when the content must be read."""
-        tag = element.tag
+    def end(self, tag: str, written: str, parent: str, content_start: int) -> int:
+        """Where reading resumes after the unread content of a `tag` element (its name as
+        `written`, its parent's tag `parent`) from `content_start`, and its end tag; -1 when
+        the content must be read."""
         if written != tag:
             return -1
         ends = self.ends.get(tag)
@@ -468,7 +466,6 @@ class _UnreadContent:
             return -1
         if markup.find("itemprop", content_start, close) >= 0:
             return -1
-        parent = element.parent.tag if element.parent is not None else ""
         if markup.count(f"</{parent}", content_start, close) > markup.count(
             f"<{parent}", content_start, close
         ):

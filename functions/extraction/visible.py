@@ -192,7 +192,7 @@ _CART_WORDS = re.compile(
 _BUY_ACTIONS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_ACTION_WORDS)})
 _BUY_CONTROLS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
 # Substrings of a raw start tag worth parsing its attributes for (case as written).
-CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
+_CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
               "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
 CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
 
@@ -200,7 +200,7 @@ CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
 def may_name_cart(raw_attributes: str) -> bool:
     """False only when no attribute of a raw start tag can name a cart control."""
     # A loop, not any() over a generator: this runs for every form control of a page.
-    for hint in CART_HINTS:  # noqa: SIM110
+    for hint in _CART_HINTS:  # noqa: SIM110
         if hint in raw_attributes:
             return True
     return False
