@@ -36,9 +36,11 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from itertools import islice
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
@@ -320,10 +322,15 @@ class VisiblePage:
         from struck parts, or labels it "was", "UVP", "statt", "prix barré"... (the
         vocabulary's former-price labels). False when the page has more price elements
         than are read, or shows the amount too often to be a mere former price."""
+        context = _ContextCache()
+        # Most structured prices are shown as current by an element named a price: that
+        # settles it without surveying the page's text.
+        for reading in self._named_price_readings:
+            if reading.amount == amount and reading.shows_current(context):
+                return False
         readings = self._price_readings
         if readings is None:
             return False
-        context = _ContextCache()
         appearances = 0
         for reading in readings:
             # Another product's price says nothing of how this page shows its own.
@@ -370,16 +377,29 @@ class VisiblePage:
         candidates = self._survey.candidates
         if len(candidates) > _MAX_SHOWN_READ:
             return None
+        return self._readings(candidate.element for candidate in candidates)
+
+    @cached_property
+    def _named_price_readings(self) -> list[_PriceReading]:
+        """The readings of the first price elements named so in their start tag ("price" in
+        a class or an itemprop): some of `_price_readings`, found by a test of each start
+        tag, without reading the page's text."""
+        named = (
+            element
+            for element in walk(self._root, self._budget, _SKIPPED_TAGS)
+            if "rice" in element.raw_attributes and element.tag not in _SKIPPED_TAGS
+        )
+        return self._readings(islice(named, _MAX_SHOWN_READ))
+
+    def _readings(self, elements: Iterable[Element]) -> list[_PriceReading]:
         readings = []
-        for count, candidate in enumerate(candidates, 1):
+        for count, element in enumerate(elements, 1):
             if not count % BUDGET_STRIDE:
                 self._budget.check()
-            element = candidate.element
             text = _price_text(element, with_struck=True)
             shown = _parsed_price(element, text)
-            if shown is None:
-                continue
-            readings.append(_PriceReading(element, text, shown[0]))
+            if shown is not None:
+                readings.append(_PriceReading(element, text, shown[0]))
         return readings
 
     @cached_property
@@ -412,6 +432,11 @@ class _PriceReading:
     element: Element
     text: str
     amount: Decimal
+
+    def shows_current(self, context: _ContextCache) -> bool:
+        """Whether it shows its amount as the page's current price: not as a former one,
+        nor in another product's block."""
+        return not _in_foreign_block(self.element, context) and not self.shows_former(context)
 
     def shows_former(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as a former price: only in struck parts, struck by

@@ -274,8 +274,7 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     owner_of: dict[Element | None, _Item] = {root.parent: page}
     for element in walk(root, budget):
         owner = scope = owner_of[element.parent]
-        # Attributes are parsed lazily: skip the parse for elements with no item* attribute.
-        if element.has_attribute_text("item") or element.has_attribute_text("ITEM"):
+        if _may_declare_microdata(element.raw_attributes):
             attrs = element.attrs
             for name in attrs.get("itemprop", "").split():
                 owner.props.append((name.lower(), element))
@@ -293,6 +292,16 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     if referring:
         _add_referenced_properties(root, referring, page, items, budget)
     return page, items
+
+
+def _may_declare_microdata(raw_attributes: str) -> bool:
+    """Whether a start tag's raw text may hold an itemprop or itemscope attribute, in any
+    case: the test that spares parsing the attributes of the many elements with none (an
+    "item" in a class name, "menu-item", is common; the lower-casing is paid only then)."""
+    if "item" not in raw_attributes and "ITEM" not in raw_attributes:
+        return False
+    lowered = raw_attributes.lower()
+    return "itemprop" in lowered or "itemscope" in lowered
 
 
 def _add_referenced_properties(
@@ -327,7 +336,7 @@ def _add_referenced_properties(
             if id(element) in visited or element is item.element:
                 continue
             visited.add(id(element))
-            attrs = element.attrs if element.has_attribute_text("item") else {}
+            attrs = element.attrs if _may_declare_microdata(element.raw_attributes) else {}
             for name in attrs.get("itemprop", "").split():
                 item.props.append((name.lower(), element))
                 claimed.add(id(element))
