@@ -238,9 +238,11 @@ def parse_html(markup: str, budget: Budget = UNLIMITED, unread: Set[str] = froze
     """Build the element tree of a whole page; never raises on malformed markup.
 
     An element whose tag is in `unread` is built without its content (no children) when
-    that content is what its first end tag closes, holds no element of the same tag, and no
-    microdata: the content of page chrome and unseen parts (navigation, `<svg>`), which no
-    reader of the page uses, is then not tokenised at all. Otherwise it is built as usual.
+    that content is what its first end tag closes, holds no element of the same tag, no
+    microdata and no h1: the content of page chrome and unseen parts (navigation, the site's
+    banner, `<svg>`), which no reader of the page uses, is then not tokenised at all. A
+    `<header>` inside sectioning content (`<article>`, `<main>`, `<section>`...) is its
+    section's, not the site's banner, and is read. Otherwise it is built as usual.
 
     Time is linear in the page's length whatever it holds: `budget` is checked every
     `BUDGET_STRIDE` tokens (raising `ExtractionTooSlowError` once spent).
@@ -379,7 +381,11 @@ class _TreeBuilder:
                     element._attrs = None
                     current.children.append(element)
                     add_to_document(element)
-                    if kind is _UNREAD and raw_attrs[-1:] != "/":
+                    if (
+                        kind is _UNREAD
+                        and raw_attrs[-1:] != "/"
+                        and not (tag == "header" and _in_section(open_tags))
+                    ):
                         resume = self.unread_content.end(tag, name, current.tag, token.end())
                         if resume >= 0:
                             tokens = _TOKEN.finditer(markup, resume)
@@ -437,11 +443,20 @@ class _TreeBuilder:
                 tokens = chain((read,), _TOKEN.finditer(markup, read.end()))
 
 
+# A <header> inside one of these is that section's own (a product's, with its name and
+# price), not the page's banner (HTML's landmark rule): it is read, unread or not.
+_SECTIONING_TAGS = ("article", "aside", "main", "nav", "section")
+
+
+def _in_section(open_tags: dict[str, int]) -> bool:
+    return any(open_tags.get(tag) for tag in _SECTIONING_TAGS)
+
+
 class _UnreadContent:
     """Where the content of an unread element ends, when it can be left unread: its end
     tag is the first after it, with no start tag of the same name (nested, or a later
     element that this one's missing end tag would swallow), no end tag of its parent's (which
-    would close it first) and no microdata between. Tags are looked for as written in lower
+    would close it first), no microdata and no h1 between. Tags are looked for as written in lower
     case, as pages write them; a start tag written otherwise is read. Each question searches
     only the content it is about (and once up to the next end tag): linear in the page."""
 
@@ -466,6 +481,8 @@ class _UnreadContent:
             return -1
         if markup.find("itemprop", content_start, close) >= 0:
             return -1
+        if markup.find("<h1", content_start, close) >= 0:
+            return -1  # the page's title, which its readers look for
         if markup.count(f"</{parent}", content_start, close) > markup.count(
             f"<{parent}", content_start, close
         ):

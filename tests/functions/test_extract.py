@@ -107,6 +107,19 @@ def test_a_price_in_the_sites_navigation_or_footer_is_never_the_pages():
     assert extract_offer(page(body=chrome)) is None
 
 
+def test_the_sites_banner_is_not_read_but_a_products_own_header_is():
+    banner = (
+        '<header class="top"><a href="/cart">Warenkorb (0,00 €)</a>'
+        '<p>Topseller: Wasserkocher <span class="price">9,99 €</span></p></header>'
+    )
+    own = '<article><header><h2>Kettle</h2><span class="price">21,50 €</span></header></article>'
+    assert extract_offer(page(body=banner + "<h1>Kettle</h1><p>Coming soon</p>")) is None
+    assert extract_offer(page(body=banner + own)).price == Decimal("21.50")
+    # A banner holding the page's title is read: the title is how the price is placed.
+    titled = '<header><h1>Kettle</h1><span class="price">21,50 €</span></header>'
+    assert extract_offer(page(body=titled)).price == Decimal("21.50")
+
+
 def test_a_rule_may_select_what_the_other_sources_never_read():
     body = '<nav><a class="deal">Kettle <span class="price">€ 9,99</span></a></nav>' + VISIBLE
     offer = extract_offer(page(body=body), rules={"selector": "nav .deal .price"})

@@ -206,11 +206,19 @@ def test_unread_elements_are_built_without_their_content():
         '<nav><a itemprop="url">in</a></nav><p>after</p>',  # microdata
         "<NAV><a>in</a></NAV><p>after</p>",  # written in capitals
         "<div><nav><a>in</a></div><p>after</p></nav>",  # closed by its parent's end tag
+        "<nav><h1>in</h1></nav><p>after</p>",  # the page's title
     ],
 )
 def test_unread_content_is_read_when_leaving_it_out_could_change_the_rest(markup):
     root = parse_html(markup, unread=UNREAD)
     assert root.text().split() == ["in", "after"]  # (a nested nav's "next" is left unread)
+
+
+def test_a_header_is_unread_as_the_pages_banner_and_read_as_a_sections_own():
+    markup = "<header><a>banner</a></header><{0}><header><b>own</b></header></{0}>"
+    for section in ("article", "aside", "main", "nav", "section"):
+        root = parse_html(markup.format(section), unread={"header"})
+        assert root.text() == "own"
 
 
 def test_a_self_closed_unread_element_takes_no_children():
@@ -227,11 +235,11 @@ def shape(node):
 
 def without_unread_content(node, unread):
     """The full tree's shape, with the content of each unread element that holds none of its
-    own tag and no microdata left out: what `parse_html(..., unread=...)` builds."""
+    own tag, no microdata and no h1 left out: what `parse_html(..., unread=...)` builds."""
     if isinstance(node, str):
         return node
     if node.tag in unread and not any(
-        inner is not node and (inner.tag == node.tag or "itemprop" in inner.attrs)
+        inner is not node and (inner.tag in (node.tag, "h1") or "itemprop" in inner.attrs)
         for inner in node.iter()
     ):
         return (node.tag, [])
@@ -241,7 +249,7 @@ def without_unread_content(node, unread):
 WELL_FORMED = st.recursive(
     st.sampled_from(["19,99 €", "Home", " "]),
     lambda children: st.tuples(
-        st.sampled_from(["div", "nav", "svg", "span", "li"]),
+        st.sampled_from(["div", "nav", "svg", "span", "li", "h1"]),
         st.sampled_from(["", ' class="menu"', ' itemprop="url"']),
         st.lists(children, max_size=4),
     ).map(lambda e: f"<{e[0]}{e[1]}>{''.join(e[2])}</{e[0]}>"),
