@@ -270,19 +270,25 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     """The page pseudo-item (properties outside any item) and every item, in page order."""
     page = _Item(None, None)
     items: list[_Item] = []
-    # The item each element's properties belong to: its nearest itemscope ancestor's.
-    owner_of: dict[Element | None, _Item] = {root.parent: page}
+    # The items of itemscope elements met so far, by element; and the item whose properties
+    # an element's children are, by element (a cache: siblings ask the same).
+    item_of: dict[Element, _Item] = {}
+    owner_below: dict[Element | None, _Item] = {root.parent: page}
     for element in walk(root, budget):
-        owner = scope = owner_of[element.parent]
-        if _may_declare_microdata(element.raw_attributes):
-            attrs = element.attrs
-            for name in attrs.get("itemprop", "").split():
-                owner.props.append((name.lower(), element))
-            if "itemscope" in attrs:
-                scope = _Item(element, owner)
-                owner.children.append(scope)
-                items.append(scope)
-        owner_of[element] = scope
+        # Most elements declare nothing: only those that do look for their owner.
+        if not _may_declare_microdata(element.raw_attributes):
+            continue
+        attrs = element.attrs
+        names = attrs.get("itemprop", "").split()
+        if not names and "itemscope" not in attrs:
+            continue
+        owner = _owner(element.parent, item_of, owner_below)
+        for name in names:
+            owner.props.append((name.lower(), element))
+        if "itemscope" in attrs:
+            item_of[element] = scope = _Item(element, owner)
+            owner.children.append(scope)
+            items.append(scope)
     # Each item with an itemref, and the ids it names (only the page pseudo-item has no element).
     referring = [
         (item, refs)
@@ -292,6 +298,29 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     if referring:
         _add_referenced_properties(root, referring, page, items, budget)
     return page, items
+
+
+def _owner(
+    parent: Element | None,
+    item_of: dict[Element, _Item],
+    owner_below: dict[Element | None, _Item],
+) -> _Item:
+    """The item an element's properties belong to (its parent given): that of its nearest
+    itemscope ancestor, up to the walk's root, else the page's."""
+    climbed: list[Element] = []
+    node = parent
+    while node not in owner_below:
+        assert node is not None  # the root's parent is in `owner_below`
+        owner = item_of.get(node)
+        if owner is not None:
+            owner_below[node] = owner
+            break
+        climbed.append(node)
+        node = node.parent
+    owner = owner_below[node]
+    for node in climbed:
+        owner_below[node] = owner
+    return owner
 
 
 def _may_declare_microdata(raw_attributes: str) -> bool:
