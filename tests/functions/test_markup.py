@@ -30,6 +30,20 @@ def test_void_elements_take_no_children():
     assert [child.tag for child in div.children] == ["img", "span", "br", "input"]
 
 
+@pytest.mark.parametrize(
+    ("markup", "attributes"),
+    [
+        ('<a title="1 > 2" href="/k">Kettle</a>', {"title": "1 > 2", "href": "/k"}),
+        ("<a title='1 > 2'>Kettle</a>", {"title": "1 > 2"}),
+        ('<a title="Men\'s > Kettles">Kettle</a>', {"title": "Men's > Kettles"}),
+        ('<a title="<b>new</b>">Kettle</a>', {"title": "<b>new</b>"}),
+    ],
+)
+def test_a_quoted_value_may_hold_angle_brackets(markup, attributes):
+    anchor = parse_html(markup).children[0]
+    assert (anchor.tag, anchor.attrs, anchor.text()) == ("a", attributes, "Kettle")
+
+
 def test_end_tag_closes_up_to_its_nearest_open_match():
     root = parse_html("<div><span><b>bold</div><p>after</p>")
     assert [child.tag for child in root.children] == ["div", "p"]
