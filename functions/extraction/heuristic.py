@@ -36,7 +36,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -291,6 +291,9 @@ class VisiblePage:
         self._root = root
         self._url = url  # for symmetry with the other sources; scoring does not use it yet
         self._budget = budget
+        # The readings of the price elements named so, read only as far as asked, once.
+        self._named_read: list[_PriceReading] = []
+        self._named_unread = self._readings(self._named_price_elements())
 
     @cached_property
     def offer(self) -> Offer | None:
@@ -325,7 +328,7 @@ class VisiblePage:
         context = _ContextCache()
         # Most structured prices are shown as current by an element named a price: that
         # settles it without surveying the page's text.
-        for reading in self._named_price_readings:
+        for reading in self._named_price_readings():
             if reading.amount == amount and reading.shows_current(context):
                 return False
         readings = self._price_readings
@@ -377,30 +380,34 @@ class VisiblePage:
         candidates = self._survey.candidates
         if len(candidates) > _MAX_SHOWN_READ:
             return None
-        return self._readings(candidate.element for candidate in candidates)
+        return list(self._readings(candidate.element for candidate in candidates))
 
-    @cached_property
-    def _named_price_readings(self) -> list[_PriceReading]:
+    def _named_price_readings(self) -> Iterator[_PriceReading]:
         """The readings of the first price elements named so in their start tag ("price" in
         a class or an itemprop): some of `_price_readings`, found by a test of each start
-        tag, without reading the page's text."""
+        tag, without reading the page's text. Read as far as the caller goes: the first
+        usually settles the question."""
+        yield from self._named_read
+        for reading in self._named_unread:
+            self._named_read.append(reading)
+            yield reading
+
+    def _named_price_elements(self) -> Iterator[Element]:
         named = (
             element
             for element in walk(self._root, self._budget, _SKIPPED_TAGS)
             if "rice" in element.raw_attributes and element.tag not in _SKIPPED_TAGS
         )
-        return self._readings(islice(named, _MAX_SHOWN_READ))
+        return islice(named, _MAX_SHOWN_READ)
 
-    def _readings(self, elements: Iterable[Element]) -> list[_PriceReading]:
-        readings = []
+    def _readings(self, elements: Iterable[Element]) -> Iterator[_PriceReading]:
         for count, element in enumerate(elements, 1):
             if not count % BUDGET_STRIDE:
                 self._budget.check()
             text = _price_text(element, with_struck=True)
             shown = _parsed_price(element, text)
             if shown is not None:
-                readings.append(_PriceReading(element, text, shown[0]))
-        return readings
+                yield _PriceReading(element, text, shown[0])
 
     @cached_property
     def _shown_numbers(self) -> list[str]:
