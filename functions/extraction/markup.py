@@ -63,20 +63,23 @@ _TAG_KINDS = {
 # so a failed attempt never reads past the next "<" and the scan stays linear on any page;
 # the rare tag with a "<" inside, or one that never closes, is a "hard" token (the `_HARD`
 # group, just its "<"), read by `_HardTokens`, which gives the same answer in linear time.
-# Groups: text, end tag name, start tag name, start tag attributes, hard.
+# A start tag whose content is plain text (no "<") up to its own end tag, written alike
+# ("<span>$9.99</span>", "<script src=...></script>"), is one token, a leaf: a third of
+# a page's elements, each then built without a second token nor a visit to the stack.
+# Groups: text, end tag name, start tag name, start tag attributes, leaf text, hard.
 _TEXT = r"[^<]*+(?:<(?![!?a-zA-Z]|/[a-zA-Z])[^<]*+)*+"
 _NAME = r"[a-zA-Z][^\s/<>]*+"
 _TAG_ATTRIBUTES = r"""[^<>"']*+(?:(?:"[^"<]*+"|'[^'<]*+')[^<>"']*+)*+"""
 _TOKEN = re.compile(
     f"({_TEXT})"
     f"(?:</({_NAME}){_TAG_ATTRIBUTES}>"
-    f"|<({_NAME})({_TAG_ATTRIBUTES})>"
+    f"|<(?P<start>{_NAME})({_TAG_ATTRIBUTES})>(?:(?<!/>)([^<]*+)</(?P=start)\\s*+>)?"
     r"|<!--[^-]*+(?:-(?!->)[^-]*+)*+(?:-->)?"  # a comment runs to its first "-->" or the end
     r"|<[!?][^<>]*+>"  # a doctype or processing instruction
     r"|(<)"
     r"|\Z)"
 )
-_HARD = 5
+_HARD = 6
 # Where a raw-text element's content ends: "</" and its name in any ASCII case, as browsers
 # match it (found in `markup.lower()`, its position would be off by one for each "\u0130"
 # before it, which lower-cases to two characters).
@@ -358,7 +361,7 @@ class _TreeBuilder:
         tokens: Iterator[re.Match[str] | _ReadToken] = _TOKEN.finditer(markup)
         while True:
             for token in tokens:
-                text, end_name, name, raw_attrs, hard = token.groups()
+                text, end_name, name, raw_attrs, leaf, hard = token.groups()
                 if text:
                     current.children.append(text)
                 steps -= 1
@@ -381,11 +384,21 @@ class _TreeBuilder:
                     element._attrs = None
                     current.children.append(element)
                     add_to_document(element)
-                    if (
+                    may_leave_unread = (
                         kind is _UNREAD
                         and raw_attrs[-1:] != "/"
                         and not (tag == "header" and _in_section(open_tags))
-                    ):
+                    )
+                    if leaf is not None:  # its end tag read too: the element is closed
+                        if kind is _VOID:
+                            if leaf:
+                                current.children.append(leaf)  # void: the text is after it
+                        elif leaf and not (
+                            may_leave_unread and _UnreadContent.leaves_text_unread(tag, name, leaf)
+                        ):
+                            element.children.append(leaf)
+                        continue
+                    if may_leave_unread:
                         resume = self.unread_content.end(tag, name, current.tag, token.end())
                         if resume >= 0:
                             tokens = _TOKEN.finditer(markup, resume)
@@ -490,6 +503,12 @@ class _UnreadContent:
         after = markup.find(">", close)
         return len(markup) if after < 0 else after + 1
 
+    @staticmethod
+    def leaves_text_unread(tag: str, written: str, text: str) -> bool:
+        """Whether an unread element whose content is plain `text` up to its end tag (no
+        "<": no tag of any name in it) is left unread, on the terms of `end`."""
+        return written == tag and "itemprop" not in text
+
 
 class _ReadToken:
     """A token read by `_HardTokens`, shaped (and typed) like a match of `_TOKEN`, never a
@@ -543,8 +562,8 @@ class _HardTokens:
         end, closing, name, raw_attrs = token
         text = markup[text_start:start]
         if closing:
-            return _ReadToken((text, name, None, None, None), end)
-        return _ReadToken((text, None, name, raw_attrs, None), end)
+            return _ReadToken((text, name, None, None, None, None), end)
+        return _ReadToken((text, None, name, raw_attrs, None, None), end)
 
     def token(self, start: int) -> tuple[int, str | None, str | None, str] | None:
         """(end, "/" or None, name, raw attributes) of the tag at `start`; a doctype,

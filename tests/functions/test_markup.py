@@ -235,6 +235,19 @@ def test_a_header_is_unread_as_the_pages_banner_and_read_as_a_sections_own():
         assert root.text() == "own"
 
 
+def test_an_unread_element_holding_only_text_is_left_unread_on_the_same_terms():
+    root = parse_html(
+        "<div><nav>Home</nav><NAV>Shop</NAV><nav>itemprop</nav><iframe src=x></iframe></div>",
+        unread=UNREAD,
+    )
+    assert [(nav.tag, nav.text()) for nav in root.children[0].children] == [
+        ("nav", ""),
+        ("nav", "Shop"),  # written in capitals: read, as any unread element is
+        ("nav", "itemprop"),  # may be microdata: read
+        ("iframe", ""),
+    ]
+
+
 def test_a_self_closed_unread_element_takes_no_children():
     root = parse_html("<svg/><p>after</p></svg>", unread=UNREAD)
     assert tags(root) == ["#document", "svg", "p"]

@@ -378,6 +378,36 @@ def test_nested_and_misnested_tags_build_the_tree_the_reference_builds(markup):
     assert_same_tree(markup)
 
 
+def _leaf(name: str, attributes: str, close: str, text: str, end: str, space: str) -> str:
+    """A start tag, its text and an end tag: written alike, a leaf (one token to the
+    builder); with another spelling, a space inside or a "/>" start, not one."""
+    end_name = {"same": name, "upper": name.upper(), "other": "b"}[end]
+    return f"<{name}{attributes}{close}{text}</{end_name}{space}>"
+
+
+LEAVES = st.lists(
+    st.one_of(
+        st.builds(
+            _leaf,
+            NAMES,
+            st.sampled_from(["", ' class="x"', " a='>'", " x/", "/"]),
+            st.sampled_from([">", "/>"]),
+            TEXT,
+            st.sampled_from(["same", "same", "upper", "other"]),
+            st.sampled_from(["", "", " ", "\n", " x"]),
+        ),
+        st.sampled_from(["<div>", "</div>", "<li>", "<p>", "<br>", "text", " "]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(LEAVES)
+def test_elements_holding_only_text_build_the_tree_the_reference_builds(markup):
+    assert_same_tree(markup)
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="<>/!?-=\"' aAsScCrRiIpPtT\n", max_size=120))
 def test_markup_soup_builds_the_tree_the_reference_builds(markup):
