@@ -73,7 +73,9 @@ _SKIPPED_TAGS = frozenset(
 )
 # Start tags a price is never the text of (void or form elements).
 _NO_TEXT_TAGS = frozenset("meta link input img br hr source wbr area base col embed param".split())
-_CURRENCY_SIGN = re.compile("[$€£¥₹₩₽₺₪₫฿]")
+_SIGNS = "$€£¥₹₩₽₺₪₫฿"
+_CURRENCY_SIGN = re.compile(f"[{_SIGNS}]")
+_SIGN_OR_DIGIT = re.compile(rf"[{_SIGNS}\d]")
 _CURRENCY_ENTITY = re.compile(
     r"&(?:#36|#x24|#163|#xa3|#8364|#x20ac|#165|pound|euro|yen|dollar);", re.IGNORECASE
 )
@@ -550,7 +552,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     carts = survey.carts
     stock = survey.stock
     find_currency = _CURRENCY_SIGN.search
-    find_digit = _DIGIT.search
+    find_sign_or_digit = _SIGN_OR_DIGIT.search
     order = 0
     for element in walk(root, budget, _SKIPPED_TAGS):
         tag = element.tag
@@ -569,12 +571,17 @@ def _survey(root: Element, budget: Budget) -> _Survey:
         for child in element.children:
             if type(child) is not str or child.isspace():
                 continue
-            if find_currency(child) or ("&" in child and _CURRENCY_ENTITY.search(child)):
+            # One search finds the first sign or digit: most texts have neither.
+            first = find_sign_or_digit(child)
+            signed = first is not None and (
+                first[0] in _SIGNS or find_currency(child, first.end()) is not None
+            )
+            if signed or ("&" in child and _CURRENCY_ENTITY.search(child)):
                 by_text = True
             elif len(child) > _MAX_STOCK_TEXT * 4:
                 continue  # a paragraph: neither a price nor a stock status
-            elif len(child) < _MAX_PRICE_TEXT and find_digit(child) and has_currency_marker(child):
-                by_text = True  # "149,00 EUR", "1 299 Kč", "3000円"
+            elif first is not None and len(child) < _MAX_PRICE_TEXT and has_currency_marker(child):
+                by_text = True  # a digit and no sign: "149,00 EUR", "1 299 Kč", "3000円"
             elif len(stock) < _MAX_LANDMARKS and (status := stated_stock(child)) is not None:
                 stock.append((order, status, element))
         by_attribute = "rice" in element.raw_attributes
