@@ -269,27 +269,52 @@ def walk(
 
 def _walk_listed(elements: list[Element], budget: Budget, skip: Set[str]) -> Iterator[Element]:
     """A whole document's walk: its list of elements, skipped parts jumped over (what
-    follows a skipped element in the list is under it while its parent is)."""
-    count = len(elements)
-    steps = BUDGET_STRIDE
+    follows a skipped element in the list is under it while its parent is). Given as runs
+    of the list, at most `BUDGET_STRIDE` long, the budget checked before each: the caller's
+    loop then takes each element straight from the list, not from a generator."""
+    return chain.from_iterable(_listed_runs(elements, budget, skip))
+
+
+def _listed_runs(
+    elements: list[Element], budget: Budget, skip: Set[str]
+) -> Iterator[list[Element]]:
+    """`_walk_listed`'s runs: on to each skipped element that has something under it (itself
+    included), then on from after what is under it."""
+    jumps = (
+        [
+            index
+            for index, element in enumerate(elements)
+            if element.tag in skip and element.children
+        ]
+        if skip
+        else []
+    )
     at = 0
-    while at < count:
-        element = elements[at]
+    for jump in jumps:
+        if jump >= at:  # (else under an earlier one, jumped over with it)
+            yield from _runs(elements, at, jump + 1, budget)
+            at = _after_subtree(elements, jump, budget)
+    yield from _runs(elements, at, len(elements), budget)
+
+
+def _runs(
+    elements: list[Element], start: int, stop: int, budget: Budget
+) -> Iterator[list[Element]]:
+    for at in range(start, stop, BUDGET_STRIDE):
+        budget.check()
+        yield elements[at : min(at + BUDGET_STRIDE, stop)]
+
+
+def _after_subtree(elements: list[Element], index: int, budget: Budget) -> int:
+    """Where the elements under `elements[index]` end in the list (they follow it)."""
+    under = {elements[index]}
+    at = index + 1
+    while at < len(elements) and (inner := elements[at]).parent in under:
+        under.add(inner)
         at += 1
-        steps -= 1
-        if not steps:
-            steps = BUDGET_STRIDE
+        if not at % BUDGET_STRIDE:
             budget.check()
-        yield element
-        if element.tag in skip and element.children:
-            under = {element}
-            while at < count and (inner := elements[at]).parent in under:
-                under.add(inner)
-                at += 1
-                steps -= 1
-                if not steps:
-                    steps = BUDGET_STRIDE
-                    budget.check()
+    return at
 
 
 def _walk_subtree(root: Element, budget: Budget, skip: Set[str]) -> Iterator[Element]:
