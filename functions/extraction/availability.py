@@ -20,9 +20,10 @@ page's main one: the one nearest the product title, outside the page's header, f
 navigation and other products' blocks (recommendations, accessories, recently viewed).
 
 The visible page is walked once (linear in its size, the budget checked every
-BUDGET_STRIDE elements), and only as far as it can change the reading: once the title and
-a control are known, up to the nearest control's reach. Each control, status and heading
-found costs a bounded look at its label and ancestors, and at most a few hundred are kept.
+BUDGET_STRIDE elements), and only as far as it can change the reading: to the title, then
+outwards from it to the nearest control, and the statuses within reach of either. Each
+control, status and heading found costs a bounded look at its label and ancestors, and at
+most a few hundred are looked at.
 A page has hundreds of links: each one's start tag and label get one cheap substring test
 (`visible.may_name_buy_action`) before any is parsed or matched word by word.
 """
@@ -31,9 +32,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import count, islice
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
@@ -119,18 +121,11 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     """What the visible page says of the product's stock: its main buy control, enabled or
     disabled, and a status stated near the title or that control; None when they say
     nothing, or disagree. Raises `ExtractionTooSlowError` once `budget` is spent."""
-    survey = _survey(root, budget)
-    budget.check()
-    control = survey.main_control()
-    anchors = [
-        order for order in (survey.title, control[0] if control else None) if order is not None
-    ]
-    statuses = {
-        status
-        for order, status, element in survey.statements
-        if (not anchors or min(abs(order - anchor) for anchor in anchors) <= _REACH)
-        and _shown(element)
-    }
+    page = _WalkedPage(root, budget)
+    title = page.title()
+    control = page.main_control(title)
+    anchors = [position for position in (title, control[0] if control else None) if position]
+    statuses = {status for status, element in page.statements(anchors) if _shown(element)}
     if len(statuses) > 1:
         return None  # the page states both: about sizes or variants, not the product
     found = [*statuses, *([control[1]] if control else [])]
@@ -140,83 +135,105 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     return StockEvidence(found[0], VISIBLE_SOURCE, confidence)
 
 
-@dataclass(slots=True)
-class _Survey:
-    """What the walk found, by position in the walk: the product title (the first shown
-    h1), the buy controls outside the page's chrome and other products' blocks (in stock
-    when enabled) and the statuses stated on their own."""
+class _WalkedPage:
+    """The page's elements by position in its walk (the first is 1), read from the walk only
+    as far as a question needs: the product title (the first shown h1), the buy control
+    nearest it (outside the page's chrome and other products' blocks; in stock when
+    enabled), and the statuses stated within reach of either. A page is read in full only
+    when it has no title or no control; otherwise from its start to the title and then
+    around the title, as far as its nearest control and that control's reach."""
 
-    title: int | None = None
-    controls: list[tuple[int, Availability]] = field(default_factory=list)
-    statements: list[tuple[int, Availability, Element]] = field(default_factory=list)
+    def __init__(self, root: Element, budget: Budget) -> None:
+        self._unread = walk(root, budget, _UNSEEN_TAGS)
+        self._read: list[Element] = []
+        self._budget = budget
 
-    def main_control(self) -> tuple[int, Availability] | None:
-        """The page's own buy control: the one nearest the product title (the first,
-        without a title)."""
-        anchor = self.title if self.title is not None else 0
-        return min(self.controls, key=lambda control: abs(control[0] - anchor), default=None)
+    def at(self, position: int) -> Element | None:
+        """The element at `position`, None past the end of the page (or before its start)."""
+        read = self._read
+        while len(read) < position:
+            more = list(islice(self._unread, BUDGET_STRIDE))
+            if not more:
+                return None
+            read.extend(more)
+        return read[position - 1] if position > 0 else None
 
-    def read_up_to(self) -> int | None:
-        """The position past which nothing can change the reading: once the title and a
-        control are known, a later control is farther from the title, and a status past
-        the nearest control's reach is about neither."""
-        if self.title is None or not self.controls:
-            return None
-        nearest = min(abs(order - self.title) for order, _ in self.controls)
-        return self.title + nearest + _REACH
-
-
-def _survey(root: Element, budget: Budget) -> _Survey:
-    """Walk the tree once, in document order: the title, buy controls and stated statuses
-    (the walk ends once nothing later can change the reading, or as many of each as are
-    kept have been found)."""
-    survey = _Survey()
-    controls, statements = survey.controls, survey.statements
-    cart_forms: dict[int, bool] = {}
-    headings = found_controls = order = 0
-    read_up_to = None
-    for element in walk(root, budget, _UNSEEN_TAGS):
-        order += 1
-        if read_up_to is not None and order > read_up_to:
-            break
-        if (
-            not order % BUDGET_STRIDE
-            and headings >= _MAX_HEADINGS
-            and found_controls >= _MAX_CONTROLS
-            and len(statements) >= _MAX_STATEMENTS
-        ):
-            break  # nothing later in the page would be kept
-        tag = element.tag
-        if tag in _UNSEEN_TAGS:
-            continue
-        if tag == "h1":
-            if headings < _MAX_HEADINGS:
+    def title(self) -> int | None:
+        """Where the first shown h1 of the first few is: a page's own h1 may sit in a
+        <header>, so only a hidden one, or another block's, is not the title."""
+        headings = 0
+        position = 0
+        while (element := self.at(position := position + 1)) is not None:
+            if element.tag == "h1":
+                if _shown(element, chrome=False):
+                    return position
                 headings += 1
-                # A page's own h1 may sit in a <header>: only a hidden one, or another
-                # block's, is not the title.
-                if survey.title is None and _shown(element, chrome=False):
-                    survey.title = order
-                    read_up_to = survey.read_up_to()
-        elif tag in _CONTROL_TAGS and found_controls < _MAX_CONTROLS:
-            status = _buy_control_status(element, cart_forms)
-            if status is not None:
-                found_controls += 1
-                if _shown(element):
-                    controls.append((order, status))
-                    read_up_to = survey.read_up_to()
-        if len(statements) >= _MAX_STATEMENTS:
-            continue
-        for child in element.children:
-            if (
-                type(child) is str
-                and len(child) <= _MAX_STOCK_TEXT
-                and not child.isspace()  # most texts: states nothing, as no word
-                and (status := stated_stock(child)) is not None
+                if headings == _MAX_HEADINGS:
+                    return None
+        return None
+
+    def main_control(self, title: int | None) -> tuple[int, Availability] | None:
+        """The page's own buy control and its status: the shown one nearest the title (the
+        first, without a title), among the nearest named ones found."""
+        anchor = title or 0
+        cart_forms: dict[int, bool] = {}
+        named = 0
+        distance = 0
+        while True:
+            distance += 1
+            if not distance % BUDGET_STRIDE:
+                self._budget.check()
+            after = self.at(anchor + distance)
+            # At the same distance, the earlier one: before the title, then after it.
+            for element, position in (
+                (self.at(anchor - distance), anchor - distance),
+                (after, anchor + distance),
             ):
-                statements.append((order, status, element))
-                if len(statements) >= _MAX_STATEMENTS:
-                    break
-    return survey
+                if element is None or element.tag not in _CONTROL_TAGS:
+                    continue
+                status = _buy_control_status(element, cart_forms)
+                if status is None:
+                    continue
+                if _shown(element):
+                    return position, status
+                named += 1
+                if named == _MAX_CONTROLS:
+                    return None
+            if after is None and anchor - distance < 1:
+                return None
+
+    def statements(self, anchors: list[int]) -> Iterator[tuple[Availability, Element]]:
+        """The stock statuses stated on their own within reach of an anchor (anywhere,
+        without one), and the elements stating them, in page order."""
+        if anchors:
+            near = {
+                position
+                for anchor in anchors
+                for position in range(max(1, anchor - _REACH), anchor + _REACH + 1)
+            }
+            positions: Iterable[int] = sorted(near)
+        else:
+            positions = count(1)
+        found = 0
+        for steps, position in enumerate(positions, 1):
+            if not steps % BUDGET_STRIDE:
+                self._budget.check()
+            element = self.at(position)
+            if element is None:
+                return  # past the page's end
+            if element.tag in _UNSEEN_TAGS:
+                continue
+            for child in element.children:
+                if (
+                    type(child) is str
+                    and len(child) <= _MAX_STOCK_TEXT
+                    and not child.isspace()  # most texts: states nothing, as no word
+                    and (status := stated_stock(child)) is not None
+                ):
+                    yield status, element
+                    found += 1
+                    if found == _MAX_STATEMENTS:
+                        return
 
 
 def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availability | None:

@@ -179,6 +179,33 @@ def test_only_the_control_nearest_the_title_is_the_main_one():
     assert visible(body) == IN
 
 
+def test_the_nearest_control_may_come_before_the_title_and_wins_a_tie():
+    before = "<button disabled>Add to cart</button><div></div>"  # two elements before
+    after = "<div></div><button>Add to cart</button>"  # two after
+    assert visible(f"{before}<h1>Kettle</h1><div></div>{after}") == OUT  # nearer
+    assert visible(f"{before}<h1>Kettle</h1>{after}") == OUT  # as near: the earlier
+    assert visible(f"{before}<div></div><h1>Kettle</h1>{after}") == IN
+
+
+def test_a_status_beyond_the_reach_of_the_title_and_of_the_control_says_nothing():
+    far = "<div></div>" * 100
+    assert visible(f"<p>Sold out</p>{far}<h1>Kettle</h1><button>Add to cart</button>") == IN
+    assert visible(f"<h1>Kettle</h1>{far}<p>Sold out</p>{far}<button>Add</button>") == IN
+    assert visible(f"<h1>Kettle</h1>{far}<button>Add</button><p>Sold out</p>") is None
+
+
+def test_a_hostile_page_is_read_within_bounds():
+    sold_out_far = "<div></div>" * 300 + "<p>Sold out</p>"
+    titled = "<h1>Kettle</h1><p>In stock</p>" + sold_out_far
+    assert visible("<h1 hidden>Ad</h1>" * 11 + titled) == IN  # the title: the first shown h1
+    assert visible("<h1 hidden>Ad</h1>" * 12 + titled) is None  # no title among the first 12
+    controls = "<h1>Kettle</h1>" + '<button class="hidden">Add to cart</button>' * 199
+    assert visible(controls + "<button>Add to cart</button>") == IN
+    assert visible(controls + "<button hidden>Add</button><button>Add to cart</button>") is None
+    statuses = "<p>In stock</p>" * 200  # the statuses read: the first 200
+    assert visible(statuses + "<p>Sold out</p>") == IN
+
+
 @pytest.mark.parametrize(
     "body",
     [
