@@ -274,10 +274,15 @@ def _items(root: Element, budget: Budget) -> tuple[_Item, list[_Item]]:
     # an element's children are, by element (a cache: siblings ask the same).
     item_of: dict[Element, _Item] = {}
     owner_below: dict[Element | None, _Item] = {root.parent: page}
-    for element in walk(root, budget):
-        # Most elements declare nothing: only those that do look for their owner.
-        if not _may_declare_microdata(element.raw_attributes):
-            continue
+    # Most elements declare nothing: only those that do look for their owner (a filter
+    # that runs in a comprehension, a function call for the few that may).
+    declaring = [
+        element
+        for element in walk(root, budget)
+        if ("item" in element.raw_attributes or "ITEM" in element.raw_attributes)
+        and _may_declare_microdata(element.raw_attributes)
+    ]
+    for element in declaring:
         attrs = element.attrs
         names = attrs.get("itemprop", "").split()
         if not names and "itemscope" not in attrs:
