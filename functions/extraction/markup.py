@@ -79,6 +79,7 @@ _TOKEN = re.compile(
     r"|(<)"
     r"|\Z)"
 )
+_LEAF = 5
 _HARD = 6
 # Where a raw-text element's content ends: "</" and its name in any ASCII case, as browsers
 # match it (found in `markup.lower()`, its position would be off by one for each "\u0130"
@@ -419,7 +420,9 @@ class _TreeBuilder:
                             if leaf:
                                 current.children.append(leaf)  # void: the text is after it
                         elif leaf and not (
-                            may_leave_unread and _UnreadContent.leaves_text_unread(tag, name, leaf)
+                            may_leave_unread
+                            and self.unread_content.end(tag, name, current.tag, _leaf_start(token))
+                            >= 0
                         ):
                             element.children.append(leaf)
                         continue
@@ -528,11 +531,11 @@ class _UnreadContent:
         after = markup.find(">", close)
         return len(markup) if after < 0 else after + 1
 
-    @staticmethod
-    def leaves_text_unread(tag: str, written: str, text: str) -> bool:
-        """Whether an unread element whose content is plain `text` up to its end tag (no
-        "<": no tag of any name in it) is left unread, on the terms of `end`."""
-        return written == tag and "itemprop" not in text
+
+def _leaf_start(token: re.Match[str] | _ReadToken) -> int:
+    """Where a leaf's content starts: only a match of `_TOKEN` holds a leaf."""
+    assert isinstance(token, re.Match)
+    return token.start(_LEAF)
 
 
 class _ReadToken:
