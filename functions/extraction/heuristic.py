@@ -33,6 +33,7 @@ at all, and whether it shows it only as a former price (struck, or labelled so).
 
 from __future__ import annotations
 
+import bisect
 import html
 import math
 import re
@@ -249,7 +250,9 @@ class _Survey:
     candidates: list[_Candidate] = field(default_factory=list)
     headings: list[tuple[int, Element]] = field(default_factory=list)  # h1s
     carts: list[int] = field(default_factory=list)
-    stock: list[tuple[int, Availability, Element]] = field(default_factory=list)
+    # Texts that may state a stock status (no price), by position: read only near the
+    # winner or the cart (`_availability`), not all of them as the walk meets them.
+    stock_texts: list[tuple[int, str, Element]] = field(default_factory=list)
     size: int = 0
     title: int | None = None  # the product title's position, once chosen
     cart: int | None = None  # the add-to-cart control nearest the title
@@ -313,7 +316,7 @@ class VisiblePage:
         return Offer(
             price=winner.amount,
             currency=winner.currency,
-            availability=_availability(winner, survey, context),
+            availability=_availability(winner, survey, context, self._budget),
             source="heuristic",
             confidence=confidence,
             ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
@@ -550,7 +553,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     candidates = survey.candidates
     headings = survey.headings
     carts = survey.carts
-    stock = survey.stock
+    stock_texts = survey.stock_texts
     find_currency = _CURRENCY_SIGN.search
     find_sign_or_digit = _SIGN_OR_DIGIT.search
     order = 0
@@ -582,8 +585,8 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 continue  # a paragraph: neither a price nor a stock status
             elif first is not None and len(child) < _MAX_PRICE_TEXT and has_currency_marker(child):
                 by_text = True  # a digit and no sign: "149,00 EUR", "1 299 Kč", "3000円"
-            elif len(stock) < _MAX_LANDMARKS and (status := stated_stock(child)) is not None:
-                stock.append((order, status, element))
+            else:
+                stock_texts.append((order, child, element))
         by_attribute = "rice" in element.raw_attributes
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
@@ -971,15 +974,30 @@ def _bounded_text(element: Element, limit: int, from_end: bool) -> str:
     return " ".join("".join(parts).split())
 
 
-def _availability(winner: _Candidate, survey: _Survey, context: _ContextCache) -> Availability:
+def _position(text: tuple[int, str, Element]) -> int:
+    return text[0]
+
+
+def _availability(
+    winner: _Candidate, survey: _Survey, context: _ContextCache, budget: Budget
+) -> Availability:
     """The stock status stated near the price or the cart; unknown when none is, or when
     visible statuses there disagree (a sold-out size beside an in-stock product)."""
-    anchors = [winner.order] if survey.cart is None else [winner.order, survey.cart]
-    statuses = {
-        status
-        for position, status, element in survey.stock
-        if min(abs(position - anchor) for anchor in anchors) <= _STOCK_REACH
-        and "hidden" not in context.own(element)
-        and "hidden" not in context.inherited(element)
-    }
+    texts = survey.stock_texts
+    near: set[int] = set()  # indices in `texts` (in page order) within reach of an anchor
+    for anchor in {winner.order, survey.cart or winner.order}:
+        start = bisect.bisect_left(texts, anchor - _STOCK_REACH, key=_position)
+        near.update(range(start, bisect.bisect_right(texts, anchor + _STOCK_REACH, key=_position)))
+    statuses = set()
+    for read, index in enumerate(sorted(near), 1):
+        if not read % BUDGET_STRIDE:
+            budget.check()
+        _, text, element = texts[index]
+        status = stated_stock(text)
+        if (
+            status is not None
+            and "hidden" not in context.own(element)
+            and "hidden" not in context.inherited(element)
+        ):
+            statuses.add(status)
     return statuses.pop() if len(statuses) == 1 else Availability.UNKNOWN

@@ -317,6 +317,18 @@ def test_stock_status_of_a_far_away_product_is_not_this_products():
     assert offer.availability == Availability.UNKNOWN
 
 
+def test_stock_statuses_elsewhere_on_the_page_do_not_crowd_out_the_one_beside_the_price():
+    # A listing of hundreds of "In stock" tiles before the product: only what is stated
+    # near the price (or the cart) is read, however many statuses come before it.
+    tiles = "<div><span>In stock</span></div>" * 300 + "<div><span>row</span></div>" * 200
+    offer = visible_price(
+        product_page('<span class="price">$30.00</span><p>Sold out</p>', before=tiles)
+    )
+
+    assert offer is not None
+    assert offer.availability == Availability.OUT_OF_STOCK
+
+
 def test_page_with_a_single_clear_price_is_trusted():
     offer = visible_price(product_page('<span id="our-price" class="price">$34.99</span>'))
 
