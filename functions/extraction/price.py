@@ -148,6 +148,16 @@ _TEXT_TRANSLATION = str.maketrans(
         "\uff04": "$", "\ufe69": "$", "\uffe5": "¥", "\uffe1": "£",
     }
 )  # fmt: skip
+# What `_plain` changes: a character translated, or a digit of another script.
+_NOT_PLAIN = re.compile("[" + re.escape("".join(map(chr, _TEXT_TRANSLATION))) + r"]|(?![0-9])\d")
+
+
+def _plain(text: str) -> str:
+    """The text with its spaces, apostrophes, dashes and separators written plainly and its
+    digits in ASCII (one search tells most texts need nothing of it)."""
+    if text.isascii() or _NOT_PLAIN.search(text) is None:
+        return text
+    return _NON_ASCII_DIGIT.sub(_ascii_digit, text.translate(_TEXT_TRANSLATION))
 
 
 def normalize_currency(value: str | None) -> str | None:
@@ -165,8 +175,7 @@ def parse_price(text: str | None, currency_hint: str | None = None) -> ParsedPri
     hint = normalize_currency(currency_hint)
     if not isinstance(text, str):
         return ParsedPrice(None, hint)
-    if not text.isascii():
-        text = _NON_ASCII_DIGIT.sub(_ascii_digit, text.translate(_TEXT_TRANSLATION))
+    text = _plain(text)
     first_bare: Decimal | None = None
     last_bare: Decimal | None = None  # kept for ranges whose marker follows the second number
     last_bare_end = 0
@@ -204,8 +213,7 @@ def parse_price(text: str | None, currency_hint: str | None = None) -> ParsedPri
 def has_currency_marker(text: str) -> bool:
     """Whether a number in `text` has a currency marker beside it: "149,00 EUR", "1 299 Kč",
     "12 000 تومان" (also markers that name no ISO currency by themselves)."""
-    if not text.isascii():
-        text = _NON_ASCII_DIGIT.sub(_ascii_digit, text.translate(_TEXT_TRANSLATION))
+    text = _plain(text)
     for number in _NUMBER.finditer(text):
         start, end = number.span()
         # A dictionary look-up of the words beside the number first: matching the marker
@@ -231,10 +239,23 @@ _WORD_AFTER = re.compile(r"\s{0,3}([^\s0-9]+)")
 
 def _may_be_marker(word: str, suffixes: bool) -> bool:
     """Whether some end (`suffixes`) or start of `word` is a marker in some letter case."""
-    word = word.casefold()[-_LONGEST_MARKER:] if suffixes else word.casefold()[:_LONGEST_MARKER]
+    word = word.casefold()
+    # A marker it ends (starts) with is a one-character one, or ends (starts) with the same
+    # two characters: most words beside a number ("Stück", "cm", "x") are told by that.
     if suffixes:
+        if word[-1:] not in _ONE_CHARACTER_MARKERS and word[-2:] not in _MARKER_ENDS:
+            return False
+        word = word[-_LONGEST_MARKER:]
         return any(word[at:] in _MARKER_CODES for at in range(len(word)))
+    if word[:1] not in _ONE_CHARACTER_MARKERS and word[:2] not in _MARKER_STARTS:
+        return False
+    word = word[:_LONGEST_MARKER]
     return any(word[:at] in _MARKER_CODES for at in range(1, len(word) + 1))
+
+
+_ONE_CHARACTER_MARKERS = frozenset(code for code in _MARKER_CODES if len(code) == 1)
+_MARKER_ENDS = frozenset(code[-2:] for code in _MARKER_CODES if len(code) > 1)
+_MARKER_STARTS = frozenset(code[:2] for code in _MARKER_CODES if len(code) > 1)
 
 
 def parse_structured_price(value: object, currency_hint: str | None = None) -> ParsedPrice:

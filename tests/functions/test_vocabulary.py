@@ -8,7 +8,12 @@ from contracts.catalog import Availability
 from extraction.heuristic import find_visible_price
 from extraction.markup import parse_html
 from extraction.price import has_currency_marker, parse_price
-from extraction.vocabulary import LABELS, STOCK
+from extraction.vocabulary import (
+    CURRENCY_MARKERS_ANY_CASE,
+    CURRENCY_MARKERS_EXACT_CASE,
+    LABELS,
+    STOCK,
+)
 
 REQUIRED_LANGUAGES = ("de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "no", "cs", "tr",
                       "ru", "ja")  # fmt: skip
@@ -46,6 +51,15 @@ def test_currency_words_and_abbreviations(text: str, amount: str, currency: str)
     assert parsed.amount == Decimal(amount)
     assert parsed.currency == currency
     assert has_currency_marker(text)
+
+
+@pytest.mark.parametrize(
+    "marker", [*CURRENCY_MARKERS_ANY_CASE, *map(str.upper, CURRENCY_MARKERS_ANY_CASE),
+               *CURRENCY_MARKERS_EXACT_CASE],
+)  # fmt: skip
+def test_every_currency_marker_is_told_before_or_after_a_number(marker: str) -> None:
+    assert has_currency_marker(f"12 {marker}")
+    assert has_currency_marker(f"{marker} 12")
 
 
 def test_a_number_without_a_marker_has_none() -> None:
