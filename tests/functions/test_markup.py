@@ -1,10 +1,20 @@
+import re
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stepping_clock import SteppingClock
 
 from extraction.budget import Budget, ExtractionTooSlowError
-from extraction.markup import Element, collapse_whitespace, parse_attributes, parse_html, walk
+from extraction.markup import (
+    Element,
+    _all_but,
+    collapse_whitespace,
+    parse_attributes,
+    parse_html,
+    walk,
+)
 
 
 def tags(root):
@@ -299,3 +309,15 @@ def test_any_markup_with_unread_tags_builds_a_connected_tree(pieces):
     assert root.elements == list(root.iter())
     for element in root.iter():
         assert element is root or root in element.ancestors()
+
+
+@given(
+    excluded=st.text(min_size=1, max_size=5),
+    probe=st.characters(),
+)
+def test_a_set_of_all_characters_but_some_matches_exactly_the_others(excluded, probe):
+    # The tokenizer writes "every character but <, > and quotes" as ranges (faster to test).
+    every_other = re.compile(_all_but(excluded))
+
+    for character in {probe, *excluded, "\x00", chr(sys.maxunicode)}:
+        assert (every_other.fullmatch(character) is not None) == (character not in excluded)
