@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
@@ -296,9 +296,9 @@ class VisiblePage:
         self._root = root
         self._url = url  # for symmetry with the other sources; scoring does not use it yet
         self._budget = budget
-        # The readings of the price elements named so, read only as far as asked, once.
-        self._named_read: list[_PriceReading] = []
-        self._named_unread = self._readings(self._named_price_elements())
+        # The price texts of the elements named so, read only as far as asked, once.
+        self._named_read: list[tuple[Element, str]] = []
+        self._named_unread = self._price_texts(self._named_price_elements())
 
     @cached_property
     def offer(self) -> Offer | None:
@@ -333,8 +333,8 @@ class VisiblePage:
         context = _ContextCache()
         # Most structured prices are shown as current by an element named a price: that
         # settles it without surveying the page's text.
-        for reading in self._named_price_readings():
-            if reading.amount == amount and reading.shows_current(context):
+        for reading in self._named_price_readings(amount):
+            if reading.shows_current(context):
                 return False
         readings = self._price_readings
         if readings is None:
@@ -387,15 +387,23 @@ class VisiblePage:
             return None
         return list(self._readings(candidate.element for candidate in candidates))
 
-    def _named_price_readings(self) -> Iterator[_PriceReading]:
-        """The readings of the first price elements named so in their start tag ("price" in
-        a class or an itemprop): some of `_price_readings`, found by a test of each start
-        tag, without reading the page's text. Read as far as the caller goes: the first
-        usually settles the question."""
-        yield from self._named_read
-        for reading in self._named_unread:
-            self._named_read.append(reading)
-            yield reading
+    def _named_price_readings(self, amount: Decimal) -> Iterator[_PriceReading]:
+        """The readings of `amount` by the first price elements named so in their start tag
+        ("price" in a class or an itemprop): some of `_price_readings`, found by a test of
+        each start tag, without reading the page's text. Read as far as the caller goes:
+        the first usually settles the question."""
+        digits = _significant_digits(amount)
+        for element, text in chain(self._named_read, self._named_unread_texts()):
+            # Only a text holding the amount's digits can read as it: most are not parsed.
+            if not text.isascii() or digits in _NON_DIGITS.sub("", text):
+                reading = _reading(element, text)
+                if reading is not None and reading.amount == amount:
+                    yield reading
+
+    def _named_unread_texts(self) -> Iterator[tuple[Element, str]]:
+        for element_text in self._named_unread:
+            self._named_read.append(element_text)
+            yield element_text
 
     def _named_price_elements(self) -> Iterator[Element]:
         named = (
@@ -406,13 +414,16 @@ class VisiblePage:
         return islice(named, _MAX_SHOWN_READ)
 
     def _readings(self, elements: Iterable[Element]) -> Iterator[_PriceReading]:
+        for element, text in self._price_texts(elements):
+            reading = _reading(element, text)
+            if reading is not None:
+                yield reading
+
+    def _price_texts(self, elements: Iterable[Element]) -> Iterator[tuple[Element, str]]:
         for count, element in enumerate(elements, 1):
             if not count % BUDGET_STRIDE:
                 self._budget.check()
-            text = _price_text(element, with_struck=True)
-            shown = _parsed_price(element, text)
-            if shown is not None:
-                yield _PriceReading(element, text, shown[0])
+            yield element, _price_text(element, with_struck=True)
 
     @cached_property
     def _shown_numbers(self) -> list[str]:
@@ -435,6 +446,18 @@ class VisiblePage:
             elif node.tag not in _UNSHOWN_TAGS:
                 stack.extend(reversed(node.children))
         return numbers
+
+
+def _reading(element: Element, text: str) -> _PriceReading | None:
+    """The amount an element's price text (struck parts included) reads, if a price."""
+    shown = _parsed_price(element, text)
+    return None if shown is None else _PriceReading(element, text, shown[0])
+
+
+def _significant_digits(amount: Decimal) -> str:
+    """The digits of `amount` without leading or trailing zeros ("224.90" -> "2249"): any
+    number that reads as it holds them in a row, its separators aside."""
+    return f"{amount:f}".replace(".", "").strip("0")
 
 
 @dataclass(frozen=True, slots=True)
