@@ -13,7 +13,9 @@ instalment amounts):
    whatever its currency;
 2. else the price most sources state (og:price agreeing with microdata beats a lone
    JSON-LD price), ties going to the more trusted source; a price in another currency
-   than the trusted source's never outvotes it (it may be the same price, converted);
+   than the trusted source's never outvotes it (it may be the same price, converted),
+   and a price a source names as the pre-sale one (`og:price:standard_amount` above
+   `og:price:amount`) never wins: JSON-LD still stating the list price of a sale;
 3. a price only one structured source states (`overruled_by_page`) loses to the visible
    price when the page is confident of that one (heuristic confidence from
    `DEFAULT_MIN_CONFIDENCE`, not ambiguous) and shows the structured price only as a
@@ -30,7 +32,7 @@ no other source contradicts is taken as it is, without the tree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from decimal import Decimal
 
@@ -59,12 +61,16 @@ def needs_cross_check(offer: Offer, others: Sequence[OfferCandidate]) -> bool:
 
 
 def cross_check(
-    trusted: Offer, found: Mapping[str, Sequence[OfferCandidate]], page: VisiblePage | None
+    trusted: Offer,
+    found: Mapping[str, Sequence[OfferCandidate]],
+    page: VisiblePage | None,
+    former: Set[Decimal] = frozenset(),
 ) -> Offer:
     """The price the sources (`found`, by source name) and the visible page agree on best;
     `trusted` (the most trusted source's own choice) when nothing settles it better.
 
-    `page` is what the page visibly shows, None when the visible page is not to be read.
+    `page` is what the page visibly shows, None when the visible page is not to be read;
+    `former`, the prices a source names as the pre-sale price (`SourceReading.former`).
     The result names the sources that agreed on it in `agreed_sources`.
     """
     if trusted.price is None:
@@ -80,13 +86,14 @@ def cross_check(
     if visible is not None and visible.price in by_amount:
         chosen = visible.price
     else:
+        current = {a: c for a, c in by_amount.items() if a not in former} or by_amount
         voting = {
             amount: candidates
-            for amount, candidates in by_amount.items()
+            for amount, candidates in current.items()
             if amount == own or any(_same_currency(c, trusted) for c in candidates)
-        }
+        } or current
         chosen = max(voting, key=lambda amount: _support(voting[amount]))
-        if _support(voting[chosen])[0] <= _support(by_amount[own])[0]:
+        if own in current and _support(voting[chosen])[0] <= _support(by_amount[own])[0]:
             chosen = own  # no better agreement: the trusted source's choice among its offers
     alternatives = tuple(sorted(amount for amount in by_amount if amount != chosen))
     agreeing = by_amount[chosen]

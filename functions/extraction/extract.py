@@ -152,7 +152,8 @@ def _priced_offer(
         ]
         if needs_cross_check(offer, contradicting):
             found = {other: read().candidates for other, read in sources}
-            return cross_check(offer, found, page.visible if use_heuristic else None)
+            former = frozenset().union(*(read().former for _, read in sources))
+            return cross_check(offer, found, page.visible if use_heuristic else None, former)
         agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
         offer = replace(offer, agreed_sources=tuple(agreed))
         if use_heuristic and len(agreed) == 1 and name != jsonld.SOURCE:

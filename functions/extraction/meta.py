@@ -7,7 +7,10 @@ or availability are parsed, so the cost is the two scans.
 
 Which price: a sale price (`product:sale_price:amount`) over the regular one; otherwise the
 Open Graph price (`product:price:amount`, `og:price:amount`), else RDFa `price`, else a
-Twitter card labelled "Price". `og:price:standard_amount` (the pre-sale price) is never used.
+Twitter card labelled "Price". The pre-sale price (`og:price:standard_amount`,
+`product:original_price:amount`, or the regular price beside a sale price) is never the
+price: when it is above every price stated, it is reported as the former price
+(`SourceReading.former`), which outvotes another source stating it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ _TWITTER = re.compile(r"twitter:(label|data)(\d{1,2})")
 
 _SALE_PRICE_KEYS = frozenset(("product:sale_price:amount", "og:sale_price:amount"))
 _PRICE_KEYS = frozenset(("product:price:amount", "og:price:amount", "product:price", "og:price"))
+_PRE_SALE_PRICE_KEYS = frozenset(
+    "og:price:standard_amount product:original_price:amount og:original_price:amount".split()
+)
 _CURRENCY_KEYS = frozenset(
     "product:price:currency og:price:currency product:sale_price:currency "
     "og:sale_price:currency".split()
@@ -62,6 +68,7 @@ class _Found:
     def __init__(self) -> None:
         self.sale: list[tuple[str, bool]] = []  # (value, machine-readable)
         self.regular: list[tuple[str, bool]] = []
+        self.pre_sale: list[tuple[str, bool]] = []
         self.rdfa: list[tuple[str, bool]] = []
         self.twitter_labels: dict[str, str] = {}
         self.twitter_data: dict[str, str] = {}
@@ -122,7 +129,24 @@ def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
         if len(results) >= _MAX_CANDIDATES:
             break
     stated_alone = () if results or availability == Availability.UNKNOWN else (availability,)
-    return SourceReading(results, stated_alone)
+    return SourceReading(results, stated_alone, former=_former_prices(found, results, currency))
+
+
+def _former_prices(
+    found: _Found, results: list[OfferCandidate], currency: str | None
+) -> frozenset[Decimal]:
+    """The pre-sale prices the tags state above every price they report: a pre-sale price
+    equal to the price says only that the product is not on sale."""
+    if not results:
+        return frozenset()
+    pre_sale = found.pre_sale + (found.regular if found.sale else [])
+    highest = max(candidate.price for candidate in results)
+    amounts = (_parse(value, machine, currency).amount for value, machine in pre_sale)
+    return frozenset(
+        amount
+        for amount in amounts
+        if amount is not None and amount.is_finite() and amount > highest
+    )
 
 
 def _read_meta(attrs: dict[str, str], found: _Found) -> None:
@@ -140,6 +164,8 @@ def _read_meta(attrs: dict[str, str], found: _Found) -> None:
             found.sale.append((content, True))
         elif key in _PRICE_KEYS:
             found.regular.append((content, True))
+        elif key in _PRE_SALE_PRICE_KEYS:
+            found.pre_sale.append((content, True))
         elif key in _CURRENCY_KEYS:
             found.currencies.append(content)
         elif key in _AVAILABILITY_KEYS:

@@ -58,11 +58,16 @@ class SourceReading:
     `single_product` says whether everything the source states is about one product (a
     page's only Product, or meta tags, which describe the page): then, unless it offers
     that product at several prices, a status it states is the page's whatever its price.
+
+    `former` holds the prices the source names as the product's pre-sale price, beside a
+    lower current one (Open Graph's `og:price:standard_amount`): another source stating
+    one of them holds a stale list price.
     """
 
     candidates: list[OfferCandidate]
     unpriced: tuple[Availability, ...] = ()
     single_product: bool = True
+    former: frozenset[Decimal] = frozenset()
 
     def availability_of(self, price: Decimal | None) -> Availability:
         """The status this source states for the page's offer at `price` (None: the page

@@ -229,3 +229,27 @@ def test_a_meta_price_the_page_shows_even_as_a_bare_number_stands():
     )
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("26.50"), "meta")
+
+
+def sconce_page(og_amount: str, standard_amount: str) -> str:
+    """A page that renders its prices by script: JSON-LD says 150.00, the og tags
+    `og_amount`, with `standard_amount` as the price before a sale."""
+    tags = og_price(og_amount, "USD") + (
+        f'<meta property="og:price:standard_amount" content="{standard_amount}">'
+    )
+    return f"""<html><head><title>Wall sconce</title>{ld_price("150.00", "USD")}{tags}</head>
+    <body><h1>Wall sconce</h1><div id="price-app"></div></body></html>"""
+
+
+def test_a_jsonld_list_price_the_og_tags_name_the_pre_sale_price_loses_to_the_og_price():
+    offer = extract_offer(sconce_page("120.00", standard_amount="150.00"))
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("120.00"), "USD", "meta")
+    assert offer.alternatives == (Decimal("150.00"),)
+
+
+def test_a_pre_sale_price_is_no_former_one_when_it_is_the_og_price_too():
+    # Not on sale: the sources simply disagree, and the trusted one stands.
+    offer = extract_offer(sconce_page("120.00", standard_amount="120.00"))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("150.00"), "jsonld")

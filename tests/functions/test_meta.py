@@ -50,6 +50,34 @@ def test_standard_amount_is_never_the_price():
     assert offers(page('<meta property="og:price:standard_amount" content="16.99">')) == []
 
 
+def test_a_pre_sale_price_above_the_price_is_reported_as_the_former_one():
+    on_sale = page("""<meta property="og:price:standard_amount" content="150.00">
+                      <meta property="product:original_price:amount" content="140.00">
+                      <meta property="og:price:amount" content="120.00">""")
+    assert meta.read(on_sale).former == {Decimal("150.00"), Decimal("140.00")}
+    regular_beside_sale = page(
+        OPEN_GRAPH + '<meta property="product:sale_price:amount" content="12">'
+    )
+    assert meta.read(regular_beside_sale).former == {Decimal("17.99")}
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # Equal to the price: the product is not on sale.
+        """<meta property="og:price:standard_amount" content="16.99">
+           <meta property="og:price:amount" content="16.99">""",
+        # No price beside it: nothing to be former to.
+        '<meta property="og:price:standard_amount" content="54.95">',
+        # Below the price: no pre-sale price.
+        """<meta property="og:price:standard_amount" content="9.99">
+           <meta property="og:price:amount" content="16.99">""",
+    ],
+)
+def test_a_pre_sale_price_not_above_a_stated_price_is_no_former_one(head):
+    assert meta.read(page(head)).former == frozenset()
+
+
 def test_display_formatted_content_is_parsed():
     html = page("""<meta property="product:price:amount" content="48,00" />
                    <meta property="og:price:amount" content="$249.95">""")
