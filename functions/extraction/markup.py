@@ -15,7 +15,6 @@ no children to sort out from text at each element; the tree is not changed once 
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 import sys
@@ -83,17 +82,25 @@ def _all_but(excluded: str) -> str:
 # so a failed attempt never reads past the next "<" and the scan stays linear on any page;
 # the rare tag with a "<" inside, or one that never closes, is a "hard" token (the `_HARD`
 # group, just its "<"), read by `_HardTokens`, which gives the same answer in linear time.
+# A tag's attributes are read as HTML's tokenizer reads them: a quote opens a value only
+# right after an attribute's "=" (`class="a b"`); anywhere else it is a character of a name
+# or an unquoted value (`title="5" panda"=""`, as pages write them), so a stray quote never
+# swallows the page after it. Matched here: names and spaces without quotes nor "=", each
+# "=" straight after a name character and its value; a tag that is otherwise (a quote in a
+# name, "=" after a space or a quote) is a hard token, read the same way by `_HardTokens`.
 # A start tag whose content is plain text (no "<") up to its own end tag, written alike
 # ("<span>$9.99</span>", "<script src=...></script>"), is one token, a leaf: two fifths
 # of a page's elements, each then built without a second token nor a visit to the stack.
 # Groups: text, end tag name, start tag name, start tag attributes, leaf text, hard.
 _TEXT = r"[^<]*+(?:<(?![!?a-zA-Z]|/[a-zA-Z])[^<]*+)*+"
 _NAME = r"[a-zA-Z][^\s/<>]*+"
-_UNQUOTED, _IN_DOUBLE_QUOTES, _IN_SINGLE_QUOTES = _all_but("<>\"'"), _all_but('"<'), _all_but("'<")
-_TAG_ATTRIBUTES = (
-    f"{_UNQUOTED}*+"
-    f"""(?:(?:"{_IN_DOUBLE_QUOTES}*+"|'{_IN_SINGLE_QUOTES}*+'){_UNQUOTED}*+)*+"""
+_SPACE = "\t\n\f\r "  # HTML's whitespace in a tag (not Python's \s, which holds more)
+_PLAIN, _IN_DOUBLE_QUOTES, _IN_SINGLE_QUOTES = _all_but("<>\"'="), _all_but('"<'), _all_but("'<")
+_VALUE = (
+    f"""[{_SPACE}]*+(?:"{_IN_DOUBLE_QUOTES}*+"|'{_IN_SINGLE_QUOTES}*+'"""
+    f"""|[^{_SPACE}<>"'][^{_SPACE}<>]*+|(?=>))"""
 )
+_TAG_ATTRIBUTES = f"{_PLAIN}*+(?:(?<![{_SPACE}/\"'])={_VALUE}{_PLAIN}*+)*+"
 _TOKEN = re.compile(
     f"({_TEXT})"
     f"(?:</({_NAME}){_TAG_ATTRIBUTES}>"
@@ -109,12 +116,13 @@ _HARD = 6
 # match it (found in `markup.lower()`, its position would be off by one for each "\u0130"
 # before it, which lower-cases to two characters).
 _RAW_TEXT_END = {tag: re.compile(f"</(?ai:{tag})") for tag in RAW_TEXT_TAGS}
-# What the tag grammar is: a name, then text and quoted strings up to ">" (quotes anywhere).
+# How `_HardTokens` reads a tag: its name runs to a space, "/" or ">"; then each state of
+# HTML's tokenizer in an attribute list reads a run of characters at once.
 _NAME_RUN = re.compile(r"[^\s/>]*+")
-_ATTRIBUTES = re.compile(r"""[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+>""")
-_TAG_SYNTAX = re.compile(r"""[>"']""")
-_QUOTE = re.compile(r"""["']""")
-_WINDOW = 4_096  # how far a hard tag is first read in one regular-expression match
+_SPACES = re.compile(f"[{_SPACE}]*+")
+_SPACES_OR_SLASHES = re.compile(f"[{_SPACE}/]*+")
+_ATTRIBUTE_NAME_RUN = re.compile(f"[^{_SPACE}/>=]*+")
+_UNQUOTED_VALUE_RUN = re.compile(f"[^{_SPACE}>]*+")
 _ATTRIBUTE = re.compile(
     r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""",
 )
@@ -580,24 +588,24 @@ class _ReadToken:
 
 
 class _HardTokens:
-    """Reads the tokens `_TOKEN` leaves to it, with the tag grammar's exact semantics
-    (quoted strings may hold "<" and ">", a name may hold quotes), in linear time overall.
+    """Reads the tokens `_TOKEN` leaves to it, as HTML's tokenizer reads a tag (a quoted
+    value may hold "<" and ">"; names and unquoted values may hold quotes and "<"), in
+    linear time overall.
 
     Reading a tag that never closes runs to the end of the page, and a page can have
-    thousands of them. What makes it linear: the reading of a tag's attributes from a
-    position depends only on that position, and the reading steps (outside quotes, inside
-    "..." or '...') form a permutation at every character, so two readings that ever
-    coincide coincided from their start. Each failed reading marks where it stood outside
-    quotes; a later tag whose attributes start on a mark fails at once, and at most three
-    readings can fail without meeting a mark. Names and the next ">" are cached the same way.
+    thousands of them. What makes it linear: a reading is a run of steps, each from a
+    position in one of the tokenizer's states (before a name, in a name, after one, before
+    a value, in a quoted or unquoted value), and where it goes from there depends on that
+    position and state alone. A failed reading marks each (position, state) it stood at; a
+    later reading that stands at a marked one fails at once. Each pair is marked once, and
+    readings meet soon (the states outside quotes all end at the next space or "="): the
+    total is linear. Names and the next ">" are cached the same way.
     """
 
     def __init__(self, markup: str) -> None:
         self.markup = markup
-        self.failed: bytearray | None = None  # 1 where a failed reading stood outside quotes
+        self.failed: bytearray | None = None  # by position: the states failed readings stood in
         self.run_start = self.run_end = -1  # the last name run read, [start, end)
-        self.run_quotes: list[int] | None = None  # quote positions in that run, when asked
-        self.run_tried_from = -1  # the run's quotes from here on all failed as name ends
         self.next_gt = NextOccurrence(markup, ">")
 
     def read(self, text_start: int, start: int) -> _ReadToken:
@@ -633,14 +641,7 @@ class _HardTokens:
         name_end = self.name_end(name_start + 1)
         attributes_end = self.attributes_end(name_end)
         if attributes_end < 0:
-            # Like the regular expression this replaces: a shorter name ending at a quote.
-            for quote in self.name_quotes(name_start + 1):
-                attributes_end = self.attributes_end(quote)
-                if attributes_end >= 0:
-                    name_end = quote
-                    break
-            else:
-                return None
+            return None
         closing = "/" if kind == "/" else None
         name = markup[name_start:name_end]
         return attributes_end + 1, closing, name, markup[name_end:attributes_end]
@@ -652,54 +653,69 @@ class _HardTokens:
             run = _NAME_RUN.match(self.markup, position)
             assert run is not None  # the pattern matches the empty string
             self.run_end = run.end()
-            self.run_quotes = None
-            self.run_tried_from = self.run_end
         return self.run_end
 
-    def name_quotes(self, start: int) -> list[int]:
-        """Quotes of the current name run from `start` on, right to left, that have not yet
-        failed as the end of a name (each is tried once, whichever "<" its run began at)."""
-        if self.run_quotes is None:
-            markup = self.markup
-            run = range(self.run_start, self.run_end)
-            has_quote = _QUOTE.search(markup, self.run_start, self.run_end) is not None
-            self.run_quotes = (
-                [index for index in run if markup[index] in "\"'"] if has_quote else []
-            )
-        quotes = self.run_quotes
-        untried = quotes[
-            bisect.bisect_left(quotes, start) : bisect.bisect_left(quotes, self.run_tried_from)
-        ]
-        self.run_tried_from = min(self.run_tried_from, start)
-        return untried[::-1]
-
     def attributes_end(self, position: int) -> int:
-        """Index of the ">" ending attributes read from `position`, or -1 if they never end."""
-        if self.failed is not None and self.failed[position]:
-            return -1
+        """Index of the ">" ending the attributes read from `position` (where the tag's
+        name ends), or -1 if they never end."""
         markup = self.markup
-        match = _ATTRIBUTES.match(markup, position, position + _WINDOW)
-        if match is not None:
-            return match.end() - 1
-        outside: list[tuple[int, int]] = []  # where this reading stood outside quotes
-        while True:
-            syntax = _TAG_SYNTAX.search(markup, position)
-            if syntax is None:
-                outside.append((position, len(markup) + 1))
+        failed = self.failed
+        state = _BEFORE_NAME
+        visited: list[tuple[int, int]] = []
+        while failed is None or not failed[position] & state:
+            visited.append((position, state))
+            if state in (_IN_DOUBLE_QUOTED, _IN_SINGLE_QUOTED):
+                close = markup.find('"' if state == _IN_DOUBLE_QUOTED else "'", position)
+                if close < 0:
+                    break
+                position, state = close + 1, _BEFORE_NAME
+                continue
+            at = _STATE_RUNS[state].match(markup, position).end()  # type: ignore[union-attr]
+            if at == len(markup):
                 break
-            at = syntax.start()
-            outside.append((position, at + 1))
-            if markup[at] == ">":
+            char = markup[at]
+            if char == ">":
                 return at
-            close = markup.find(markup[at], at + 1)
-            if close < 0:
-                break
-            position = close + 1
+            position, state = _next_state(state, char, at)
         if self.failed is None:
             self.failed = bytearray(len(markup) + 1)
-        for begin, end in outside:
-            self.failed[begin:end] = b"\x01" * (end - begin)
+        for at, stood in visited:
+            self.failed[at] |= stood
         return -1
+
+
+# The states of HTML's tokenizer in a tag's attributes (one bit each, for
+# `_HardTokens.failed`); after a quoted value, or a "/" that does not end the tag, the
+# tokenizer is before a name again.
+_BEFORE_NAME, _IN_NAME, _AFTER_NAME, _BEFORE_VALUE = 1, 2, 4, 8
+_IN_DOUBLE_QUOTED, _IN_SINGLE_QUOTED, _IN_UNQUOTED = 16, 32, 64
+# What each state reads before the character that decides the next state (quoted values
+# are read by finding their closing quote).
+_STATE_RUNS = {
+    _BEFORE_NAME: _SPACES_OR_SLASHES,
+    _IN_NAME: _ATTRIBUTE_NAME_RUN,
+    _AFTER_NAME: _SPACES,
+    _BEFORE_VALUE: _SPACES,
+    _IN_UNQUOTED: _UNQUOTED_VALUE_RUN,
+}
+_VALUE_STARTS = {'"': _IN_DOUBLE_QUOTED, "'": _IN_SINGLE_QUOTED}
+
+
+def _next_state(state: int, char: str, at: int) -> tuple[int, int]:
+    """Where a reading goes on from `char` at `at` (not ">"), which ended `state`'s run."""
+    if state == _BEFORE_NAME:
+        return at + 1, _IN_NAME  # any character starts a name, "=" and quotes too
+    if state == _BEFORE_VALUE:
+        return at + 1, _VALUE_STARTS.get(char, _IN_UNQUOTED)
+    if state == _IN_UNQUOTED:
+        return at, _BEFORE_NAME  # a space
+    if char == "=":
+        return at + 1, _BEFORE_VALUE
+    if char == "/":
+        return at + 1, _BEFORE_NAME
+    if state == _IN_NAME:
+        return at, _AFTER_NAME  # a space
+    return at + 1, _IN_NAME  # after a name, another one starts
 
 
 # Tag names as written -> lower case; pages use a few dozen distinct spellings, and a page

@@ -68,6 +68,13 @@ def unclosed_title(size: int) -> str:
     return _repeat("<title ", size, "<html><head>")
 
 
+def stray_quotes_in_tags(size: int) -> str:
+    """Quotes where HTML's tokenizer reads them as characters of a name or an unquoted
+    value, and "=" after spaces, in tags that never close: each reading of them, from each
+    "<", must meet the failed readings before it."""
+    return _repeat('<a b"c=d\'e f = "g <i j=k"l =\'m ', size, _PRODUCT_HEAD)
+
+
 def many_unclosed_attributes(size: int) -> str:
     return _repeat('<div class="price" data-x="$2.50 ', size, _PRODUCT_HEAD)
 
@@ -220,6 +227,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         captcha_form,
         unclosed_title,
         many_unclosed_attributes,
+        stray_quotes_in_tags,
         deep_nesting,
         stray_end_tags,
         sibling_prices,

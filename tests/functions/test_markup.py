@@ -54,6 +54,26 @@ def test_a_quoted_value_may_hold_angle_brackets(markup, attributes):
     assert (anchor.tag, anchor.attrs, anchor.text()) == ("a", attributes, "Kettle")
 
 
+@pytest.mark.parametrize(
+    ("tag", "attributes"),
+    [
+        # A quote in a name, after an "=" in a value: characters, as browsers read them.
+        ('<a title="Plush " panda"="" href="/p">', {"title": "Plush ", "href": "/p"}),
+        ('<a aria-label="Review class=" reviewtext"="" title="Write">', {"title": "Write"}),
+        ("<a href=/p?x=1&amp;y='2' title=T>", {"href": "/p?x=1&y='2'", "title": "T"}),
+        # An "=" after spaces still opens the value; one starting a name does not.
+        ('<a class = "x > y">', {"class": "x > y"}),
+        ('<a b=c ="d>', {"b": "c"}),
+    ],
+)
+def test_a_quote_opens_a_value_only_after_an_attributes_equals_sign(tag, attributes):
+    # Else a stray quote would swallow the page up to the next one: here the price.
+    page = parse_html(f'{tag}Kettle</a><span itemprop="price">9.99</span>')
+    anchor, price = page.elements[1:3]
+    assert (anchor.tag, price.tag, price.text()) == ("a", "span", "9.99")
+    assert {name: anchor.attrs[name] for name in attributes} == attributes
+
+
 def test_end_tag_closes_up_to_its_nearest_open_match():
     root = parse_html("<div><span><b>bold</div><p>after</p>")
     assert [child.tag for child in root.children] == ["div", "p"]

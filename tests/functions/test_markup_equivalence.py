@@ -6,6 +6,12 @@ are compared whole: tags, raw attribute text, text children, nesting. The inputs
 generated HTML-ish strings (the part that proves it on its own) and every page of the shared
 corpus when that folder exists.
 
+The reference reads every tag as HTML's tokenizer does, character by character
+(`reference_attributes_end`): a quote opens a value only right after an attribute's "=".
+The builder it replaced read a quote anywhere in a tag as opening a quoted string, so that a
+stray one (`title="5" panda"=""`) swallowed the page up to the next quote; that was a bug,
+and the reference holds the standard instead.
+
 One known difference is left out of the comparison: the reference found a raw-text element's
 end tag in `markup.lower()`, whose positions shift after each "\u0130" (it lower-cases to two
 characters); the new builder matches the end tag in the page itself, so inputs here hold no
@@ -14,7 +20,6 @@ such character (test_markup.py proves the new behaviour).
 
 from __future__ import annotations
 
-import bisect
 import re
 from pathlib import Path
 
@@ -49,19 +54,53 @@ class _Node:
 
 _TOKEN = re.compile(
     r"<(?:"
-    r"(/)?([a-zA-Z][^\s/<>]*+)([^<>\"']*+(?:(?:\"[^\"<]*+\"|'[^'<]*+')[^<>\"']*+)*+)>"
-    r"|!--.*?(?:-->|\Z)"
+    r"!--.*?(?:-->|\Z)"
     r"|[!?][^<>]*+>"
     r"|(?=([/!?a-zA-Z]))"
     r")",
     re.DOTALL,
 )
-# What the tag grammar is: a name, then text and quoted strings up to ">" (quotes anywhere).
 _NAME_RUN = re.compile(r"[^\s/>]*+")
-_ATTRIBUTES = re.compile(r"""[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+>""")
-_TAG_SYNTAX = re.compile(r"""[>"']""")
-_QUOTE = re.compile(r"""["']""")
-_WINDOW = 4_096  # how far a hard tag is first read in one regular-expression match
+_SPACE = "\t\n\f\r "  # HTML's whitespace in a tag
+
+
+def reference_attributes_end(markup: str, position: int) -> int:
+    """Index of the ">" ending a tag's attributes read from `position`, character by
+    character as HTML's tokenizer reads them (its states named as in the standard), or -1
+    when the page ends first. No speed asked of it: it is the standard, read literally."""
+    state = "before attribute name"
+    for at in range(position, len(markup)):
+        char = markup[at]
+        if state == "attribute value (double-quoted)":
+            if char == '"':
+                state = "before attribute name"  # after the value, as before a name
+        elif state == "attribute value (single-quoted)":
+            if char == "'":
+                state = "before attribute name"
+        elif char == ">":
+            return at
+        elif state == "before attribute name":
+            if char not in _SPACE and char != "/":
+                state = "attribute name"
+        elif state in ("attribute name", "after attribute name"):
+            if char == "/":
+                state = "before attribute name"
+            elif char == "=":
+                state = "before attribute value"
+            elif char in _SPACE:
+                state = "after attribute name"
+            elif state == "after attribute name":
+                state = "attribute name"  # the next attribute's
+        elif state == "before attribute value":
+            if char == '"':
+                state = "attribute value (double-quoted)"
+            elif char == "'":
+                state = "attribute value (single-quoted)"
+            elif char not in _SPACE:
+                state = "attribute value (unquoted)"
+        elif char in _SPACE:  # attribute value (unquoted)
+            state = "before attribute name"
+    return -1
 
 
 def reference_parse_html(markup: str) -> _Node:
@@ -82,25 +121,6 @@ def reference_parse_html(markup: str) -> _Node:
         end = markup.find(">", close)
         position = len(markup) if end < 0 else end + 1
     return builder.root
-
-
-class NextOccurrence:
-    """Where `needle` next occurs in `text` from a position, for positions asked in
-    increasing order: each stretch of the text is searched once, however many tags ask
-    (a page of unclosed tags asks the same question thousands of times). -1: nowhere."""
-
-    __slots__ = ("_at", "_from", "needle", "text")
-
-    def __init__(self, text: str, needle: str) -> None:
-        self.text = text
-        self.needle = needle
-        self._from = 0
-        self._at = -2  # not searched yet
-
-    def after(self, position: int) -> int:
-        if not (self._from <= position and (position <= self._at or self._at == -1)):
-            self._from, self._at = position, self.text.find(self.needle, position)
-        return self._at
 
 
 class _TreeBuilder:
@@ -129,8 +149,10 @@ class _TreeBuilder:
         search_from = position
         while (match := search(markup, search_from)) is not None:
             start, end = match.span()
-            is_end, name, raw_attrs, hard = match.groups()
-            if hard is not None:
+            (tag_start,) = match.groups()
+            is_end = name = None
+            raw_attrs = ""
+            if tag_start is not None:
                 token = self.hard.token(start)
                 if token is None:  # a "<" that starts no token is text
                     search_from = end
@@ -179,25 +201,10 @@ class _TreeBuilder:
 
 
 class _HardTokens:
-    """Reads the tokens `_TOKEN` leaves to it, with the tag grammar's exact semantics
-    (quoted strings may hold "<" and ">", a name may hold quotes), in linear time overall.
-
-    Reading a tag that never closes runs to the end of the page, and a page can have
-    thousands of them. What makes it linear: the reading of a tag's attributes from a
-    position depends only on that position, and the reading steps (outside quotes, inside
-    "..." or '...') form a permutation at every character, so two readings that ever
-    coincide coincided from their start. Each failed reading marks where it stood outside
-    quotes; a later tag whose attributes start on a mark fails at once, and at most three
-    readings can fail without meeting a mark. Names and the next ">" are cached the same way.
-    """
+    """Reads every tag the way HTML's tokenizer does (`reference_attributes_end`)."""
 
     def __init__(self, markup: str) -> None:
         self.markup = markup
-        self.failed: bytearray | None = None  # 1 where a failed reading stood outside quotes
-        self.run_start = self.run_end = -1  # the last name run read, [start, end)
-        self.run_quotes: list[int] | None = None  # quote positions in that run, when asked
-        self.run_tried_from = -1  # the run's quotes from here on all failed as name ends
-        self.next_gt = NextOccurrence(markup, ">")
 
     def token(self, start: int) -> tuple[int, str | None, str | None, str] | None:
         """(end, "/" or None, name, raw attributes) of the tag at `start`; a doctype,
@@ -205,83 +212,22 @@ class _HardTokens:
         markup = self.markup
         kind = markup[start + 1]
         if kind in "!?":
-            close = self.next_gt.after(start + 2)
+            close = markup.find(">", start + 2)
             return None if close < 0 else (close + 1, None, None, "")
         name_start = start + 2 if kind == "/" else start + 1
         if name_start >= len(markup) or not markup[name_start].isascii():
             return None
         if not markup[name_start].isalpha():
             return None
-        name_end = self.name_end(name_start + 1)
-        attributes_end = self.attributes_end(name_end)
+        run = _NAME_RUN.match(markup, name_start + 1)
+        assert run is not None
+        name_end = run.end()
+        attributes_end = reference_attributes_end(markup, name_end)
         if attributes_end < 0:
-            # Like the regular expression this replaces: a shorter name ending at a quote.
-            for quote in self.name_quotes(name_start + 1):
-                attributes_end = self.attributes_end(quote)
-                if attributes_end >= 0:
-                    name_end = quote
-                    break
-            else:
-                return None
+            return None
         closing = "/" if kind == "/" else None
         name = markup[name_start:name_end]
         return attributes_end + 1, closing, name, markup[name_end:attributes_end]
-
-    def name_end(self, position: int) -> int:
-        """End of the name characters from `position` (names of nested "<a<b" share one)."""
-        if not self.run_start <= position <= self.run_end:
-            self.run_start = position
-            run = _NAME_RUN.match(self.markup, position)
-            assert run is not None  # the pattern matches the empty string
-            self.run_end = run.end()
-            self.run_quotes = None
-            self.run_tried_from = self.run_end
-        return self.run_end
-
-    def name_quotes(self, start: int) -> list[int]:
-        """Quotes of the current name run from `start` on, right to left, that have not yet
-        failed as the end of a name (each is tried once, whichever "<" its run began at)."""
-        if self.run_quotes is None:
-            markup = self.markup
-            run = range(self.run_start, self.run_end)
-            has_quote = _QUOTE.search(markup, self.run_start, self.run_end) is not None
-            self.run_quotes = (
-                [index for index in run if markup[index] in "\"'"] if has_quote else []
-            )
-        quotes = self.run_quotes
-        untried = quotes[
-            bisect.bisect_left(quotes, start) : bisect.bisect_left(quotes, self.run_tried_from)
-        ]
-        self.run_tried_from = min(self.run_tried_from, start)
-        return untried[::-1]
-
-    def attributes_end(self, position: int) -> int:
-        """Index of the ">" ending attributes read from `position`, or -1 if they never end."""
-        if self.failed is not None and self.failed[position]:
-            return -1
-        markup = self.markup
-        match = _ATTRIBUTES.match(markup, position, position + _WINDOW)
-        if match is not None:
-            return match.end() - 1
-        outside: list[tuple[int, int]] = []  # where this reading stood outside quotes
-        while True:
-            syntax = _TAG_SYNTAX.search(markup, position)
-            if syntax is None:
-                outside.append((position, len(markup) + 1))
-                break
-            at = syntax.start()
-            outside.append((position, at + 1))
-            if markup[at] == ">":
-                return at
-            close = markup.find(markup[at], at + 1)
-            if close < 0:
-                break
-            position = close + 1
-        if self.failed is None:
-            self.failed = bytearray(len(markup) + 1)
-        for begin, end in outside:
-            self.failed[begin:end] = b"\x01" * (end - begin)
-        return -1
 
 
 # Tag names as written -> lower case; pages use a few dozen distinct spellings.
@@ -331,8 +277,8 @@ NAMES = st.sampled_from(
     ]
 )  # fmt: skip
 ATTRIBUTE_PIECES = st.sampled_from(
-    [" ", "\n", "\xa0", "\u2003", "\x1c", "=", "/", '"', "'", "<", ">", "x", "class", '"<"',
-     "'>'", '"a>b"', "'<b>'", "itemprop=price", "&amp;", "-"]
+    [" ", "\n", "\t", "\f", "\v", "\xa0", "\u2003", "\x1c", "=", "/", '"', "'", "<", ">", "x",
+     "class", '"<"', "'>'", '"a>b"', "'<b>'", "itemprop=price", "&amp;", "-"]
 )  # fmt: skip
 TAGS = st.builds(
     lambda slash, name, attributes, close: f"<{slash}{name}{attributes}{close}",
