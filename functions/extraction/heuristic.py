@@ -16,8 +16,10 @@ Scoring, in points (a plain price beside title and cart scores about 6):
   (up to +1.5), height in the document (0 to -1);
 * content, read for the best placed candidates only: a strong attribute ("sale-price",
   itemprop=price, +1), a price-marked parent (+1.5), a currency (+1, none -1.5), several
-  prices in one text (-1.5), ancestors' class/id words (struck -5, shipping -4, instalment -5,
-  saving -4, related/carousel/nav/footer -3, hidden -3, cart -3), and the label words before
+  prices in one text (-1.5, unless the others are labelled former: "Was $5 Now $4" reads
+  as $4), its own and its ancestors' class/id words, in the page's language
+  too ("prix-barre", "streichpreis": struck -5, shipping -4, instalment -5, saving -4,
+  related/carousel/nav/footer -3, hidden -3, cart -3), and the label words before
   it ("Was", "List Price", "You save", "Shipping", "4 payments of": -2.5 to -5; "Now", "Sale",
   "Price": +0.5) or right after it ("/mo", "shipping": -5);
 * per amount, the best element counts, plus up to +0.6 when the amount is shown repeatedly.
@@ -47,7 +49,7 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
-from extraction.price import has_currency_marker, parse_price
+from extraction.price import has_currency_marker, parse_price, split_after_marked_price
 from extraction.visible import (
     CART_ATTRIBUTES,
     HIDDEN_CLASSES,
@@ -59,7 +61,13 @@ from extraction.visible import (
     phrases_pattern,
     stated_stock,
 )
-from extraction.vocabulary import AFTER_PRICE, FOREIGN_BLOCK_WORDS, FREE_SHIPPING, LABELS
+from extraction.vocabulary import (
+    AFTER_PRICE,
+    FOREIGN_BLOCK_WORDS,
+    FREE_SHIPPING,
+    LABELS,
+    PRICE_NAMES,
+)
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
 # training, metascraper, extruct) every wrong answer scored under 0.38 and two thirds of the
@@ -90,6 +98,12 @@ _TITLE_ATTRIBUTE = re.compile(
 _MAX_STOCK_TEXT = 60
 _STOCK_REACH = 80  # elements between a stock status and the price (or cart) it is about
 
+
+def _price_names(kind: str) -> list[str]:
+    """The class and id words of one kind (`vocabulary.PRICE_NAMES`), of every language."""
+    return [word for names in PRICE_NAMES.values() for word in names.get(kind, ())]
+
+
 # What the words of an element's class and id (split at case changes, "-" and "_") say
 # about a price inside it. Words that name a kind of price ("list", "old", "compare") are
 # only read so when the same attributes also say price: a "list-inline" menu is no list price.
@@ -118,12 +132,15 @@ _CONTEXT_TOKENS: dict[str, str] = {
     **dict.fromkeys("masthead".split(), "header"),
 }
 _PRICE_KIND_TOKENS: dict[str, str] = {
-    **dict.fromkeys("list old original orig compare before retail".split(), "struck"),
+    **dict.fromkeys(_price_names("current"), "current"),
+    **dict.fromkeys(_price_names("former"), "struck"),
     # Demandware's "price-standard" is the list price; a "StandardPriceBlock" holds them all.
     "standard": "standard",
     **dict.fromkeys("regular reg regprice total".split(), "regular"),
 }
-_PRICE_TOKENS = frozenset(("price", "prc", "amount", "cost", "pricing"))
+_PRICE_TOKENS = frozenset(_price_names("price"))
+# Price words also read inside longer words ("verkaufspreis", "prixbarre").
+_PRICE_STEM = re.compile("|".join(_price_names("stems")))
 # Stems inside longer words and inline styles ("relatedProducts", "display: none").
 _CONTEXT_STEMS = re.compile(
     r"(?P<struck>line-through|strike|listprice|wasprice|oldprice)"
@@ -714,13 +731,53 @@ def _is_cart_control(element: Element) -> bool:
 
 def _read_price(candidate: _Candidate) -> bool:
     """Parse the candidate's text; False when it is not a sane price."""
-    text = _price_text(candidate.element)
+    text = _after_former_price(_price_text(candidate.element))
     parsed = _parsed_price(candidate.element, text)
     if parsed is None:
         return False
     candidate.amount, candidate.currency = parsed
     candidate.text = text
     return True
+
+
+def _after_former_price(text: str) -> str:
+    """A price text from after the former price it opens with, when another price follows
+    ("Was $599.00 Now $499.00", "statt 599,00 € nur 499,00 €": the second is the one to
+    pay); else the whole text."""
+    if not _has_numbers_after_the_first(text) or not _opens_with_former_label(text):
+        return text  # (the cheaper test first: most price texts hold one number)
+    return _price_and_rest(text)[1] or text
+
+
+def _price_and_rest(text: str) -> tuple[str, str]:
+    """A price text cut after the price it reads, when another price follows ("$499.00 was
+    $599.00": "$499.00" and " was $599.00", the words after the cut labelling the next
+    price); else the whole text and ""."""
+    split = split_after_marked_price(text) if _has_numbers_after_the_first(text) else None
+    if split is None or not _states_price(split[1]):
+        return text, ""
+    return split
+
+
+def _has_numbers_after_the_first(text: str) -> bool:
+    digit = _DIGIT.search(text)
+    if digit is None:
+        return False
+    first = _NUMBER.match(text, digit.start())
+    return first is not None and _DIGIT.search(text, first.end()) is not None
+
+
+def _opens_with_former_label(text: str) -> bool:
+    """Whether the words before a text's first number label it a former price ("Was $5")."""
+    digit = _DIGIT.search(text)
+    return "struck" in _LABELS.groups(text[: digit.start()] if digit else text)
+
+
+def _states_price(text: str) -> bool:
+    """Whether the text holds a number with a currency sign or marker ("$5", "29,90 TL")."""
+    return bool(_DIGIT.search(text)) and bool(
+        _CURRENCY_SIGN.search(text) or has_currency_marker(text)
+    )
 
 
 def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | None:
@@ -855,11 +912,11 @@ def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     """Context flags of a tag with these class and id words, inline style and hidden-ness."""
     flags = set(_TAG_FLAGS.get(tag, _NO_FLAGS))
     words = {word.lower() for word in _WORD.findall(names)}
-    says_price = not _PRICE_TOKENS.isdisjoint(words) or "price" in names.lower()
+    says_price = not _PRICE_TOKENS.isdisjoint(words) or _PRICE_STEM.search(names.lower())
     for word in words:
         flag = _CONTEXT_TOKENS.get(word)
         if flag is None and says_price:
-            flag = _PRICE_KIND_TOKENS.get(word)
+            flag = _PRICE_KIND_TOKENS.get(word) or _PRICE_KIND_TOKENS.get(_compounded(word))
         if flag is not None:
             flags.add(flag)
     for match in _CONTEXT_STEMS.finditer(f"{names} {style}".lower()):
@@ -869,6 +926,21 @@ def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     if says_price:
         flags.add("price")
     return frozenset(flags)
+
+
+def _compounded(word: str) -> str:
+    """What a word joins to a price word says ("streichpreis": "streich", "aktionspreis":
+    "aktion", "prixbarre": "barre"); "" for any other word."""
+    stem = _PRICE_STEM.search(word)
+    if stem is None:
+        return ""
+    if stem.start() == 0:
+        return word[stem.end() :]
+    if stem.end() < len(word):
+        return ""  # a price word in the middle of another
+    rest = word[: stem.start()]
+    # A German compound may join its parts with an "s".
+    return rest[:-1] if rest.endswith("s") and rest[:-1] in _PRICE_KIND_TOKENS else rest
 
 
 def _placement_score(candidate: _Candidate, survey: _Survey) -> float:
@@ -889,7 +961,8 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     if candidate.by_attribute and not says_price:
         score -= 2.0  # "rice" in a start tag that does not say price after all
     if says_price and (
-        _STRONG_PRICE_ATTRIBUTE.search(_attribute_words(element))
+        "current" in own
+        or _STRONG_PRICE_ATTRIBUTE.search(_attribute_words(element))
         or element.get("itemprop") == "price"
     ):
         score += 1.0
@@ -908,11 +981,17 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     if candidate.currency is None and _CURRENCY_SIGN.search(before[-3:]):
         candidate.currency = parse_price(f"{before[-3:]}{candidate.text}").currency
     score += 1.0 if candidate.currency or has_currency_marker(candidate.text) else -1.5
-    if len(_CURRENCY_SIGN.findall(candidate.text)) > 1 and not _RANGE.search(candidate.text):
+    # The words after another price in the text are that price's ("$499.00 was $599.00").
+    own_text, rest = _price_and_rest(candidate.text)
+    if (
+        len(_CURRENCY_SIGN.findall(candidate.text)) > 1
+        and not _RANGE.search(candidate.text)
+        and not (rest and _opens_with_former_label(rest))
+    ):
         score -= 1.5  # several prices in one text: a summary, not the price
-    groups = _LABELS.groups(f"{before} | {candidate.text}")
+    groups = _LABELS.groups(f"{before} | {own_text}")
     groups.discard("free")
-    after_words = _AFTER_WORDS.match(after)
+    after_words = _AFTER_WORDS.match(rest or after)
     # Every alternative of the pattern is a named group: a match names the one it took.
     if after_words and after_words.lastgroup is not None:
         groups.add("instalment" if after_words.lastgroup == "months" else after_words.lastgroup)
@@ -962,8 +1041,8 @@ def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit:
             text = ""
         else:
             text = _bounded_text(sibling, limit, from_end=step < 0)
-            if _CURRENCY_SIGN.search(text) and _DIGIT.search(text):
-                break  # another price: its label is its own
+            if _states_price(text):
+                break  # another price ("$5", "4,90 EUR", "29,90 TL"): its label is its own
         parts.append(text)
         length += len(text.strip())
         index += step

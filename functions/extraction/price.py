@@ -172,9 +172,24 @@ def normalize_currency(value: str | None) -> str | None:
 
 def parse_price(text: str | None, currency_hint: str | None = None) -> ParsedPrice:
     """Read the price in product-page text: "1.299,00 €" -> 1299.00 EUR. Never raises."""
+    return _read_price(text, currency_hint)[0]
+
+
+def split_after_marked_price(text: str) -> tuple[str, str] | None:
+    """`text` cut after the first price written with a currency marker, its marker included
+    ("Was $599.00 Now $499.00": "Was $599.00", " Now $499.00"), as `parse_price` reads it
+    (spaces and digits written plainly); None without a marked price."""
+    plain = _plain(text)
+    end = _read_price(plain, None)[1]
+    return None if end is None else (plain[:end], plain[end:])
+
+
+def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPrice, int | None]:
+    """`parse_price`'s reading, and where the marked price it read ends (None when it read
+    a bare number or none)."""
     hint = normalize_currency(currency_hint)
     if not isinstance(text, str):
-        return ParsedPrice(None, hint)
+        return ParsedPrice(None, hint), None
     text = _plain(text)
     first_bare: Decimal | None = None
     last_bare: Decimal | None = None  # kept for ranges whose marker follows the second number
@@ -205,9 +220,10 @@ def parse_price(text: str | None, currency_hint: str | None = None) -> ParsedPri
             and _RANGE_DASH.fullmatch(text, last_bare_end, start)
         ):
             amount = last_bare  # "10–20 €": the first of the range
-        return ParsedPrice(amount, _currency_next_to(before, after, hint))
+        read = ParsedPrice(amount, _currency_next_to(before, after, hint))
+        return read, after.end() if after else end
     anywhere = _first_marker(text)
-    return ParsedPrice(first_bare, _currency_of(anywhere, hint) if anywhere else hint)
+    return ParsedPrice(first_bare, _currency_of(anywhere, hint) if anywhere else hint), None
 
 
 def has_currency_marker(text: str) -> bool:

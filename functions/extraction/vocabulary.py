@@ -301,6 +301,106 @@ FREE_SHIPPING: tuple[str, ...] = (
 )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
+# Class and id words of price elements
+# ---------------------------------------------------------------------------------------
+
+# What the words of an element's class and id (split at "-", "_" and case changes, lower-
+# cased, ASCII as markup is written: "preco" for "preço") say of a price, by language. Pages
+# name their markup in their own language too: "preis", "prix-barre", "cena-stara".
+#   price     the element holds a price
+#   former    beside a price word, a former or list price ("old-price", "prix-barre")
+#   current   beside a price word, the price to pay ("sale-price", "prix-actuel")
+# `stems` are price words also recognised inside a longer word ("verkaufspreis",
+# "prixbarre", "streichpreis"); the other price words are too short or too common inside
+# other words ("cena" in "scenario", "pris" in "surprise") and count whole only.
+PRICE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "price": ("price", "prices", "prc", "amount", "cost", "pricing"),
+        "stems": ("price",),
+        "former": ("list", "old", "original", "orig", "compare", "before", "retail"),
+        # English names of the current price are read inside words too, with compounds
+        # ("productprice", "a-price", "buybox"): `heuristic._STRONG_PRICE_ATTRIBUTE`.
+    },
+    "de": {
+        "price": ("preis", "preise"),
+        "stems": ("preis",),
+        "former": ("alt", "alter", "streich", "uvp", "statt", "vorher", "durchgestrichen"),
+        "current": ("aktuell", "angebot", "verkauf", "aktion", "sonder", "jetzt"),
+    },
+    "fr": {
+        "price": ("prix",),
+        "stems": ("prix",),
+        "former": ("barre", "ancien", "avant", "conseille", "origine"),
+        "current": ("actuel", "promo", "vente", "remise"),
+    },
+    "es": {
+        "price": ("precio", "precios"),
+        "stems": ("precio",),
+        "former": ("anterior", "antes", "tachado", "antiguo", "viejo"),
+        "current": ("oferta", "rebajado", "venta"),
+    },
+    "it": {
+        "price": ("prezzo", "prezzi"),
+        "stems": ("prezzo",),
+        "former": ("barrato", "vecchio", "precedente", "listino", "consigliato"),
+        "current": ("attuale", "finale", "offerta", "scontato"),
+    },
+    "nl": {
+        "price": ("prijs", "prijzen"),
+        "stems": ("prijs",),
+        "former": ("oud", "oude", "doorgestreept", "advies", "van"),
+        "current": ("actie", "voor", "nu", "aanbieding"),
+    },
+    "pl": {
+        "price": ("cena", "ceny"),
+        "former": ("stara", "poprzednia", "przekreslona", "regularna", "katalogowa"),
+        "current": ("aktualna", "promocyjna", "promocja", "nowa"),
+    },
+    "pt": {
+        "price": ("preco", "precos"),
+        "stems": ("preco",),
+        "former": ("antigo", "anterior", "riscado"),
+        "current": ("atual", "promocional", "oferta", "por"),
+    },
+    "sv": {
+        "price": ("pris", "priser"),
+        "former": ("ordinarie", "tidigare", "forr"),
+        "current": ("kampanj", "rea"),
+    },
+    "da": {
+        "price": ("pris", "priser"),
+        "former": ("foer", "vejl", "tidligere"),
+        "current": ("tilbud",),
+    },
+    "no": {
+        "price": ("pris", "priser"),
+        "former": ("veil", "tidligere", "ordinaer"),
+        "current": ("tilbud", "kampanje"),
+    },
+    "cs": {
+        "price": ("cena", "ceny"),
+        "former": ("puvodni", "bezna", "preskrtnuta", "doporucena"),
+        "current": ("akcni", "aktualni", "nova"),
+    },
+    "tr": {
+        "price": ("fiyat", "fiyati"),
+        "stems": ("fiyat",),
+        "former": ("eski", "liste", "piyasa"),
+        "current": ("indirimli", "satis", "guncel", "yeni"),
+    },
+    "ru": {
+        "price": ("cena", "tsena", "czena"),
+        "former": ("staraya", "prezhnyaya"),
+        "current": ("novaya", "aktualnaya"),
+    },
+    "ja": {
+        "price": ("kakaku", "nedan"),
+        "former": ("teika", "tsujo"),
+        "current": ("hanbai", "tokka"),
+    },
+}  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
 # Stock
 # ---------------------------------------------------------------------------------------
 

@@ -125,6 +125,23 @@ def test_struck_through_and_was_prices_lose_to_the_current_price(buy_box):
 
 
 @pytest.mark.parametrize(
+    "buy_box",
+    [
+        "<p>Was $59.99 Now $44.99</p>",
+        "<p>$44.99 was $59.99</p>",
+        "<p>statt 59,99 € nur 44,99 €</p>",
+        "<p>44,99 € statt 59,99 €</p>",
+        "<p>UVP 59,99 EUR 44,99 EUR</p>",
+    ],
+)
+def test_a_former_price_in_the_same_text_as_the_current_one_loses_to_it(buy_box):
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.price == Decimal("44.99")
+
+
+@pytest.mark.parametrize(
     "decoy",
     [
         '<div class="shipping-cost">Shipping: $5.99</div>',

@@ -11,6 +11,7 @@ from extraction.price import (
     normalize_currency,
     parse_price,
     parse_structured_price,
+    split_after_marked_price,
 )
 
 
@@ -476,3 +477,18 @@ def test_formatted_price_round_trips(amount, style, space, symbol, symbol_first,
 @given(value=st.floats(min_value=0, max_value=1e14, allow_nan=False, allow_infinity=False))
 def test_structured_float_reads_as_its_shortest_decimal_string(value):
     assert parse_structured_price(value).amount == Decimal(str(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "split"),
+    [
+        ("Was $599.00 Now $499.00", ("Was $599.00", " Now $499.00")),
+        ("statt 599,00 € nur 499,00 €", ("statt 599,00 €", " nur 499,00 €")),
+        ("1\u00a0299 Kč a víc", ("1 299 Kč", " a víc")),
+        ("10–20 € each", ("10–20 €", " each")),
+        ("12 items", None),
+        ("", None),
+    ],
+)
+def test_a_text_is_split_after_its_first_marked_price(text, split):
+    assert split_after_marked_price(text) == split

@@ -134,3 +134,43 @@ def test_a_page_whose_only_price_is_a_recommendation_tile_has_none() -> None:
         "</div></section>"
     )
     assert find_visible_price(parse_html(page)) is None
+
+
+@pytest.mark.parametrize(
+    ("former", "current"),
+    [
+        ("prix-barre", "prix-actuel"),
+        ("streichpreis", "verkaufspreis"),
+        ("prixbarre", "prixactuel"),
+        ("preis-uvp", "aktionspreis"),
+        ("alter-preis", "preis"),
+        ("precio-anterior", "precio-oferta"),
+        ("prezzoBarrato", "prezzo"),
+        ("prijs-oud", "prijs-actie"),
+        ("cena-stara", "cena-aktualna"),
+        ("eski-fiyat", "indirimli-fiyat"),
+        ("pris-ordinarie", "pris"),
+    ],
+)
+def test_class_names_in_the_pages_language_tell_a_former_price(former: str, current: str) -> None:
+    # The former price stands first, nearer the title: only its name tells it apart.
+    page = _page(f'<div class="{former}">59,99 €</div><div class="{current}">44,99 €</div>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("44.99")
+
+
+@pytest.mark.parametrize(
+    "buy_box",
+    [
+        '<div class="fiyat">1.249,90 TL</div><div>Kargo: 29,90 TL</div>',
+        '<span class="preis">1.249,90 EUR</span> <span>Versand: 4,90 EUR</span>',
+        '<p class="cena">1 249,90 zł</p><p>Dostawa: 9,99 zł</p>',
+    ],
+)
+def test_a_label_of_the_next_price_written_with_a_currency_word_is_not_this_ones(
+    buy_box: str,
+) -> None:
+    offer = find_visible_price(parse_html(_page(buy_box)))
+    assert offer is not None
+    assert offer.price == Decimal("1249.90")
