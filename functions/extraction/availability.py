@@ -10,8 +10,10 @@ evidence is read in order of trust:
    with or without a price (`SourceReading.availability_of`);
 2. the visible page (`visible_availability`): the page's main buy control ("Add to cart",
    "In den Warenkorb", "Ajouter au panier", ...), enabled (in stock) or disabled (out of
-   stock), and a stock status stated on its own near the product title or that control
-   ("Sold out", "Ausverkauft", "Épuisé"; "Only 3 left", "Nur noch 3 Stück": in stock).
+   stock), or an offer to tell the shopper once the product is back in its place ("Notify
+   me when available", "Benachrichtigen, wenn verfügbar": out of stock), and a stock status
+   stated on its own near the product title or that control ("Sold out", "Ausverkauft",
+   "Épuisé"; "Only 3 left", "Nur noch 3 Stück": in stock).
    The two must not disagree: a disabled button beside "In stock" (a size not chosen yet)
    says nothing.
 
@@ -46,6 +48,7 @@ from extraction.visible import (
     is_hidden,
     may_name_buy_action,
     names_buy_action,
+    offers_restock_notice,
     stated_stock,
 )
 from extraction.vocabulary import FOREIGN_BLOCK_WORDS
@@ -252,7 +255,9 @@ def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availa
     if not named and tag != "a":
         named = _in_cart_form(element, cart_forms)  # <form action="/cart/add"><button>Sold out
     if not named:
-        return None
+        # "Notify me when available" in place of the buy control: out of stock.
+        restock = len(label) <= _MAX_LABEL and offers_restock_notice(label)
+        return Availability.OUT_OF_STOCK if restock else None
     return Availability.OUT_OF_STOCK if _is_disabled(element.attrs) else Availability.IN_STOCK
 
 

@@ -18,6 +18,7 @@ from extraction.vocabulary import (
     BUY_ACTION_WORDS,
     BUY_CONTROL,
     BUY_CONTROL_WORDS,
+    RESTOCK_NOTICE,
     STOCK,
     STOCK_PREFIXES,
 )
@@ -240,3 +241,14 @@ def may_name_buy_action(text: str) -> bool:
             if key in lowered:
                 return True
     return False
+
+
+_RESTOCK_NOTICES = PhraseTable({"restock": RESTOCK_NOTICE})
+_RESTOCK_KEYS = tuple(sorted(_RESTOCK_NOTICES.keys()))
+
+
+def offers_restock_notice(text: str) -> bool:
+    """Whether a control's label offers to tell the shopper once the product is back in
+    stock ("Notify me when available", "Benachrichtigen, wenn verfügbar")."""
+    lowered = text.lower()
+    return any(key in lowered for key in _RESTOCK_KEYS) and bool(_RESTOCK_NOTICES.groups(text))

@@ -526,6 +526,28 @@ BUY_CONTROL: tuple[str, ...] = (
     "køb", "legg i handlekurv", "kjøp", "do košíku", "koupit", "sepete ekle", "satın al",
     "в корзину", "купить", "カートに入れる", "購入", "加入购物车", "立即购买",
 )  # fmt: skip
+# A control that offers to tell the shopper once the product is back: shown in place of
+# the buy control while it is out of stock ("Notify me when available").
+RESTOCK_NOTICE: tuple[str, ...] = (
+    "notify me when available", "notify me when in stock", "notify me when back in stock",
+    "notify when available", "notify me when it's back", "email me when available",
+    "email me when in stock", "email me when back in stock", "email when available",
+    "alert me when available", "get notified when available", "notify me of availability",
+    "benachrichtigen wenn verfügbar", "benachrichtigen sobald verfügbar",
+    "benachrichtigung bei verfügbarkeit", "bei verfügbarkeit benachrichtigen",
+    "e-mail bei verfügbarkeit", "me prévenir de la disponibilité",
+    "me prévenir quand disponible", "me prévenir du retour en stock",
+    "m'avertir de la disponibilité", "alerte disponibilité",
+    "avísame cuando esté disponible", "avisarme cuando esté disponible",
+    "notificarme cuando esté disponible", "avvisami quando disponibile",
+    "avvisami quando torna disponibile", "mail mij wanneer beschikbaar",
+    "mail mij als het weer op voorraad is", "powiadom o dostępności",
+    "powiadom mnie o dostępności", "avise-me quando chegar", "avise-me quando disponível",
+    "bevaka produkten", "meddela mig när den finns i lager", "giv mig besked når varen er på lager",
+    "gi meg beskjed når varen er på lager", "hlídat dostupnost", "upozornit na dostupnost",
+    "gelince haber ver", "stoğa girince haber ver", "сообщить о поступлении",
+    "уведомить о поступлении", "入荷お知らせ", "再入荷通知", "入荷通知", "到货通知",
+)  # fmt: skip
 # Class and id words of a cart or buy control, in several languages: the action, and the
 # cart it fills (which a header's cart link names too).
 BUY_ACTION_WORDS: tuple[str, ...] = (

@@ -170,6 +170,30 @@ def test_an_enabled_main_buy_control_means_in_stock_and_a_disabled_one_out_of_st
     assert visible(f"<h1>Kettle</h1>{disabled}") == OUT
 
 
+@pytest.mark.parametrize(
+    "control",
+    [
+        '<button class="btn">Notify me when available</button>',
+        '<a href="#notify" class="button">Email me when back in stock</a>',
+        "<button>Benachrichtigen, wenn verfügbar</button>",
+        "<button>Me prévenir de la disponibilité</button>",
+        "<button>Avísame cuando esté disponible</button>",
+        "<button>Powiadom o dostępności</button>",
+        "<button>入荷お知らせ</button>",
+    ],
+    ids=["en", "en-link", "de", "fr", "es", "pl", "ja"],
+)
+def test_a_restock_notice_in_place_of_the_buy_control_means_out_of_stock(control):
+    assert visible(f"<h1>Kettle</h1>{control}") == OUT
+    offer = extract_offer(page(f'<h1>Kettle</h1><p class="price">24,90 €</p>{control}'))
+    assert offer is not None
+    assert (offer.price, offer.availability) == (Decimal("24.90"), OUT)
+    # One the page hides until a size is chosen, or a price alert, says nothing.
+    hidden = control.replace(">", ' style="display:none">', 1)
+    assert visible(f"<h1>Kettle</h1>{hidden}<button>Add to cart</button>") == IN
+    assert visible("<h1>Kettle</h1><button>Notify me when the price drops</button>") is None
+
+
 def test_only_the_control_nearest_the_title_is_the_main_one():
     body = (
         "<h1>Kettle</h1><button>Add to cart</button>"
