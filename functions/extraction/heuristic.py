@@ -49,6 +49,7 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
+from extraction.page_locale import locale_currency
 from extraction.price import has_currency_marker, parse_price, split_after_marked_price
 from extraction.visible import (
     CART_ATTRIBUTES,
@@ -280,7 +281,8 @@ def find_visible_price(
 ) -> Offer | None:
     """The main price the page shows, scored from its markup and surroundings, or None.
 
-    `url` is accepted for symmetry with the other sources; scoring does not use it yet.
+    `url`'s country domain, like the page's declared locale, tells which currency a marker
+    several share means ("kr", "$"); scoring does not use it.
     The returned offer's confidence (0..1) reflects the winner's score and its margin over
     the best different price; `ambiguous` is set when that margin is small. Raises
     `ExtractionTooSlowError` once `budget` is spent.
@@ -311,7 +313,7 @@ class VisiblePage:
 
     def __init__(self, root: Element, url: str | None = None, budget: Budget = UNLIMITED) -> None:
         self._root = root
-        self._url = url  # for symmetry with the other sources; scoring does not use it yet
+        self._url = url  # its country domain may tell a shared marker's currency
         self._budget = budget
         # The price texts of the elements named so, read only as far as asked, once.
         self._named_read: list[tuple[Element, str]] = []
@@ -332,13 +334,23 @@ class VisiblePage:
         alternatives = tuple(c.amount for c in ranked[1:6] if c.score > _ALTERNATIVE_FLOOR)
         return Offer(
             price=winner.amount,
-            currency=winner.currency,
+            currency=self._currency_of(winner),
             availability=_availability(winner, survey, context, self._budget),
             source="heuristic",
             confidence=confidence,
             ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
             alternatives=alternatives,
         )
+
+    def _currency_of(self, winner: _Candidate) -> str | None:
+        """The winner's currency, its marker read as the page's locale means it when several
+        currencies share it ("kr" on a Swedish page: SEK; "$" on a Canadian one: CAD)."""
+        if not _states_price(winner.text):
+            return winner.currency  # no marker in its text (maybe one beside it) to read
+        hint = locale_currency(self._root, self._url)
+        if hint is None:
+            return winner.currency
+        return parse_price(winner.text, hint).currency
 
     def shown_as_former(self, amount: Decimal) -> bool:
         """Whether the page shows `amount` as a price only as a former one, and at least

@@ -85,6 +85,21 @@ CURRENCY_NAMES: dict[str, str] = {
     "lev": "BGN", "kuna": "HRK", "shekel": "ILS", "naira": "NGN",
 }  # fmt: skip
 
+# The currency a page's locale means by a marker several currencies share ("kr", "$", "¥",
+# "Rs"): by its country (the region of <html lang="sv-SE"> or og:locale "en_CA", or its
+# address's country domain), else by its language alone. Only these markers take it: "€"
+# stays EUR on a Swedish page.
+REGION_CURRENCIES: dict[str, str] = {
+    "SE": "SEK", "DK": "DKK", "FO": "DKK", "GL": "DKK", "NO": "NOK", "IS": "ISK",
+    "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN", "AR": "ARS", "CL": "CLP",
+    "CO": "COP", "UY": "UYU", "SG": "SGD", "HK": "HKD", "TW": "TWD", "CN": "CNY", "JP": "JPY",
+    "IN": "INR", "PK": "PKR", "LK": "LKR", "NP": "NPR", "MU": "MUR", "SC": "SCR",
+}  # fmt: skip
+LANGUAGE_CURRENCIES: dict[str, str] = {
+    "sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "is": "ISK",
+    "ja": "JPY", "ur": "PKR", "si": "LKR", "ne": "NPR",
+}  # fmt: skip
+
 # ---------------------------------------------------------------------------------------
 # Labels beside a price
 # ---------------------------------------------------------------------------------------
