@@ -49,6 +49,7 @@ from extraction.visible import (
     may_name_buy_action,
     names_buy_action,
     offers_restock_notice,
+    own_names,
     stated_stock,
 )
 from extraction.vocabulary import FOREIGN_BLOCK_WORDS
@@ -336,7 +337,9 @@ def _shown(element: Element, chrome: bool = True) -> bool:
 
 
 def _other_block(names: str) -> bool:
-    """Class and id words of the page's chrome or of other products' blocks."""
+    """Class and id words of the page's chrome or of other products' blocks (a block that
+    only holds one, "has-recommendations", is neither)."""
+    names = own_names(names)
     words = {word.lower() for word in _ATTRIBUTE_WORD.findall(names)}
     return not _OTHER_BLOCK_WORDS.isdisjoint(words) or bool(
         _OTHER_BLOCK_STEMS.search(names.lower())

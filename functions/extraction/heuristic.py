@@ -50,7 +50,12 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
 from extraction.page_locale import locale_currency
-from extraction.price import has_currency_marker, parse_price, split_after_marked_price
+from extraction.price import (
+    has_currency_marker,
+    is_currency_marker,
+    parse_price,
+    split_after_marked_price,
+)
 from extraction.visible import (
     CART_ATTRIBUTES,
     HIDDEN_CLASSES,
@@ -59,6 +64,7 @@ from extraction.visible import (
     is_hidden,
     may_name_cart,
     names_cart_control,
+    own_names,
     phrases_pattern,
     stated_stock,
 )
@@ -71,9 +77,10 @@ from extraction.vocabulary import (
 )
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
-# training, metascraper, extruct) every wrong answer scored under 0.38 and two thirds of the
-# right ones scored over 0.6; on the held-out fathom test pages 0.6 keeps precision at 97%
-# for 73% recall. A missed price costs one check; a wrong one costs a false alert.
+# training, metascraper, extruct) every wrong answer scored under 0.51 (but one page whose
+# label says it has no price while it shows "Price: $165.95") and 21 of the 30 right ones
+# from 0.6; on the held-out fathom test pages 0.6 keeps precision at 100% (38 of 38) for 79%
+# recall. A missed price costs one check; a wrong one costs a false alert.
 DEFAULT_MIN_CONFIDENCE = 0.6
 
 # Content a shopper never sees, and option lists whose prices are per-variant choices.
@@ -210,6 +217,7 @@ _PRICE_PART_CLASS = re.compile(
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not
+_MAX_MARKER_TEXT = 12  # characters of a text that is a currency marker alone, spaces and all
 _MAX_VISITS = 200  # nodes read for one text: bounds the work on any element
 _SHORTLIST = 24  # prices scored in full, of those best placed
 _MAX_READ = 200  # candidates read to find them (many have no price text)
@@ -562,7 +570,7 @@ _ALTERNATIVE_FLOOR = 1.0
 _AMBIGUOUS_MARGIN = 1.0
 # Score at which a lone candidate is an even bet, how fast confidence grows past it, and
 # how fast it grows with the margin over the runner-up (calibrated on the development
-# pages: wrong answers there score under 2.6 or win by under 0.4).
+# pages: wrong answers there score under 2.6 or win by under 0.6).
 _EVEN_SCORE = 3.0
 _SCORE_SCALE = 0.8
 _MARGIN_SCALE = 0.6
@@ -608,6 +616,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     stock_texts = survey.stock_texts
     find_currency = _CURRENCY_SIGN.search
     find_sign_or_digit = _SIGN_OR_DIGIT.search
+    listed: set[int] = set()  # the parents made candidates for the currency beside them
     order = 0
     for element in walk(root, budget, _SKIPPED_TAGS):
         tag = element.tag
@@ -622,7 +631,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                     headings.append((order, element))
             elif len(carts) < _MAX_LANDMARKS and _is_cart_control(element):
                 carts.append(order)
-        by_text = False
+        by_text = numbered = False
         for child in element.children:
             if type(child) is not str or child.isspace():
                 continue
@@ -633,15 +642,25 @@ def _survey(root: Element, budget: Budget) -> _Survey:
             )
             if signed or ("&" in child and _CURRENCY_ENTITY.search(child)):
                 by_text = True
+                numbered = numbered or _DIGIT.search(child) is not None
             elif len(child) > _MAX_STOCK_TEXT * 4:
                 continue  # a paragraph: neither a price nor a stock status
             elif first is not None and len(child) < _MAX_PRICE_TEXT and has_currency_marker(child):
-                by_text = True  # a digit and no sign: "149,00 EUR", "1 299 Kč", "3000円"
+                by_text = numbered = True  # a digit, no sign: "149,00 EUR", "1 299 Kč", "3000円"
+            elif first is None and len(child) <= _MAX_MARKER_TEXT and is_currency_marker(child):
+                by_text = True  # "129,<span>99</span> zł": the currency beside the number
             else:
+                numbered = numbered or first is not None
                 stock_texts.append((order, child, element))
         by_attribute = "rice" in element.raw_attributes
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
+            parent = element.parent
+            if by_text and not numbered and parent is not None and id(parent) not in listed:
+                # A currency alone in its element ("<span>1 299</span> <span>Kč</span>"): the
+                # price is its parent's text, the number beside it.
+                listed.add(id(parent))
+                candidates.append(_Candidate(parent, order, by_attribute=False))
     survey.size = order
     _place_landmarks(survey, root, budget)
     return survey
@@ -851,10 +870,14 @@ def _price_text(element: Element, with_struck: bool = False) -> str:
             is_cents = any(_CENTS_CLASS.search(name) for name in classes)
         else:
             is_cents = False
-        if (is_cents or tag == "sup") and parts and parts[-1].rstrip()[-1:].isdigit():
-            cents = _bounded_text(node, 3, from_end=False)
-            if len(cents) == 2 and cents.isdigit():
-                parts.append(".")  # "29" then "99" in a cents part: 29.99
+        if (is_cents or tag == "sup") and parts:
+            read = "".join(parts).rstrip()
+            if read[-1:].isdigit() or (read[-1:] in (",", ".") and read[-2:-1].isdigit()):
+                cents = _bounded_text(node, 3, from_end=False)
+                if len(cents) == 2 and cents.isdigit():
+                    # "29" then "99" in a cents part: 29.99; "192," then "32": 192,32 (a
+                    # space between the parts is the markup's layout, not the page's).
+                    parts[:] = [read if read[-1] in ",." else f"{read}."]
         stack.extend(reversed(node.children))
     text = " ".join("".join(parts).split())
     if "&" in text:
@@ -923,6 +946,7 @@ _TAG_FLAGS = {
 def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     """Context flags of a tag with these class and id words, inline style and hidden-ness."""
     flags = set(_TAG_FLAGS.get(tag, _NO_FLAGS))
+    names = own_names(names)
     words = {word.lower() for word in _WORD.findall(names)}
     says_price = not _PRICE_TOKENS.isdisjoint(words) or _PRICE_STEM.search(names.lower())
     for word in words:
@@ -1067,7 +1091,8 @@ def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit:
 
 
 def _bounded_text(element: Element, limit: int, from_end: bool) -> str:
-    """About `limit` characters of the element's text from its start (or its end)."""
+    """About `limit` characters of the element's text from its start (or its end); the
+    element's own text even when its tag is one whose text the walk skips (a button's)."""
     parts: list[str] = []
     length = 0
     visits = 0
@@ -1078,7 +1103,7 @@ def _bounded_text(element: Element, limit: int, from_end: bool) -> str:
         if isinstance(node, str):
             parts.append(node)
             length += len(node.strip())
-        elif node.tag not in _SKIPPED_TAGS:
+        elif node is element or node.tag not in _SKIPPED_TAGS:
             children = node.children if from_end else reversed(node.children)
             stack.extend(children)
             if node.tag in BLOCK_TAGS:

@@ -249,6 +249,17 @@ def has_currency_marker(text: str) -> bool:
     return False
 
 
+def is_currency_marker(text: str) -> bool:
+    """Whether `text` is a currency marker and nothing else ("zł", " EUR ", "Kč"): a price's
+    currency written in an element of its own, beside the number."""
+    marker = text.strip()
+    return (
+        0 < len(marker) <= _LONGEST_MARKER
+        and marker.casefold() in _MARKER_CODES
+        and _MARKER.fullmatch(_plain(marker)) is not None
+    )
+
+
 _WORD_BEFORE = re.compile(r"([^\s0-9]+)\s{0,3}\Z")
 _WORD_AFTER = re.compile(r"\s{0,3}([^\s0-9]+)")
 

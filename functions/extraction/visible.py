@@ -113,6 +113,23 @@ class PhraseTable:
 
 
 # ---------------------------------------------------------------------------------------
+# Class and id names
+# ---------------------------------------------------------------------------------------
+
+# A class saying what an element holds rather than what it is: "has-discount",
+# "with-list-price", "hasOldPrice" (the current price's box, beside a list price).
+_HOLDER_NAME = re.compile(r"(?:has|with)(?:[-_]|(?=[A-Z]))")
+
+
+def own_names(names: str) -> str:
+    """An element's class and id names without those that say what it holds ("product-price
+    with-list-price": "product-price")."""
+    if "has" not in names and "with" not in names:
+        return names  # most names: nothing to leave out
+    return " ".join(name for name in names.split() if not _HOLDER_NAME.match(name))
+
+
+# ---------------------------------------------------------------------------------------
 # Hidden elements
 # ---------------------------------------------------------------------------------------
 

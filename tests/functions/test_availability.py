@@ -194,6 +194,11 @@ def test_a_restock_notice_in_place_of_the_buy_control_means_out_of_stock(control
     assert visible("<h1>Kettle</h1><button>Notify me when the price drops</button>") is None
 
 
+def test_a_block_that_only_holds_recommendations_is_the_products_own():
+    body = '<div class="product has-recommendations"><h1>Kettle</h1><button disabled>Add to cart'
+    assert visible(body + "</button></div>") == OUT
+
+
 def test_only_the_control_nearest_the_title_is_the_main_one():
     body = (
         "<h1>Kettle</h1><button>Add to cart</button>"

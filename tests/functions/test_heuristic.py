@@ -492,3 +492,51 @@ def test_an_amount_only_in_scripts_or_attributes_is_not_shown():
 def test_the_visible_page_offer_is_the_visible_price():
     markup = product_page('<span class="product-price">$34.99</span>')
     assert visible_page(markup).offer == visible_price(markup)
+
+
+def test_a_buy_button_named_only_by_its_text_is_the_cart_beside_the_price():
+    def offer_beside(button: str):
+        page = f'<html><body><h1>Kettle</h1><span class="price">$44.99</span>{button}</body></html>'
+        return visible_price(page)
+
+    with_cart = offer_beside('<button type="submit">Add to cart</button>')
+    without = offer_beside('<button type="button">Share</button>')
+
+    assert with_cart is not None
+    assert without is not None
+    assert with_cart.price == without.price == Decimal("44.99")
+    assert with_cart.confidence > without.confidence  # the cart beside it makes it surer
+
+
+@pytest.mark.parametrize(
+    ("buy_box", "price", "currency"),
+    [
+        ("<span>1 299</span> <span>Kč</span>", "1299", "CZK"),
+        ('<span class="amount">1 299</span> <span class="symbol">€</span>', "1299", "EUR"),
+        ("<div>129,<span>99</span> zł</div>", "129.99", "PLN"),
+        (
+            '<div class="c-price"><span class="c-price__number">192,</span>\n'
+            '  <span class="c-price__decimal">32</span>\n  <span class="c-price__currency">€</span>'
+            "</div>",
+            "192.32",
+            "EUR",
+        ),
+    ],
+    ids=["word-beside", "symbol-beside", "word-after-cents", "spaced-decimal-part"],
+)
+def test_a_price_split_from_its_currency_or_its_cents_is_read_whole(buy_box, price, currency):
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal(price), currency)
+
+
+def test_a_class_saying_what_a_price_box_holds_does_not_make_its_price_a_former_one():
+    buy_box = (
+        '<span class="list-price-wrapper"><span class="list-price">49,95 €</span></span>'
+        '<p class="product-detail-price with-list-price">39,95 €</p>'
+    )
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert offer.price == Decimal("39.95")
