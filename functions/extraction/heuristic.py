@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import chain, islice
 
 from contracts.catalog import Availability
@@ -943,6 +943,8 @@ _TAG_FLAGS = {
 }
 
 
+# Pages repeat the same few class names thousands of times, and sites across pages.
+@lru_cache(maxsize=8192)
 def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     """Context flags of a tag with these class and id words, inline style and hidden-ness."""
     flags = set(_TAG_FLAGS.get(tag, _NO_FLAGS))

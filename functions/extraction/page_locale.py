@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from extraction.markup import Element
+from extraction.markup import Element, walk
 from extraction.vocabulary import LANGUAGE_CURRENCIES, REGION_CURRENCIES
 
 # A language tag: its language, then a region among its later subtags ("zh-Hant-TW").
@@ -47,7 +47,7 @@ def _declared_language_tags(root: Element) -> list[str]:
     """The language tags the page declares, most telling first: <html lang>, og:locale,
     Content-Language (its first, when it lists several)."""
     html_lang = locale = content_language = ""
-    for count, element in enumerate(root.iter()):
+    for count, element in enumerate(walk(root)):
         if count == _MAX_HEAD_ELEMENTS or element.tag == "body":
             break
         if element.tag == "html" and not html_lang:

@@ -252,12 +252,27 @@ def has_currency_marker(text: str) -> bool:
 def is_currency_marker(text: str) -> bool:
     """Whether `text` is a currency marker and nothing else ("zł", " EUR ", "Kč"): a price's
     currency written in an element of its own, beside the number."""
-    marker = text.strip()
-    return (
-        0 < len(marker) <= _LONGEST_MARKER
-        and marker.casefold() in _MARKER_CODES
-        and _MARKER.fullmatch(_plain(marker)) is not None
+    return _plain(text.strip()) in _MARKER_TEXTS
+
+
+def _spellings(marker: str, any_case: bool) -> set[str]:
+    if not any_case:
+        return {marker}
+    return {marker, marker.lower(), marker.upper(), marker.capitalize(), marker.title()}
+
+
+# Every spelling of a marker that reads as one: a set look-up for the many short texts of a
+# page, nearly all of which are none.
+_MARKER_TEXTS = frozenset(
+    spelling
+    for markers, any_case in (
+        (CURRENCY_MARKERS_ANY_CASE, True),
+        (CURRENCY_MARKERS_EXACT_CASE, False),
     )
+    for marker in markers
+    for spelling in _spellings(marker, any_case)
+    if _MARKER.fullmatch(spelling)
+)
 
 
 _WORD_BEFORE = re.compile(r"([^\s0-9]+)\s{0,3}\Z")

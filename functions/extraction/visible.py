@@ -268,4 +268,7 @@ def offers_restock_notice(text: str) -> bool:
     """Whether a control's label offers to tell the shopper once the product is back in
     stock ("Notify me when available", "Benachrichtigen, wenn verfügbar")."""
     lowered = text.lower()
-    return any(key in lowered for key in _RESTOCK_KEYS) and bool(_RESTOCK_NOTICES.groups(text))
+    for key in _RESTOCK_KEYS:
+        if key in lowered:
+            return bool(_RESTOCK_NOTICES.groups(text))
+    return False

@@ -403,7 +403,7 @@ class _Fetcher:
             no_price = (
                 "no price on the page"
                 if offer is None
-                else f"no trusted price (heuristic confidence {offer.confidence:.2f} < {minimum:g})"
+                else f"no trusted price (heuristic confidence {offer.confidence:g} < {minimum:g})"
             )
             if may_escalate and self._looks_script_rendered(result.text):
                 return self._escalate(

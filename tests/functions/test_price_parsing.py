@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from extraction.price import (
     ParsedPrice,
+    is_currency_marker,
     normalize_currency,
     parse_price,
     parse_structured_price,
@@ -492,3 +493,13 @@ def test_structured_float_reads_as_its_shortest_decimal_string(value):
 )
 def test_a_text_is_split_after_its_first_marked_price(text, split):
     assert split_after_marked_price(text) == split
+
+
+@pytest.mark.parametrize("text", ["zł", " EUR ", "eur", "Kč", "€", "kr", "руб.", "円", "TL"])
+def test_a_currency_written_alone_is_a_marker(text):
+    assert is_currency_marker(text)
+
+
+@pytest.mark.parametrize("text", ["", "19,99 €", "Price", "tl", "EUR 5", "€€"])
+def test_a_text_with_more_than_a_currency_or_another_case_of_a_code_is_not_a_marker(text):
+    assert not is_currency_marker(text)
