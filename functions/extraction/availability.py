@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count, islice
@@ -43,6 +43,11 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element, walk
 from extraction.offer import SourceReading
+from extraction.other_products import (
+    MAX_SECTION_HEADINGS,
+    SECTION_HEADING_TAGS,
+    OtherProducts,
+)
 from extraction.visible import (
     CART_ATTRIBUTES,
     is_hidden,
@@ -129,7 +134,9 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     title = page.title()
     control = page.main_control(title)
     anchors = [position for position in (title, control[0] if control else None) if position]
-    statuses = {status for status, element in page.statements(anchors) if _shown(element)}
+    statements = list(page.statements(anchors))
+    others = page.other_products(title)
+    statuses = {status for status, element in statements if _shown(element, others=others)}
     if len(statuses) > 1:
         return None  # the page states both: about sizes or variants, not the product
     found = [*statuses, *([control[1]] if control else [])]
@@ -151,6 +158,20 @@ class _WalkedPage:
         self._unread = walk(root, budget, _UNSEEN_TAGS)
         self._read: list[Element] = []
         self._budget = budget
+        self._section_headings: list[Element] = []  # among the elements read so far
+        self._other_products: OtherProducts | None = None
+        self._headings_added = 0  # of `_section_headings`, to `_other_products`
+
+    def other_products(self, title: int | None) -> Set[int]:
+        """Ids of the elements in sections of other products that headings read so far name
+        ("You may also like"): a section follows its heading, so every section around an
+        element read is known."""
+        if self._other_products is None:
+            self._other_products = OtherProducts(self.at(title or 0))
+        headings = self._section_headings
+        self._other_products.add(headings[self._headings_added :])
+        self._headings_added = len(headings)
+        return self._other_products.ids
 
     def at(self, position: int) -> Element | None:
         """The element at `position`, None past the end of the page (or before its start)."""
@@ -160,6 +181,10 @@ class _WalkedPage:
             if not more:
                 return None
             read.extend(more)
+            headings = self._section_headings
+            if len(headings) < MAX_SECTION_HEADINGS:
+                headings.extend(e for e in more if e.tag in SECTION_HEADING_TAGS)
+                del headings[MAX_SECTION_HEADINGS:]
         return read[position - 1] if position > 0 else None
 
     def title(self) -> int | None:
@@ -178,7 +203,8 @@ class _WalkedPage:
 
     def main_control(self, title: int | None) -> tuple[int, Availability] | None:
         """The page's own buy control and its status: the shown one nearest the title (the
-        first, without a title), among the nearest named ones found."""
+        first, without a title), among the nearest named ones found, outside the sections
+        of other products."""
         anchor = title or 0
         cart_forms: dict[int, bool] = {}
         named = 0
@@ -198,7 +224,7 @@ class _WalkedPage:
                 status = _buy_control_status(element, cart_forms)
                 if status is None:
                     continue
-                if _shown(element):
+                if _shown(element, others=self.other_products(title)):
                     return position, status
                 named += 1
                 if named == _MAX_CONTROLS:
@@ -318,15 +344,16 @@ def _label(element: Element) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def _shown(element: Element, chrome: bool = True) -> bool:
+def _shown(element: Element, chrome: bool = True, others: Set[int] = frozenset()) -> bool:
     """Visible, and part of the product's own block: not hidden, not in another product's
-    block, nor (with `chrome`) in the page's header, footer or navigation (looked for
+    block (named so by its class or id, or in `others`, the ids of sections of other
+    products), nor (with `chrome`) in the page's header, footer or navigation (looked for
     among the nearest ancestors)."""
     node: Element | None = element
     for _ in range(_ANCESTORS):
         if node is None or node.tag in ("body", "html", "#document"):
             return True
-        if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node):
+        if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node) or id(node) in others:
             return False
         if (node.has_attribute_text("class") or node.has_attribute_text("id")) and _other_block(
             f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}"

@@ -39,7 +39,7 @@ import bisect
 import html
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -49,6 +49,11 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
+from extraction.other_products import (
+    MAX_SECTION_HEADINGS,
+    SECTION_HEADING_TAGS,
+    other_product_sections,
+)
 from extraction.page_locale import locale_currency
 from extraction.price import (
     has_currency_marker,
@@ -230,6 +235,7 @@ _MAX_NEIGHBOURS = 32  # siblings read for the label beside a price
 _MAX_HEADINGS = 12
 _NO_TITLE_TAGS = frozenset(("a", "img", "link", "meta", "input", "form", "li", "ul", "body"))
 _LANDMARK_TAGS = frozenset(("h1", "input", "form"))
+_HEADING_OR_LANDMARK_TAGS = _LANDMARK_TAGS | SECTION_HEADING_TAGS
 _MAX_AMOUNT = Decimal(10**12)  # IDR and VND prices run to hundreds of millions
 
 # Penalties and bonuses, in score points; a plain price next to title and cart scores ~6.
@@ -237,6 +243,7 @@ _CONTEXT_PENALTY = {
     "struck": 5.0,
     "decoy": 3.0,
     "foreign": 3.0,
+    "others": 3.0,
     "hidden": 3.0,
     "cart": 3.0,
     "ship": 4.0,
@@ -275,6 +282,9 @@ class _Survey:
 
     candidates: list[_Candidate] = field(default_factory=list)
     headings: list[tuple[int, Element]] = field(default_factory=list)  # h1s
+    section_headings: list[Element] = field(default_factory=list)  # h2-h6
+    # Ids of the elements in sections of other products, named so by their headings.
+    other_products: set[int] = field(default_factory=set)
     carts: list[int] = field(default_factory=list)
     # Texts that may state a stock status (no price), by position: read only near the
     # winner or the cart (`_availability`), not all of them as the walk meets them.
@@ -538,7 +548,7 @@ def _ranked_prices(survey: _Survey, budget: Budget) -> tuple[list[_Candidate], _
     for candidate in survey.candidates:
         candidate.score = _placement_score(candidate, survey)
     by_placement = sorted(survey.candidates, key=lambda c: c.score, reverse=True)
-    context = _ContextCache()
+    context = _ContextCache(survey.other_products)
     best_by_amount: dict[Decimal, _Candidate] = {}
     counts: dict[Decimal, int] = {}
     top_two = [-math.inf, -math.inf]  # best scores of two different amounts so far
@@ -584,9 +594,13 @@ _FOREIGN_REACH = 4
 
 
 def _in_foreign_block(element: Element, context: _ContextCache) -> bool:
-    """Inside a recommendation, recently-viewed, accessory or bundle block."""
-    distance = context.inherited(element).get("foreign", _FOREIGN_REACH + 1)
-    return "foreign" in context.own(element) or distance <= _FOREIGN_REACH
+    """Inside a recommendation, recently-viewed, accessory or bundle block: named so by its
+    class or id near the price, or by its heading (at any depth: the section is only what
+    follows that heading)."""
+    own, inherited = context.own(element), context.inherited(element)
+    if "foreign" in own or "others" in own or "others" in inherited:
+        return True
+    return inherited.get("foreign", _FOREIGN_REACH + 1) <= _FOREIGN_REACH
 
 
 def _confidence(top: float, runner_up: float | None) -> float:
@@ -612,6 +626,7 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     survey = _Survey()
     candidates = survey.candidates
     headings = survey.headings
+    section_headings = survey.section_headings
     carts = survey.carts
     stock_texts = survey.stock_texts
     find_currency = _CURRENCY_SIGN.search
@@ -625,10 +640,13 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 carts.append(order)
             continue
         order += 1
-        if tag in _LANDMARK_TAGS:
+        if tag in _HEADING_OR_LANDMARK_TAGS:
             if tag == "h1":
                 if len(headings) < _MAX_HEADINGS:
                     headings.append((order, element))
+            elif tag in SECTION_HEADING_TAGS:
+                if len(section_headings) < MAX_SECTION_HEADINGS:
+                    section_headings.append(element)
             elif len(carts) < _MAX_LANDMARKS and _is_cart_control(element):
                 carts.append(order)
         by_text = numbered = False
@@ -663,6 +681,8 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 candidates.append(_Candidate(parent, order, by_attribute=False))
     survey.size = order
     _place_landmarks(survey, root, budget)
+    title = next((element for at, element in headings if at == survey.title), None)
+    survey.other_products = other_product_sections(section_headings, title)
     return survey
 
 
@@ -889,15 +909,18 @@ class _ContextCache:
     """Context flags of elements from their own attributes and their ancestors', memoised
     per element and per distinct tag and attributes (pages repeat "row", "col-md-6", ...)."""
 
-    def __init__(self) -> None:
+    def __init__(self, other_products: Set[int] = frozenset()) -> None:
         self._by_element: dict[int, frozenset[str]] = {}
         self._by_words: dict[tuple[str, str, str, bool], frozenset[str]] = {}
+        self._other_products = other_products  # element ids (`_Survey.other_products`)
 
     def own(self, element: Element) -> frozenset[str]:
         key = id(element)
         flags = self._by_element.get(key)
         if flags is None:
             flags = self._own_flags(element)
+            if key in self._other_products:
+                flags = flags | _OTHER_PRODUCTS
             self._by_element[key] = flags
         return flags
 
@@ -936,6 +959,7 @@ class _ContextCache:
 
 
 _NO_FLAGS: frozenset[str] = frozenset()
+_OTHER_PRODUCTS = frozenset(("others",))
 _TAG_FLAGS = {
     **dict.fromkeys(_DECOY_TAGS, frozenset(("decoy",))),
     **dict.fromkeys(_STRUCK_TAGS, frozenset(("struck",))),
@@ -1013,8 +1037,9 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
         if flag in own:
             score -= penalty
         elif flag in inherited:
-            # The nearer the marked ancestor, the surer it is about this price.
-            score -= penalty * (1.0 if inherited[flag] <= 4 else 0.6)
+            # The nearer the marked ancestor, the surer it is about this price (a section a
+            # heading names is only what follows the heading: sure at any depth).
+            score -= penalty * (1.0 if inherited[flag] <= 4 or flag == "others" else 0.6)
     before, after = _label(element)
     if candidate.currency is None and _CURRENCY_SIGN.search(before[-3:]):
         candidate.currency = parse_price(f"{before[-3:]}{candidate.text}").currency
@@ -1139,6 +1164,7 @@ def _availability(
             status is not None
             and "hidden" not in context.own(element)
             and "hidden" not in context.inherited(element)
+            and not _in_foreign_block(element, context)
         ):
             statuses.add(status)
     return statuses.pop() if len(statuses) == 1 else Availability.UNKNOWN

@@ -21,6 +21,7 @@ from extraction.vocabulary import (
     RESTOCK_NOTICE,
     STOCK,
     STOCK_PREFIXES,
+    STOCK_SUBJECTS,
 )
 
 # Scripts written without spaces (CJK and later blocks) start here.
@@ -156,7 +157,8 @@ def is_hidden(element: Element) -> bool:
 # A stock status stated on its own ("In Stock.", "Availability: Out of stock"), not a
 # sentence that mentions stock ("Notify me when back in stock", "Is an item out of stock?").
 _STOCK_TEXT = re.compile(
-    rf"\W*(?:(?:{phrases_pattern(STOCK_PREFIXES)})\s*:?\s*)?(?:"
+    rf"\W*(?:(?:{phrases_pattern(STOCK_PREFIXES)})\s*:?\s*"
+    rf"|(?:{phrases_pattern(STOCK_SUBJECTS)})[\s,:]+)?(?:"
     rf"(?P<out>{phrases_pattern(p for words in STOCK.values() for p in words['out'])})"
     rf"|(?P<in>{phrases_pattern(p for words in STOCK.values() for p in words['in'])}))"
     r"(?:\W*\Z|\s*[-–.,!:(])",
@@ -167,7 +169,11 @@ _STOCK_TEXT = re.compile(
 # pattern above on the thousands of other texts of a page.
 _STOCK_PHRASES = [
     phrase
-    for phrases in (STOCK_PREFIXES, *(p for words in STOCK.values() for p in words.values()))
+    for phrases in (
+        STOCK_PREFIXES,
+        STOCK_SUBJECTS,
+        *(p for words in STOCK.values() for p in words.values()),
+    )
     for phrase in phrases
 ]
 _STOCK_FIRST_WORDS = frozenset(

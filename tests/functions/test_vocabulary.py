@@ -5,9 +5,11 @@ from decimal import Decimal
 import pytest
 
 from contracts.catalog import Availability
+from extraction.extract import extract_offer
 from extraction.heuristic import find_visible_price
 from extraction.markup import parse_html
 from extraction.price import has_currency_marker, parse_price
+from extraction.visible import stated_stock
 from extraction.vocabulary import (
     CURRENCY_MARKERS_ANY_CASE,
     CURRENCY_MARKERS_EXACT_CASE,
@@ -86,6 +88,11 @@ def test_a_price_written_with_a_currency_word_beats_an_instalment_with_a_symbol(
         "<span>Sie sparen 20,00 €</span>",
         "<span>Grundpreis: 9,99 € / kg</span>",
         "<span>Antes 89,99 €</span>",
+        "<span>Preț vechi: 89,99 €</span>",
+        "<span>Régi ár: 89,99 €</span>",
+        "<span>Ovh. 89,99 €</span>",
+        "<span>Pôvodná cena 89,99 €</span>",
+        "<span>Toimituskulut 5,90 €</span>",
     ],
 )
 def test_non_english_labels_mark_decoys(decoy: str) -> None:
@@ -111,6 +118,14 @@ def test_non_english_labels_mark_decoys(decoy: str) -> None:
         ("Uitverkocht", Availability.OUT_OF_STOCK),
         ("在庫切れ", Availability.OUT_OF_STOCK),
         ("Nicht lieferbar", Availability.OUT_OF_STOCK),
+        ("În stoc", Availability.IN_STOCK),
+        ("Stoc epuizat", Availability.OUT_OF_STOCK),
+        ("Raktáron", Availability.IN_STOCK),
+        ("Elfogyott", Availability.OUT_OF_STOCK),
+        ("Varastossa", Availability.IN_STOCK),
+        ("Loppuunmyyty", Availability.OUT_OF_STOCK),
+        ("Na sklade", Availability.IN_STOCK),
+        ("Vypredané", Availability.OUT_OF_STOCK),
     ],
 )
 def test_stock_wording_in_other_languages(status: str, expected: str) -> None:
@@ -174,3 +189,58 @@ def test_a_label_of_the_next_price_written_with_a_currency_word_is_not_this_ones
     offer = find_visible_price(parse_html(_page(buy_box)))
     assert offer is not None
     assert offer.price == Decimal("1249.90")
+
+
+@pytest.mark.parametrize(
+    ("button", "language"),
+    [
+        ("Lägg i varukorg", "sv"),
+        ("Adaugă în coș", "ro"),
+        ("Kosárba", "hu"),
+        ("Lisää ostoskoriin", "fi"),
+        ("Pridať do košíka", "sk"),
+    ],
+)
+def test_an_enabled_buy_button_in_more_languages_means_in_stock(button: str, language: str) -> None:
+    page = _page(f'<div class="price">24,90 €</div><button>{button}</button>')
+    offer = extract_offer(page)
+    assert offer is not None, language
+    assert offer.availability == Availability.IN_STOCK, language
+
+
+def test_an_auctions_starting_bid_is_not_its_current_price() -> None:
+    page = _page("<p>Starting bid: $10.00</p><p>Current bid: $45.00</p>", title="Vintage lamp")
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("45.00")
+    assert not offer.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("This item is no longer available.", Availability.OUT_OF_STOCK),
+        ("Sorry, this product is currently out of stock!", Availability.OUT_OF_STOCK),
+        ("Dieser Artikel ist leider ausverkauft", Availability.OUT_OF_STOCK),
+        ("Cet article est épuisé", Availability.OUT_OF_STOCK),
+        ("Producto agotado", Availability.OUT_OF_STOCK),
+        ("Questo prodotto è esaurito", Availability.OUT_OF_STOCK),
+        ("Dit product is uitverkocht", Availability.OUT_OF_STOCK),
+        ("Товар нет в наличии", Availability.OUT_OF_STOCK),
+        ("Artikel auf Lager", Availability.IN_STOCK),
+    ],
+)
+def test_a_status_stated_of_the_product_in_a_sentence_is_read(sentence: str, expected: str) -> None:
+    assert stated_stock(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This item is available in 3 colours",
+        "Product details",
+        "This product is in stock and ships today",
+    ],
+)
+def test_a_sentence_that_goes_on_past_the_status_states_none(sentence: str) -> None:
+    assert stated_stock(sentence) is None

@@ -1,0 +1,139 @@
+"""Sections of other products named only by their headings, in several languages."""
+
+from decimal import Decimal
+
+import pytest
+
+from contracts.catalog import Availability
+from extraction.extract import extract_offer
+from extraction.markup import Element, parse_html
+from extraction.other_products import names_other_products, other_product_sections
+
+
+def _page(body: str, title: str = "Kettle", lang: str = "en") -> str:
+    return (
+        f'<html lang="{lang}"><head><title>{title}</title></head><body><main>'
+        f"<h1>{title}</h1>{body}</main></body></html>"
+    )
+
+
+def _elements(root: Element, tag: str) -> list[Element]:
+    return root.find_all(lambda element: element.tag == tag)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "You may also like",
+        "Customers who viewed this item also viewed",
+        "Kunden kauften auch",
+        "Vous aimerez aussi",
+        "También te puede interesar",
+        "Potrebbe interessarti",
+        "Klanten kochten ook",
+        "Może cię zainteresować",
+        "Liknande produkter",
+        "Mohlo by vás zajímat",
+        "Benzer ürünler",
+        "Вам может понравиться",
+        "関連商品",
+    ],
+)
+def test_a_heading_naming_other_products_is_told(heading: str) -> None:
+    root = parse_html(f"<h2>{heading}</h2>")
+    [element] = _elements(root, "h2")
+    assert names_other_products(element)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Product details",
+        "Description",
+        "Reviews",
+        "Technische Daten",
+        "x" * 40 + " similar items " * 5,
+    ],
+)
+def test_other_headings_and_long_texts_name_no_other_products(heading: str) -> None:
+    root = parse_html(f"<h2>{heading}</h2>")
+    [element] = _elements(root, "h2")
+    assert not names_other_products(element)
+
+
+def test_a_section_runs_from_its_heading_to_the_next_heading_beside_it() -> None:
+    root = parse_html(
+        "<div><p id=a>before</p><h2>Related products</h2><ul id=b></ul><div id=c></div>"
+        "<h2>Reviews</h2><div id=d></div></div>"
+    )
+    headings = _elements(root, "h2")
+    marked = other_product_sections(headings, None)
+    by_id = {element.get("id"): id(element) for element in root.find_all(lambda e: "id" in e.attrs)}
+    assert marked == {by_id["b"], by_id["c"]}
+
+
+def test_a_heading_alone_in_its_wrapper_names_what_follows_the_wrapper() -> None:
+    root = parse_html(
+        '<section><div class="head"><h3>Recently viewed</h3></div><div id=tiles></div></section>'
+    )
+    marked = other_product_sections(_elements(root, "h3"), None)
+    [tiles] = root.find_all(lambda element: element.get("id") == "tiles")
+    assert marked == {id(tiles)}
+
+
+def test_the_block_holding_the_product_title_ends_a_section() -> None:
+    root = parse_html(
+        "<div><h2>Accessories</h2><div id=tiles></div><div id=own><h1>Kettle</h1></div></div>"
+    )
+    [title] = _elements(root, "h1")
+    marked = other_product_sections(_elements(root, "h2"), title)
+    [tiles] = root.find_all(lambda element: element.get("id") == "tiles")
+    assert marked == {id(tiles)}
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "heading", "tile_price"),
+    [
+        ("en", "This item is no longer available.", "You may also like", "$9.99"),
+        ("de", "Dieser Artikel ist leider nicht mehr verfügbar.", "Kunden kauften auch", "9,99 €"),
+        ("fr", "Cet article est épuisé", "Vous aimerez aussi", "9,99 €"),
+        ("pl", "Produkt niedostępny", "Podobne produkty", "9,99 zł"),
+    ],
+)
+def test_a_sold_out_page_whose_only_prices_follow_such_a_heading_has_none(
+    lang: str, missing: str, heading: str, tile_price: str
+) -> None:
+    page = _page(
+        f"<p>{missing}</p><div><h2>{heading}</h2><ul>"
+        f'<li><a href="/p/2">Mug</a> <span class="price">{tile_price}</span></li>'
+        f'<li><a href="/p/3">Pot</a> <span class="price">{tile_price}</span></li></ul></div>',
+        lang=lang,
+    )
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price is None
+    assert offer.availability == Availability.OUT_OF_STOCK
+
+
+def test_the_pages_own_price_beats_the_named_prices_of_the_tiles_below_it() -> None:
+    page = _page(
+        "<div><span>$39.99</span><button>Add to cart</button></div>"
+        "<div><h2>Customers also bought</h2>"
+        '<div><a href="/p/2">Mug</a><span class="price">$9.99</span></div>'
+        '<div><a href="/p/3">Pot</a><span class="price">$19.99</span></div></div>'
+    )
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price == Decimal("39.99")
+
+
+def test_a_tiles_stock_status_says_nothing_of_the_product() -> None:
+    page = _page(
+        '<p class="price">$39.99</p>'
+        '<div><h2>Frequently bought together</h2><div><a href="/p/2">Mug</a>'
+        "<span>$9.99</span><span>Sold out</span></div></div>"
+    )
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price == Decimal("39.99")
+    assert offer.availability == Availability.UNKNOWN
