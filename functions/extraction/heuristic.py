@@ -1083,10 +1083,22 @@ def _label(element: Element) -> tuple[str, str]:
         index = siblings.index(node)  # by identity: elements do not define equality
         before = _neighbour_text(siblings, index, -1, 40)
         after = _neighbour_text(siblings, index, 1, 24)
-        if len(before) + len(after) > 2:
+        if _width(before) + _width(after) > 2:
             break
         node = parent
     return before, after
+
+
+# Wide characters (CJK, Hangul) start here: a word of two of them ("정가", "定価") is a
+# label as "Was" is.
+_WIDE = "\u2e80"
+
+
+def _width(text: str) -> int:
+    """The width of `text` in narrow characters, a wide one counting two."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if char >= _WIDE)
 
 
 def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit: int) -> str:

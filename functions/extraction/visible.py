@@ -110,7 +110,8 @@ class PhraseTable:
             if not any(key in word for key in keys for word in words):
                 keys.add(max(words, key=len))
         keys.update(phrase.lower() for phrase, _ in self._unspaced)
-        return keys
+        # A key holding another is found whenever that one is: only the other is tested.
+        return {key for key in keys if not any(other in key for other in keys - {key})}
 
 
 # ---------------------------------------------------------------------------------------

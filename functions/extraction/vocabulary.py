@@ -333,6 +333,16 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("košík",),
         "current": ("cena", "teraz"),
     },
+    "ko": {
+        "former": ("정가", "소비자가", "시중가", "권장소비자가격", "이전 가격"),
+        "saving": ("할인", "절약"),
+        "shipping": ("배송비", "배송료", "택배비"),
+        "instalment": ("할부", "개월", "월 "),
+        "unit": ("단위가격", "100g당", "개당"),
+        "vat": ("부가세", "vat 포함"),
+        "cart": ("장바구니", "총 상품금액", "합계"),
+        "current": ("판매가", "할인가", "혜택가", "가격"),
+    },
 }  # fmt: skip
 
 # Words right after a price that make it a part payment, a shipping cost or a unit price.
@@ -476,7 +486,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
         "in": ("auf lager", "lagernd", "sofort lieferbar", "lieferbar", "vorrätig",
                "sofort verfügbar", "verfügbar", "nur noch {n} stück", "nur noch {n} verfügbar",
                "nur noch {n} auf lager", "nur noch {n} stück auf lager",
-               "nur noch {n} stück verfügbar", "{n} stück auf lager", "{n} stk. lagernd"),
+               "nur noch {n} stück verfügbar", "{n} stück auf lager", "{n} stk. lagernd",
+               "an lager", "ab lager"),
         "out": ("ausverkauft", "leider ausverkauft", "nicht lieferbar", "nicht verfügbar",
                 "nicht auf lager", "derzeit nicht verfügbar", "momentan nicht verfügbar",
                 "nicht mehr verfügbar", "vergriffen", "nicht vorrätig",
@@ -578,6 +589,10 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
         "in": ("skladom", "na sklade", "posledné {n} ks"),
         "out": ("vypredané", "nie je skladom", "nedostupné", "momentálne nedostupné"),
     },
+    "ko": {
+        "in": ("재고 있음", "구매 가능", "{n}개 남음", "남은 수량 {n}개"),
+        "out": ("품절", "일시품절", "재고 없음", "매진", "판매 종료", "판매종료"),
+    },
 }  # fmt: skip
 # What may name the product before its stated status, as a sentence does ("This item is no
 # longer available", "Dieser Artikel ist leider ausverkauft", "Produit épuisé").
@@ -595,7 +610,7 @@ STOCK_SUBJECTS: tuple[str, ...] = (
     "ten produkt jest", "towar", "este produto está", "produto", "produkten är", "varan är",
     "tyvärr", "produktet er", "varen er", "tento produkt je", "produkt je", "zboží je",
     "zboží", "bu ürün", "ürün", "этот товар", "товар", "produsul este", "produs",
-    "a termék", "termék", "tuote on", "tuote",
+    "a termék", "termék", "tuote on", "tuote", "이 상품은", "상품",
 )  # fmt: skip
 # Words that may introduce a stated status ("Availability: in stock", "Lieferstatus: ...").
 STOCK_PREFIXES: tuple[str, ...] = (
@@ -624,7 +639,7 @@ BUY_CONTROL: tuple[str, ...] = (
     "lägg i varukorg", "köp nu", "læg i kurven", "tilføj til kurv", "legg i handlekurven",
     "kjøp nå", "adaugă în coș", "adauga in cos", "cumpără", "cumpara", "kosárba",
     "kosárba teszem", "megveszem", "lisää ostoskoriin", "osta", "do košíka", "pridať do košíka",
-    "kúpiť",
+    "kúpiť", "장바구니 담기", "장바구니", "바로구매", "구매하기",
 )  # fmt: skip
 # A control that offers to tell the shopper once the product is back: shown in place of
 # the buy control while it is out of stock ("Notify me when available").
@@ -647,6 +662,7 @@ RESTOCK_NOTICE: tuple[str, ...] = (
     "gi meg beskjed når varen er på lager", "hlídat dostupnost", "upozornit na dostupnost",
     "gelince haber ver", "stoğa girince haber ver", "сообщить о поступлении",
     "уведомить о поступлении", "入荷お知らせ", "再入荷通知", "入荷通知", "到货通知",
+    "재입고 알림", "입고 알림",
 )  # fmt: skip
 # Class and id words of a cart or buy control, in several languages: the action, and the
 # cart it fills (which a header's cart link names too).
@@ -735,6 +751,8 @@ OTHER_PRODUCTS_HEADINGS: dict[str, tuple[str, ...]] = {
            "lisävarusteet", "suositellut tuotteet"),
     "sk": ("mohlo by vás zaujímať", "podobné produkty", "naposledy prezerané",
            "príslušenstvo"),
+    "ko": ("추천 상품", "함께 구매한 상품", "함께 구매하면 좋은 상품", "관련 상품",
+           "최근 본 상품", "다른 고객이 함께 본 상품"),
 }  # fmt: skip
 
 # Class and id words of blocks that show other products' prices: recommendations,

@@ -102,6 +102,16 @@ def test_non_english_labels_mark_decoys(decoy: str) -> None:
     assert offer.price == Decimal("69.99")
 
 
+def test_korean_labels_mark_the_former_price_and_the_shipping_cost() -> None:
+    page = _page(
+        "<p>정가 <span>39,000원</span></p><p><span>배송비 3,000원</span></p>"
+        '<div><span class="p">29,900원</span></div>'
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("29900"), "KRW")
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
@@ -126,6 +136,9 @@ def test_non_english_labels_mark_decoys(decoy: str) -> None:
         ("Loppuunmyyty", Availability.OUT_OF_STOCK),
         ("Na sklade", Availability.IN_STOCK),
         ("Vypredané", Availability.OUT_OF_STOCK),
+        ("An Lager", Availability.IN_STOCK),
+        ("재고 있음", Availability.IN_STOCK),
+        ("일시품절", Availability.OUT_OF_STOCK),
     ],
 )
 def test_stock_wording_in_other_languages(status: str, expected: str) -> None:
@@ -199,6 +212,7 @@ def test_a_label_of_the_next_price_written_with_a_currency_word_is_not_this_ones
         ("Kosárba", "hu"),
         ("Lisää ostoskoriin", "fi"),
         ("Pridať do košíka", "sk"),
+        ("장바구니 담기", "ko"),
     ],
 )
 def test_an_enabled_buy_button_in_more_languages_means_in_stock(button: str, language: str) -> None:
