@@ -26,20 +26,26 @@ instalment amounts):
 It is run only when the trusted source's choice is ambiguous, another source disagrees,
 or the price is more precise than any page displays: pages whose sources agree pay
 nothing for it. The check of a lone price (3) needs the element tree, so it is made on
-pages that build it anyway (a microdata or meta price, or a cross-check): a JSON-LD price
-no other source contradicts is taken as it is, without the tree.
+pages that build it anyway (a microdata or meta price, or a cross-check); a JSON-LD price
+no other source contradicts is checked only when the raw markup may show it as a former
+price (`may_show_as_former`: struck, or after a former-price word), else taken as it is,
+without the tree.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from decimal import Decimal
+from itertools import islice
 
 from contracts.catalog import Availability
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, VisiblePage
 from extraction.meta import SOURCE as META_SOURCE
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
+from extraction.visible import WORDS_OF_TEXT
+from extraction.vocabulary import LABELS, PRICE_NAMES
 
 _CENT = Decimal("0.01")
 _VISIBLE_SOURCE = "heuristic"
@@ -184,3 +190,59 @@ def _support(candidates: Sequence[OfferCandidate]) -> tuple[int, int]:
     """How many sources state a price, then how trusted the most trusted of them is."""
     sources = {c.source for c in candidates}
     return len(sources), -min(SOURCES.index(source) for source in sources)
+
+
+# What marks a former price in raw markup just before it: a struck element or style, and
+# a word of a former-price label or class name in any language ("was", "uvp", "statt",
+# "barre", "old"), each multi-word label by its longest word.
+_STRUCK_MARKUP = re.compile(r"<(?:s|del|strike)\b|line-through")
+# Former-price words markup writes for itself: "alt" ("alter Preis") names every image's text.
+_MARKUP_WORDS = frozenset(("alt",))
+
+
+def _former_words() -> frozenset[str]:
+    price_words = {
+        word for names in PRICE_NAMES.values() for kind in ("price", "stems")
+        for word in names.get(kind, ())
+    }  # fmt: skip
+    words = {word for names in PRICE_NAMES.values() for word in names.get("former", ())}
+    for groups in LABELS.values():
+        for label in groups.get("former", ()):
+            named = [w for w in WORDS_OF_TEXT.findall(label.lower()) if w not in price_words]
+            if named:
+                words.add(max(named, key=len))
+    return frozenset(word for word in words - price_words - _MARKUP_WORDS if len(word) > 2)
+
+
+_FORMER_WORDS = _former_words()
+# How far before an amount a marker is looked for, and at how many of its appearances.
+_FORMER_REACH = 240
+_MAX_AMOUNTS_READ = 16
+
+
+def may_show_as_former(html: str, amount: Decimal) -> bool:
+    """Whether the raw markup may show `amount` as a former price: it writes the amount
+    (grouped or not, with either decimal mark) shortly after a struck element or a former-
+    price word. Cheap, with no element tree, and generous: a lone JSON-LD price it clears
+    is taken as it is, one it does not is checked against the visible page
+    (`checked_against_page`), which decides. Stale JSON-LD on a sale reads so: its list
+    price, struck on the page beside the sale price."""
+    for found in islice(_written_amount(amount).finditer(html), _MAX_AMOUNTS_READ):
+        before = html[max(0, found.start() - _FORMER_REACH) : found.start()].lower()
+        if _STRUCK_MARKUP.search(before) or not _FORMER_WORDS.isdisjoint(
+            WORDS_OF_TEXT.findall(before)
+        ):
+            return True
+    return False
+
+
+def _written_amount(amount: Decimal) -> re.Pattern[str]:
+    """The amount as pages write it: "1299.00", "1,299.00", "1.299,00", "1 299", "1'299"."""
+    whole, _, cents = f"{amount:.2f}".partition(".")
+    groups = [whole[max(0, end - 3) : end] for end in range(len(whole), 0, -3)][::-1]
+    pattern = r"[.,'\s\u00a0\u202f]?".join(groups)
+    if cents != "00":
+        pattern += f"[.,]{cents}"
+    else:
+        pattern += "(?:[.,]00|[.,]-|,–)?"  # "1299", "1.299,00", "29,-"
+    return re.compile(rf"(?<![\d.,]){pattern}(?![\d])")

@@ -14,7 +14,8 @@ out-of-stock page that shows no price: its offer has none.
 Cheap sources run first on the raw text; the element tree, which costs more than all of
 them together on a large page, is built only when microdata, a selector rule, the
 heuristic, a cross-check or a page declaring several products needs it: a JSON-LD price no
-other source contradicts is read without it.
+other source contradicts is read without it, unless the raw markup may show it as a former
+price (the stale list price of a sale).
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from extraction import rules as retailer_rules
 from extraction.availability import page_availability
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
-from extraction.cross_check import checked_against_page, cross_check, needs_cross_check
+from extraction.cross_check import (
+    checked_against_page,
+    cross_check,
+    may_show_as_former,
+    needs_cross_check,
+)
 from extraction.heuristic import VisiblePage
 from extraction.markup import Element, parse_html
 from extraction.offer import Offer, SourceReading, choose_offer
@@ -156,14 +162,22 @@ def _priced_offer(
             return cross_check(offer, found, page.visible if use_heuristic else None, former)
         agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
         offer = replace(offer, agreed_sources=tuple(agreed))
-        if use_heuristic and len(agreed) == 1 and name != jsonld.SOURCE:
-            # A lone microdata or meta price: microdata built the tree already, and a page
-            # stating its price only in meta tags pays for it (a JSON-LD page does not).
+        if use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
             offer = checked_against_page(offer, page.visible)
         return _with_currency(offer, [read for _, read in later])
     if use_heuristic:
         return page.visible.offer
     return None
+
+
+def _checked_alone(source: str, offer: Offer, html: str) -> bool:
+    """Whether a price one source alone states is checked against the visible page: a
+    microdata or meta price always (microdata built the tree already, and a page stating
+    its price only in meta tags pays for it), a JSON-LD price only when the raw markup may
+    show it as a former price (a JSON-LD page does not pay for the tree otherwise)."""
+    if source != jsonld.SOURCE:
+        return True
+    return offer.price is not None and may_show_as_former(html, offer.price)
 
 
 def _structured_sources(page: Page) -> list[tuple[str, Source]]:

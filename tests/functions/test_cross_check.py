@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from extraction import extract_offer
-from extraction.cross_check import displayed, needs_cross_check
+from extraction.cross_check import displayed, may_show_as_former, needs_cross_check
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE
 from extraction.offer import Offer, OfferCandidate
 
@@ -185,10 +185,48 @@ def test_a_jsonld_price_nobody_contradicts_is_taken_without_building_the_tree(mo
         raise AssertionError("a JSON-LD price no source contradicts needs no element tree")
 
     monkeypatch.setattr("extraction.extract.parse_html", no_tree)
-    buy_box = '<span class="price">79,99 €</span> <del>129,99 €</del>'
+    buy_box = '<span class="price">129,99 €</span> <del>149,99 €</del>'
     offer = extract_offer(shop_page(ld_price("129.99"), buy_box, lang="de"))
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("129.99"), "jsonld")
+
+
+@pytest.mark.parametrize(
+    ("lang", "buy_box", "current"),
+    [
+        ("de", '<span class="price">79,99 €</span> <del>129,99 €</del>', "79.99"),
+        ("en", '<p class="price">$79.99</p><p>Was $129.99</p>', "79.99"),
+        ("fr", '<p class="prix">1 099,00 €</p><p class="prix-barre">1 299,99 €</p>', "1099.00"),
+        ("nl", "<p>Van <s>€ 129,99</s> voor <b>€ 79,99</b></p>", "79.99"),
+    ],
+)
+def test_a_lone_jsonld_list_price_the_page_shows_as_former_loses_to_the_shown_price(
+    lang: str, buy_box: str, current: str
+) -> None:
+    amount = "1299.99" if lang == "fr" else "129.99"
+    offer = extract_offer(shop_page(ld_price(amount), buy_box, lang=lang))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal(current), "heuristic")
+    assert offer.alternatives == (Decimal(amount),)
+
+
+@pytest.mark.parametrize(
+    ("markup", "amount", "expected"),
+    [
+        ("<del>129,99 €</del>", "129.99", True),
+        ('<span class="old-price">1.299,00 €</span>', "1299.00", True),
+        ("<p>UVP: 1 299 €</p>", "1299", True),
+        ("<p>statt 29,- €</p>", "29.00", True),
+        ('<span style="text-decoration: line-through">$49.90</span>', "49.9", True),
+        ('<span class="price">129,99 €</span>', "129.99", False),
+        ("<del>1129,99 €</del>", "129.99", False),  # another amount struck
+        ('<img alt="Kettle"><span>129,99 €</span>', "129.99", False),
+    ],
+)
+def test_the_raw_markup_tells_cheaply_whether_it_may_show_a_price_as_former(
+    markup: str, amount: str, expected: bool
+) -> None:
+    assert may_show_as_former(f"<p>Kettle</p>{markup}", Decimal(amount)) is expected
 
 
 def test_og_price_in_another_currency_is_settled_by_the_visible_price():
