@@ -21,6 +21,7 @@ from extraction.vocabulary import (
     RESTOCK_NOTICE,
     STOCK,
     STOCK_PREFIXES,
+    STOCK_QUALIFIERS,
     STOCK_SUBJECTS,
 )
 
@@ -159,7 +160,8 @@ def is_hidden(element: Element) -> bool:
 # sentence that mentions stock ("Notify me when back in stock", "Is an item out of stock?").
 _STOCK_TEXT = re.compile(
     rf"\W*(?:(?:{phrases_pattern(STOCK_PREFIXES)})\s*:?\s*"
-    rf"|(?:{phrases_pattern(STOCK_SUBJECTS)})[\s,:]+)?(?:"
+    rf"|(?:{phrases_pattern(STOCK_SUBJECTS)})[\s,:]+)?"
+    rf"(?:(?:{phrases_pattern(STOCK_QUALIFIERS)})\s*)?(?:"
     rf"(?P<out>{phrases_pattern(p for words in STOCK.values() for p in words['out'])})"
     rf"|(?P<in>{phrases_pattern(p for words in STOCK.values() for p in words['in'])}))"
     r"(?:\W*\Z|\s*[-–.,!:(])",
@@ -173,6 +175,7 @@ _STOCK_PHRASES = [
     for phrases in (
         STOCK_PREFIXES,
         STOCK_SUBJECTS,
+        STOCK_QUALIFIERS,
         *(p for words in STOCK.values() for p in words.values()),
     )
     for phrase in phrases

@@ -477,7 +477,8 @@ PRICE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
 STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "in": ("in stock", "available now", "available", "ready to ship", "only {n} left",
-               "only {n} left in stock", "{n} in stock", "in stock online"),
+               "only {n} left in stock", "{n} in stock", "in stock online", "low stock",
+               "limited stock", "in stock and ready to ship"),
         "out": ("out of stock", "temporarily out of stock", "currently out of stock",
                 "sold out", "currently unavailable", "temporarily unavailable",
                 "no longer available", "unavailable", "discontinued"),
@@ -487,11 +488,11 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
                "sofort verfügbar", "verfügbar", "nur noch {n} stück", "nur noch {n} verfügbar",
                "nur noch {n} auf lager", "nur noch {n} stück auf lager",
                "nur noch {n} stück verfügbar", "{n} stück auf lager", "{n} stk. lagernd",
-               "an lager", "ab lager"),
+               "an lager", "ab lager", "lieferbar in {n}", "versandfertig in {n}"),
         "out": ("ausverkauft", "leider ausverkauft", "nicht lieferbar", "nicht verfügbar",
                 "nicht auf lager", "derzeit nicht verfügbar", "momentan nicht verfügbar",
                 "nicht mehr verfügbar", "vergriffen", "nicht vorrätig",
-                "zurzeit nicht lieferbar"),
+                "zurzeit nicht lieferbar", "nicht mehr lieferbar", "nicht mehr erhältlich"),
     },
     "fr": {
         "in": ("en stock", "disponible", "plus que {n} en stock", "il ne reste que {n}",
@@ -503,7 +504,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
         "in": ("en stock", "disponible", "en existencia", "solo quedan {n}",
                "solo quedan {n} unidades", "quedan {n} unidades", "últimas {n} unidades",
-               "últimas unidades"),
+               "últimas unidades", "disponible en {n}h", "disponible en {n} horas",
+               "envío en {n}h", "entrega en {n}h"),
         "out": ("agotado", "agotado temporalmente", "temporalmente agotado", "sin stock",
                 "no disponible", "fuera de stock", "sin existencias"),
     },
@@ -517,7 +519,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "nl": {
         "in": ("op voorraad", "leverbaar", "direct leverbaar", "nog {n} op voorraad",
                "nog maar {n}", "nog {n} beschikbaar", "nog maar {n} beschikbaar",
-               "laatste {n} stuks", "beschikbaar"),
+               "laatste {n} stuks", "beschikbaar", "morgen in huis",
+               "vandaag besteld, morgen in huis"),
         "out": ("uitverkocht", "niet op voorraad", "niet leverbaar", "niet beschikbaar",
                 "tijdelijk uitverkocht", "tijdelijk niet leverbaar",
                 "tijdelijk niet beschikbaar", "niet meer leverbaar"),
@@ -525,7 +528,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "pl": {
         "in": ("dostępny", "dostępna", "w magazynie", "na stanie", "produkt dostępny",
                "tylko {n} szt", "tylko {n} sztuki", "ostatnie {n} szt", "ostatnie sztuki",
-               "zostało {n}", "zostały {n} sztuki"),
+               "zostało {n}", "zostały {n} sztuki", "dostępny w {n}h", "dostępny od ręki",
+               "wysyłka w {n}h", "wysyłka w {n} godziny", "wysyłka w {n} godzin"),
         "out": ("niedostępny", "niedostępna", "brak w magazynie", "brak na stanie",
                 "wyprzedany", "produkt wyprzedany", "brak towaru", "produkt niedostępny",
                 "chwilowo niedostępny"),
@@ -598,6 +602,7 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
 # longer available", "Dieser Artikel ist leider ausverkauft", "Produit épuisé").
 STOCK_SUBJECTS: tuple[str, ...] = (
     "this item is", "this product is", "this item is currently", "this product is currently",
+    "this item has been", "this product has been",
     "the item is", "the product is", "item", "product", "sorry", "sorry, this item is",
     "sorry, this product is", "sorry, this item is currently", "sorry, this product is currently",
     "dieser artikel ist", "dieser artikel ist leider", "dieses produkt ist",
@@ -611,6 +616,17 @@ STOCK_SUBJECTS: tuple[str, ...] = (
     "tyvärr", "produktet er", "varen er", "tento produkt je", "produkt je", "zboží je",
     "zboží", "bu ürün", "ürün", "этот товар", "товар", "produsul este", "produs",
     "a termék", "termék", "tuote on", "tuote", "이 상품은", "상품",
+)  # fmt: skip
+# Adverbs that may qualify a stated status, before it: "Temporarily sold out", "Derzeit
+# ausverkauft", "Chwilowo niedostępny" (a status is in stock or out all the same).
+STOCK_QUALIFIERS: tuple[str, ...] = (
+    "temporarily", "currently", "unfortunately", "leider", "derzeit", "momentan", "zurzeit",
+    "aktuell", "vorübergehend", "temporairement", "momentanément", "actuellement",
+    "temporalmente", "momentáneamente", "actualmente", "temporaneamente", "momentaneamente",
+    "attualmente", "tijdelijk", "momenteel", "chwilowo", "obecnie", "tymczasowo",
+    "temporariamente", "tillfälligt", "midlertidigt", "midlertidig", "dočasně", "momentálně",
+    "geçici olarak", "временно", "一時", "暂时", "átmenetileg", "tilapäisesti",
+    "dočasne", "momentálne", "일시",
 )  # fmt: skip
 # Words that may introduce a stated status ("Availability: in stock", "Lieferstatus: ...").
 STOCK_PREFIXES: tuple[str, ...] = (

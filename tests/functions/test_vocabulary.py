@@ -242,6 +242,18 @@ def test_an_auctions_starting_bid_is_not_its_current_price() -> None:
         ("Dit product is uitverkocht", Availability.OUT_OF_STOCK),
         ("Товар нет в наличии", Availability.OUT_OF_STOCK),
         ("Artikel auf Lager", Availability.IN_STOCK),
+        ("Temporarily sold out", Availability.OUT_OF_STOCK),
+        ("Derzeit ausverkauft", Availability.OUT_OF_STOCK),
+        ("Chwilowo niedostępny", Availability.OUT_OF_STOCK),
+        ("Tijdelijk uitverkocht", Availability.OUT_OF_STOCK),
+        ("Временно нет в наличии", Availability.OUT_OF_STOCK),
+        ("This product has been discontinued", Availability.OUT_OF_STOCK),
+        ("Nicht mehr lieferbar", Availability.OUT_OF_STOCK),
+        ("Lieferbar in 3-5 Tagen", Availability.IN_STOCK),
+        ("Dostępny w 24h", Availability.IN_STOCK),
+        ("Disponible en 24h", Availability.IN_STOCK),
+        ("Vandaag besteld, morgen in huis", Availability.IN_STOCK),
+        ("Low stock", Availability.IN_STOCK),
     ],
 )
 def test_a_status_stated_of_the_product_in_a_sentence_is_read(sentence: str, expected: str) -> None:
@@ -254,6 +266,8 @@ def test_a_status_stated_of_the_product_in_a_sentence_is_read(sentence: str, exp
         "This item is available in 3 colours",
         "Product details",
         "This product is in stock and ships today",
+        "Lieferzeit 3-4 Werktage",  # a delivery time, shown for items out of stock too
+        "Currently viewing 3 items",
     ],
 )
 def test_a_sentence_that_goes_on_past_the_status_states_none(sentence: str) -> None:
