@@ -144,6 +144,17 @@ def jsonld_many_blocks(size: int) -> str:
     return _repeat(block, size, _PRODUCT_HEAD)
 
 
+def jsonld_price_in_longer_numbers(size: int) -> str:
+    """A lone JSON-LD price, then the page writes it only inside longer numbers after a
+    former-price word: the raw former-price search must not read a window for each."""
+    block = (
+        '<script type="application/ld+json">'
+        + json.dumps({"@type": "Product", "offers": {"@type": "Offer", "price": "9.99"}})
+        + "</script>"
+    )
+    return _repeat("<del>was 19.99</del>", size, _PRODUCT_HEAD + block)
+
+
 def jsonld_unclosed_script_tags(size: int) -> str:
     return _repeat('<script type="application/ld+json" ', size, _PRODUCT_HEAD)
 
@@ -237,6 +248,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         untitled_sold_out_controls,
         jsonld_unbalanced,
         jsonld_many_blocks,
+        jsonld_price_in_longer_numbers,
         jsonld_unclosed_script_tags,
         jsonld_type_whitespace,
         product_type_whitespace,
