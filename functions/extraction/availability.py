@@ -134,6 +134,7 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     title = page.title()
     control = page.main_control(title)
     anchors = [position for position in (title, control[0] if control else None) if position]
+    # Read the statements first: the sections around them are known once they are read.
     statements = list(page.statements(anchors))
     others = page.other_products(title)
     statuses = {status for status, element in statements if _shown(element, others=others)}

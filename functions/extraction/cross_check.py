@@ -41,11 +41,15 @@ from decimal import Decimal
 from itertools import islice
 
 from contracts.catalog import Availability
-from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, VisiblePage
+from extraction.heuristic import (
+    DEFAULT_MIN_CONFIDENCE,
+    VisiblePage,
+    label_phrases,
+    price_names,
+)
 from extraction.meta import SOURCE as META_SOURCE
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
 from extraction.visible import WORDS_OF_TEXT
-from extraction.vocabulary import LABELS, PRICE_NAMES
 
 _CENT = Decimal("0.01")
 _VISIBLE_SOURCE = "heuristic"
@@ -201,16 +205,12 @@ _MARKUP_WORDS = frozenset(("alt",))
 
 
 def _former_words() -> frozenset[str]:
-    price_words = {
-        word for names in PRICE_NAMES.values() for kind in ("price", "stems")
-        for word in names.get(kind, ())
-    }  # fmt: skip
-    words = {word for names in PRICE_NAMES.values() for word in names.get("former", ())}
-    for groups in LABELS.values():
-        for label in groups.get("former", ()):
-            named = [w for w in WORDS_OF_TEXT.findall(label.lower()) if w not in price_words]
-            if named:
-                words.add(max(named, key=len))
+    price_words = {*price_names("price"), *price_names("stems")}
+    words = set(price_names("former"))
+    for label in label_phrases("former"):
+        named = [w for w in WORDS_OF_TEXT.findall(label.lower()) if w not in price_words]
+        if named:
+            words.add(max(named, key=len))
     return frozenset(word for word in words - price_words - _MARKUP_WORDS if len(word) > 2)
 
 

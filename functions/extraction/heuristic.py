@@ -79,6 +79,7 @@ from extraction.vocabulary import (
     FREE_SHIPPING,
     LABELS,
     PRICE_NAMES,
+    UNSPACED_SCRIPTS,
 )
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
@@ -112,9 +113,14 @@ _MAX_STOCK_TEXT = 60
 _STOCK_REACH = 80  # elements between a stock status and the price (or cart) it is about
 
 
-def _price_names(kind: str) -> list[str]:
+def price_names(kind: str) -> list[str]:
     """The class and id words of one kind (`vocabulary.PRICE_NAMES`), of every language."""
     return [word for names in PRICE_NAMES.values() for word in names.get(kind, ())]
+
+
+def label_phrases(group: str) -> list[str]:
+    """The label phrases of one group (`vocabulary.LABELS`), of every language."""
+    return [phrase for groups in LABELS.values() for phrase in groups.get(group, ())]
 
 
 # What the words of an element's class and id (split at case changes, "-" and "_") say
@@ -145,15 +151,15 @@ _CONTEXT_TOKENS: dict[str, str] = {
     **dict.fromkeys("masthead".split(), "header"),
 }
 _PRICE_KIND_TOKENS: dict[str, str] = {
-    **dict.fromkeys(_price_names("current"), "current"),
-    **dict.fromkeys(_price_names("former"), "struck"),
+    **dict.fromkeys(price_names("current"), "current"),
+    **dict.fromkeys(price_names("former"), "struck"),
     # Demandware's "price-standard" is the list price; a "StandardPriceBlock" holds them all.
     "standard": "standard",
     **dict.fromkeys("regular reg regprice total".split(), "regular"),
 }
-_PRICE_TOKENS = frozenset(_price_names("price"))
+_PRICE_TOKENS = frozenset(price_names("price"))
 # Price words also read inside longer words ("verkaufspreis", "prixbarre").
-_PRICE_STEM = re.compile("|".join(_price_names("stems")))
+_PRICE_STEM = re.compile("|".join(price_names("stems")))
 # Stems inside longer words and inline styles ("relatedProducts", "display: none").
 _CONTEXT_STEMS = re.compile(
     r"(?P<struck>line-through|strike|listprice|wasprice|oldprice)"
@@ -190,10 +196,7 @@ _LABEL_GROUP_NAMES = {
 _LABELS = PhraseTable(
     {
         "free": FREE_SHIPPING,  # says nothing about the price beside it
-        **{
-            name: [p for words in LABELS.values() for p in words.get(group, ())]
-            for group, name in _LABEL_GROUP_NAMES.items()
-        },
+        **{name: label_phrases(group) for group, name in _LABEL_GROUP_NAMES.items()},
     }
 )
 # Words right after a price that make it a part payment, a shipping cost or a unit price.
@@ -1089,16 +1092,12 @@ def _label(element: Element) -> tuple[str, str]:
     return before, after
 
 
-# Wide characters (CJK, Hangul) start here: a word of two of them ("정가", "定価") is a
-# label as "Was" is.
-_WIDE = "\u2e80"
-
-
 def _width(text: str) -> int:
-    """The width of `text` in narrow characters, a wide one counting two."""
+    """The width of `text` in narrow characters, a wide one (CJK, Hangul) counting two: a
+    word of two of them ("정가", "定価") is a label as "Was" is."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for char in text if char >= _WIDE)
+    return len(text) + sum(1 for char in text if char >= UNSPACED_SCRIPTS)
 
 
 def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit: int) -> str:

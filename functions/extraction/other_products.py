@@ -64,7 +64,8 @@ class OtherProducts:
             if parent is None:
                 return []
             siblings, positions = self._element_children(parent)
-            after = siblings[positions[id(node)] + 1 :][:_MAX_SECTION_ELEMENTS]
+            start = positions[id(node)] + 1
+            after = siblings[start : start + _MAX_SECTION_ELEMENTS]
             if after:
                 followed = []
                 for sibling in after:

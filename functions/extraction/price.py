@@ -28,6 +28,7 @@ from extraction.vocabulary import (
     CURRENCY_MARKERS_ANY_CASE,
     CURRENCY_MARKERS_EXACT_CASE,
     CURRENCY_NAMES,
+    UNSPACED_SCRIPTS,
 )
 
 _MAX_INTEGER_DIGITS = 15
@@ -79,7 +80,7 @@ _NORMALIZED_NAMES = _MARKER_CODES | CURRENCY_NAMES
 
 def _is_word_edge(char: str) -> bool:
     """True for marker ends that must not touch a letter ("kr" is not the start of "kraft")."""
-    return unicodedata.category(char) != "Sc" and char < "\u2e80"
+    return unicodedata.category(char) != "Sc" and char < UNSPACED_SCRIPTS
 
 
 def _marker_alternative(marker: str, any_case: bool) -> str:
@@ -329,7 +330,7 @@ def _ascii_digit(match: re.Match[str]) -> str:
 
 def _is_letter(char: str) -> bool:
     """Letters of spaced scripts; CJK text runs words into numbers ("售价12元") legitimately."""
-    return char.isalpha() and char < "\u2e80"
+    return char.isalpha() and char < UNSPACED_SCRIPTS
 
 
 def _is_negative(text: str, start: int) -> bool:

@@ -23,12 +23,11 @@ from extraction.vocabulary import (
     STOCK_PREFIXES,
     STOCK_QUALIFIERS,
     STOCK_SUBJECTS,
+    UNSPACED_SCRIPTS,
 )
 
-# Scripts written without spaces (CJK and later blocks) start here.
-_UNSPACED_SCRIPTS = "\u2e80"
 # Only a text with a character of those scripts can hold a phrase written in one.
-_UNSPACED_TEXT = re.compile(f"[{_UNSPACED_SCRIPTS}-\U0010ffff]")
+_UNSPACED_TEXT = re.compile(f"[{UNSPACED_SCRIPTS}-\U0010ffff]")
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -37,9 +36,9 @@ def phrase_pattern(phrase: str) -> str:
     pattern = r"\s+".join(re.escape(word) for word in phrase.split()).replace(
         re.escape("{n}"), r"\d+"
     )
-    if phrase[0].isalnum() and phrase[0] < _UNSPACED_SCRIPTS:
+    if phrase[0].isalnum() and phrase[0] < UNSPACED_SCRIPTS:
         pattern = r"(?<!\w)" + pattern
-    if phrase[-1].isalnum() and phrase[-1] < _UNSPACED_SCRIPTS:
+    if phrase[-1].isalnum() and phrase[-1] < UNSPACED_SCRIPTS:
         pattern += r"(?!\w)"
     return pattern
 
@@ -71,7 +70,7 @@ class PhraseTable:
         for group, phrases in groups.items():
             for phrase in phrases:
                 words = tuple(WORDS_OF_TEXT.findall(phrase.lower()))
-                if phrase[0] >= _UNSPACED_SCRIPTS:
+                if phrase[0] >= UNSPACED_SCRIPTS:
                     self._unspaced.append((phrase, group))
                 elif words:
                     self._spaced.setdefault(words, group)
@@ -183,10 +182,10 @@ _STOCK_PHRASES = [
 _STOCK_FIRST_WORDS = frozenset(
     phrase.replace("{n}", " ").split()[0]
     for phrase in _STOCK_PHRASES
-    if phrase[0] < _UNSPACED_SCRIPTS
+    if phrase[0] < UNSPACED_SCRIPTS
 )
 _STOCK_FIRST_CHARS = frozenset(
-    phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= _UNSPACED_SCRIPTS
+    phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= UNSPACED_SCRIPTS
 )
 _FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
 

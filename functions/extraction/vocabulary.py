@@ -12,6 +12,10 @@ of scripts written without spaces (Japanese, Chinese) match anywhere.
 
 from __future__ import annotations
 
+# Scripts written without spaces (CJK, Hangul and later blocks) start at this character:
+# their words are found anywhere, and each of their characters is as wide as two others.
+UNSPACED_SCRIPTS = "\u2e80"
+
 # ---------------------------------------------------------------------------------------
 # Currencies
 # ---------------------------------------------------------------------------------------
