@@ -33,7 +33,6 @@ A page has hundreds of links: each one's start tag and label get one cheap subst
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,17 +46,17 @@ from extraction.other_products import (
     MAX_SECTION_HEADINGS,
     SECTION_HEADING_TAGS,
     OtherProducts,
+    names_block_of_other_products,
 )
 from extraction.visible import (
     CART_ATTRIBUTES,
+    is_disabled,
     is_hidden,
     may_name_buy_action,
     names_buy_action,
     offers_restock_notice,
-    own_names,
     stated_stock,
 )
-from extraction.vocabulary import FOREIGN_BLOCK_WORDS
 
 # The source named for evidence read from the visible page, as for the heuristic's price.
 VISIBLE_SOURCE = "heuristic"
@@ -77,12 +76,8 @@ _SUBMIT_TYPES = frozenset(("submit", "button", "image"))
 _CART_FORM_ATTRIBUTES = ("action", "id", "class")
 # Page chrome: a cart button there is the site's, not the product's.
 _CHROME_TAGS = frozenset(("nav", "header", "footer"))
-_OTHER_BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS) | {
-    "nav", "navbar", "navigation", "menu", "footer", "minicart", "carousel", "modal", "popup",
-}  # fmt: skip
-_OTHER_BLOCK_STEMS = re.compile(r"related|recommend|upsell|crosssell|cross-sell|recently|accessor")
-_ATTRIBUTE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_CLASS_WORD = re.compile(r"[a-z0-9]+")
+# Class and id words of the page's chrome, besides those of other products' blocks.
+_CHROME_WORDS = frozenset("nav navbar navigation menu footer minicart carousel modal popup".split())
 
 _MAX_HEADINGS = 12
 _MAX_CONTROLS = 200
@@ -140,11 +135,20 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     statuses = {status for status, element in statements if _shown(element, others=others)}
     if len(statuses) > 1:
         return None  # the page states both: about sizes or variants, not the product
-    found = [*statuses, *([control[1]] if control else [])]
-    if not found or len(set(found)) > 1:
-        return None
-    confidence = CONFIDENCE_AGREED if len(found) == 2 else CONFIDENCE_ONE
-    return StockEvidence(found[0], VISIBLE_SOURCE, confidence)
+    stated = next(iter(statuses), None)
+    if control is None or control[1] == stated:
+        if stated is None:
+            return None
+        confidence = CONFIDENCE_ONE if control is None else CONFIDENCE_AGREED
+        return StockEvidence(stated, VISIBLE_SOURCE, confidence)
+    _, shown_by_control, disabled = control
+    if stated is None:
+        return StockEvidence(shown_by_control, VISIBLE_SOURCE, CONFIDENCE_ONE)
+    if disabled:
+        # A button disabled as served, the status stated beside it: pages disable theirs
+        # until a script loads (Magento's add-to-cart) or a size is chosen.
+        return StockEvidence(stated, VISIBLE_SOURCE, CONFIDENCE_ONE)
+    return None  # an enabled buy control, a stated out of stock: they disagree
 
 
 class _WalkedPage:
@@ -202,10 +206,10 @@ class _WalkedPage:
                     return None
         return None
 
-    def main_control(self, title: int | None) -> tuple[int, Availability] | None:
-        """The page's own buy control and its status: the shown one nearest the title (the
-        first, without a title), among the nearest named ones found, outside the sections
-        of other products."""
+    def main_control(self, title: int | None) -> tuple[int, Availability, bool] | None:
+        """The page's own buy control, its status and whether the status is only its being
+        disabled: the shown one nearest the title (the first, without a title), among the
+        nearest named ones found, outside the sections of other products."""
         anchor = title or 0
         cart_forms: dict[int, bool] = {}
         named = 0
@@ -226,7 +230,7 @@ class _WalkedPage:
                 if status is None:
                     continue
                 if _shown(element, others=self.other_products(title)):
-                    return position, status
+                    return position, *status
                 named += 1
                 if named == _MAX_CONTROLS:
                     return None
@@ -259,7 +263,7 @@ class _WalkedPage:
                     type(child) is str
                     and len(child) <= _MAX_STOCK_TEXT
                     and not child.isspace()  # most texts: states nothing, as no word
-                    and (status := stated_stock(child)) is not None
+                    and (status := stated_stock(child, element)) is not None
                 ):
                     yield status, element
                     found += 1
@@ -267,10 +271,13 @@ class _WalkedPage:
                         return
 
 
-def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availability | None:
+def _buy_control_status(
+    element: Element, cart_forms: dict[int, bool]
+) -> tuple[Availability, bool] | None:
     """In stock for an enabled add-to-cart / buy-now button, input or link, out of stock
-    for a disabled one; None when the element is no buy control. `cart_forms` keeps, by
-    `id`, whether each form met adds to the cart."""
+    for a disabled one or a restock notice, with whether the status is only its being
+    disabled; None when the element is no buy control. `cart_forms` keeps, by `id`,
+    whether each form met adds to the cart."""
     tag = element.tag
     if tag == "input" and element.attrs.get("type", "").strip().lower() not in _SUBMIT_TYPES:
         return None  # a hidden product id, a quantity field
@@ -285,8 +292,10 @@ def _buy_control_status(element: Element, cart_forms: dict[int, bool]) -> Availa
     if not named:
         # "Notify me when available" in place of the buy control: out of stock.
         restock = len(label) <= _MAX_LABEL and offers_restock_notice(label)
-        return Availability.OUT_OF_STOCK if restock else None
-    return Availability.OUT_OF_STOCK if _is_disabled(element.attrs) else Availability.IN_STOCK
+        return (Availability.OUT_OF_STOCK, False) if restock else None
+    if is_disabled(element):
+        return Availability.OUT_OF_STOCK, True
+    return Availability.IN_STOCK, False
 
 
 def _start_tag_text(element: Element) -> str:
@@ -301,12 +310,6 @@ def _attributes_name_buy_action(element: Element, names: tuple[str, ...]) -> boo
     """Whether one of the element's attributes `names` names a buy action."""
     attrs = element.attrs
     return any(names_buy_action(attrs[name]) for name in names if name in attrs)
-
-
-def _is_disabled(attrs: dict[str, str]) -> bool:
-    if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
-        return True
-    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
 def _in_cart_form(element: Element, cart_forms: dict[int, bool]) -> bool:
@@ -356,19 +359,11 @@ def _shown(element: Element, chrome: bool = True, others: Set[int] = frozenset()
             return True
         if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node) or id(node) in others:
             return False
-        if (node.has_attribute_text("class") or node.has_attribute_text("id")) and _other_block(
-            f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}"
+        if (node.has_attribute_text("class") or node.has_attribute_text("id")) and (
+            names_block_of_other_products(
+                f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}", also=_CHROME_WORDS
+            )
         ):
             return False
         node = node.parent
     return True
-
-
-def _other_block(names: str) -> bool:
-    """Class and id words of the page's chrome or of other products' blocks (a block that
-    only holds one, "has-recommendations", is neither)."""
-    names = own_names(names)
-    words = {word.lower() for word in _ATTRIBUTE_WORD.findall(names)}
-    return not _OTHER_BLOCK_WORDS.isdisjoint(words) or bool(
-        _OTHER_BLOCK_STEMS.search(names.lower())
-    )

@@ -1170,7 +1170,7 @@ def _availability(
         if not read % BUDGET_STRIDE:
             budget.check()
         _, text, element = texts[index]
-        status = stated_stock(text)
+        status = stated_stock(text, element)
         if (
             status is not None
             and "hidden" not in context.own(element)

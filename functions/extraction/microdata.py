@@ -21,6 +21,7 @@ from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import Element, walk
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
+from extraction.other_products import BlocksOfOtherProducts
 from extraction.price import normalize_currency, parse_price, parse_structured_price
 
 SOURCE = "microdata"
@@ -121,6 +122,8 @@ class _Item:
         return self._concrete_child
 
     def is_foreign(self) -> bool:
+        """Whether its prices are another product's or nobody's: it is reached through a
+        related-product, review or list property or item."""
         item: _Item | None = self
         for _ in range(50):
             if item is None:
@@ -173,11 +176,14 @@ def read(root: Element, budget: Budget = UNLIMITED) -> SourceReading:
     found: list[OfferCandidate] = []
     unpriced: list[Availability] = []
     products: set[str] = set()  # what names each product that is no other's part
+    blocks = BlocksOfOtherProducts(budget)
     for count, item in enumerate((page, *items), 1):
         if not count % BUDGET_STRIDE:
             budget.check()
         if "pricespecification" in item.names or item.is_foreign():
             continue  # a specification is read with its offer; foreign prices are not ours
+        if item.element is not None and blocks.holds(item.element):
+            continue  # a "related products" tile (which may alone carry microdata)
         if item.types & _PRODUCT_TYPES and (item.parent is None or item.parent.product() is None):
             products.add(_identity(item))
         if "aggregateoffer" in item.types and _has_concrete_offers(item):

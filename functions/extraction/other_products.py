@@ -10,11 +10,13 @@ follows the wrapper.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from extraction.markup import Element
-from extraction.visible import PhraseTable
-from extraction.vocabulary import OTHER_PRODUCTS_HEADINGS
+from extraction.budget import UNLIMITED, Budget
+from extraction.markup import Element, walk
+from extraction.visible import PhraseTable, own_names
+from extraction.vocabulary import FOREIGN_BLOCK_WORDS, OTHER_PRODUCTS_HEADINGS
 
 # The section headings a page's sections are named by (an h1 is the product's title).
 SECTION_HEADING_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
@@ -30,6 +32,55 @@ _MAX_WRAPPERS = 3
 _HEADINGS = PhraseTable(
     {"others": [phrase for phrases in OTHER_PRODUCTS_HEADINGS.values() for phrase in phrases]}
 )
+
+
+_BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS)
+_BLOCK_STEMS = re.compile(r"related|recommend|upsell|crosssell|cross-sell|recently|accessor")
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "relatedProducts": related, products
+_BLOCK_ANCESTORS = 12  # how far up a block of other products is looked for
+
+
+def names_block_of_other_products(names: str, also: Iterable[str] = ()) -> bool:
+    """Whether an element's class and id names say it holds other products ("related
+    products", "upsell-slider", "recentlyViewed"), or holds one of the words `also`;
+    names that say only what a block holds ("has-recommendations") do not."""
+    names = own_names(names)
+    words = {word.lower() for word in _NAME_WORD.findall(names)}
+    if not _BLOCK_WORDS.isdisjoint(words) or not words.isdisjoint(also):
+        return True
+    return _BLOCK_STEMS.search(names.lower()) is not None
+
+
+class BlocksOfOtherProducts:
+    """Tells the elements in blocks of other products named so by their class or id
+    ("related products", "upsell-slider", "recentlyViewed"), looked for among an element's
+    nearest ancestors. A block that holds an h1, the product's title, is the product's own
+    whatever its names say ("product-page recommendations-visible"): whether each block
+    does is read once, and once a block holds it, so do all around it."""
+
+    def __init__(self, budget: Budget = UNLIMITED) -> None:
+        self._budget = budget
+        self._holds_title: dict[int, bool] = {}  # by id of each named block met
+
+    def holds(self, element: Element) -> bool:
+        """Whether `element` is in (or is) a block of other products."""
+        node: Element | None = element
+        for _ in range(_BLOCK_ANCESTORS):
+            if node is None:
+                return False
+            if (node.has_attribute_text("class") or node.has_attribute_text("id")) and (
+                names_block_of_other_products(f"{node.get('class', '')} {node.get('id', '')}")
+            ):
+                return not self._holds_title_at(node)
+            node = node.parent
+        return False
+
+    def _holds_title_at(self, block: Element) -> bool:
+        known = self._holds_title.get(id(block))
+        if known is None:
+            known = any(e.tag == "h1" for e in walk(block, self._budget))
+            self._holds_title[id(block)] = known
+        return known
 
 
 def names_other_products(heading: Element) -> bool:

@@ -22,6 +22,7 @@ from extraction.vocabulary import (
     STOCK,
     STOCK_PREFIXES,
     STOCK_QUALIFIERS,
+    STOCK_QUALIFIERS_AFTER,
     STOCK_SUBJECTS,
     UNSPACED_SCRIPTS,
 )
@@ -31,10 +32,13 @@ _UNSPACED_TEXT = re.compile(f"[{UNSPACED_SCRIPTS}-\U0010ffff]")
 
 
 def phrase_pattern(phrase: str) -> str:
-    """A vocabulary phrase as a pattern: spaces match any whitespace, "{n}" a count, and
-    the ends of words of spaced scripts may not touch another letter."""
-    pattern = r"\s+".join(re.escape(word) for word in phrase.split()).replace(
-        re.escape("{n}"), r"\d+"
+    """A vocabulary phrase as a pattern: spaces match any whitespace, "{n}" a count, an
+    apostrophe either way pages type it ("n'est", "n’est"), and the ends of words of spaced
+    scripts may not touch another letter."""
+    pattern = (
+        r"\s+".join(re.escape(word) for word in phrase.split())
+        .replace(re.escape("{n}"), r"\d+")
+        .replace("'", "['’]")
     )
     if phrase[0].isalnum() and phrase[0] < UNSPACED_SCRIPTS:
         pattern = r"(?<!\w)" + pattern
@@ -163,6 +167,7 @@ _STOCK_TEXT = re.compile(
     rf"(?:(?:{phrases_pattern(STOCK_QUALIFIERS)})\s*)?(?:"
     rf"(?P<out>{phrases_pattern(p for words in STOCK.values() for p in words['out'])})"
     rf"|(?P<in>{phrases_pattern(p for words in STOCK.values() for p in words['in'])}))"
+    rf"(?:\s+(?:{phrases_pattern(STOCK_QUALIFIERS_AFTER)}))?"
     r"(?:\W*\Z|\s*[-–.,!:(])",
     re.IGNORECASE,
 )
@@ -179,30 +184,65 @@ _STOCK_PHRASES = [
     )
     for phrase in phrases
 ]
+_FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
+# (Found as a text's first word is: "n'est plus en stock" begins with "n".)
 _STOCK_FIRST_WORDS = frozenset(
-    phrase.replace("{n}", " ").split()[0]
+    first[1]
     for phrase in _STOCK_PHRASES
-    if phrase[0] < UNSPACED_SCRIPTS
+    if phrase[0] < UNSPACED_SCRIPTS and (first := _FIRST_WORD.match(phrase.replace("{n}", " ")))
 )
 _STOCK_FIRST_CHARS = frozenset(
     phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= UNSPACED_SCRIPTS
 )
-_FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
+# A count of none right after an in-stock status: "Auf Lager: 0 Artikel", "In stock: 0".
+_NONE_AFTER = re.compile(r"\s*[:=]?\s*0(?![\d.,–-])")
+_COUNT = re.compile(r"\d+")
+_VALUE_CHARS = 20  # of the value beside a label
+_LABEL_TAGS = frozenset(("label", "dt", "th"))
 
 
-def stated_stock(text: str) -> Availability | None:
+def stated_stock(text: str, element: Element | None = None) -> Availability | None:
     """The stock status `text` states on its own ("Sold out", "Nur noch 3 Stück": in stock),
-    or None when it states none."""
+    or None when it states none. With `element`, the element whose text it is: a label
+    "In stock" whose value beside it counts none ("0 Items") states out of stock."""
     first = _FIRST_WORD.match(text)
     if first is None:
         return None
     word = first[1]
     if word[0] not in _STOCK_FIRST_CHARS and word.lower() not in _STOCK_FIRST_WORDS:
         return None
-    match = _STOCK_TEXT.match(text.strip())
+    text = text.strip()
+    match = _STOCK_TEXT.match(text)
     if match is None:
         return None
-    return Availability.OUT_OF_STOCK if match["out"] else Availability.IN_STOCK
+    if match["out"] or _counts_none(match, text):
+        return Availability.OUT_OF_STOCK
+    if element is not None and _labels_none(element, text):
+        return Availability.OUT_OF_STOCK
+    return Availability.IN_STOCK
+
+
+def _labels_none(element: Element, text: str) -> bool:
+    """Whether `element`, stating in stock, is a label ("<label>In stock</label>",
+    "<th>Auf Lager:</th>") whose value, the text after it, is a count of none."""
+    parent = element.parent
+    if parent is None or not (element.tag in _LABEL_TAGS or text.endswith(":")):
+        return False
+    siblings = parent.children
+    start = siblings.index(element) + 1
+    for sibling in siblings[start : start + 3]:
+        value = sibling if isinstance(sibling, str) else sibling.text(_VALUE_CHARS)
+        if value and not value.isspace():
+            return _NONE_AFTER.match(value) is not None
+    return False
+
+
+def _counts_none(match: re.Match[str], text: str) -> bool:
+    """Whether an in-stock status counts no items: "0 in stock", "Auf Lager: 0 Artikel"."""
+    counts = _COUNT.findall(match["in"])
+    if counts and all(int(count) == 0 for count in counts):
+        return True
+    return _NONE_AFTER.match(text, match.end("in")) is not None
 
 
 # ---------------------------------------------------------------------------------------
@@ -222,6 +262,15 @@ _BUY_CONTROLS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
 _CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
               "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
 CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
+_CLASS_WORD = re.compile(r"[a-z0-9]+")
+
+
+def is_disabled(control: Element) -> bool:
+    """Whether a control is disabled as served (by attribute, ARIA or class)."""
+    attrs = control.attrs
+    if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
+        return True
+    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
 def may_name_cart(raw_attributes: str) -> bool:

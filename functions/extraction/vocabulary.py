@@ -485,7 +485,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
                "limited stock", "in stock and ready to ship"),
         "out": ("out of stock", "temporarily out of stock", "currently out of stock",
                 "sold out", "currently unavailable", "temporarily unavailable",
-                "no longer available", "unavailable", "discontinued"),
+                "no longer available", "unavailable", "discontinued", "no longer in stock",
+                "not in stock", "not available", "currently not available"),
     },
     "de": {
         "in": ("auf lager", "lagernd", "sofort lieferbar", "lieferbar", "vorrätig",
@@ -496,14 +497,17 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
         "out": ("ausverkauft", "leider ausverkauft", "nicht lieferbar", "nicht verfügbar",
                 "nicht auf lager", "derzeit nicht verfügbar", "momentan nicht verfügbar",
                 "nicht mehr verfügbar", "vergriffen", "nicht vorrätig",
-                "zurzeit nicht lieferbar", "nicht mehr lieferbar", "nicht mehr erhältlich"),
+                "zurzeit nicht lieferbar", "nicht mehr lieferbar", "nicht mehr erhältlich",
+                "nicht mehr auf lager", "nicht mehr vorrätig", "nicht erhältlich"),
     },
     "fr": {
         "in": ("en stock", "disponible", "plus que {n} en stock", "il ne reste que {n}",
                "il ne reste plus que {n}", "plus que {n}", "expédié sous 24h"),
         "out": ("épuisé", "rupture de stock", "en rupture", "indisponible", "non disponible",
                 "en rupture de stock", "temporairement en rupture de stock",
-                "momentanément indisponible"),
+                "momentanément indisponible", "n'est plus en stock", "n'est plus disponible",
+                "n'est pas en stock", "n'est pas disponible", "plus en stock", "plus disponible",
+                "hors stock"),
     },
     "es": {
         "in": ("en stock", "disponible", "en existencia", "solo quedan {n}",
@@ -511,14 +515,16 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
                "últimas unidades", "disponible en {n}h", "disponible en {n} horas",
                "envío en {n}h", "entrega en {n}h"),
         "out": ("agotado", "agotado temporalmente", "temporalmente agotado", "sin stock",
-                "no disponible", "fuera de stock", "sin existencias"),
+                "no disponible", "fuera de stock", "sin existencias", "no está disponible",
+                "ya no está disponible", "no hay stock", "sin unidades"),
     },
     "it": {
         "in": ("disponibile", "in magazzino", "disponibilità immediata", "solo {n} disponibili",
                "ultimi {n} pezzi", "ultimi {n} disponibili", "rimangono {n}",
                "solo {n} rimasti"),
         "out": ("esaurito", "non disponibile", "terminato", "non più disponibile",
-                "temporaneamente non disponibile", "momentaneamente non disponibile"),
+                "temporaneamente non disponibile", "momentaneamente non disponibile",
+                "non è disponibile", "non più in magazzino", "non in magazzino"),
     },
     "nl": {
         "in": ("op voorraad", "leverbaar", "direct leverbaar", "nog {n} op voorraad",
@@ -527,7 +533,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
                "vandaag besteld, morgen in huis"),
         "out": ("uitverkocht", "niet op voorraad", "niet leverbaar", "niet beschikbaar",
                 "tijdelijk uitverkocht", "tijdelijk niet leverbaar",
-                "tijdelijk niet beschikbaar", "niet meer leverbaar"),
+                "tijdelijk niet beschikbaar", "niet meer leverbaar", "niet meer op voorraad",
+                "niet meer beschikbaar"),
     },
     "pl": {
         "in": ("dostępny", "dostępna", "w magazynie", "na stanie", "produkt dostępny",
@@ -541,7 +548,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "pt": {
         "in": ("em estoque", "em stock", "disponível", "apenas {n} em estoque",
                "últimas {n} unidades", "restam {n}"),
-        "out": ("esgotado", "indisponível", "sem estoque", "fora de estoque", "sem stock"),
+        "out": ("esgotado", "indisponível", "sem estoque", "fora de estoque", "sem stock",
+                "não disponível", "não está disponível", "produto esgotado"),
     },
     "sv": {
         "in": ("i lager", "finns i lager", "i butik", "endast {n} kvar", "bara {n} kvar",
@@ -613,6 +621,9 @@ STOCK_SUBJECTS: tuple[str, ...] = (
     "dieses produkt ist leider", "der artikel ist", "der artikel ist leider", "das produkt ist",
     "das produkt ist leider", "artikel", "artikel ist", "artikel ist leider", "produkt",
     "produkt ist", "produkt ist leider", "leider", "ce produit est", "cet article est",
+    "ce produit", "cet article", "dieser artikel", "dieses produkt", "this item",
+    "this product", "este producto", "este artículo", "questo prodotto", "questo articolo",
+    "dit product", "dit artikel",
     "ce produit est actuellement", "cet article est actuellement", "produit", "article",
     "este producto está", "este artículo está", "producto", "artículo", "questo prodotto è",
     "questo articolo è", "prodotto", "articolo", "dit product is", "dit artikel is",
@@ -631,6 +642,16 @@ STOCK_QUALIFIERS: tuple[str, ...] = (
     "temporariamente", "tillfälligt", "midlertidigt", "midlertidig", "dočasně", "momentálně",
     "geçici olarak", "временно", "一時", "暂时", "átmenetileg", "tilapäisesti",
     "dočasne", "momentálne", "일시",
+)  # fmt: skip
+# What may follow a stated status and still leave it a status on its own: "Not available at
+# the moment", "No disponible por el momento", "Indisponible pour le moment".
+STOCK_QUALIFIERS_AFTER: tuple[str, ...] = (
+    "at the moment", "right now", "for now", "at this time", "im moment", "zurzeit",
+    "derzeit", "momentan", "pour le moment", "pour l'instant", "actuellement",
+    "por el momento", "por ahora", "en este momento", "al momento", "per il momento",
+    "op dit moment", "momenteel", "w tej chwili", "no momento", "för tillfället",
+    "for øyeblikket", "for øjeblikket", "v tuto chvíli", "şu anda", "в данный момент",
+    "pe moment", "jelenleg", "tällä hetkellä",
 )  # fmt: skip
 # Words that may introduce a stated status ("Availability: in stock", "Lieferstatus: ...").
 STOCK_PREFIXES: tuple[str, ...] = (

@@ -265,8 +265,73 @@ def test_the_page_is_read_only_as_far_as_it_can_change_the_reading():
         visible_availability(unanchored, Budget(5, clock=SteppingClock()))
 
 
-def test_a_disabled_control_beside_a_stated_in_stock_says_nothing():
-    assert visible("<h1>Shirt</h1><p>In stock</p><button disabled>Add to bag</button>") is None
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<h1>Shirt</h1><p>In stock</p><button disabled>Add to bag</button>",
+        # Magento renders its add-to-cart disabled until its script loads.
+        '<h1 class="page-title">Hemd</h1><div class="stock available"><span>Auf Lager</span>'
+        '</div><button type="submit" title="In den Warenkorb" class="action primary tocart" '
+        'id="product-addtocart-button" disabled><span>In den Warenkorb</span></button>',
+        '<h1>Camicia</h1><div class="stock"><span>Disponibile</span></div>'
+        '<button class="tocart" disabled>Aggiungi al carrello</button>',
+    ],
+    ids=["en", "de-magento", "it"],
+)
+def test_a_disabled_control_yields_to_a_stated_in_stock(body):
+    evidence = visible_availability(parse_html(page(body)))
+
+    assert (evidence.availability, evidence.confidence) == (IN, CONFIDENCE_ONE)
+
+
+def test_an_enabled_control_and_a_stated_out_of_stock_say_nothing():
+    assert visible("<h1>Shirt</h1><p>Sold out</p><button>Add to bag</button>") is None
+
+
+def test_a_disabled_control_alone_still_says_out_of_stock():
+    assert visible("<h1>Shirt</h1><button disabled>Add to bag</button>") == OUT
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "Ce produit n'est plus en stock",
+        "Ce produit n\u2019est plus disponible.",
+        "Nicht mehr auf Lager",
+        "No longer in stock",
+        "Not available at the moment",
+        "No disponible por el momento.",
+        "Este producto no está disponible",
+        "Niet meer op voorraad",
+        "Produto esgotado",
+        "Auf Lager: 0 Artikel",
+        "In stock: 0",
+        "0 in stock",
+    ],
+)
+def test_more_ways_of_stating_out_of_stock(status):
+    assert stated_stock(status) == OUT
+
+
+@pytest.mark.parametrize(
+    "status", ["In stock - ships in 0-2 days", "3 in stock", "Auf Lager: 12 Artikel", "En stock"]
+)
+def test_counts_and_day_ranges_beside_in_stock_stay_in_stock(status):
+    assert stated_stock(status) == IN
+
+
+@pytest.mark.parametrize(
+    ("quantities", "expected"),
+    [
+        ('<label class="label">En stock</label> <span data-stock="0">0 Produits</span>', OUT),
+        ("<dl><dt>Auf Lager:</dt><dd>0 Stück</dd></dl>", OUT),
+        ('<label class="label">In stock</label> <span data-stock="7">7 Items</span>', IN),
+        ("<p><span>In stock</span> <span>0 reviews</span></p>", IN),  # not a label's value
+    ],
+    ids=["label-none", "dt-none", "label-some", "not-a-label"],
+)
+def test_a_stock_label_is_read_with_the_count_beside_it(quantities, expected):
+    assert visible(f"<h1>Chemise</h1><div>{quantities}</div>") == expected
 
 
 @pytest.mark.parametrize(

@@ -222,3 +222,42 @@ def test_itemref_cycles_do_not_loop():
     html = """<div id="a" itemscope itemref="b"><span itemprop="price">3</span></div>
               <div id="b" itemscope itemprop="offers" itemref="a"></div>"""
     assert offers(html)[0][0] == Decimal("3")
+
+
+def _tile(name, price):
+    return (
+        f'<li class="product"><div itemscope itemtype="https://schema.org/Product">'
+        f'<h2 itemprop="name">{name}</h2><div itemprop="offers" itemscope '
+        f'itemtype="https://schema.org/Offer"><span itemprop="price" content="{price}">'
+        f'{price} €</span><meta itemprop="priceCurrency" content="EUR"></div></div></li>'
+    )
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        '<section class="related products"><h2>Gerelateerde producten</h2><ul>{}</ul></section>',
+        '<div id="upsellSlider"><ul>{}</ul></div>',
+        '<div class="block crosssell"><ul>{}</ul></div>',
+    ],
+    ids=["woocommerce-related", "camel-case-id", "crosssell"],
+)
+def test_items_in_a_block_of_other_products_are_not_the_pages(block):
+    tiles = _tile("Sokkengaren Zee", "22.50") + _tile("Breinaalden", "9.95")
+    own = "<h1>Sokkengaren Heide</h1><p>€ 24,95</p>"
+    html = f"<html><body>{own}{block.format(tiles)}</body></html>"
+
+    assert microdata.read(parse_html(html)).candidates == []
+
+
+def test_a_page_wrapper_named_for_recommendations_that_holds_the_title_is_the_pages_own():
+    html = (
+        '<html><body><div class="product-page recommendations-visible">'
+        '<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Kettle</h1>'
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        '<meta itemprop="price" content="49.90"><meta itemprop="priceCurrency" content="EUR">'
+        "</div></div></div></body></html>"
+    )
+
+    [candidate] = microdata.read(parse_html(html)).candidates
+    assert (candidate.price, candidate.currency) == (Decimal("49.90"), "EUR")
