@@ -33,6 +33,7 @@ A page has hundreds of links: each one's start tag and label get one cheap subst
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,11 +47,10 @@ from extraction.other_products import (
     MAX_SECTION_HEADINGS,
     SECTION_HEADING_TAGS,
     OtherProducts,
-    names_block_of_other_products,
+    is_block_of_other_products,
 )
 from extraction.visible import (
     CART_ATTRIBUTES,
-    is_disabled,
     is_hidden,
     may_name_buy_action,
     names_buy_action,
@@ -78,6 +78,7 @@ _CART_FORM_ATTRIBUTES = ("action", "id", "class")
 _CHROME_TAGS = frozenset(("nav", "header", "footer"))
 # Class and id words of the page's chrome, besides those of other products' blocks.
 _CHROME_WORDS = frozenset("nav navbar navigation menu footer minicart carousel modal popup".split())
+_CLASS_WORD = re.compile(r"[a-z0-9]+")
 
 _MAX_HEADINGS = 12
 _MAX_CONTROLS = 200
@@ -293,7 +294,7 @@ def _buy_control_status(
         # "Notify me when available" in place of the buy control: out of stock.
         restock = len(label) <= _MAX_LABEL and offers_restock_notice(label)
         return (Availability.OUT_OF_STOCK, False) if restock else None
-    if is_disabled(element):
+    if _is_disabled(element.attrs):
         return Availability.OUT_OF_STOCK, True
     return Availability.IN_STOCK, False
 
@@ -310,6 +311,12 @@ def _attributes_name_buy_action(element: Element, names: tuple[str, ...]) -> boo
     """Whether one of the element's attributes `names` names a buy action."""
     attrs = element.attrs
     return any(names_buy_action(attrs[name]) for name in names if name in attrs)
+
+
+def _is_disabled(attrs: dict[str, str]) -> bool:
+    if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
+        return True
+    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
 def _in_cart_form(element: Element, cart_forms: dict[int, bool]) -> bool:
@@ -359,11 +366,7 @@ def _shown(element: Element, chrome: bool = True, others: Set[int] = frozenset()
             return True
         if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node) or id(node) in others:
             return False
-        if (node.has_attribute_text("class") or node.has_attribute_text("id")) and (
-            names_block_of_other_products(
-                f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}", also=_CHROME_WORDS
-            )
-        ):
+        if is_block_of_other_products(node, also=_CHROME_WORDS):
             return False
         node = node.parent
     return True

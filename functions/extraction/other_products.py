@@ -40,11 +40,13 @@ _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "relatedProducts": r
 _BLOCK_ANCESTORS = 12  # how far up a block of other products is looked for
 
 
-def names_block_of_other_products(names: str, also: Iterable[str] = ()) -> bool:
+def is_block_of_other_products(element: Element, also: Iterable[str] = ()) -> bool:
     """Whether an element's class and id names say it holds other products ("related
-    products", "upsell-slider", "recentlyViewed"), or holds one of the words `also`;
+    products", "upsell-slider", "recentlyViewed"), or hold one of the words `also`;
     names that say only what a block holds ("has-recommendations") do not."""
-    names = own_names(names)
+    if not (element.has_attribute_text("class") or element.has_attribute_text("id")):
+        return False
+    names = own_names(f"{element.get('class', '')} {element.get('id', '')}")
     words = {word.lower() for word in _NAME_WORD.findall(names)}
     if not _BLOCK_WORDS.isdisjoint(words) or not words.isdisjoint(also):
         return True
@@ -68,9 +70,7 @@ class BlocksOfOtherProducts:
         for _ in range(_BLOCK_ANCESTORS):
             if node is None:
                 return False
-            if (node.has_attribute_text("class") or node.has_attribute_text("id")) and (
-                names_block_of_other_products(f"{node.get('class', '')} {node.get('id', '')}")
-            ):
+            if is_block_of_other_products(node):
                 return not self._holds_title_at(node)
             node = node.parent
         return False

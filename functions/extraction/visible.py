@@ -262,15 +262,6 @@ _BUY_CONTROLS = PhraseTable({"buy": (*BUY_CONTROL, *BUY_CONTROL_WORDS)})
 _CART_HINTS = ("art", "uy", "asket", "ag", "arenkorb", "anier", "arrito", "arrello",
               "inkelwagen", "oszyk", "epet", "aufen", "ompra", "cquist", "orzin")  # fmt: skip
 CART_ATTRIBUTES = ("id", "class", "name", "value", "title", "aria-label")
-_CLASS_WORD = re.compile(r"[a-z0-9]+")
-
-
-def is_disabled(control: Element) -> bool:
-    """Whether a control is disabled as served (by attribute, ARIA or class)."""
-    attrs = control.attrs
-    if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
-        return True
-    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
 def may_name_cart(raw_attributes: str) -> bool:
