@@ -190,6 +190,7 @@ _SCREEN_READER_CLASSES = frozenset(
 _LABEL_GROUP_NAMES = {
     "former": "struck", "saving": "saving", "shipping": "ship", "instalment": "instalment",
     "unit": "unit", "vat": "vat", "cart": "cart", "regular": "regular", "current": "now",
+    "tier": "tier", "elsewhere": "elsewhere",
 }  # fmt: skip
 
 
@@ -261,6 +262,8 @@ _LABEL_SCORE = {
     "ship": -3.0,
     "instalment": -5.0,
     "unit": -4.0,
+    "tier": -4.0,
+    "elsewhere": -5.0,
     "vat": 0.0,
     "cart": -2.5,
     "regular": -0.5,

@@ -199,8 +199,8 @@ def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPric
         start, end = number.span()
         before = _marker_before(text, start)
         after = _marker_after(text, end)
-        if before is None and start and _is_letter(text[start - 1]):
-            continue
+        if before is None and start and (_is_letter(text[start - 1]) or text[start - 1] in "%‰"):
+            continue  # "SKU12"; a percentage written sign first ("%19 İndirim")
         if after is None and (
             (end < len(text) and _is_letter(text[end])) or _PERCENT.match(text, end)
         ):

@@ -503,3 +503,12 @@ def test_a_currency_written_alone_is_a_marker(text):
 @pytest.mark.parametrize("text", ["", "19,99 €", "Price", "tl", "EUR 5", "€€"])
 def test_a_text_with_more_than_a_currency_or_another_case_of_a_code_is_not_a_marker(text):
     assert not is_currency_marker(text)
+
+
+@pytest.mark.parametrize("text", ["%19", "%19 İndirim", "‰5", "-%40"])
+def test_a_percentage_written_sign_first_is_no_price(text: str) -> None:
+    assert parse_price(text).amount is None
+
+
+def test_a_price_after_a_percentage_written_sign_first_is_read() -> None:
+    assert parse_price("%19 İndirim 1.299,90 TL") == ParsedPrice(Decimal("1299.90"), "TRY")

@@ -28,7 +28,7 @@ def _page(body: str, title: str = "Produkt") -> str:
 @pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
 def test_every_required_language_has_every_label_group_and_stock_words(language: str) -> None:
     groups = LABELS[language]
-    for group in ("former", "saving", "shipping", "instalment", "unit", "vat"):
+    for group in ("former", "saving", "shipping", "instalment", "unit", "vat", "tier", "elsewhere"):
         assert groups.get(group), (language, group)
     assert STOCK[language]["in"]
     assert STOCK[language]["out"]
@@ -272,3 +272,118 @@ def test_a_status_stated_of_the_product_in_a_sentence_is_read(sentence: str, exp
 )
 def test_a_sentence_that_goes_on_past_the_status_states_none(sentence: str) -> None:
     assert stated_stock(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("opening", "current", "currency"),
+    [
+        ("Startpreis:", "Aktuelles Gebot:", "€"),
+        ("Mise à prix :", "Enchère actuelle :", "€"),
+        ("Precio de salida:", "Puja actual:", "€"),
+        ("Startprijs:", "Huidig bod:", "€"),
+        ("Cena wywoławcza:", "Aktualna oferta:", "zł"),
+        ("Utropspris:", "Ledande bud:", "kr"),
+        ("Начальная цена:", "Текущая ставка:", "руб."),
+    ],
+)
+def test_an_auctions_opening_price_loses_to_its_current_bid_in_other_languages(
+    opening: str, current: str, currency: str
+) -> None:
+    # The opening price stands first, nearest the title: only its label tells it apart.
+    page = _page(
+        f"<dl><dt>{opening}</dt><dd><span>1,00 {currency}</span></dd>"
+        f"<dt>{current}</dt><dd><span>45,00 {currency}</span> [12]</dd></dl>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("45.00")
+
+
+@pytest.mark.parametrize(
+    ("tiers", "currency"),
+    [
+        ("<li>10 or more $88.00</li><li>20 or more $77.00</li>", "$"),
+        ("<li>10 oder mehr 88,00 €</li><li>20 oder mehr 77,00 €</li>", "€"),
+        ("<li>10 ou plus 88,00 €</li><li>20 ou plus 77,00 €</li>", "€"),
+        ("<li>10 o más 88,00 €</li><li>20 o más 77,00 €</li>", "€"),
+        ("<li>10 of meer € 88,00</li><li>20 of meer € 77,00</li>", "€"),
+        ("<li>10 szt. lub więcej 88,00 zł</li><li>20 szt. lub więcej 77,00 zł</li>", "zł"),
+        ("<li>10 adet ve üzeri 88,00 TL</li><li>20 adet ve üzeri 77,00 TL</li>", "TL"),
+    ],
+)
+def test_a_quantity_discount_is_not_the_price_of_one(tiers: str, currency: str) -> None:
+    # The tiers stand first, nearest the title; each costs less than one unit.
+    price = f"{currency}98.00" if currency == "$" else f"98,00 {currency}"
+    page = _page(f"<ul>{tiers}</ul><p><span>{price}</span></p><button>Add to cart</button>")
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("98.00")
+
+
+@pytest.mark.parametrize(
+    ("unavailable", "other_offers"),
+    [
+        ("Currently unavailable.", "New &amp; Used (5) from <span>$24.99</span>"),
+        ("No disponible por el momento.", "Otros vendedores (3) desde <span>31,50 €</span>"),
+        ("Derzeit nicht verfügbar.", "Weitere Angebote ab <span>31,50 €</span>"),
+        ("Actuellement indisponible.", "Autres vendeurs (2) à partir de <span>31,50 €</span>"),
+    ],
+)
+def test_other_sellers_offers_are_not_the_price_of_a_page_that_has_none(
+    unavailable: str, other_offers: str
+) -> None:
+    page = _page(
+        f'<div class="buybox"><p class="status">{unavailable}</p></div>'
+        f"<div><p>{other_offers}</p></div>"
+    )
+    offer = extract_offer(page)
+    assert offer is not None
+    assert offer.price is None
+    assert offer.availability == Availability.OUT_OF_STOCK
+
+
+def test_other_sellers_offers_lose_to_the_pages_own_price() -> None:
+    page = _page(
+        "<p>New &amp; Used (5) from <span>$24.99</span></p>"
+        '<div class="buybox"><span class="price">$29.99</span><button>Add to Cart</button></div>'
+    )
+    offer = extract_offer(page)
+    assert offer is not None
+    assert offer.price == Decimal("29.99")
+
+
+@pytest.mark.parametrize(
+    "badge",
+    ["<span>%19 İndirim</span>", "<span>%19</span> <span>İndirim</span>", "<span>-19%</span>"],
+)
+def test_a_percentage_badge_beside_the_price_is_never_the_price(badge: str) -> None:
+    # The wrapper is named the new price, as its price is: its text, badge and all, is read.
+    page = _page(
+        f'<div class="price-new">{badge}<span class="price">1.299,90 TL</span></div>'
+        "<p>KDV Dahil</p>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("1299.90"), "TRY")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Los clientes que vieron este producto también vieron",
+        "Les clients ayant consulté cet article ont également consulté",
+        "I clienti che hanno visto questo articolo hanno visto anche",
+        "Klanten die dit artikel bekeken, bekeken ook",
+        "Kunden, die diesen Artikel angesehen haben, sahen sich auch an",
+        "Customers who viewed this also viewed",
+    ],
+)
+def test_a_section_of_what_other_shoppers_viewed_holds_no_price_of_the_pages(
+    heading: str,
+) -> None:
+    page = _page(
+        "<p>Dieser Artikel ist leider nicht mehr erhältlich.</p>"
+        f'<section><h2>{heading}</h2><ul><li><a href="/p/2">Kopfhörer</a>'
+        '<span class="price">39,99 €</span></li></ul></section>'
+    )
+    assert find_visible_price(parse_html(page)) is None
