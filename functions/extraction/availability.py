@@ -41,6 +41,7 @@ from itertools import count, islice
 
 from contracts.catalog import Availability
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.heuristic import SOURCE as VISIBLE_SOURCE
 from extraction.markup import Element, walk
 from extraction.offer import SourceReading
 from extraction.other_products import (
@@ -58,8 +59,6 @@ from extraction.visible import (
     stated_stock,
 )
 
-# The source named for evidence read from the visible page, as for the heuristic's price.
-VISIBLE_SOURCE = "heuristic"
 # How sure the visible page makes the status: its main buy control and a stated status
 # agreeing, or only one of them. Both are above the heuristic's trusted confidence
 # (heuristic.DEFAULT_MIN_CONFIDENCE): either is how a shopper tells.

@@ -47,12 +47,14 @@ from extraction.heuristic import (
     label_phrases,
     price_names,
 )
+from extraction.heuristic import (
+    SOURCE as VISIBLE_SOURCE,
+)
 from extraction.meta import SOURCE as META_SOURCE
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
 from extraction.visible import WORDS_OF_TEXT
 
 _CENT = Decimal("0.01")
-_VISIBLE_SOURCE = "heuristic"
 
 
 def displayed(amount: Decimal) -> Decimal:
@@ -118,7 +120,7 @@ def cross_check(
             return replace(shown, alternatives=tuple(sorted(by_amount)))
     shown_here = visible is not None and visible.price == chosen
     if shown_here:
-        sources.append(_VISIBLE_SOURCE)
+        sources.append(VISIBLE_SOURCE)
     if currency is None and shown_here:
         currency = visible.currency  # type: ignore[union-attr]
     availability = min((c.availability for c in agreeing), key=availability_rank)
@@ -181,7 +183,7 @@ def overruled_by_page(
         visible,
         currency=visible.currency or currency,
         alternatives=(),
-        agreed_sources=(_VISIBLE_SOURCE,),
+        agreed_sources=(VISIBLE_SOURCE,),
     )
 
 

@@ -104,6 +104,7 @@ _CURRENCY_ENTITY = re.compile(
 )
 
 
+SOURCE = "heuristic"  # the source named for what the visible page shows
 _CART_ATTRIBUTES_OF_FORM = (*CART_ATTRIBUTES, "action")
 _TITLE_ATTRIBUTE = re.compile(
     r"product[\s_-]*(?:title|name)|pdp[\s_-]*(?:title|name)|item[\s_-]*(?:title|name)",
@@ -360,7 +361,7 @@ class VisiblePage:
             price=winner.amount,
             currency=self._currency_of(winner),
             availability=_availability(winner, survey, context, self._budget),
-            source="heuristic",
+            source=SOURCE,
             confidence=confidence,
             ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
             alternatives=alternatives,

@@ -61,6 +61,7 @@ from contracts.environment import ScrapeSettings
 from contracts.fetch_modes import FetchMode
 from contracts.messages import ProductJob, encode
 from extraction import Budget, ExtractionTooSlowError, extract_offer
+from extraction.heuristic import SOURCE as HEURISTIC_SOURCE
 from extraction.rules import InvalidRuleError
 from extraction.script_rendered import looks_script_rendered
 from fetching import FetchError, RobotsPolicy
@@ -86,7 +87,6 @@ if TYPE_CHECKING:
 RESERVED_SECONDS = 5.0
 # A fetch is not started with less time than this: it could only time out.
 MIN_FETCH_SECONDS = 1.0
-HEURISTIC_SOURCE = "heuristic"
 # SQS ChangeMessageVisibilityBatch and SendMessageBatch take at most 10 entries.
 _VISIBILITY_BATCH = 10
 _SEND_BATCH = 10
