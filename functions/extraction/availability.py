@@ -52,6 +52,7 @@ from extraction.other_products import (
 )
 from extraction.visible import (
     CART_ATTRIBUTES,
+    in_variant_picker,
     is_hidden,
     may_name_buy_action,
     names_buy_action,
@@ -132,7 +133,11 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     # Read the statements first: the sections around them are known once they are read.
     statements = list(page.statements(anchors))
     others = page.other_products(title)
-    statuses = {status for status, element in statements if _shown(element, others=others)}
+    statuses = {
+        status
+        for status, element in statements
+        if _shown(element, others=others) and not in_variant_picker(element)
+    }
     if len(statuses) > 1:
         return None  # the page states both: about sizes or variants, not the product
     stated = next(iter(statuses), None)

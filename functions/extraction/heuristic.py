@@ -66,6 +66,7 @@ from extraction.visible import (
     HIDDEN_CLASSES,
     WORDS_OF_TEXT,
     PhraseTable,
+    in_variant_picker,
     is_hidden,
     may_name_cart,
     names_cart_control,
@@ -1180,6 +1181,7 @@ def _availability(
             and "hidden" not in context.own(element)
             and "hidden" not in context.inherited(element)
             and not _in_foreign_block(element, context)
+            and not in_variant_picker(element)
         ):
             statuses.add(status)
     return statuses.pop() if len(statuses) == 1 else Availability.UNKNOWN

@@ -25,6 +25,7 @@ from extraction.vocabulary import (
     STOCK_QUALIFIERS_AFTER,
     STOCK_SUBJECTS,
     UNSPACED_SCRIPTS,
+    VARIANT_PICKER_WORDS,
 )
 
 # Only a text with a character of those scripts can hold a phrase written in one.
@@ -142,6 +143,28 @@ def own_names(names: str) -> str:
 HIDDEN_CLASSES = frozenset(
     "hidden hide is-hidden aok-hidden d-none ng-hide invisible u-hidden display-none".split()
 )
+
+
+_VARIANT_PICKER_WORDS = frozenset(VARIANT_PICKER_WORDS)
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+# Ancestors a variant's own status sits within: a wider wrapper with such a name (a page-
+# level "product-variant-123" class) may hold the product's own status.
+_VARIANT_REACH = 4
+
+
+def in_variant_picker(element: Element) -> bool:
+    """Within a variant picker (a size's or colour's option, named so by its class or id):
+    a status stated there ("XL Tükendi") is that variant's, not the product's."""
+    node: Element | None = element
+    for _ in range(_VARIANT_REACH):
+        if node is None:
+            return False
+        if node.has_attribute_text("class") or node.has_attribute_text("id"):
+            names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+            if not _VARIANT_PICKER_WORDS.isdisjoint(_NAME_WORD.findall(names)):
+                return True
+        node = node.parent
+    return False
 
 
 def is_hidden(element: Element) -> bool:

@@ -853,6 +853,12 @@ OTHER_PRODUCTS_HEADINGS: dict[str, tuple[str, ...]] = {
            "최근 본 상품", "다른 고객이 함께 본 상품"),
 }  # fmt: skip
 
+# Class and id words of a variant picker (sizes, colours): a stock status stated there is
+# one variant's ("XL Tükendi", a sold-out swatch), not the product's.
+VARIANT_PICKER_WORDS: tuple[str, ...] = (
+    "variant", "variants", "swatch", "swatches", "configurator",
+)  # fmt: skip
+
 # Class and id words of blocks that show other products' prices: recommendations,
 # recently viewed, accessories, bundles, comparisons.
 FOREIGN_BLOCK_WORDS: tuple[str, ...] = (

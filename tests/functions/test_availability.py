@@ -492,3 +492,48 @@ def test_extraction_never_raises_on_mutated_sold_out_pages(html):
     offer = extract_offer(html)
     if offer is not None and offer.price is None:
         assert (offer.currency, offer.availability) == (None, OUT)
+
+
+# --- a variant's status is not the product's ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("picker", "button"),
+    [
+        (
+            '<ul class="product-variants"><li><button type="button">M</button></li>'
+            '<li><button type="button" disabled>XL<span>Tükendi</span></button></li></ul>',
+            "Sepete Ekle",
+        ),
+        (
+            '<div class="swatch-opt"><div class="swatch-option" aria-label="XL">XL'
+            "<span>Ausverkauft</span></div></div>",
+            "In den Warenkorb",
+        ),
+        (
+            '<fieldset class="variant-picker"><label for="s-xl">XL <small>Sold out</small>'
+            '</label><input type="radio" id="s-xl" name="size"></fieldset>',
+            "Add to cart",
+        ),
+        (
+            '<div id="configurator"><p>Taille 44 : <span>Épuisé</span></p></div>',
+            "Ajouter au panier",
+        ),
+    ],
+)
+def test_a_status_stated_in_a_variant_picker_is_that_variants_not_the_products(picker, button):
+    body = f"<h1>Kettle</h1>{picker}<button>{button}</button>"
+    assert visible(body) == IN
+    offer = extract_offer(
+        page(f'<h1>Kettle</h1><p class="price">49,90 €</p>{picker}<button>{button}</button>')
+    )
+    assert offer is not None
+    assert offer.availability == IN
+
+
+def test_a_status_in_a_page_wide_wrapper_named_for_variants_is_the_products():
+    body = (
+        '<div class="product product-variant-123"><div><div><div><h1>Kettle</h1>'
+        "<p>Sold out</p></div></div></div></div>"
+    )
+    assert visible(body) == OUT
