@@ -52,6 +52,7 @@ from extraction.offer import Offer
 from extraction.other_products import (
     MAX_SECTION_HEADINGS,
     SECTION_HEADING_TAGS,
+    BlocksOfOtherProducts,
     other_product_sections,
 )
 from extraction.page_locale import locale_currency
@@ -386,18 +387,24 @@ class VisiblePage:
         vocabulary's former-price labels). False when the page has more price elements
         than are read, or shows the amount too often to be a mere former price."""
         context = _ContextCache()
+        # A block named for other products, however far up (a "recommendations" grid of
+        # tiles), says nothing of how this page shows its own price.
+        blocks = BlocksOfOtherProducts(self._budget)
         # Most structured prices are shown as current by an element named a price: that
         # settles it without surveying the page's text.
         for reading in self._named_price_readings(amount):
-            if reading.shows_current(context):
+            if reading.shows_current(context) and not blocks.holds(reading.element):
                 return False
         readings = self._price_readings
         if readings is None:
             return False
         appearances = 0
         for reading in readings:
-            # Another product's price says nothing of how this page shows its own.
-            if reading.amount != amount or _in_foreign_block(reading.element, context):
+            if (
+                reading.amount != amount
+                or _in_foreign_block(reading.element, context)
+                or blocks.holds(reading.element)
+            ):
                 continue
             appearances += 1
             if appearances > _MAX_APPEARANCES or not reading.shows_former(context):
@@ -1061,7 +1068,11 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     ):
         score -= 1.5  # several prices in one text: a summary, not the price
     groups = _LABELS.groups(f"{before} | {own_text}")
-    groups.discard("free")
+    if "free" in groups:
+        groups.discard("free")
+        digit = _DIGIT.search(own_text)
+        if digit and "free" in _LABELS.groups(own_text[: digit.start()]):
+            groups.add("ship")  # "Free shipping on orders over $35": a threshold, no price
     after_words = _AFTER_WORDS.match(rest or after)
     # Every alternative of the pattern is a named group: a match names the one it took.
     if after_words and after_words.lastgroup is not None:

@@ -150,15 +150,19 @@ _NAME_WORD = re.compile(r"[a-z0-9]+")
 # Ancestors a variant's own status sits within: a wider wrapper with such a name (a page-
 # level "product-variant-123" class) may hold the product's own status.
 _VARIANT_REACH = 4
+_PICKER_ROLES = frozenset(("option", "listbox", "radio", "radiogroup"))
 
 
 def in_variant_picker(element: Element) -> bool:
-    """Within a variant picker (a size's or colour's option, named so by its class or id):
-    a status stated there ("XL Tükendi") is that variant's, not the product's."""
+    """Within a variant picker (a size's or colour's option, named so by its class or id,
+    or by its ARIA role: a listbox's options, a radio group's radios): a status stated there
+    ("XL Tükendi") is that variant's, not the product's."""
     node: Element | None = element
     for _ in range(_VARIANT_REACH):
         if node is None:
             return False
+        if node.has_attribute_text("role") and node.get("role", "").lower() in _PICKER_ROLES:
+            return True
         if node.has_attribute_text("class") or node.has_attribute_text("id"):
             names = f"{node.get('class', '')} {node.get('id', '')}".lower()
             if not _VARIANT_PICKER_WORDS.isdisjoint(_NAME_WORD.findall(names)):

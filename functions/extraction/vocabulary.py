@@ -109,8 +109,9 @@ LANGUAGE_CURRENCIES: dict[str, str] = {
 # ---------------------------------------------------------------------------------------
 
 # What the words just before or after a price say about it, by group, by language:
-#   former      a former, list or recommended price ("was", "UVP", "prix barré"), or an
-#               auction's opening price ("Startpreis", "mise à prix")
+#   former      a former, list or recommended price ("was", "UVP", "prix barré"), the
+#               lowest price of the 30 days before a reduction (which the EU's Omnibus
+#               directive has shops state beside it), or an auction's opening price
 #   saving      the difference to a former price ("you save", "Sie sparen")
 #   shipping    a delivery cost ("+ 4,99 € Versand", "livraison")
 #   instalment  a part payment ("4 payments of", "/Monat", "mensualités")
@@ -126,7 +127,10 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "former": ("was", "list", "list price", "rrp", "msrp", "original", "originally",
                    "compare at", "compare", "before", "retail", "reg", "market", "srp",
-                   "starting bid", "opening bid"),
+                   "starting bid", "opening bid",
+                   "lowest price in the last 30 days", "lowest price in the past 30 days",
+                   "lowest price of the last 30 days", "lowest price in 30 days", "30-day low",
+                   "lowest price 30 days"),
         "saving": ("save", "saving", "savings", "you save"),
         "shipping": ("shipping", "delivery", "postage", "freight", "ship", "orders"),
         "instalment": ("payments", "mo", "month", "monthly", "per month", "klarna", "afterpay",
@@ -146,7 +150,10 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "de": {
         "former": ("statt", "uvp", "unverbindliche preisempfehlung", "vorher", "bisher",
                    "ursprünglich", "alter preis", "streichpreis", "listenpreis", "früher",
-                   "startpreis", "startgebot", "mindestgebot"),
+                   "startpreis", "startgebot", "mindestgebot",
+                   "niedrigster preis der letzten 30 tage", "niedrigster preis",
+                   "tiefstpreis der letzten 30 tage", "günstigster preis der letzten 30 tage",
+                   "bester preis der letzten 30 tage", "30-tage-bestpreis", "30-tage-tiefstpreis"),
         "saving": ("sie sparen", "sparen", "ersparnis", "gespart"),
         "shipping": ("versand", "versandkosten", "lieferung", "porto", "zzgl. versand",
                      "versandkostenfrei"),
@@ -165,7 +172,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "fr": {
         "former": ("au lieu de", "prix barré", "ancien prix", "prix conseillé", "prix de référence",
-                   "avant", "prix initial", "mise à prix", "prix de départ", "enchère de départ"),
+                   "avant", "prix initial", "mise à prix", "prix de départ", "enchère de départ",
+                   "prix le plus bas des 30 derniers jours", "prix le plus bas sur 30 jours",
+                   "prix le plus bas au cours des 30 derniers jours", "prix le plus bas pratiqué"),
         "saving": ("économisez", "économie", "vous économisez"),
         "shipping": ("livraison", "frais de port", "expédition", "port"),
         "instalment": ("mois", "par mois", "mensualité", "mensualités", "fois sans frais"),
@@ -181,7 +190,10 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
         "former": ("antes", "precio anterior", "pvp", "precio de venta recomendado",
                    "precio original", "precio habitual",
-                   "precio de salida", "puja inicial", "precio inicial"),
+                   "precio de salida", "puja inicial", "precio inicial",
+                   "precio más bajo de los últimos 30 días",
+                   "precio mínimo de los últimos 30 días", "precio más bajo en 30 días",
+                   "precio más bajo 30 días"),
         "saving": ("ahorra", "ahorras", "ahorro"),
         "shipping": ("envío", "envio", "gastos de envío", "entrega"),
         "instalment": ("mes", "al mes", "cuotas", "meses sin intereses", "financiación",
@@ -195,7 +207,10 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "it": {
         "former": ("prezzo consigliato", "prezzo di listino", "invece di", "prezzo precedente",
-                   "prezzo barrato", "prezzo di partenza", "base d'asta", "offerta iniziale"),
+                   "prezzo barrato", "prezzo di partenza", "base d'asta", "offerta iniziale",
+                   "prezzo più basso degli ultimi 30 giorni",
+                   "prezzo minimo degli ultimi 30 giorni",
+                   "prezzo più basso negli ultimi 30 giorni", "prezzo più basso 30 giorni"),
         "saving": ("risparmi", "risparmio"),
         "shipping": ("spedizione", "consegna", "spese di spedizione"),
         "instalment": ("al mese", "rate mensili", "rata", "finanziamento"),
@@ -209,7 +224,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "nl": {
         "former": ("adviesprijs", "oude prijs", "normaal", "van-prijs",
-                   "startprijs", "startbod", "openingsbod"),
+                   "startprijs", "startbod", "openingsbod",
+                   "laagste prijs van de afgelopen 30 dagen", "laagste prijs afgelopen 30 dagen",
+                   "laagste prijs van de laatste 30 dagen", "laagste prijs 30 dagen"),
         "saving": ("bespaar", "besparing", "je bespaart", "u bespaart"),
         "shipping": ("verzendkosten", "verzending", "bezorging", "bezorgkosten", "levering"),
         "instalment": ("per maand", "p/m", "maand", "termijnen", "gespreid betalen"),
@@ -223,7 +240,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "pl": {
         "former": ("cena regularna", "poprzednia cena", "przed obniżką", "stara cena",
                    "cena katalogowa", "najniższa cena z 30 dni",
-                   "cena wywoławcza", "cena początkowa"),
+                   "cena wywoławcza", "cena początkowa",
+                   "najniższa cena z ostatnich 30 dni", "najniższa cena w ciągu 30 dni"),
         "saving": ("oszczędzasz", "oszczędność", "taniej"),
         "shipping": ("dostawa", "wysyłka", "koszt dostawy", "przesyłka"),
         "instalment": ("rat", "raty", "rata", "miesięcznie", "mies."),
@@ -237,7 +255,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "pt": {
         "former": ("antes", "preço anterior", "preço original", "pvpr", "de r$",
-                   "lance inicial", "lance mínimo"),
+                   "lance inicial", "lance mínimo",
+                   "preço mais baixo dos últimos 30 dias", "preço mais baixo nos últimos 30 dias"),
         "saving": ("poupe", "economize", "economia", "poupança"),
         "shipping": ("frete", "envio", "portes", "entrega"),
         "instalment": ("parcelas", "sem juros", "por mês", "mensal", "prestações"),
@@ -250,7 +269,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "sv": {
         "former": ("ord. pris", "ordinarie pris", "tidigare pris", "förr",
-                   "utropspris", "startpris"),
+                   "utropspris", "startpris",
+                   "lägsta pris de senaste 30 dagarna", "lägsta pris senaste 30 dagarna",
+                   "lägsta pris 30 dagar", "lägsta priset de senaste 30 dagarna"),
         "saving": ("spara", "du sparar"),
         "shipping": ("frakt", "leverans", "fraktkostnad"),
         "instalment": ("mån", "/mån", "per månad", "delbetalning", "avbetalning"),
@@ -262,7 +283,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "elsewhere": ("andra säljare", "andra erbjudanden"),
     },
     "da": {
-        "former": ("førpris", "vejl. pris", "normalpris", "før", "startpris", "startbud"),
+        "former": ("førpris", "vejl. pris", "normalpris", "før", "startpris", "startbud",
+                   "laveste pris de seneste 30 dage", "laveste pris i de seneste 30 dage",
+                   "laveste pris 30 dage"),
         "saving": ("spar", "du sparer"),
         "shipping": ("fragt", "levering", "forsendelse"),
         "instalment": ("pr. md", "md.", "om måneden", "afbetaling"),
@@ -275,7 +298,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "no": {
         "former": ("veil. pris", "før", "tidligere pris", "ordinær pris",
-                   "startpris", "startbud", "minstepris"),
+                   "startpris", "startbud", "minstepris",
+                   "laveste pris siste 30 dager", "laveste pris de siste 30 dagene"),
         "saving": ("spar", "du sparer"),
         "shipping": ("frakt", "levering"),
         "instalment": ("pr. mnd", "mnd", "per måned", "delbetaling"),
@@ -288,7 +312,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "cs": {
         "former": ("původní cena", "běžná cena", "doporučená cena", "dříve",
-                   "vyvolávací cena", "počáteční cena"),
+                   "vyvolávací cena", "počáteční cena",
+                   "nejnižší cena za posledních 30 dní", "nejnižší cena za 30 dní"),
         "saving": ("ušetříte", "sleva", "úspora"),
         "shipping": ("doprava", "doručení", "poštovné"),
         "instalment": ("měsíčně", "splátky", "splátka", "na splátky"),
@@ -350,7 +375,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "ro": {
         "former": ("preț vechi", "pret vechi", "preț inițial", "pret initial",
-                   "preț recomandat", "pret recomandat"),
+                   "preț recomandat", "pret recomandat",
+                   "cel mai mic preț din ultimele 30 de zile",
+                   "cel mai mic pret din ultimele 30 de zile"),
         "saving": ("economisești", "economisesti", "reducere"),
         "shipping": ("livrare", "cost livrare", "transport"),
         "instalment": ("în rate", "in rate", "pe lună", "pe luna", "lunar"),
@@ -360,7 +387,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("preț", "pret", "acum"),
     },
     "hu": {
-        "former": ("régi ár", "eredeti ár", "listaár", "korábbi ár", "helyett"),
+        "former": ("régi ár", "eredeti ár", "listaár", "korábbi ár", "helyett",
+                   "az elmúlt 30 nap legalacsonyabb ára", "legalacsonyabb ár az elmúlt 30 napban",
+                   "30 napos legalacsonyabb ár"),
         "saving": ("megtakarítás", "spórolj", "kedvezmény"),
         "shipping": ("szállítás", "szállítási díj", "kiszállítás"),
         "instalment": ("havi", "részletre", "havonta"),
@@ -370,7 +399,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("ár", "akciós ár"),
     },
     "fi": {
-        "former": ("ovh", "normaalihinta", "aiemmin", "alkuperäinen hinta"),
+        "former": ("ovh", "normaalihinta", "aiemmin", "alkuperäinen hinta",
+                   "alin hinta 30 päivän aikana", "alin hinta viimeisen 30 päivän aikana"),
         "saving": ("säästä", "säästät"),
         "shipping": ("toimitus", "toimituskulut", "postikulut"),
         "instalment": ("kk", "osamaksu", "kuukaudessa"),
@@ -380,7 +410,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("hinta", "nyt"),
     },
     "sk": {
-        "former": ("pôvodná cena", "bežná cena", "odporúčaná cena"),
+        "former": ("pôvodná cena", "bežná cena", "odporúčaná cena",
+                   "najnižšia cena za posledných 30 dní", "najnižšia cena za 30 dní"),
         "saving": ("ušetríte", "zľava"),
         "shipping": ("doprava", "doručenie", "poštovné"),
         "instalment": ("mesačne", "splátky", "na splátky"),

@@ -537,3 +537,12 @@ def test_a_status_in_a_page_wide_wrapper_named_for_variants_is_the_products():
         "<p>Sold out</p></div></div></div></div>"
     )
     assert visible(body) == OUT
+
+
+def test_a_status_stated_in_a_listbox_option_is_that_options():
+    sizes = (
+        '<ul role="listbox" aria-label="Größe"><li role="option" aria-disabled="true">'
+        '<span>34</span> <span>Ausverkauft</span></li><li role="option"><span>38</span>'
+        "</li></ul>"
+    )
+    assert visible(f"<h1>Kettle</h1>{sizes}<button>In den Warenkorb</button>") == IN

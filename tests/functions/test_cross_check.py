@@ -291,3 +291,18 @@ def test_a_pre_sale_price_is_no_former_one_when_it_is_the_og_price_too():
     offer = extract_offer(sconce_page("120.00", standard_amount="120.00"))
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("150.00"), "jsonld")
+
+
+def test_a_jsonld_list_price_also_shown_by_a_tile_deep_in_a_recommendations_grid_loses():
+    # The tile's price sits far below the grid's named container (rows, columns, tile
+    # bodies): that block still says it is another product's price, not this page's.
+    tile = (
+        '<div class="container recommendations"><div class="row"><div class="col-6">'
+        '<div class="product"><div class="product-tile"><div class="tile-body">'
+        '<a href="/p/2">Kettle Classic</a><div class="price"><span class="sales">'
+        "<span>129,99 €</span></span></div></div></div></div></div></div></div>"
+    )
+    buy_box = '<div class="price"><del>129,99 €</del> <span class="sales">79,99 €</span></div>'
+    offer = extract_offer(shop_page(ld_price("129.99"), buy_box) + tile)
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("79.99"), "heuristic")

@@ -387,3 +387,39 @@ def test_a_section_of_what_other_shoppers_viewed_holds_no_price_of_the_pages(
         '<span class="price">39,99 €</span></li></ul></section>'
     )
     assert find_visible_price(parse_html(page)) is None
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Niedrigster Preis der letzten 30 Tage: 44,99 €",
+        "Prix le plus bas des 30 derniers jours : 44,99 €",
+        "Precio más bajo de los últimos 30 días: 44,99 €",
+        "Prezzo più basso degli ultimi 30 giorni: 44,99 €",
+        "Laagste prijs van de afgelopen 30 dagen: € 44,99",
+        "Najniższa cena z ostatnich 30 dni: 44,99 zł",
+        "Lägsta pris de senaste 30 dagarna: 44,99 kr",
+        "Nejnižší cena za posledních 30 dní: 44,99 €",
+        "Lowest price in the last 30 days: €44.99",
+    ],
+)
+def test_the_lowest_price_of_the_last_30_days_is_a_reference_not_the_price(
+    reference: str,
+) -> None:
+    # The EU's Omnibus directive has shops state it beside a reduction; here it stands
+    # nearest the title, before the price to pay.
+    page = _page(f"<p>{reference}</p><p><span>39,99 €</span> -33 %</p><button>Kaufen</button>")
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("39.99")
+
+
+def test_a_free_shipping_threshold_is_no_price() -> None:
+    page = _page(
+        "<p>Spedizione gratuita per ordini superiori a 150 €</p>"
+        '<div class="price"><span>59,00 €</span></div>'
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("59.00")
+    assert offer.alternatives == ()
