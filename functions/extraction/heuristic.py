@@ -193,7 +193,7 @@ _SCREEN_READER_CLASSES = frozenset(
 _LABEL_GROUP_NAMES = {
     "former": "struck", "saving": "saving", "shipping": "ship", "instalment": "instalment",
     "unit": "unit", "vat": "vat", "cart": "cart", "regular": "regular", "current": "now",
-    "tier": "tier", "elsewhere": "elsewhere",
+    "tier": "tier", "elsewhere": "elsewhere", "payment": "payment",
 }  # fmt: skip
 
 
@@ -267,6 +267,7 @@ _LABEL_SCORE = {
     "unit": -4.0,
     "tier": -4.0,
     "elsewhere": -5.0,
+    "payment": -4.0,
     "vat": 0.0,
     "cart": -2.5,
     "regular": -0.5,
@@ -1056,8 +1057,15 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
             # heading names is only what follows the heading: sure at any depth).
             score -= penalty * (1.0 if inherited[flag] <= 4 or flag == "others" else 0.6)
     before, after = _label(element)
-    if candidate.currency is None and _CURRENCY_SIGN.search(before[-3:]):
-        candidate.currency = parse_price(f"{before[-3:]}{candidate.text}").currency
+    if candidate.currency is None:
+        # A currency written just outside the price's element: "$<span>5</span>",
+        # "<span>3,300</span>円(税込)", "<b>129</b> zł".
+        if _CURRENCY_SIGN.search(before[-3:]):
+            candidate.currency = parse_price(f"{before[-3:]}{candidate.text}").currency
+        elif after and not _DIGIT.match(after):
+            read = parse_price(f"{candidate.text} {after[:_MAX_MARKER_TEXT]}")
+            if read.amount == candidate.amount:  # the marker is this number's, not the next
+                candidate.currency = read.currency
     score += 1.0 if candidate.currency or has_currency_marker(candidate.text) else -1.5
     # The words after another price in the text are that price's ("$499.00 was $599.00").
     own_text, rest = _price_and_rest(candidate.text)

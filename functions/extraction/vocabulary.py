@@ -121,6 +121,8 @@ LANGUAGE_CURRENCIES: dict[str, str] = {
 #   regular     "regular price": sometimes the current one, sometimes the former
 #   current     the price to pay ("now", "jetzt", "prix", "Preis", an auction's "current bid")
 #   tier        a quantity discount ("10 or more $88.00", "oder mehr"): not one unit's price
+#   payment     the price for paying one way ("R$ 360,90 no Pix", "Havale ile"): a discount
+#               for that payment, not the price
 #   elsewhere   another seller's or condition's offer ("New & Used (5) from", "otros
 #               vendedores"): not the page's own price
 LABELS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -204,6 +206,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("precio", "ahora", "oferta", "puja actual", "oferta actual", "precio actual"),
         "tier": ("o más", "o mas"),
         "elsewhere": ("otros vendedores", "otras ofertas", "nuevos y usados", "nuevo y usado"),
+        "payment": ("con transferencia", "por transferencia", "pago por transferencia"),
     },
     "it": {
         "former": ("prezzo consigliato", "prezzo di listino", "invece di", "prezzo precedente",
@@ -266,6 +269,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("preço", "agora", "por r$", "lance atual", "preço atual"),
         "tier": ("ou mais",),
         "elsewhere": ("outros vendedores", "outras ofertas", "novos e usados"),
+        "payment": ("no pix", "via pix", "com pix", "pagando com pix", "no boleto",
+                    "à vista no pix", "no pix ou boleto"),
     },
     "sv": {
         "former": ("ord. pris", "ordinarie pris", "tidigare pris", "förr",
@@ -336,6 +341,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("fiyat", "şimdi", "güncel teklif", "son teklif", "güncel fiyat"),
         "tier": ("ve üzeri", "ve üstü"),
         "elsewhere": ("diğer satıcılar", "diğer teklifler"),
+        "payment": ("havale", "havale ile", "havale / eft", "havale/eft", "eft ile"),
     },
     "ru": {
         "former": ("старая цена", "было", "обычная цена", "цена без скидки",
@@ -441,6 +447,7 @@ AFTER_PRICE: dict[str, tuple[str, ...]] = {
     "shipping": ("shipping", "delivery", "postage", "versand", "versandkosten", "livraison",
                  "frais de port", "envío", "envio", "spedizione", "verzendkosten", "dostawa",
                  "wysyłka", "frete", "frakt", "fragt", "doprava", "kargo", "доставка", "送料"),
+    "payment": ("no pix", "via pix", "com pix", "no boleto", "à vista no pix", "havale ile"),
     "unit": ("/kg", "/ kg", "/l", "/ l", "/100g", "/100 g", "/100ml", "/100 ml", "/m", "/m²",
              "/stk", "/st", "/szt", "/ks", "/шт", "/lb", "/oz", "per kg", "pro kg", "je kg",
              "le kg", "al kg", "za kg", "за кг"),

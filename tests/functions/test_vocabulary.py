@@ -423,3 +423,39 @@ def test_a_free_shipping_threshold_is_no_price() -> None:
     assert offer is not None
     assert offer.price == Decimal("59.00")
     assert offer.alternatives == ()
+
+
+@pytest.mark.parametrize(
+    ("buy_box", "price", "currency"),
+    [
+        ('<table><tr><th>販売価格</th><td><span class="M_price">3,300</span>円(税込)</td></tr>'
+         "</table>", "3300", "JPY"),
+        ('<p><span class="product-price">129,99</span> zł brutto</p>', "129.99", "PLN"),
+        ('<p><span class="price">1 299</span> Kč s DPH</p>', "1299", "CZK"),
+    ],
+)  # fmt: skip
+def test_a_currency_written_just_after_the_prices_element_is_its_currency(
+    buy_box: str, price: str, currency: str
+) -> None:
+    offer = find_visible_price(parse_html(_page(buy_box)))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal(price), currency)
+
+
+@pytest.mark.parametrize(
+    ("payment_price", "price"),
+    [
+        ('<span class="price">R$ 360,90</span> <span>no Pix (5% de desconto)</span>',
+         "R$ 379,90"),
+        ('ou <strong class="price">R$ 360,90</strong> via Pix', "R$ 379,90"),
+        ('<span>Havale / EFT</span> <span class="price">360,90 TL</span>', "379,90 TL"),
+    ],
+)  # fmt: skip
+def test_a_price_for_paying_one_way_is_a_discount_not_the_price(
+    payment_price: str, price: str
+) -> None:
+    # It stands first, nearest the title; the price to pay any way comes after it.
+    page = _page(f'<p>{payment_price}</p><p><span class="price">{price}</span></p>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("379.90")
