@@ -112,7 +112,8 @@ LANGUAGE_CURRENCIES: dict[str, str] = {
 #   former      a former, list or recommended price ("was", "UVP", "prix barré"), the
 #               lowest price of the 30 days before a reduction (which the EU's Omnibus
 #               directive has shops state beside it), or an auction's opening price
-#   saving      the difference to a former price ("you save", "Sie sparen")
+#   saving      the difference to a former price ("you save", "Sie sparen"), or credit
+#               earned for later ("reward points", "otrzymasz ... na kolejne zakupy")
 #   shipping    a delivery cost ("+ 4,99 € Versand", "livraison")
 #   instalment  a part payment ("4 payments of", "/Monat", "mensualités")
 #   unit        a price per unit of measure ("Grundpreis", "prix au kilo", "/kg")
@@ -133,7 +134,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "lowest price in the last 30 days", "lowest price in the past 30 days",
                    "lowest price of the last 30 days", "lowest price in 30 days", "30-day low",
                    "lowest price 30 days"),
-        "saving": ("save", "saving", "savings", "you save"),
+        "saving": ("save", "saving", "savings", "you save", "reward points", "loyalty points",
+                   "cashback", "cash back", "store credit"),
         "shipping": ("shipping", "delivery", "postage", "freight", "ship", "orders"),
         "instalment": ("payments", "mo", "month", "monthly", "per month", "klarna", "afterpay",
                        "affirm", "installment", "installments", "instalment", "instalments",
@@ -156,7 +158,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "niedrigster preis der letzten 30 tage", "niedrigster preis",
                    "tiefstpreis der letzten 30 tage", "günstigster preis der letzten 30 tage",
                    "bester preis der letzten 30 tage", "30-tage-bestpreis", "30-tage-tiefstpreis"),
-        "saving": ("sie sparen", "sparen", "ersparnis", "gespart"),
+        "saving": ("sie sparen", "sparen", "ersparnis", "gespart", "bonuspunkte", "treuepunkte",
+                   "gutschrift"),
         "shipping": ("versand", "versandkosten", "lieferung", "porto", "zzgl. versand",
                      "versandkostenfrei"),
         "instalment": ("monatlich", "monat", "mtl", "raten", "monatsrate", "ratenzahlung",
@@ -177,7 +180,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "avant", "prix initial", "mise à prix", "prix de départ", "enchère de départ",
                    "prix le plus bas des 30 derniers jours", "prix le plus bas sur 30 jours",
                    "prix le plus bas au cours des 30 derniers jours", "prix le plus bas pratiqué"),
-        "saving": ("économisez", "économie", "vous économisez"),
+        "saving": ("économisez", "économie", "vous économisez", "points fidélité",
+                   "points de fidélité", "cagnotte"),
         "shipping": ("livraison", "frais de port", "expédition", "port"),
         "instalment": ("mois", "par mois", "mensualité", "mensualités", "fois sans frais"),
         "unit": ("prix au kilo", "prix au litre", "le kg", "le litre", "prix unitaire"),
@@ -196,7 +200,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "precio más bajo de los últimos 30 días",
                    "precio mínimo de los últimos 30 días", "precio más bajo en 30 días",
                    "precio más bajo 30 días"),
-        "saving": ("ahorra", "ahorras", "ahorro"),
+        "saving": ("ahorra", "ahorras", "ahorro", "puntos de fidelidad"),
         "shipping": ("envío", "envio", "gastos de envío", "entrega"),
         "instalment": ("mes", "al mes", "cuotas", "meses sin intereses", "financiación",
                        "mensual"),
@@ -214,7 +218,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "prezzo più basso degli ultimi 30 giorni",
                    "prezzo minimo degli ultimi 30 giorni",
                    "prezzo più basso negli ultimi 30 giorni", "prezzo più basso 30 giorni"),
-        "saving": ("risparmi", "risparmio"),
+        "saving": ("risparmi", "risparmio", "punti fedeltà"),
         "shipping": ("spedizione", "consegna", "spese di spedizione"),
         "instalment": ("al mese", "rate mensili", "rata", "finanziamento"),
         "unit": ("prezzo al kg", "prezzo al litro", "prezzo unitario"),
@@ -230,7 +234,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "startprijs", "startbod", "openingsbod",
                    "laagste prijs van de afgelopen 30 dagen", "laagste prijs afgelopen 30 dagen",
                    "laagste prijs van de laatste 30 dagen", "laagste prijs 30 dagen"),
-        "saving": ("bespaar", "besparing", "je bespaart", "u bespaart"),
+        "saving": ("bespaar", "besparing", "je bespaart", "u bespaart", "spaarpunten"),
         "shipping": ("verzendkosten", "verzending", "bezorging", "bezorgkosten", "levering"),
         "instalment": ("per maand", "p/m", "maand", "termijnen", "gespreid betalen"),
         "unit": ("per kilo", "per liter", "per stuk", "prijs per"),
@@ -245,7 +249,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                    "cena katalogowa", "najniższa cena z 30 dni",
                    "cena wywoławcza", "cena początkowa",
                    "najniższa cena z ostatnich 30 dni", "najniższa cena w ciągu 30 dni"),
-        "saving": ("oszczędzasz", "oszczędność", "taniej"),
+        "saving": ("oszczędzasz", "oszczędność", "taniej", "otrzymasz", "na kolejne zakupy",
+                   "punkty lojalnościowe"),
         "shipping": ("dostawa", "wysyłka", "koszt dostawy", "przesyłka"),
         "instalment": ("rat", "raty", "rata", "miesięcznie", "mies."),
         "unit": ("cena za kg", "cena za litr", "cena jednostkowa", "za kg", "za szt"),
@@ -346,7 +351,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "ru": {
         "former": ("старая цена", "было", "обычная цена", "цена без скидки",
                    "начальная цена", "стартовая цена"),
-        "saving": ("экономия", "выгода", "скидка"),
+        "saving": ("экономия", "выгода", "скидка", "бонусных баллов", "кешбэк"),
         "shipping": ("доставка", "стоимость доставки"),
         "instalment": ("в месяц", "мес", "рассрочка", "кредит", "платёж", "платеж"),
         "unit": ("за кг", "за литр", "за шт", "цена за"),

@@ -459,3 +459,20 @@ def test_a_price_for_paying_one_way_is_a_discount_not_the_price(
     offer = find_visible_price(parse_html(page))
     assert offer is not None
     assert offer.price == Decimal("379.90")
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "Po zakupie otrzymasz 22,90 zł na kolejne zakupy",
+        "Earn 22,90 zł cashback",
+        "22,90 zł Gutschrift für Ihren nächsten Einkauf",
+        "Cagnotte fidélité : 22,90 zł",
+    ],
+)
+def test_credit_earned_for_later_purchases_is_not_the_price(credit: str) -> None:
+    # Named a price as the price to pay is, and nearer the title.
+    page = _page(f'<p class="price">{credit}</p><p class="price">229,00 zł</p>')
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("229.00")
