@@ -21,7 +21,11 @@ instalment amounts):
    `DEFAULT_MIN_CONFIDENCE`, not ambiguous) and shows the structured price only as a
    former one (struck through, or labelled "was", "UVP", "statt", "prix barré"...); and a
    price stated only by meta tags loses to it too when the page shows the meta price
-   nowhere, not even as a bare number.
+   nowhere, not even as a bare number;
+4. an AggregateOffer's low price (`shown_within_range`), the cheapest of the offers it sums
+   up, loses to the visible price when that lies within its range and the page shows the
+   low price as no current price of its own (the variant selected, one unit of a
+   graduated price).
 
 It is run only when the trusted source's choice is ambiguous, another source disagrees,
 or the price is more precise than any page displays: pages whose sources agree pay
@@ -183,6 +187,29 @@ def overruled_by_page(
         visible,
         currency=visible.currency or currency,
         alternatives=(),
+        agreed_sources=(VISIBLE_SOURCE,),
+    )
+
+
+def shown_within_range(offer: Offer, highest: Decimal, page: VisiblePage) -> Offer:
+    """The visible price in place of an AggregateOffer's low price (`offer`'s, the range
+    going up to `highest`): the cheapest of the offers it sums up, which a page showing the
+    variant selected, or one unit of a graduated price, need not show at all. `offer` when
+    the page shows its price as a current one, or shows no price within the range above it."""
+    if offer.price is None or page.shows_as_current(offer.price):
+        return offer
+    visible = page.offer
+    if (
+        visible is None
+        or visible.price is None
+        or not offer.price < visible.price <= highest
+        or (None not in (visible.currency, offer.currency) and visible.currency != offer.currency)
+    ):
+        return offer
+    return replace(
+        visible,
+        currency=visible.currency or offer.currency,
+        alternatives=(offer.price,),
         agreed_sources=(VISIBLE_SOURCE,),
     )
 

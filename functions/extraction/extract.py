@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 from functools import cached_property
 
 from contracts.catalog import Availability
@@ -35,10 +36,11 @@ from extraction.cross_check import (
     cross_check,
     may_show_as_former,
     needs_cross_check,
+    shown_within_range,
 )
 from extraction.heuristic import VisiblePage
 from extraction.markup import Element, parse_html
-from extraction.offer import Offer, SourceReading, choose_offer
+from extraction.offer import Offer, OfferCandidate, SourceReading, choose_offer
 from extraction.page_identity import PageIdentity
 
 # What no reader of the tree uses, other than a retailer rule: the heuristic and the stock
@@ -136,8 +138,9 @@ def _priced_offer(
     use_heuristic: bool,
 ) -> Offer | None:
     """The page's price, from the rule, else the most trusted source stating one (cross-
-    checked when in doubt; a lone microdata or meta price checked against the visible
-    page), else the visible page; None when none states a price."""
+    checked when in doubt; a lone microdata or meta price, and the low end of a price range,
+    checked against the visible page), else the visible page; None when none states a
+    price."""
     url, budget = page.url, page.budget
     if rules:
         # A rule exists because the page's own data is missing or wrong for this retailer:
@@ -162,12 +165,24 @@ def _priced_offer(
             return cross_check(offer, found, page.visible if use_heuristic else None, former)
         agreed = [name, *{c.source for c in contradicting if c.price == offer.price}]
         offer = replace(offer, agreed_sources=tuple(agreed))
-        if use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
+        highest = _range_top(offer, read_source().candidates)
+        if use_heuristic and highest is not None:
+            offer = shown_within_range(offer, highest, page.visible)
+        elif use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
             offer = checked_against_page(offer, page.visible)
         return _with_currency(offer, [read for _, read in later])
     if use_heuristic:
         return page.visible.offer
     return None
+
+
+def _range_top(offer: Offer, candidates: list[OfferCandidate]) -> Decimal | None:
+    """The top of the price range whose low end is `offer`'s price (an AggregateOffer's
+    highPrice), None when the offer states one price."""
+    return next(
+        (c.highest for c in candidates if c.price == offer.price and c.highest is not None),
+        None,
+    )
 
 
 def _checked_alone(source: str, offer: Offer, html: str) -> bool:

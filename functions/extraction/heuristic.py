@@ -412,6 +412,23 @@ class VisiblePage:
                 return False
         return appearances > 0
 
+    def shows_as_current(self, amount: Decimal) -> bool:
+        """Whether a price element of the page's own shows `amount` as a current price: not
+        struck nor labelled former, outside other products' blocks (named so by their class
+        or id, or by their heading). True when the page has more price elements than are
+        read: it cannot tell."""
+        readings = self._price_readings
+        if readings is None:
+            return True
+        context = _ContextCache(self._survey.other_products)
+        blocks = BlocksOfOtherProducts(self._budget)
+        return any(
+            reading.amount == amount
+            and reading.shows_current(context)
+            and not blocks.holds(reading.element)
+            for reading in readings
+        )
+
     def shows_amount(self, amount: Decimal) -> bool:
         """Whether any text of the page (scripts, styles and the head aside; hidden parts
         count) has a number that reads as `amount`, whatever its separators, also split in

@@ -280,6 +280,7 @@ def _offer_candidate(node: dict, product: dict | None) -> OfferCandidate | None:
     amount, currency = _amount(value, currency_value)
     if amount is None:
         return None
+    highest = _amount(_scalar(_get(node, "highPrice")), currency_value)[0] if aggregate else None
     return OfferCandidate(
         price=amount,
         currency=currency,
@@ -288,6 +289,7 @@ def _offer_candidate(node: dict, product: dict | None) -> OfferCandidate | None:
         url=_text(_get(node, "url")) or (_text(_get(product, "url")) if product else None),
         sku=_text(_get(node, "sku")) or (_text(_get(product, "sku")) if product else None),
         name=_text(_get(product, "name")) if product else None,
+        highest=highest if highest is not None and highest > amount else None,
     )
 
 

@@ -228,6 +228,12 @@ def _item_candidates(item: _Item, page_currency: str | None) -> list[OfferCandid
     sku = item.first("sku") or (product.first("sku") if product else None)
     named = item.outermost_product()
     name = named.first("name") if named else None
+    highest = None
+    if "aggregateoffer" in item.types:
+        highest = next(
+            (_amount(value, machine, currency)[0] for value, machine in item.values("highprice")),
+            None,
+        )
     found = []
     for value, machine in prices[:_MAX_PRICES_PER_ITEM]:
         amount, parsed_currency = _amount(value, machine, currency or page_currency)
@@ -241,6 +247,7 @@ def _item_candidates(item: _Item, page_currency: str | None) -> list[OfferCandid
                     url=url,
                     sku=sku,
                     name=name,
+                    highest=highest if highest is not None and highest > amount else None,
                 )
             )
     return found

@@ -48,6 +48,9 @@ class OfferCandidate:
     url: str | None = None
     sku: str | None = None
     name: str | None = None  # of the product the offer is for, as the source states it
+    # An AggregateOffer's highPrice above its lowPrice (`price`): the price is then only the
+    # cheapest of the offers it sums up (variants, or a graduated price's largest quantity).
+    highest: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

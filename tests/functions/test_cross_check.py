@@ -306,3 +306,54 @@ def test_a_jsonld_list_price_also_shown_by_a_tile_deep_in_a_recommendations_grid
     offer = extract_offer(shop_page(ld_price("129.99"), buy_box) + tile)
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("79.99"), "heuristic")
+
+
+def ld_range(low: str, high: str, currency: str = "EUR") -> str:
+    return (
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle Deluxe", '
+        f'"offers": {{"@type": "AggregateOffer", "lowPrice": "{low}", "highPrice": "{high}", '
+        f'"priceCurrency": "{currency}", "offerCount": 3}}}}</script>'
+    )
+
+
+MICRODATA_RANGE = """<div itemscope itemtype="https://schema.org/Product">
+ <span itemprop="name">Kettle Deluxe</span>
+ <div itemprop="offers" itemscope itemtype="https://schema.org/AggregateOffer">
+  <meta itemprop="lowPrice" content="49.00"><meta itemprop="highPrice" content="89.00">
+  <meta itemprop="priceCurrency" content="EUR"></div></div>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "structured"),
+    [(ld_range("49.00", "89.00"), ""), ("", MICRODATA_RANGE)],
+    ids=["jsonld", "microdata"],
+)
+def test_a_range_low_price_the_page_never_shows_gives_way_to_the_price_shown_within_it(
+    head: str, structured: str
+) -> None:
+    # The variant selected (1.7 l) costs 69,00 €; the cheapest variant's price is shown
+    # nowhere but in the structured data, and a tile of another product shows it.
+    buy_box = (
+        f'{structured}<p>Größe: <b>1,7 l</b></p><div class="price">69,00 €</div>'
+        '<div class="recommendations"><a href="/p/2">Teekanne</a>'
+        '<span class="price">49,00 €</span></div>'
+    )
+    offer = extract_offer(shop_page(head, buy_box, lang="de", cart="In den Warenkorb"))
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("69.00"), "EUR", "heuristic")
+    assert offer.alternatives == (Decimal("49.00"),)
+
+
+@pytest.mark.parametrize(
+    "buy_box",
+    [
+        '<div class="price">ab 49,00 €</div>',  # the page shows the low price itself
+        '<div class="price">119,00 €</div>',  # a price shown outside the range
+    ],
+)
+def test_a_range_low_price_stands_when_the_page_shows_it_or_nothing_within_the_range(
+    buy_box: str,
+) -> None:
+    offer = extract_offer(shop_page(ld_range("49.00", "89.00"), buy_box, lang="de"))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("49.00"), "jsonld")

@@ -331,3 +331,23 @@ def test_random_and_mutated_pages_never_raise_and_give_valid_candidates(html):
 ))  # fmt: skip
 def test_arbitrary_json_structures_never_raise(data):
     assert_valid_candidates(jsonld.candidates(page(json.dumps(data))))
+
+
+def test_an_aggregate_offer_states_the_top_of_its_range() -> None:
+    page = (
+        '<script type="application/ld+json">{"@type": "Product", "name": "Sofa", "offers": '
+        '{"@type": "AggregateOffer", "lowPrice": "749.99", "highPrice": "1199.99", '
+        '"priceCurrency": "EUR"}}</script>'
+    )
+    (candidate,) = jsonld.read(page).candidates
+    assert (candidate.price, candidate.highest) == (Decimal("749.99"), Decimal("1199.99"))
+
+
+def test_an_aggregate_offer_of_one_price_and_a_plain_offer_state_no_range() -> None:
+    page = (
+        '<script type="application/ld+json">[{"@type": "Product", "name": "Sofa", "offers": '
+        '{"@type": "AggregateOffer", "lowPrice": "43.90", "highPrice": "43.90"}}, '
+        '{"@type": "Product", "name": "Chair", "offers": {"@type": "Offer", "price": "20",'
+        ' "highPrice": "30"}}]</script>'
+    )
+    assert [c.highest for c in jsonld.read(page).candidates] == [None, None]
