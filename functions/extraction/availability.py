@@ -33,7 +33,6 @@ A page has hundreds of links: each one's start tag and label get one cheap subst
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +51,7 @@ from extraction.other_products import (
 )
 from extraction.visible import (
     CART_ATTRIBUTES,
+    CLASS_WORD,
     in_variant_picker,
     is_hidden,
     may_name_buy_action,
@@ -78,7 +78,6 @@ _CART_FORM_ATTRIBUTES = ("action", "id", "class")
 _CHROME_TAGS = frozenset(("nav", "header", "footer"))
 # Class and id words of the page's chrome, besides those of other products' blocks.
 _CHROME_WORDS = frozenset("nav navbar navigation menu footer minicart carousel modal popup".split())
-_CLASS_WORD = re.compile(r"[a-z0-9]+")
 
 _MAX_HEADINGS = 12
 _MAX_CONTROLS = 200
@@ -320,7 +319,7 @@ def _attributes_name_buy_action(element: Element, names: tuple[str, ...]) -> boo
 def _is_disabled(attrs: dict[str, str]) -> bool:
     if "disabled" in attrs or attrs.get("aria-disabled", "").strip().lower() == "true":
         return True
-    return "disabled" in _CLASS_WORD.findall(attrs.get("class", "").lower())
+    return "disabled" in CLASS_WORD.findall(attrs.get("class", "").lower())
 
 
 def _in_cart_form(element: Element, cart_forms: dict[int, bool]) -> bool:

@@ -146,7 +146,7 @@ HIDDEN_CLASSES = frozenset(
 
 
 _VARIANT_PICKER_WORDS = frozenset(VARIANT_PICKER_WORDS)
-_NAME_WORD = re.compile(r"[a-z0-9]+")
+CLASS_WORD = re.compile(r"[a-z0-9]+")  # a word of lower-cased class and id names
 # Ancestors a variant's own status sits within: a wider wrapper with such a name (a page-
 # level "product-variant-123" class) may hold the product's own status.
 _VARIANT_REACH = 4
@@ -165,7 +165,7 @@ def in_variant_picker(element: Element) -> bool:
             return True
         if node.has_attribute_text("class") or node.has_attribute_text("id"):
             names = f"{node.get('class', '')} {node.get('id', '')}".lower()
-            if not _VARIANT_PICKER_WORDS.isdisjoint(_NAME_WORD.findall(names)):
+            if not _VARIANT_PICKER_WORDS.isdisjoint(CLASS_WORD.findall(names)):
                 return True
         node = node.parent
     return False
