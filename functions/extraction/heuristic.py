@@ -174,6 +174,9 @@ _CONTEXT_STEMS = re.compile(
     r"|(?P<header>site-header|global-header|siteheader|globalheader)"
 )
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+# A name for the add-to-cart controls ("prices-add-to-cart-actions", "AddToBasket"): the buy
+# box, where the product's own price sits, is no cart.
+_ADD_TO_CART_NAME = re.compile(r"add[\s_-]*to[\s_-]*(?:cart|basket|bag)", re.IGNORECASE)
 _DECOY_TAGS = frozenset(("nav", "footer", "aside"))
 _STRUCK_TAGS = frozenset(("s", "del", "strike"))
 _SCREEN_READER_CLASSES = frozenset(
@@ -1005,7 +1008,7 @@ _TAG_FLAGS = {
 def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     """Context flags of a tag with these class and id words, inline style and hidden-ness."""
     flags = set(_TAG_FLAGS.get(tag, _NO_FLAGS))
-    names = own_names(names)
+    names = _ADD_TO_CART_NAME.sub(" ", own_names(names))
     words = {word.lower() for word in _WORD.findall(names)}
     says_price = not _PRICE_TOKENS.isdisjoint(words) or _PRICE_STEM.search(names.lower())
     for word in words:

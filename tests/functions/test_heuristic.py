@@ -540,3 +540,25 @@ def test_a_class_saying_what_a_price_box_holds_does_not_make_its_price_a_former_
 
     assert offer is not None
     assert offer.price == Decimal("39.95")
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ['class="prices-add-to-cart-actions"', 'id="AddToBasketArea"', 'class="add_to_bag-box"'],
+)
+def test_a_buy_box_named_for_its_add_to_cart_controls_is_no_cart(wrapper):
+    # Salesforce's "prices-add-to-cart-actions" holds the price and the buy button.
+    def offer_within(attributes: str):
+        price = '<div class="prices"><span class="sales">€442.50</span></div>'
+        box = f"<div {attributes}>{price}</div>"
+        return visible_price(product_page(box))
+
+    named_for_cart_controls = offer_within(wrapper)
+    neutral = offer_within('class="purchase-area"')
+    in_a_cart = offer_within('class="mini-cart-summary"')
+
+    assert named_for_cart_controls is not None
+    assert neutral is not None
+    assert named_for_cart_controls.price == Decimal("442.50")
+    assert named_for_cart_controls.confidence == neutral.confidence >= DEFAULT_MIN_CONFIDENCE
+    assert in_a_cart is None or in_a_cart.confidence < neutral.confidence
