@@ -54,6 +54,7 @@ from extraction.visible import (
     CLASS_WORD,
     in_variant_picker,
     is_hidden,
+    is_toggled_off,
     may_name_buy_action,
     names_buy_action,
     offers_restock_notice,
@@ -135,7 +136,9 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     statuses = {
         status
         for status, element in statements
-        if _shown(element, others=others) and not in_variant_picker(element)
+        if _shown(element, others=others)
+        and not in_variant_picker(element)
+        and not is_toggled_off(element)
     }
     if len(statuses) > 1:
         return None  # the page states both: about sizes or variants, not the product

@@ -69,6 +69,7 @@ from extraction.visible import (
     PhraseTable,
     in_variant_picker,
     is_hidden,
+    is_toggled_off,
     may_name_cart,
     names_cart_control,
     own_names,
@@ -1221,6 +1222,7 @@ def _availability(
             and "hidden" not in context.inherited(element)
             and not _in_foreign_block(element, context)
             and not in_variant_picker(element)
+            and not is_toggled_off(element)
         ):
             statuses.add(status)
     return statuses.pop() if len(statuses) == 1 else Availability.UNKNOWN

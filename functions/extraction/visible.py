@@ -171,6 +171,57 @@ def in_variant_picker(element: Element) -> bool:
     return False
 
 
+# Ancestors a badge's block is looked for within (a theme's "price" wrapper is near), and
+# how far up from a status's text its badge may be ("<span class="…__badge"><span>Sold out").
+_BADGE_BLOCK_REACH = 6
+_BADGE_REACH = 2
+# A BEM element naming a badge and its state: "badge-sold-out", "badge--sold-out" (an
+# element merely about stock, "product__inventory", is shown whatever the block's state).
+_STATE_BADGE = re.compile(r"badge--?[a-z0-9]")
+
+
+def is_toggled_off(element: Element) -> bool:
+    """A state badge its stylesheet shows only while its block is in that state, in the
+    BEM naming themes use (Shopify's Dawn, Debut and their kin render every badge and let
+    the block's modifier show one): "price__badge-sold-out" or "price__badge--sold-out"
+    within a "price" block that has no "price--sold-out". False when no badge so named,
+    or no block of it, is near: a status elsewhere is shown, BEM-named or not."""
+    node: Element | None = element
+    for _ in range(_BADGE_REACH):
+        if node is None:
+            return False
+        if node.has_attribute_text("class"):
+            for name in node.classes:
+                block, _, state = name.lower().partition("__")
+                if (
+                    block
+                    and _STATE_BADGE.match(state)
+                    and _block_lacks_state(node.parent, block, state)
+                ):
+                    return True
+        node = node.parent
+    return False
+
+
+def _block_lacks_state(node: Element | None, block: str, state: str) -> bool:
+    """Whether the nearest ancestor (from `node`) with class `block` lacks any
+    "`block`--modifier" that `state` (the badge's element and state, "badge-sold-out")
+    ends with; False when no such ancestor is near."""
+    for _ in range(_BADGE_BLOCK_REACH):
+        if node is None:
+            return False
+        if node.has_attribute_text("class"):
+            classes = [name.lower() for name in node.classes]
+            if block in classes:
+                modifier = f"{block}--"
+                return not any(
+                    name.startswith(modifier) and state.endswith(name[len(modifier) :])
+                    for name in classes
+                )
+        node = node.parent
+    return False
+
+
 def is_hidden(element: Element) -> bool:
     """Hidden by attribute, inline style or a conventional class (cheap tests first)."""
     if element.has_attribute_text("hidden") and "hidden" in element.attrs:

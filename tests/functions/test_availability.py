@@ -546,3 +546,67 @@ def test_a_status_stated_in_a_listbox_option_is_that_options():
         "</li></ul>"
     )
     assert visible(f"<h1>Kettle</h1>{sizes}<button>In den Warenkorb</button>") == IN
+
+
+def badge_price(modifiers: str, badges: str) -> str:
+    """A theme's price block (Shopify Dawn and Debut name them so) with every badge
+    rendered, its stylesheet showing one only while the block's modifier names its state."""
+    return (
+        f'<div class="price{modifiers}"><div class="price__container">'
+        '<span class="price-item price-item--regular">49,90 €</span></div>'
+        f"{badges}</div>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("badge", "button"),
+    [
+        ('<span class="badge price__badge-sold-out">Sold out</span>', "Add to cart"),
+        (
+            '<span class="price__badge price__badge--sold-out"><span>Ausverkauft</span></span>',
+            "In den Warenkorb",
+        ),
+        (
+            '<span class="badge price__badge-sold-out color-scheme-3">Slutsåld</span>',
+            "Lägg i varukorg",
+        ),
+        ('<span class="badge price__badge-sold-out">Épuisé</span>', "Ajouter au panier"),
+    ],
+    ids=["en-dawn", "de-debut", "sv-dawn", "fr-dawn"],
+)
+def test_a_sold_out_badge_its_block_does_not_show_says_nothing(badge, button):
+    for modifiers in ("", " price--on-sale price--show-badge"):
+        body = f"<h1>Kettle</h1>{badge_price(modifiers, badge)}<button>{button}</button>"
+        assert visible(body) == IN
+        offer = extract_offer(page(body))
+        assert offer is not None
+        assert (offer.price, offer.availability) == (Decimal("49.90"), IN)
+
+
+@pytest.mark.parametrize(
+    "badge",
+    [
+        '<span class="badge price__badge-sold-out">Sold out</span>',
+        '<span class="price__badge price__badge--sold-out"><span>Ausverkauft</span></span>',
+    ],
+)
+def test_a_sold_out_badge_its_block_shows_says_out_of_stock(badge):
+    body = f"<h1>Kettle</h1>{badge_price(' price--sold-out price--show-badge', badge)}"
+    assert visible(body) == OUT
+    offer = extract_offer(page(body))
+    assert offer is not None
+    assert offer.availability == OUT
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        # a BEM element about stock, no badge: shown whatever its block's modifiers
+        '<div class="product"><p class="product__inventory">Out of stock</p></div>',
+        # a badge whose block is not near: nothing tells it is toggled
+        '<span class="badge price__badge-sold-out">Sold out</span>',
+        '<span class="price__badge-sold-out">Nicht verfügbar</span>',
+    ],
+)
+def test_a_status_no_block_modifier_toggles_is_read(status):
+    assert visible(f"<h1>Kettle</h1>{status}") == OUT
