@@ -7,15 +7,16 @@ source that yields a price decides it, among its offers those of the product the
 about (`choose_offer`, with the page's addresses and titles, `extraction.page_identity`);
 a price in doubt, or one source's alone, is checked against the visible page
 (`extraction.cross_check`). Lower sources may still fill in a currency the deciding source
-left out, when they agree on the price. A stock status the deciding source leaves out is
-read from the page's other evidence (`extraction.availability`), which also tells an
-out-of-stock page that shows no price: its offer has none.
+left out, when they agree on the price, and last the visible page, showing that price with
+one. A stock status the deciding source leaves out is read from the page's other evidence
+(`extraction.availability`), which also tells an out-of-stock page that shows no price:
+its offer has none.
 
 Cheap sources run first on the raw text; the element tree, which costs more than all of
 them together on a large page, is built only when microdata, a selector rule, the
-heuristic, a cross-check or a page declaring several products needs it: a JSON-LD price no
-other source contradicts is read without it, unless the raw markup may show it as a former
-price (the stale list price of a sale).
+heuristic, a cross-check, a price no source gives a currency or a page declaring several
+products needs it: a JSON-LD price no other source contradicts is read without it, unless
+the raw markup may show it as a former price (the stale list price of a sale).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from extraction.budget import UNLIMITED, Budget
 from extraction.cross_check import (
     checked_against_page,
     cross_check,
+    displayed,
     may_show_as_former,
     needs_cross_check,
     shown_within_range,
@@ -170,7 +172,10 @@ def _priced_offer(
             offer = shown_within_range(offer, highest, page.visible)
         elif use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
             offer = checked_against_page(offer, page.visible)
-        return _with_currency(offer, [read for _, read in later])
+        offer = _with_currency(offer, [read for _, read in later])
+        if offer.currency is None and use_heuristic:
+            offer = _with_shown_currency(offer, page.visible)
+        return offer
     if use_heuristic:
         return page.visible.offer
     return None
@@ -236,3 +241,12 @@ def _with_currency(offer: Offer, other_sources: list[Source]) -> Offer:
             if candidate.price == offer.price and candidate.currency:
                 return replace(offer, currency=candidate.currency)
     return offer
+
+
+def _with_shown_currency(offer: Offer, page: VisiblePage) -> Offer:
+    """A currency no structured source states, taken from the visible page when it shows
+    the price with one ("€ 24,90" beside a microdata price of 24.90): a price without its
+    currency cannot be compared with the next one."""
+    if offer.price is None:
+        return offer
+    return replace(offer, currency=page.currency_shown_with(displayed(offer.price)))

@@ -375,14 +375,28 @@ class VisiblePage:
         )
 
     def _currency_of(self, winner: _Candidate) -> str | None:
-        """The winner's currency, its marker read as the page's locale means it when several
-        currencies share it ("kr" on a Swedish page: SEK; "$" on a Canadian one: CAD)."""
-        if not _states_price(winner.text):
-            return winner.currency  # no marker in its text (maybe one beside it) to read
+        return self._localized_currency(winner.text, winner.currency)
+
+    def _localized_currency(self, text: str, currency: str | None) -> str | None:
+        """The currency of a price `text` (read as `currency`), its marker read as the
+        page's locale means it when several currencies share it ("kr" on a Swedish page:
+        SEK; "$" on a Canadian one: CAD)."""
+        if not _states_price(text):
+            return currency  # no marker in its text (maybe one beside it) to read
         hint = locale_currency(self._root, self._url)
         if hint is None:
-            return winner.currency
-        return parse_price(winner.text, hint).currency
+            return currency
+        return parse_price(text, hint).currency
+
+    def currency_shown_with(self, amount: Decimal) -> str | None:
+        """The currency the page shows `amount` with as a current price, in the first
+        element named a price that reads it with a marker ("€ 24,90"); None when none does."""
+        context = _ContextCache()
+        for reading in self._named_price_readings(amount):
+            marked = reading.currency is not None or has_currency_marker(reading.text)
+            if marked and reading.shows_current(context):
+                return self._localized_currency(reading.text, reading.currency)
+        return None
 
     def shown_as_former(self, amount: Decimal) -> bool:
         """Whether the page shows `amount` as a price only as a former one, and at least
@@ -535,7 +549,7 @@ class VisiblePage:
 def _reading(element: Element, text: str) -> _PriceReading | None:
     """The amount an element's price text (struck parts included) reads, if a price."""
     shown = _parsed_price(element, text)
-    return None if shown is None else _PriceReading(element, text, shown[0])
+    return None if shown is None else _PriceReading(element, text, *shown)
 
 
 def _significant_digits(amount: Decimal) -> str:
@@ -546,11 +560,12 @@ def _significant_digits(amount: Decimal) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _PriceReading:
-    """A price element's text with its struck parts, and the amount it reads."""
+    """A price element's text with its struck parts, and the amount and currency it reads."""
 
     element: Element
     text: str
     amount: Decimal
+    currency: str | None
 
     def shows_current(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as the page's current price: not as a former one,

@@ -68,6 +68,40 @@ def test_a_source_disagreeing_on_the_price_does_not_fill_in_the_currency():
     assert offer.currency is None
 
 
+@pytest.mark.parametrize(
+    ("shown", "url", "currency"),
+    [
+        ("€ 24,90 *", "https://shop.example.at/p/1", "EUR"),
+        ("24,90 zł", "https://sklep.example.pl/p/1", "PLN"),
+        ("24,90 kr", "https://butik.example.se/p/1", "SEK"),
+        ("CHF 24.90", "https://shop.example.ch/p/1", "CHF"),
+        ("24,90 Kč", "https://obchod.example.cz/p/1", "CZK"),
+    ],
+)
+def test_a_currency_no_source_states_is_the_one_the_page_shows_the_price_with(shown, url, currency):
+    # Microdata stating the price but not its currency; a table of quantity prices and a
+    # basket total beside it, in the same currency.
+    body = (
+        '<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Kettle</h1>'
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        f'<span class="product-price"><meta itemprop="price" content="24.90">{shown}</span>'
+        "</div></div><table><tr><td>ab 3</td><td>22,90</td></tr></table>"
+    )
+    offer = extract_offer(page(body=body), url)
+    assert (offer.price, offer.source) == (Decimal("24.90"), "microdata")
+    assert offer.currency == currency
+
+
+def test_a_currency_stays_unknown_when_the_page_shows_the_price_without_one():
+    body = (
+        '<div itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" '
+        'content="24.90"><span class="price">24,90</span><p class="price">€ 30,00</p></div>'
+    )
+    offer = extract_offer(page(body=body))
+    assert offer.price == Decimal("24.90")
+    assert offer.currency is None
+
+
 def test_heuristic_finds_the_visible_price_on_a_page_without_structured_data():
     offer = extract_offer(page(body=VISIBLE))
     assert (offer.price, offer.currency, offer.source) == (Decimal("21.50"), "EUR", "heuristic")
