@@ -44,9 +44,9 @@ from extraction.heuristic import SOURCE as VISIBLE_SOURCE
 from extraction.markup import Element, walk
 from extraction.offer import SourceReading
 from extraction.other_products import (
-    MAX_SECTION_HEADINGS,
-    SECTION_HEADING_TAGS,
+    HEADING_TAGS,
     OtherProducts,
+    SectionHeadings,
     is_block_of_other_products,
 )
 from extraction.visible import (
@@ -170,7 +170,7 @@ class _WalkedPage:
         self._unread = walk(root, budget, _UNSEEN_TAGS)
         self._read: list[Element] = []
         self._budget = budget
-        self._section_headings: list[Element] = []  # among the elements read so far
+        self._section_headings = SectionHeadings()  # among the elements read so far
         self._other_products: OtherProducts | None = None
         self._headings_added = 0  # of `_section_headings`, to `_other_products`
 
@@ -180,7 +180,7 @@ class _WalkedPage:
         element read is known."""
         if self._other_products is None:
             self._other_products = OtherProducts(self.at(title or 0))
-        headings = self._section_headings
+        headings = self._section_headings.found
         self._other_products.add(headings[self._headings_added :])
         self._headings_added = len(headings)
         return self._other_products.ids
@@ -193,10 +193,9 @@ class _WalkedPage:
             if not more:
                 return None
             read.extend(more)
-            headings = self._section_headings
-            if len(headings) < MAX_SECTION_HEADINGS:
-                headings.extend(e for e in more if e.tag in SECTION_HEADING_TAGS)
-                del headings[MAX_SECTION_HEADINGS:]
+            for element in more:
+                if element.tag in HEADING_TAGS:
+                    self._section_headings.meet(element)
         return read[position - 1] if position > 0 else None
 
     def title(self) -> int | None:

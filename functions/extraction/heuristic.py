@@ -50,9 +50,9 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import BLOCK_TAGS, Element, walk
 from extraction.offer import Offer
 from extraction.other_products import (
-    MAX_SECTION_HEADINGS,
     SECTION_HEADING_TAGS,
     BlocksOfOtherProducts,
+    SectionHeadings,
     other_product_sections,
 )
 from extraction.page_locale import locale_currency
@@ -246,7 +246,6 @@ _MAX_NEIGHBOURS = 32  # siblings read for the label beside a price
 _MAX_HEADINGS = 12
 _NO_TITLE_TAGS = frozenset(("a", "img", "link", "meta", "input", "form", "li", "ul", "body"))
 _LANDMARK_TAGS = frozenset(("h1", "input", "form"))
-_HEADING_OR_LANDMARK_TAGS = _LANDMARK_TAGS | SECTION_HEADING_TAGS
 _MAX_AMOUNT = Decimal(10**12)  # IDR and VND prices run to hundreds of millions
 
 # Penalties and bonuses, in score points; a plain price next to title and cart scores ~6.
@@ -296,7 +295,7 @@ class _Survey:
 
     candidates: list[_Candidate] = field(default_factory=list)
     headings: list[tuple[int, Element]] = field(default_factory=list)  # h1s
-    section_headings: list[Element] = field(default_factory=list)  # h2-h6
+    section_headings: SectionHeadings = field(default_factory=SectionHeadings)
     # Ids of the elements in sections of other products, named so by their headings.
     other_products: set[int] = field(default_factory=set)
     carts: list[int] = field(default_factory=list)
@@ -692,15 +691,14 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 carts.append(order)
             continue
         order += 1
-        if tag in _HEADING_OR_LANDMARK_TAGS:
+        if tag in _LANDMARK_TAGS:
             if tag == "h1":
                 if len(headings) < _MAX_HEADINGS:
                     headings.append((order, element))
-            elif tag in SECTION_HEADING_TAGS:
-                if len(section_headings) < MAX_SECTION_HEADINGS:
-                    section_headings.append(element)
             elif len(carts) < _MAX_LANDMARKS and _is_cart_control(element):
                 carts.append(order)
+        elif tag in SECTION_HEADING_TAGS:
+            section_headings.meet(element)
         by_text = numbered = False
         for child in element.children:
             if type(child) is not str or child.isspace():
@@ -734,7 +732,9 @@ def _survey(root: Element, budget: Budget) -> _Survey:
     survey.size = order
     _place_landmarks(survey, root, budget)
     title = next((element for at, element in headings if at == survey.title), None)
-    survey.other_products = other_product_sections(section_headings, title)
+    # Named headings are among the short texts read: no test of every element for them.
+    section_headings.meet_texts_of(element for _, _, element in stock_texts)
+    survey.other_products = other_product_sections(section_headings.found, title)
     return survey
 
 

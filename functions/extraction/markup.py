@@ -230,6 +230,8 @@ class Element:
 
     def _raw_text_prefix(self, limit: int) -> str:
         """`raw_text` up to about `limit` characters or nodes, children read lazily."""
+        if len(self.children) == 1 and type(only := self.children[0]) is str:
+            return html.unescape(only) if "&" in only else only  # most short texts
         parts: list[str] = []
         length = nodes = 0
         # Children still to read, and the text to add once they are read (a block's space).

@@ -5,7 +5,9 @@ by what their heading says ("You may also like", "Kunden kauften auch", "Vous ai
 aussi"), with classes that say nothing ("grid", "css-1x2y3z"). What follows such a heading
 beside it, up to the next heading there, shows other products' prices, never the page's
 own. A heading alone in its wrapper ("<div class="head"><h2>Related</h2></div>") names what
-follows the wrapper.
+follows the wrapper. A heading is an h2-h6, or an element its class or ARIA role names one
+('<div class="catalog-block-header">Похожие товары</div>', `is_named_heading`), whose text
+is then such a name as a whole: tiles' titles are named so too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from extraction.vocabulary import FOREIGN_BLOCK_WORDS, OTHER_PRODUCTS_HEADINGS
 # The section headings a page's sections are named by (an h1 is the product's title).
 SECTION_HEADING_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _HEADING_TAGS = SECTION_HEADING_TAGS | {"h1"}
+# Tags of a heading styled so by its class or ARIA role ('<div class="catalog-block-header">',
+# '<strong role="heading">'), the class and id words that name one, and those that name a
+# product's own name.
+NAMED_HEADING_TAGS = frozenset(("div", "p", "span", "strong", "b", "header"))
+_HEADING_NAME_WORDS = frozenset(("header", "heading", "headline", "title"))
+_ONE_PRODUCT_WORDS = frozenset(("product", "item", "card", "tile", "name"))
+# Named headings read on a page: product tiles' titles are named so too.
+MAX_NAMED_HEADINGS = 256
 # A heading longer than this is a sentence or a product's name, not a section's title.
 _MAX_HEADING_TEXT = 100
 # Section headings read on a page (more: a listing, not a product page's sections).
@@ -83,10 +93,32 @@ class BlocksOfOtherProducts:
         return known
 
 
+def is_named_heading(element: Element) -> bool:
+    """Whether an element of `NAMED_HEADING_TAGS` is a section's heading by its ARIA role
+    (but the page's title, level 1) or its class or id words ("block-title",
+    "sectionHeader"), not a product's name ("product-item-title", "card__heading")."""
+    if not may_be_named_heading(element):
+        return False  # most elements: named nothing of the sort
+    if element.get("role") == "heading":
+        return element.get("aria-level") != "1"
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    if not _may_name_heading(names):
+        return False  # a tooltip's title="...": no name to split in words
+    words = {word.lower() for word in _NAME_WORD.findall(own_names(names))}
+    return not words.isdisjoint(_HEADING_NAME_WORDS) and words.isdisjoint(_ONE_PRODUCT_WORDS)
+
+
 def names_other_products(heading: Element) -> bool:
-    """Whether a heading's text names a section of other products."""
+    """Whether a heading's text names a section of other products: an h2-h6's text holds
+    such a name, a named heading's (`is_named_heading`, a product tile's title as often as
+    a section's) is one as a whole ("Похожие товары", not "Camera Accessories Kit")."""
     text = heading.text(_MAX_HEADING_TEXT + 1)
-    return len(text) <= _MAX_HEADING_TEXT and bool(_HEADINGS.groups(text))
+    if len(text) > _MAX_HEADING_TEXT:
+        return False
+    if heading.tag in _HEADING_TAGS:
+        return bool(_HEADINGS.groups(text))
+    # The text first: most elements named a title are named so for a product's name.
+    return _HEADINGS.group_of_whole(text) is not None and is_named_heading(heading)
 
 
 class OtherProducts:
@@ -134,6 +166,65 @@ class OtherProducts:
             listed = children, {id(child): at for at, child in enumerate(children)}
             self._children[id(parent)] = listed
         return listed
+
+
+# Any tag `SectionHeadings.meet` may keep, for walks to test before calling it.
+HEADING_TAGS = SECTION_HEADING_TAGS | NAMED_HEADING_TAGS
+_BARE_WRAPPER_TAGS = frozenset(("strong", "b", "span", "em"))
+
+
+def may_be_named_heading(element: Element) -> bool:
+    """Whether an element may be a named heading (`is_named_heading`), by its tag and a
+    cheap test of its raw start tag."""
+    return element.tag in NAMED_HEADING_TAGS and _may_name_heading(element.raw_attributes)
+
+
+def _may_name_heading(raw_attributes: str) -> bool:
+    # "itle": "title", "Title"; "Head" too: "sectionHeadline", "blockHeader".
+    return "head" in raw_attributes or "itle" in raw_attributes or "Head" in raw_attributes
+
+
+class SectionHeadings:
+    """A page's section headings, in the order its walk meets them (`meet`): its h2-h6,
+    the first `MAX_SECTION_HEADINGS`, and the first `MAX_NAMED_HEADINGS` elements that may
+    be named headings (`is_named_heading`, told by `names_other_products`: a start tag
+    holding "head" or "title", `_may_name_heading`)."""
+
+    def __init__(self) -> None:
+        self.found: list[Element] = []
+        self._tagged = self._named = 0
+
+    def meet(self, element: Element) -> None:
+        tag = element.tag
+        if tag in SECTION_HEADING_TAGS:
+            if self._tagged < MAX_SECTION_HEADINGS:
+                self._tagged += 1
+                self.found.append(element)
+        elif self._named < MAX_NAMED_HEADINGS and may_be_named_heading(element):
+            self._named += 1
+            self.found.append(element)  # told a heading only when its text names others
+
+    def meet_texts_of(self, elements: Iterable[Element]) -> None:
+        """Meet the elements short texts are the texts of, or, for a bare inline wrapper
+        ('<div class="block-title"><strong>Related</strong></div>'), its parent: a walk
+        reading texts finds the named headings so, without testing every element."""
+        found, named = self.found, self._named
+        # `may_be_named_heading`, inlined but for the raw test: a page has a thousand
+        # short texts.
+        tags, may_name = NAMED_HEADING_TAGS, _may_name_heading
+        for element in elements:
+            raw = element.raw_attributes
+            if element.tag in _BARE_WRAPPER_TAGS and not raw.strip():
+                parent = element.parent
+                if parent is None:
+                    continue
+                element, raw = parent, parent.raw_attributes
+            if element.tag in tags and may_name(raw):
+                named += 1
+                found.append(element)
+                if named == MAX_NAMED_HEADINGS:
+                    break
+        self._named = named
 
 
 def other_product_sections(headings: Iterable[Element], title: Element | None) -> set[int]:

@@ -106,6 +106,16 @@ class PhraseTable:
                 at += 1
         return found
 
+    def group_of_whole(self, text: str) -> str | None:
+        """The group of the phrase `text` is, as a whole (its words, case and punctuation
+        aside), or None when it is no phrase or more than one."""
+        if self._unspaced:
+            stripped = text.strip()
+            for phrase, group in self._unspaced:
+                if phrase == stripped:
+                    return group
+        return self._spaced.get(tuple(WORDS_OF_TEXT.findall(text.lower())))
+
     def keys(self, known: Iterable[str] = ()) -> set[str]:
         """Substrings one of which the lower-cased text of any text holding a phrase of the
         table holds: each phrase's longest word, unless one of its words holds a `known` key

@@ -137,3 +137,67 @@ def test_a_tiles_stock_status_says_nothing_of_the_product() -> None:
     assert offer is not None
     assert offer.price == Decimal("39.99")
     assert offer.availability == Availability.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "heading", "tile_price"),
+    [
+        (
+            "ru",
+            "Нет в наличии",
+            '<div class="catalog-block-header">Похожие товары</div>',
+            "6 490 ₽",
+        ),
+        (
+            "en",
+            "Out of stock",
+            '<div class="block-title"><strong>Related Products</strong></div>',
+            "$9.99",
+        ),
+        (
+            "de",
+            "Ausverkauft",
+            '<span role="heading" aria-level="2">Kunden kauften auch</span>',
+            "9,99 €",
+        ),
+        ("cs", "Vyprodáno", '<p class="sectionHeadline">Podobné produkty</p>', "249 Kč"),
+    ],
+    ids=["ru-class", "en-bare-wrapper", "de-aria", "cs-camel-case"],
+)
+def test_a_heading_named_so_by_its_class_or_role_names_a_section_too(
+    lang: str, missing: str, heading: str, tile_price: str
+) -> None:
+    tiles = "".join(
+        f'<div class="product-item"><a href="/p/{n}">Tile {n}</a><span>{tile_price}</span></div>'
+        for n in (2, 3)
+    )
+    page = _page(f"<p>{missing}</p><div>{heading}{tiles}</div>", lang=lang)
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price is None
+    assert offer.availability == Availability.OUT_OF_STOCK
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        # a product's own name holding a heading's word
+        '<div class="product-title">Camera Accessories Kit</div>',
+        # a tile's title named for the product, whatever its text
+        '<div class="product-item-title">Accessories</div>',
+        # a tooltip, not a name
+        '<div title="Related products">Related products</div>',
+        # a page's title, by its ARIA level
+        '<div role="heading" aria-level="1">Accessories</div>',
+        # no heading's name at all
+        '<div class="grid">Related products</div>',
+    ],
+)
+def test_elements_not_named_as_a_sections_heading_name_no_section(element: str) -> None:
+    root = parse_html(f"<main>{element}<div><span>$19.99</span></div></main>")
+    [div] = _elements(root, "div")[:1]
+    assert not names_other_products(div)
+    page = _page(f"{element}<div><span>$19.99</span><button>Add to cart</button></div>")
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price == Decimal("19.99")
