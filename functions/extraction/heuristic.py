@@ -82,6 +82,8 @@ from extraction.vocabulary import (
     FREE_SHIPPING,
     LABELS,
     PRICE_NAMES,
+    QUANTITY_FROM,
+    QUANTITY_UNITS,
     UNSPACED_SCRIPTS,
 )
 
@@ -218,6 +220,13 @@ _AFTER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _RANGE = re.compile(r"\d\s*(?:-|–|—|to)\s*\D{0,3}\d")
+# A label ending in the quantity a graduated price's tier starts or ends at ("Ab 50",
+# "bis 9 Stück", "from 10"): the price after it is that tier's, not one unit's.
+_QUANTITY_TIER = re.compile(
+    rf"(?:{phrases_pattern(QUANTITY_FROM)})\s+(?!0*1(?!\d))\d+"
+    rf"(?:\s*(?:{phrases_pattern(QUANTITY_UNITS)})\.?)?[\s:*)]*$",
+    re.IGNORECASE,
+)
 # Mentions of shipping that say nothing about the price beside them.
 _STRONG_PRICE_ATTRIBUTE = re.compile(
     r"current|sale|our|final|now|offer|deal|actual|selling|special|product[\s_-]*price|pdp"
@@ -431,9 +440,9 @@ class VisiblePage:
 
     def shows_as_current(self, amount: Decimal) -> bool:
         """Whether a price element of the page's own shows `amount` as a current price: not
-        struck nor labelled former, outside other products' blocks (named so by their class
-        or id, or by their heading). True when the page has more price elements than are
-        read: it cannot tell."""
+        struck nor labelled former, nor a graduated price's tier ("Ab 50 6,95 €"), outside
+        other products' blocks (named so by their class or id, or by their heading). True
+        when the page has more price elements than are read: it cannot tell."""
         readings = self._price_readings
         if readings is None:
             return True
@@ -442,6 +451,7 @@ class VisiblePage:
         return any(
             reading.amount == amount
             and reading.shows_current(context)
+            and not _QUANTITY_TIER.search(_label(reading.element)[0])
             and not blocks.holds(reading.element)
             for reading in readings
         )
@@ -1112,6 +1122,8 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     ):
         score -= 1.5  # several prices in one text: a summary, not the price
     groups = _LABELS.groups(f"{before} | {own_text}")
+    if _QUANTITY_TIER.search(before):
+        groups.add("tier")
     if "free" in groups:
         groups.discard("free")
         digit = _DIGIT.search(own_text)

@@ -458,6 +458,19 @@ AFTER_PRICE: dict[str, tuple[str, ...]] = {
              "le kg", "al kg", "za kg", "за кг"),
 }  # fmt: skip
 
+# Words before a quantity (of two or more) that make the price after it a graduated price's
+# tier for that many ("Ab 50 | 6,95 €", "from 10 | $7.95", "od 10 ks | 249 Kč"), not one
+# unit's: `heuristic._QUANTITY_TIER`. "Up to 9" is the tier a single unit is priced in.
+QUANTITY_FROM: tuple[str, ...] = (
+    "from", "ab", "à partir de", "dès", "desde", "a partir de", "da", "vanaf", "od", "från",
+    "fra", "от",
+)  # fmt: skip
+# Unit words a quantity may be written with ("ab 10 Stück").
+QUANTITY_UNITS: tuple[str, ...] = (
+    "pcs", "pieces", "units", "items", "stück", "stk", "st", "pièces", "unidades", "pezzi",
+    "stuks", "szt", "ks", "шт",
+)  # fmt: skip
+
 # Shipping mentions that say nothing about the price beside them.
 FREE_SHIPPING: tuple[str, ...] = (
     "free shipping", "free standard shipping", "free delivery", "shipping available",

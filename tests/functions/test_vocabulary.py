@@ -320,6 +320,68 @@ def test_a_quantity_discount_is_not_the_price_of_one(tiers: str, currency: str) 
     assert offer.price == Decimal("98.00")
 
 
+GRADUATED = [
+    ("de", "Bis 9", "Ab 10", "Ab 50", "€"),
+    ("en", "1-9", "From 10 pcs.", "From 50 pcs.", "$"),
+    ("fr", "1 à 9", "À partir de 10", "À partir de 50", "€"),
+    ("pl", "1-9 szt.", "od 10 szt.", "od 50 szt.", "zł"),
+]
+
+
+def _graduated_table(first: str, second: str, third: str, currency: str) -> str:
+    cells = ((first, "8,95"), (second, "7,95"), (third, "6,95"))
+    rows = "".join(
+        f"<tr><td>{label}</td><td>{amount} {currency}</td></tr>" for label, amount in cells
+    )
+    return f'<table class="block-prices">{rows}</table>'
+
+
+@pytest.mark.parametrize(("lang", "first", "second", "third", "currency"), GRADUATED)
+def test_a_graduated_prices_tiers_from_a_quantity_are_not_the_price_of_one(
+    lang: str, first: str, second: str, third: str, currency: str
+) -> None:
+    # The table alone shows the prices; each tier past the first costs less.
+    page = _page(_graduated_table(first, second, third, currency) + "<button>Add to cart</button>")
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("8.95")
+    assert not offer.ambiguous
+
+
+@pytest.mark.parametrize(("lang", "first", "second", "third", "currency"), GRADUATED)
+def test_offers_of_a_graduated_price_resolve_to_the_price_of_one(
+    lang: str, first: str, second: str, third: str, currency: str
+) -> None:
+    # Shopware states one microdata Offer per tier; the cheapest is for 50 units.
+    offers = "".join(
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        f'<meta itemprop="price" content="{amount}"><meta itemprop="priceCurrency" '
+        'content="EUR"></div>'
+        for amount in ("8.95", "7.95", "6.95")
+    )
+    body = (
+        '<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Produkt'
+        f"</span>{offers}{_graduated_table(first, second, third, '€')}</div>"
+    )
+    offer = extract_offer(_page(body + "<button>In den Warenkorb</button>"))
+    assert offer is not None
+    assert offer.price == Decimal("8.95")
+
+
+@pytest.mark.parametrize("label", ["Versandkostenfrei ab 50 €", "ab 1", "Freigegeben ab 18 Jahren"])
+def test_a_label_not_ending_in_a_tiers_quantity_leaves_the_price_alone(label: str) -> None:
+    page = _page(f"<p>{label}</p><p><span>8,95 €</span></p><button>Add to cart</button>")
+    alone = _page("<p><span>8,95 €</span></p><button>Add to cart</button>")
+    labelled, unlabelled = (
+        find_visible_price(parse_html(page)),
+        find_visible_price(parse_html(alone)),
+    )
+    assert labelled is not None
+    assert unlabelled is not None
+    assert labelled.price == Decimal("8.95")
+    assert labelled.confidence >= unlabelled.confidence - 0.05
+
+
 @pytest.mark.parametrize(
     ("unavailable", "other_offers"),
     [
