@@ -173,8 +173,11 @@ def _priced_offer(
         elif use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
             offer = checked_against_page(offer, page.visible)
         offer = _with_currency(offer, [read for _, read in later])
-        if offer.currency is None and use_heuristic:
-            offer = _with_shown_currency(offer, page.visible)
+        if offer.currency is None and offer.price is not None and use_heuristic:
+            # Last, the currency the page shows the price with ("€ 24,90" beside a microdata
+            # price of 24.90): a price without one cannot be compared with the next.
+            shown = page.visible.currency_shown_with(displayed(offer.price))
+            offer = replace(offer, currency=shown)
         return offer
     if use_heuristic:
         return page.visible.offer
@@ -241,12 +244,3 @@ def _with_currency(offer: Offer, other_sources: list[Source]) -> Offer:
             if candidate.price == offer.price and candidate.currency:
                 return replace(offer, currency=candidate.currency)
     return offer
-
-
-def _with_shown_currency(offer: Offer, page: VisiblePage) -> Offer:
-    """A currency no structured source states, taken from the visible page when it shows
-    the price with one ("€ 24,90" beside a microdata price of 24.90): a price without its
-    currency cannot be compared with the next one."""
-    if offer.price is None:
-        return offer
-    return replace(offer, currency=page.currency_shown_with(displayed(offer.price)))

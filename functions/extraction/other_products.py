@@ -215,10 +215,8 @@ class SectionHeadings:
         for element in elements:
             raw = element.raw_attributes
             if element.tag in _BARE_WRAPPER_TAGS and not raw.strip():
-                parent = element.parent
-                if parent is None:
-                    continue
-                element, raw = parent, parent.raw_attributes
+                element = element.parent or element
+                raw = element.raw_attributes
             if element.tag in tags and may_name(raw):
                 named += 1
                 found.append(element)

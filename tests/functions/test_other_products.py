@@ -7,7 +7,12 @@ import pytest
 from contracts.catalog import Availability
 from extraction.extract import extract_offer
 from extraction.markup import Element, parse_html
-from extraction.other_products import names_other_products, other_product_sections
+from extraction.other_products import (
+    MAX_NAMED_HEADINGS,
+    SectionHeadings,
+    names_other_products,
+    other_product_sections,
+)
 
 
 def _page(body: str, title: str = "Kettle", lang: str = "en") -> str:
@@ -161,8 +166,9 @@ def test_a_tiles_stock_status_says_nothing_of_the_product() -> None:
             "9,99 €",
         ),
         ("cs", "Vyprodáno", '<p class="sectionHeadline">Podobné produkty</p>', "249 Kč"),
+        ("ja", "在庫切れ", '<div class="block-title">関連商品</div>', "3,300円"),
     ],
-    ids=["ru-class", "en-bare-wrapper", "de-aria", "cs-camel-case"],
+    ids=["ru-class", "en-bare-wrapper", "de-aria", "cs-camel-case", "ja-unspaced"],
 )
 def test_a_heading_named_so_by_its_class_or_role_names_a_section_too(
     lang: str, missing: str, heading: str, tile_price: str
@@ -201,3 +207,18 @@ def test_elements_not_named_as_a_sections_heading_name_no_section(element: str) 
     offer = extract_offer(page, "https://shop.example/p/1")
     assert offer is not None
     assert offer.price == Decimal("19.99")
+
+
+def test_named_headings_are_read_up_to_a_bound_so_a_listing_costs_no_more() -> None:
+    # A listing's hundreds of tiles, each title named so, before the page's one heading.
+    tiles = "".join(
+        f'<div><p class="title">Tile {n}</p><span class="price">$9.99</span></div>'
+        for n in range(MAX_NAMED_HEADINGS)
+    )
+    later = '<div><p class="title">You may also like</p><span class="price">$5.00</span></div>'
+    root = parse_html(f"<main>{tiles}{later}</main>")
+    headings = SectionHeadings()
+    headings.meet_texts_of(root.find_all(lambda element: element.tag == "p"))
+    assert len(headings.found) == MAX_NAMED_HEADINGS
+    assert not any(names_other_products(heading) for heading in headings.found)
+    assert "You may also like" not in (heading.text() for heading in headings.found)
