@@ -41,6 +41,11 @@ def _elements(root: Element, tag: str) -> list[Element]:
         "Mohlo by vás zajímat",
         "Benzer ürünler",
         "Вам может понравиться",
+        "Рекомендуемые товары",
+        "Empfohlene Produkte",
+        "Produits recommandés",
+        "Prodotti consigliati",
+        "Önerilen ürünler",
         "関連商品",
     ],
 )
