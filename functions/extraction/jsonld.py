@@ -347,13 +347,20 @@ def _roots(value: object, depth: int) -> Iterator[dict]:
 
 
 def _get(node: object, key: str) -> object:
-    """A property, also when written with a "schema:" or schema.org URL prefix."""
+    """A property, also when written with a "schema:" or schema.org URL prefix, or
+    capitalised (Wix writes "Offers" and "Availability")."""
     if not isinstance(node, dict):
         return None
     value = node.get(key)
     if value is None:
-        for prefix in ("schema:", "http://schema.org/", "https://schema.org/"):
-            value = node.get(prefix + key)
+        capitalised = key[:1].upper() + key[1:]
+        for name in (
+            capitalised,
+            "schema:" + key,
+            "http://schema.org/" + key,
+            "https://schema.org/" + key,
+        ):
+            value = node.get(name)
             if value is not None:
                 break
     return value

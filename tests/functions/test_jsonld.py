@@ -53,6 +53,15 @@ def test_product_type_is_recognised_as_string_list_or_prefixed(product_type):
     assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
 
 
+def test_properties_written_capitalised_are_read():
+    # Wix's product pages write "Offers" and "Availability".
+    offer = {"@type": "Offer", "Price": "189.9", "PriceCurrency": "ILS",
+             "Availability": "https://schema.org/OutOfStock"}  # fmt: skip
+    html = page({"@context": "https://schema.org/", "@type": "Product", "name": "Bowl",
+                 "Offers": offer})  # fmt: skip
+    assert offers(html) == [(Decimal("189.9"), "ILS", Availability.OUT_OF_STOCK)]
+
+
 def test_offers_as_a_list_give_one_candidate_each():
     html = page(product([{**OFFER, "price": "10.00"}, {**OFFER, "price": "12.50"}]))
     assert [price for price, _, _ in offers(html)] == [Decimal("10.00"), Decimal("12.50")]
