@@ -42,6 +42,8 @@ def _elements(root: Element, tag: str) -> list[Element]:
         "Benzer ürünler",
         "Вам может понравиться",
         "Рекомендуемые товары",
+        "Kunden, die diesen Artikel kauften, haben auch folgende Artikel bestellt:",
+        "Customers who bought this product also purchased",
         "Empfohlene Produkte",
         "Produits recommandés",
         "Prodotti consigliati",
