@@ -78,6 +78,7 @@ from extraction.visible import (
 )
 from extraction.vocabulary import (
     AFTER_PRICE,
+    FOREIGN_BLOCK_STEMS,
     FOREIGN_BLOCK_WORDS,
     FREE_SHIPPING,
     LABELS,
@@ -170,8 +171,7 @@ _PRICE_STEM = re.compile("|".join(price_names("stems")))
 _CONTEXT_STEMS = re.compile(
     r"(?P<struck>line-through|strike|listprice|wasprice|oldprice)"
     r"|(?P<decoy>carousel|footer|navbar)"
-    r"|(?P<foreign>related|recommend|sponsor|upsell|crosssell|cross-sell|alsobought"
-    r"|also-bought|recently|accessor|zubehoer|empfehlung)"
+    rf"|(?P<foreign>{'|'.join(FOREIGN_BLOCK_STEMS)})"
     r"|(?P<hidden>display:none|display: none|visibility:hidden|visibility: hidden)"
     r"|(?P<instalment>klarna|afterpay|affirm|installment|instalment|financing)"
     r"|(?P<header>site-header|global-header|siteheader|globalheader)"
@@ -374,16 +374,13 @@ class VisiblePage:
         alternatives = tuple(c.amount for c in ranked[1:6] if c.score > _ALTERNATIVE_FLOOR)
         return Offer(
             price=winner.amount,
-            currency=self._currency_of(winner),
+            currency=self._localized_currency(winner.text, winner.currency),
             availability=_availability(winner, survey, context, self._budget),
             source=SOURCE,
             confidence=confidence,
             ambiguous=runner_up is not None and winner.score - runner_up < _AMBIGUOUS_MARGIN,
             alternatives=alternatives,
         )
-
-    def _currency_of(self, winner: _Candidate) -> str | None:
-        return self._localized_currency(winner.text, winner.currency)
 
     def _localized_currency(self, text: str, currency: str | None) -> str | None:
         """The currency of a price `text` (read as `currency`), its marker read as the

@@ -18,7 +18,11 @@ from collections.abc import Iterable
 from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, walk
 from extraction.visible import PhraseTable, own_names
-from extraction.vocabulary import FOREIGN_BLOCK_WORDS, OTHER_PRODUCTS_HEADINGS
+from extraction.vocabulary import (
+    FOREIGN_BLOCK_STEMS,
+    FOREIGN_BLOCK_WORDS,
+    OTHER_PRODUCTS_HEADINGS,
+)
 
 # The section headings a page's sections are named by (an h1 is the product's title).
 SECTION_HEADING_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
@@ -45,7 +49,7 @@ _HEADINGS = PhraseTable(
 
 
 _BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS)
-_BLOCK_STEMS = re.compile(r"related|recommend|upsell|crosssell|cross-sell|recently|accessor")
+_BLOCK_STEMS = re.compile("|".join(FOREIGN_BLOCK_STEMS))
 _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "relatedProducts": related, products
 _BLOCK_ANCESTORS = 12  # how far up a block of other products is looked for
 

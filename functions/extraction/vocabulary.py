@@ -932,3 +932,8 @@ FOREIGN_BLOCK_WORDS: tuple[str, ...] = (
     "tilbehør", "souvisejici", "benzer", "похожие", "аксессуары",
     "look", "outfit",  # "complete the look", "shop the look": the other pieces of an outfit
 )  # fmt: skip
+# The same read inside longer class and id names ("relatedProducts", "upsell-slider").
+FOREIGN_BLOCK_STEMS: tuple[str, ...] = (
+    "related", "recommend", "sponsor", "upsell", "crosssell", "cross-sell", "alsobought",
+    "also-bought", "recently", "accessor", "zubehoer", "empfehlung",
+)  # fmt: skip

@@ -239,8 +239,10 @@ def _tile(name, price):
         '<section class="related products"><h2>Gerelateerde producten</h2><ul>{}</ul></section>',
         '<div id="upsellSlider"><ul>{}</ul></div>',
         '<div class="block crosssell"><ul>{}</ul></div>',
+        '<div class="zubehoerliste"><ul>{}</ul></div>',
+        '<div id="alsoboughtproducts"><ul>{}</ul></div>',
     ],
-    ids=["woocommerce-related", "camel-case-id", "crosssell"],
+    ids=["woocommerce-related", "camel-case-id", "crosssell", "zubehoer-stem", "alsobought-stem"],
 )
 def test_items_in_a_block_of_other_products_are_not_the_pages(block):
     tiles = _tile("Sokkengaren Zee", "22.50") + _tile("Breinaalden", "9.95")
