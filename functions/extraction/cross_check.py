@@ -229,8 +229,9 @@ def _support(candidates: Sequence[OfferCandidate]) -> tuple[int, int]:
 # a word of a former-price label or class name in any language ("was", "uvp", "statt",
 # "barre", "old"), each multi-word label by its longest word.
 _STRUCK_MARKUP = re.compile(r"<(?:s|del|strike)\b|line-through")
-# Former-price words markup writes for itself: "alt" ("alter Preis") names every image's text.
-_MARKUP_WORDS = frozenset(("alt",))
+# Former-price words markup writes for itself: "alt" ("alter Preis") names every image's
+# text, "org" ("prc-org", original) every schema.org type.
+_MARKUP_WORDS = frozenset(("alt", "org"))
 
 
 def _former_words() -> frozenset[str]:

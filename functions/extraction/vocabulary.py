@@ -497,7 +497,7 @@ PRICE_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "price": ("price", "prices", "prc", "amount", "cost", "pricing"),
         "stems": ("price",),
-        "former": ("list", "old", "original", "orig", "compare", "before", "retail"),
+        "former": ("list", "old", "original", "orig", "org", "compare", "before", "retail"),
         # English names of the current price are read inside words too, with compounds
         # ("productprice", "a-price", "buybox"): `heuristic._STRONG_PRICE_ATTRIBUTE`.
     },

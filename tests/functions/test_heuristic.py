@@ -114,6 +114,10 @@ def test_plain_price_text_without_price_markup_is_found_next_to_the_title():
         '<span class="price-standard" itemprop="price">59.99</span>'
         '<span class="price-sales" itemprop="price">$44.99</span>',
         '<span class="price"><span class="old-price">$59.99</span> $44.99</span>',
+        # "org", original: '<span class="prc-org">599,99 TL</span>' as Trendyol writes it.
+        '<div class="with-org-prc"><span class="prc-org">59,99 TL</span>'
+        '<span class="prc-dsc">44,99 TL</span></div>',
+        '<div class="preis-org">59,99 €</div><div class="preis">44,99 €</div>',
     ],
 )
 def test_struck_through_and_was_prices_lose_to_the_current_price(buy_box):
