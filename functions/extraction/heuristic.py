@@ -240,6 +240,7 @@ _PRICE_PART_CLASS = re.compile(
     re.IGNORECASE,
 )
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
+_DOT_GROUPED = re.compile(r"\d\.\d{3}$")  # "2.199": a whole part grouped by dots
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not
 _MAX_MARKER_TEXT = 12  # characters of a text that is a currency marker alone, spaces and all
@@ -575,12 +576,18 @@ class _PriceReading:
 
     def shows_current(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as the page's current price: not as a former one,
-        nor in another product's block."""
-        return not _in_foreign_block(self.element, context) and not self.shows_former(context)
+        nor as another seller's or condition's offer ("27 ofert od 1 249,00 zł"), nor in
+        another product's block."""
+        if _in_foreign_block(self.element, context) or self._struck(context):
+            return False
+        return self._label_groups().isdisjoint(("struck", "elsewhere"))
 
     def shows_former(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as a former price: only in struck parts, struck by
         itself or an ancestor near it, or labelled a former price."""
+        return self._struck(context) or "struck" in self._label_groups()
+
+    def _struck(self, context: _ContextCache) -> bool:
         # Read without its struck parts only here: most readings are of other amounts.
         unstruck = _parsed_price(self.element, _price_text(self.element))
         if unstruck is None or unstruck[0] != self.amount:
@@ -588,13 +595,14 @@ class _PriceReading:
         own = context.own(self.element)
         if "struck" in own or "standard" in own:
             return True
-        if context.inherited(self.element).get("struck", _STRUCK_REACH + 1) <= _STRUCK_REACH:
-            return True
+        return context.inherited(self.element).get("struck", _STRUCK_REACH + 1) <= _STRUCK_REACH
+
+    def _label_groups(self) -> set[str]:
         before, _ = _label(self.element)
         # Its own words before the number label it; later ones label a price after it.
         digit = _DIGIT.search(self.text)
         own_label = self.text[: digit.start()] if digit else self.text
-        return "struck" in _LABELS.groups(f"{before} | {own_label}")
+        return _LABELS.groups(f"{before} | {own_label}")
 
 
 def _ranked_prices(survey: _Survey, budget: Budget) -> tuple[list[_Candidate], _ContextCache]:
@@ -955,8 +963,11 @@ def _price_text(element: Element, with_struck: bool = False) -> str:
                 cents = _bounded_text(node, 3, from_end=False)
                 if len(cents) == 2 and cents.isdigit():
                     # "29" then "99" in a cents part: 29.99; "192," then "32": 192,32 (a
-                    # space between the parts is the markup's layout, not the page's).
-                    parts[:] = [read if read[-1] in ",." else f"{read}."]
+                    # space between the parts is the markup's layout, not the page's);
+                    # "2.199" then "99": 2.199,99, the dot grouping thousands.
+                    if read[-1] not in ",.":
+                        read += "," if _DOT_GROUPED.search(read) else "."
+                    parts[:] = [read]
         stack.extend(reversed(node.children))
     text = " ".join("".join(parts).split())
     if "&" in text:

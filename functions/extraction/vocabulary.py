@@ -149,7 +149,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                     "current bid", "high bid", "winning bid"),
         "tier": ("or more", "or above"),
         "elsewhere": ("other sellers", "new & used", "used & new", "new and used",
-                      "more buying choices", "other offers", "buying options"),
+                      "more buying choices", "other offers", "buying options", "offers from",
+                      "used from", "refurbished from", "renewed from"),
     },
     "de": {
         "former": ("statt", "uvp", "unverbindliche preisempfehlung", "vorher", "bisher",
@@ -173,7 +174,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                     "aktuelles gebot", "höchstgebot", "aktueller preis"),
         "tier": ("oder mehr", "und mehr"),
         "elsewhere": ("andere anbieter", "weitere anbieter", "weitere angebote",
-                      "andere verkäufer", "neu und gebraucht"),
+                      "andere verkäufer", "neu und gebraucht", "angebote ab", "gebraucht ab"),
     },
     "fr": {
         "former": ("au lieu de", "prix barré", "ancien prix", "prix conseillé", "prix de référence",
@@ -191,7 +192,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
                     "enchère actuelle", "offre actuelle", "prix actuel"),
         "tier": ("ou plus", "et plus"),
         "elsewhere": ("autres vendeurs", "autres offres", "neuf et occasion",
-                      "neufs et d'occasion"),
+                      "neufs et d'occasion", "offres dès", "offres à partir de",
+                      "reconditionné dès", "d'occasion dès"),
     },
     "es": {
         "former": ("antes", "precio anterior", "pvp", "precio de venta recomendado",
@@ -209,7 +211,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("carrito", "cesta"),
         "current": ("precio", "ahora", "oferta", "puja actual", "oferta actual", "precio actual"),
         "tier": ("o más", "o mas"),
-        "elsewhere": ("otros vendedores", "otras ofertas", "nuevos y usados", "nuevo y usado"),
+        "elsewhere": ("otros vendedores", "otras ofertas", "nuevos y usados", "nuevo y usado",
+                      "ofertas desde", "reacondicionado desde"),
         "payment": ("con transferencia", "por transferencia", "pago por transferencia"),
     },
     "it": {
@@ -227,7 +230,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("prezzo", "ora", "offerta",
                     "offerta attuale", "offerta corrente", "prezzo attuale"),
         "tier": ("o più", "o piu"),
-        "elsewhere": ("altri venditori", "altre offerte", "nuovo e usato"),
+        "elsewhere": ("altri venditori", "altre offerte", "nuovo e usato", "offerte da",
+                      "ricondizionato da"),
     },
     "nl": {
         "former": ("adviesprijs", "oude prijs", "normaal", "van-prijs",
@@ -242,7 +246,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("winkelwagen", "winkelmandje", "subtotaal"),
         "current": ("prijs", "nu", "huidig bod", "hoogste bod", "huidige prijs"),
         "tier": ("of meer", "en meer"),
-        "elsewhere": ("andere verkopers", "andere aanbieders", "nieuw en tweedehands"),
+        "elsewhere": ("andere verkopers", "andere aanbieders", "nieuw en tweedehands",
+                      "aanbiedingen vanaf", "tweedehands vanaf"),
     },
     "pl": {
         "former": ("cena regularna", "poprzednia cena", "przed obniżką", "stara cena",
@@ -259,7 +264,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("cena", "teraz", "promocja",
                     "aktualna oferta", "aktualna cena", "najwyższa oferta"),
         "tier": ("lub więcej", "i więcej"),
-        "elsewhere": ("inni sprzedawcy", "inne oferty", "nowe i używane"),
+        "elsewhere": ("inni sprzedawcy", "inne oferty", "nowe i używane", "ofert od",
+                      "oferty od", "używane od"),
     },
     "pt": {
         "former": ("antes", "preço anterior", "preço original", "pvpr", "de r$",
@@ -273,7 +279,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("carrinho", "cesto"),
         "current": ("preço", "agora", "por r$", "lance atual", "preço atual"),
         "tier": ("ou mais",),
-        "elsewhere": ("outros vendedores", "outras ofertas", "novos e usados"),
+        "elsewhere": ("outros vendedores", "outras ofertas", "novos e usados",
+                      "ofertas a partir de"),
         "payment": ("no pix", "via pix", "com pix", "pagando com pix", "no boleto",
                     "à vista no pix", "no pix ou boleto"),
     },
@@ -332,7 +339,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("košík",),
         "current": ("cena", "nyní", "akce", "aktuální příhoz", "aktuální cena"),
         "tier": ("nebo více", "a více"),
-        "elsewhere": ("další prodejci", "další nabídky"),
+        "elsewhere": ("další prodejci", "další nabídky", "nabídek od", "nabídky od"),
     },
     "tr": {
         "former": ("eski fiyat", "liste fiyatı", "piyasa fiyatı", "önceki fiyat",
@@ -359,7 +366,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "cart": ("корзина", "итого"),
         "current": ("цена", "сейчас", "текущая ставка", "текущая цена"),
         "tier": ("и более", "или более"),
-        "elsewhere": ("другие продавцы", "другие предложения"),
+        "elsewhere": ("другие продавцы", "другие предложения", "предложений от",
+                      "предложения от"),
     },
     "ja": {
         "former": ("通常価格", "参考価格", "定価", "希望小売価格", "旧価格", "元の価格",
@@ -385,7 +393,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("价格", "售价", "现价", "促销价"),
     },
     "ro": {
-        "former": ("preț vechi", "pret vechi", "preț inițial", "pret initial",
+        "former": ("prp", "preț vechi", "pret vechi", "preț inițial", "pret initial",
                    "preț recomandat", "pret recomandat",
                    "cel mai mic preț din ultimele 30 de zile",
                    "cel mai mic pret din ultimele 30 de zile"),
@@ -396,6 +404,8 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "vat": ("tva inclus", "cu tva", "fără tva", "fara tva", "tva"),
         "cart": ("coș", "coșul meu"),
         "current": ("preț", "pret", "acum"),
+        "elsewhere": ("alte oferte", "alți vânzători", "alti vanzatori", "oferte de la",
+                      "oferte resigilate"),
     },
     "hu": {
         "former": ("régi ár", "eredeti ár", "listaár", "korábbi ár", "helyett",

@@ -129,6 +129,54 @@ def test_struck_through_and_was_prices_lose_to_the_current_price(buy_box):
 
 
 @pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ('<p class="product-new-price">2.199<sup>99</sup> <span>Lei</span></p>', "2199.99"),
+        ('<div class="preis">1.049<sup>00</sup> €</div>', "1049.00"),
+        ('<div class="price">$1,299<sup>95</sup></div>', "1299.95"),
+        ('<div class="price">24<sup>90</sup> €</div>', "24.90"),
+    ],
+)
+def test_cents_in_a_superscript_join_a_whole_part_grouped_by_dots_or_commas(shown, expected):
+    offer = visible_price(product_page(shown))
+
+    assert offer is not None
+    assert offer.price == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "Vezi 2 oferte resigilate de la <strong>39,99 Lei</strong>",
+        "27 ofert od <b>39,99 zł</b>",
+        "Weitere Angebote ab <b>39,99 €</b>",
+        "Used from <b>$39.99</b>",
+        "3 ofertas desde <b>39,99 €</b>",
+    ],
+)
+def test_other_offers_starting_below_the_price_are_not_shown_as_current(elsewhere):
+    buy_box = f'<div class="price">44,99 €</div><div class="more-offers">{elsewhere}</div>'
+    page = visible_page(product_page(buy_box))
+
+    assert page.offer is not None
+    assert page.offer.price == Decimal("44.99")
+    assert not page.shows_as_current(Decimal("39.99"))
+    assert page.shows_as_current(Decimal("44.99"))
+
+
+def test_a_recommended_retail_price_labelled_prp_is_a_former_price():
+    buy_box = (
+        '<p class="product-new-price">2.199,99 Lei</p>'
+        '<div><span class="text-muted">PRP: </span>2.699,99 Lei</div>'
+    )
+    page = visible_page(product_page(buy_box))
+
+    assert page.shown_as_former(Decimal("2699.99"))
+    assert page.offer is not None
+    assert page.offer.price == Decimal("2199.99")
+
+
+@pytest.mark.parametrize(
     "buy_box",
     [
         "<p>Was $59.99 Now $44.99</p>",
