@@ -129,22 +129,6 @@ def test_struck_through_and_was_prices_lose_to_the_current_price(buy_box):
 
 
 @pytest.mark.parametrize(
-    ("shown", "expected"),
-    [
-        ('<p class="product-new-price">2.199<sup>99</sup> <span>Lei</span></p>', "2199.99"),
-        ('<div class="preis">1.049<sup>00</sup> €</div>', "1049.00"),
-        ('<div class="price">$1,299<sup>95</sup></div>', "1299.95"),
-        ('<div class="price">24<sup>90</sup> €</div>', "24.90"),
-    ],
-)
-def test_cents_in_a_superscript_join_a_whole_part_grouped_by_dots_or_commas(shown, expected):
-    offer = visible_price(product_page(shown))
-
-    assert offer is not None
-    assert offer.price == Decimal(expected)
-
-
-@pytest.mark.parametrize(
     "elsewhere",
     [
         "Vezi 2 oferte resigilate de la <strong>39,99 Lei</strong>",
@@ -245,6 +229,11 @@ def test_amazon_price_split_in_whole_and_fraction_parts_is_read_whole():
         ),
         ('<li class="price-current">$<strong>339</strong><sup>.99</sup></li>', "339.99"),
         ('<span class="price"><sup>$</sup>19<sup>95</sup></span>', "19.95"),
+        # Cents in a superscript after a whole part grouped by dots or commas.
+        ('<p class="product-new-price">2.199<sup>99</sup> <span>Lei</span></p>', "2199.99"),
+        ('<div class="preis">1.049<sup>00</sup> €</div>', "1049.00"),
+        ('<div class="price">$1,299<sup>95</sup></div>', "1299.95"),
+        ('<div class="price">24<sup>90</sup> €</div>', "24.90"),
     ],
 )
 def test_prices_split_over_inline_elements_are_rejoined(buy_box, price):
