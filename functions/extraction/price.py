@@ -6,6 +6,8 @@ Decisions worth knowing:
   separator that repeats ("1.234.567"), a space or apostrophe, or a lone "," or "." followed by
   exactly three digits after a 1-3 digit integer part that is not "0" ("1,299") groups
   thousands; otherwise the last "," or "." is the decimal separator ("12,99", "0.299").
+  A currency sign between a whole number and two digits stands for the decimal mark
+  ("249€99", French shops' way: 249.99).
 * "$", "¥", "kr" and "Rs" are ambiguous. They take the currency hint only when the hint is a
   currency written with that marker (a dollar for "$", yen or yuan for "¥", a krone or krona
   for "kr", a rupee for "Rs"); otherwise "$" is USD, "¥" JPY, "Rs" INR and "kr" None.
@@ -129,11 +131,15 @@ _NUMBER = re.compile(
     re.VERBOSE,
 )
 _SEPARATOR = re.compile(r"([.,' ])")
+_SIGN_CENTS = re.compile(r"[0-9]{2}(?![0-9]|[.,][0-9])")
 _PERCENT = re.compile(r"\s*[%‰]")
 _RANGE_DASH = re.compile(r"\s*[-–—]\s*")
 _SCHEMA_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _ASCII_DIGITS = frozenset("0123456789")
+
+# Apostrophes that group thousands ("1'299", Swiss "1’299.–"): read as "'".
+GROUPING_APOSTROPHES = "'\u2019\u02bc\u2032\uff07"
 
 _TEXT_TRANSLATION = str.maketrans(
     {
@@ -142,7 +148,7 @@ _TEXT_TRANSLATION = str.maketrans(
         # zero-width characters, soft hyphen and bidirectional marks: invisible on the page
         **dict.fromkeys("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u061c", None),
         **dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", None),
-        **dict.fromkeys("\u2019\u02bc\u2032\uff07", "'"),
+        **dict.fromkeys(GROUPING_APOSTROPHES[1:], "'"),
         **dict.fromkeys("\u2212\u2010\u2011\ufe63\uff0d", "-"),
         **dict.fromkeys("\uff0c\u066c", ","),
         **dict.fromkeys("\uff0e\u066b", "."),
@@ -221,8 +227,13 @@ def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPric
             and _RANGE_DASH.fullmatch(text, last_bare_end, start)
         ):
             amount = last_bare  # "10–20 €": the first of the range
+        marked_end = after.end() if after else end
+        cents = _cents_after_sign(text, number, amount, after)
+        if cents is not None:
+            amount += Decimal(cents[0]).scaleb(-2)
+            marked_end = cents.end()
         read = ParsedPrice(amount, _currency_next_to(before, after, hint))
-        return read, after.end() if after else end
+        return read, marked_end
     anywhere = _first_marker(text)
     return ParsedPrice(first_bare, _currency_of(anywhere, hint) if anywhere else hint), None
 
@@ -358,6 +369,19 @@ def _marker_before(text: str, start: int) -> re.Match[str] | None:
             if marker is not None:
                 return marker
     return None
+
+
+def _cents_after_sign(
+    text: str, number: re.Match[str], amount: Decimal, after: re.Match[str] | None
+) -> re.Match[str] | None:
+    """The cents written after a currency sign standing for the decimal mark ("249€99",
+    "1 249€99": French shops' way), right after a whole `amount`; None when there are
+    none."""
+    if after is None or after.start() != number.end() or number["dash"] is not None:
+        return None
+    if len(after[0]) != 1 or amount != amount.to_integral_value():
+        return None
+    return _SIGN_CENTS.match(text, after.end())
 
 
 def _marker_after(text: str, end: int) -> re.Match[str] | None:

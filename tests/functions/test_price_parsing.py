@@ -127,6 +127,22 @@ def test_decimal_separator_decided_from_grouping(text, amount):
     assert parse_price(text).amount == Decimal(amount)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("249€99", price("249.99", "EUR")),
+        ("1 249€99", price("1249.99", "EUR")),
+        ("Prix 12€50 TTC", price("12.50", "EUR")),
+        ("$12$50", price("12.50", "USD")),
+        ("249€", price("249", "EUR")),
+        ("249€999", price("249", "EUR")),  # no cents: three digits
+        ("12,50€99", price("12.50", "EUR")),  # cents already: the next number's
+    ],
+)
+def test_cents_after_a_currency_sign_in_place_of_the_decimal_mark(text, expected):
+    assert parse_price(text) == expected
+
+
 @pytest.mark.parametrize(("text", "shown"), [("12,00", "12.00"), ("$5.50", "5.50"), ("£ 12", "12")])
 def test_trailing_zeros_are_kept_as_written(text, shown):
     assert str(parse_price(text).amount) == shown
