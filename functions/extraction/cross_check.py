@@ -19,9 +19,9 @@ instalment amounts):
 3. a price only one structured source states (`overruled_by_page`) loses to the visible
    price when the page is confident of that one (heuristic confidence from
    `DEFAULT_MIN_CONFIDENCE`, not ambiguous) and shows the structured price only as a
-   former one (struck through, or labelled "was", "UVP", "statt", "prix barré"...); and a
-   price stated only by meta tags loses to it too when the page shows the meta price
-   nowhere, not even as a bare number;
+   former one (struck through, or labelled "was", "UVP", "statt", "prix barré"...) or
+   nowhere as a price (an auction's starting price under the current bid, a stale
+   og:price): bare numbers that match it ("1" for 1.00, a litre's "26,50") do not count;
 4. an AggregateOffer's low price (`shown_within_range`), the cheapest of the offers it sums
    up, loses to the visible price when that lies within its range and the page shows the
    low price as no current price of its own (the variant selected, one unit of a
@@ -32,16 +32,16 @@ or the price is more precise than any page displays: pages whose sources agree p
 nothing for it. The check of a lone price (3) needs the element tree, so it is made on
 pages that build it anyway (a microdata or meta price, or a cross-check); a JSON-LD price
 no other source contradicts is checked only when the raw markup may show it as a former
-price (`may_show_as_former`: struck, or after a former-price word), else taken as it is,
-without the tree.
+price (`may_show_as_former`: struck, or after a former-price word) or writes it nowhere as
+text (`written_as_text`), else taken as it is, without the tree.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from itertools import islice
 
 from contracts.catalog import Availability
@@ -54,8 +54,8 @@ from extraction.heuristic import (
 from extraction.heuristic import (
     SOURCE as VISIBLE_SOURCE,
 )
-from extraction.meta import SOURCE as META_SOURCE
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
+from extraction.price import GROUPING_APOSTROPHES
 from extraction.visible import WORDS_OF_TEXT
 
 _CENT = Decimal("0.01")
@@ -117,9 +117,7 @@ def cross_check(
     currencies = {c.currency for c in agreeing if c.currency}
     currency = next(iter(currencies)) if len(currencies) == 1 else None
     if page is not None and len(sources) == 1:
-        meta_only = {source for source, candidates in found.items() if candidates} == {META_SOURCE}
-        stated = currency or trusted.currency
-        shown = overruled_by_page(chosen, stated, page, meta_only=meta_only)
+        shown = overruled_by_page(chosen, currency or trusted.currency, page)
         if shown is not None:
             return replace(shown, alternatives=tuple(sorted(by_amount)))
     shown_here = visible is not None and visible.price == chosen
@@ -147,29 +145,24 @@ def checked_against_page(offer: Offer, page: VisiblePage) -> Offer:
     the visible price when the page overrules it (`overruled_by_page`)."""
     if offer.price is None:
         return offer
-    shown = overruled_by_page(
-        displayed(offer.price), offer.currency, page, meta_only=offer.source == META_SOURCE
-    )
+    shown = overruled_by_page(displayed(offer.price), offer.currency, page)
     if shown is None:
         return offer
     return replace(shown, alternatives=(displayed(offer.price),))
 
 
-def overruled_by_page(
-    price: Decimal, currency: str | None, page: VisiblePage, *, meta_only: bool
-) -> Offer | None:
+def overruled_by_page(price: Decimal, currency: str | None, page: VisiblePage) -> Offer | None:
     """The visible price, when it overrules `price`, a price one structured source alone
-    states (in `currency`; `meta_only`: meta tags are the only source stating any price);
-    None when `price` stands.
+    states (in `currency`); None when `price` stands.
 
-    It is overruled when the page is confident of a different current price (the
-    heuristic's, from `DEFAULT_MIN_CONFIDENCE` and not ambiguous), and shows `price` only
-    as a former price; a meta-only price also when the page shows it nowhere while it
-    shows the visible one.
+    It is overruled when the page shows it only as a former price (struck, labelled "was",
+    "UVP", "statt", "prix barré"...) or nowhere as a price at all (an auction's starting
+    price under the current bid, a stale og:price), while it is confident of a different
+    current price (the heuristic's, from `DEFAULT_MIN_CONFIDENCE` and not ambiguous).
     """
-    # Most lone prices stand, shown as current: that is told without ranking the page's
-    # prices, and only a meta-only price is overruled otherwise.
-    if not meta_only and not page.shown_as_former(price):
+    # Most lone prices stand, shown as current by an element named a price: both tests
+    # tell that first, without ranking the page's prices.
+    if not page.shown_as_former(price) and page.shows_as_price(price):
         return None
     visible = page.offer
     if (
@@ -179,9 +172,6 @@ def overruled_by_page(
         or visible.confidence < DEFAULT_MIN_CONFIDENCE
         or displayed(visible.price) == price
     ):
-        return None
-    invisible = meta_only and not page.shows_amount(price) and page.shows_amount(visible.price)
-    if not (invisible or page.shown_as_former(price)):
         return None
     return replace(
         visible,
@@ -258,10 +248,7 @@ def may_show_as_former(html: str, amount: Decimal) -> bool:
     is taken as it is, one it does not is checked against the visible page
     (`checked_against_page`), which decides. Stale JSON-LD on a sale reads so: its list
     price, struck on the page beside the sale price."""
-    for found in islice(_written_amount(amount).finditer(html), _MAX_AMOUNTS_READ):
-        start = found.start()
-        if start and html[start - 1] in _NUMBER_CHARACTERS:
-            continue  # part of a longer number ("1129.99" for 129.99)
+    for start in _written_at(html, amount):
         before = html[max(0, start - _FORMER_REACH) : start].lower()
         if _STRUCK_MARKUP.search(before) or not _FORMER_WORDS.isdisjoint(
             WORDS_OF_TEXT.findall(before)
@@ -270,11 +257,34 @@ def may_show_as_former(html: str, amount: Decimal) -> bool:
     return False
 
 
+def written_as_text(html: str, amount: Decimal) -> bool:
+    """Whether the raw markup writes `amount` in the text of an element, not only in a
+    script or a tag's attributes (JSON-LD, a data-price, a meta tag). Cheap, with no
+    element tree: a lone JSON-LD price the page writes nowhere else is no price the page
+    shows (an auction's starting price under the current bid, a stale price on a page
+    that is sold out) and is checked against the visible page."""
+    # Its whole part: a page splits the cents off in markup of their own ("208,<sup>60").
+    for start in _written_at(html, amount.to_integral_value(ROUND_DOWN)):
+        in_tag = html.rfind("<", 0, start) > html.rfind(">", 0, start)
+        if not in_tag and html.rfind("<script", 0, start) <= html.rfind("</script", 0, start):
+            return True
+    return False
+
+
+def _written_at(html: str, amount: Decimal) -> Iterator[int]:
+    """Where the raw markup writes `amount` (`_written_amount`), at its first
+    `_MAX_AMOUNTS_READ` appearances, not as the end of a longer number."""
+    for found in islice(_written_amount(amount).finditer(html), _MAX_AMOUNTS_READ):
+        start = found.start()
+        if not (start and html[start - 1] in _NUMBER_CHARACTERS):
+            yield start  # else part of a longer number ("1129.99" for 129.99)
+
+
 def _written_amount(amount: Decimal) -> re.Pattern[str]:
-    """The amount as pages write it: "1299.00", "1,299.00", "1.299,00", "1 299", "1'299"."""
+    """The amount as pages write it: "1299.00", "1,299.00", "1.299,00", "1 299", "1’299"."""
     whole, _, cents = f"{amount:.2f}".partition(".")
     groups = [whole[max(0, end - 3) : end] for end in range(len(whole), 0, -3)][::-1]
-    pattern = r"[.,'\s\u00a0\u202f]?".join(groups)
+    pattern = rf"[.,{GROUPING_APOSTROPHES}\s\u00a0\u202f]?".join(groups)
     if cents != "00":
         pattern += f"[.,]{cents}"
     else:

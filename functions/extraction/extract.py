@@ -10,13 +10,15 @@ a price in doubt, or one source's alone, is checked against the visible page
 left out, when they agree on the price, and last the visible page, showing that price with
 one. A stock status the deciding source leaves out is read from the page's other evidence
 (`extraction.availability`), which also tells an out-of-stock page that shows no price:
-its offer has none.
+its offer has none; so does a page that shows the product sold out and no price while a
+structured source alone keeps an in-stock offer of before.
 
 Cheap sources run first on the raw text; the element tree, which costs more than all of
 them together on a large page, is built only when microdata, a selector rule, the
 heuristic, a cross-check, a price no source gives a currency or a page declaring several
 products needs it: a JSON-LD price no other source contradicts is read without it, unless
-the raw markup may show it as a former price (the stale list price of a sale).
+the raw markup may show it as a former price (the stale list price of a sale) or writes it
+nowhere as text (an auction's starting price, a stale offer of a sold-out page).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from functools import cached_property
 from contracts.catalog import Availability
 from extraction import jsonld, meta, microdata
 from extraction import rules as retailer_rules
-from extraction.availability import page_availability
+from extraction.availability import StockEvidence, page_availability, visible_availability
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
 from extraction.cross_check import (
@@ -39,7 +41,9 @@ from extraction.cross_check import (
     may_show_as_former,
     needs_cross_check,
     shown_within_range,
+    written_as_text,
 )
+from extraction.heuristic import SOURCE as VISIBLE_SOURCE
 from extraction.heuristic import VisiblePage
 from extraction.markup import Element, parse_html
 from extraction.offer import Offer, OfferCandidate, SourceReading, choose_offer
@@ -118,15 +122,7 @@ def extract_offer(
         price = None if offer is None else offer.price
         evidence = page_availability(price, sources, tree, budget)
     if offer is None:
-        if evidence is None or evidence.availability != Availability.OUT_OF_STOCK:
-            return None
-        return Offer(
-            price=None,
-            currency=None,
-            availability=Availability.OUT_OF_STOCK,
-            source=evidence.source,
-            confidence=evidence.confidence,
-        )
+        return _sold_out(evidence)
     return offer if evidence is None else replace(offer, availability=evidence.availability)
 
 
@@ -172,6 +168,9 @@ def _priced_offer(
             offer = shown_within_range(offer, highest, page.visible)
         elif use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
             offer = checked_against_page(offer, page.visible)
+            unpriced = _sold_out_without_price(offer, page)
+            if unpriced is not None:
+                return unpriced
         offer = _with_currency(offer, [read for _, read in later])
         if offer.currency is None and offer.price is not None and use_heuristic:
             # Last, the currency the page shows the price with ("€ 24,90" beside a microdata
@@ -197,10 +196,47 @@ def _checked_alone(source: str, offer: Offer, html: str) -> bool:
     """Whether a price one source alone states is checked against the visible page: a
     microdata or meta price always (microdata built the tree already, and a page stating
     its price only in meta tags pays for it), a JSON-LD price only when the raw markup may
-    show it as a former price (a JSON-LD page does not pay for the tree otherwise)."""
+    show it as a former price or writes it nowhere as text (a JSON-LD page does not pay for
+    the tree otherwise)."""
     if source != jsonld.SOURCE:
         return True
-    return offer.price is not None and may_show_as_former(html, offer.price)
+    price = offer.price
+    return price is not None and (
+        not written_as_text(html, price) or may_show_as_former(html, price)
+    )
+
+
+def _sold_out_without_price(offer: Offer, page: Page) -> Offer | None:
+    """The page's offer without a price, out of stock, when `offer`'s price, one structured
+    source's alone, is shown nowhere on a page that its source, or the page itself, shows
+    sold out: a price left in the markup of a page that shows none (Rozetka's JSON-LD
+    "OutOfStock" at 35999 under "Немає в наявності"; Magalu's "InStock" at 2499.00 beside
+    "Produto indisponível"). None otherwise: the page shows the price, or may render an
+    in-stock one by script."""
+    if offer.price is None or offer.source == VISIBLE_SOURCE:
+        return None
+    if offer.availability == Availability.UNKNOWN:
+        return None
+    amount = displayed(offer.price)
+    if written_as_text(page.html, amount) or page.visible.shows_as_price(amount):
+        return None
+    if offer.availability == Availability.OUT_OF_STOCK:
+        return replace(offer, price=None, currency=None, alternatives=())
+    return _sold_out(visible_availability(page.tree, page.budget))
+
+
+def _sold_out(evidence: StockEvidence | None) -> Offer | None:
+    """The offer without a price of a page the `evidence` shows out of stock; None when
+    it does not."""
+    if evidence is None or evidence.availability != Availability.OUT_OF_STOCK:
+        return None
+    return Offer(
+        price=None,
+        currency=None,
+        availability=Availability.OUT_OF_STOCK,
+        source=evidence.source,
+        confidence=evidence.confidence,
+    )
 
 
 def _structured_sources(page: Page) -> list[tuple[str, Source]]:

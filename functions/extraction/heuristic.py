@@ -57,6 +57,7 @@ from extraction.other_products import (
 )
 from extraction.page_locale import locale_currency
 from extraction.price import (
+    GROUPING_APOSTROPHES,
     has_currency_marker,
     is_currency_marker,
     parse_price,
@@ -67,6 +68,7 @@ from extraction.visible import (
     HIDDEN_CLASSES,
     WORDS_OF_TEXT,
     PhraseTable,
+    in_unselected_variant,
     in_variant_picker,
     is_hidden,
     is_toggled_off,
@@ -82,6 +84,7 @@ from extraction.vocabulary import (
     FOREIGN_BLOCK_WORDS,
     FREE_SHIPPING,
     LABELS,
+    MEASURE_UNITS,
     PRICE_NAMES,
     QUANTITY_FROM,
     QUANTITY_UNITS,
@@ -216,9 +219,12 @@ _AFTER_WORDS = re.compile(
         f"(?P<{_LABEL_GROUP_NAMES[group]}>{phrases_pattern(phrases)})"
         for group, phrases in AFTER_PRICE.items()
     )
-    + r"|(?P<months>for\s+\d+\s+months|with\s+(?:klarna|afterpay|affirm)))",
+    + r"|(?P<months>for\s+\d+\s+months|with\s+(?:klarna|afterpay|affirm))"
+    + rf"|(?P<measure>/\s*\d+(?:[.,]\d+)?\s*(?:{phrases_pattern(MEASURE_UNITS)})(?!\w)))",
     re.IGNORECASE,
 )
+# Groups of `_AFTER_WORDS` that are another label group's way of writing.
+_AFTER_GROUPS = {"months": "instalment", "measure": "unit"}
 _RANGE = re.compile(r"\d\s*(?:-|–|—|to)\s*\D{0,3}\d")
 # A label ending in the quantity a graduated price's tier starts or ends at ("Ab 50",
 # "bis 9 Stück", "from 10"): the price after it is that tier's, not one unit's.
@@ -240,6 +246,7 @@ _PRICE_PART_CLASS = re.compile(
     re.IGNORECASE,
 )
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
+_NUMBER_END = frozenset("0123456789.,")
 _DOT_GROUPED = re.compile(r"\d\.\d{3}$")  # "2.199": a whole part grouped by dots
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not
@@ -272,6 +279,8 @@ _CONTEXT_PENALTY = {
     "header": 1.5,
     "regular": 0.5,
 }
+# What a price in a variant picker's option other than the selected one loses.
+_UNSELECTED_PENALTY = 3.0
 _LABEL_SCORE = {
     "struck": -2.5,
     "saving": -4.0,
@@ -331,12 +340,14 @@ def find_visible_price(
     return VisiblePage(root, url, budget).offer
 
 
-# Elements whose text no shopper sees, for `VisiblePage.shows_amount`.
+# Elements whose text no shopper sees, for `VisiblePage.shows_as_price`.
 _UNSHOWN_TAGS = frozenset(("head", "script", "style", "template"))
 # A number as pages write it, separators and all ("1.299,00", "1 299", "26.50").
-_NUMBER = re.compile(r"\d++(?:[.,'\u00a0\u202f ]\d++){0,6}")
+_NUMBER = re.compile(rf"\d++(?:[.,{GROUPING_APOSTROPHES}\u00a0\u202f ]\d++){{0,6}}")
 _NON_DIGITS = re.compile(r"\D")
 _MAX_NUMBER_CHARS = 24
+# How much of an element's text is read for a price shown with its currency marker.
+_MAX_MARKED_TEXT = 64
 # Price elements read to tell how the page shows an amount (more: it cannot tell), the
 # appearances of one amount weighed (more: it is no mere former price), and how near a
 # struck-marked ancestor strikes a price (a page-wide "has-old-prices" class does not).
@@ -359,6 +370,7 @@ class VisiblePage:
         # The price texts of the elements named so, read only as far as asked, once.
         self._named_read: list[tuple[Element, str]] = []
         self._named_unread = self._price_texts(self._named_price_elements())
+        self._shown_as_price: dict[Decimal, bool] = {}  # by amount, once read
 
     @cached_property
     def offer(self) -> Offer | None:
@@ -454,31 +466,54 @@ class VisiblePage:
             for reading in readings
         )
 
-    def shows_amount(self, amount: Decimal) -> bool:
-        """Whether any text of the page (scripts, styles and the head aside; hidden parts
-        count) has a number that reads as `amount`, whatever its separators, also split in
-        whole and cents ("26<sup>50</sup>"). Generous on purpose: a page that does not show
-        an amount this way shows it nowhere."""
-        if not amount.is_finite():
-            return False
-        cents = f"{amount:.2f}"
-        whole, fraction = cents.split(".")
-        forms = {whole + fraction}
-        if fraction == "00":
-            forms.add(whole)
-        if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-            forms.add(_NON_DIGITS.sub("", str(amount)))
-        numbers = self._shown_numbers
-        for index, number in enumerate(numbers):
-            if number in forms:
-                return True
-            if (
-                number == whole
-                and fraction != "00"
-                and numbers[index + 1 : index + 2] == [fraction]
-            ):
+    def names_as_price(self, amount: Decimal) -> bool:
+        """Whether an element named a price ("price" in a class or an itemprop) reads
+        `amount`, however it shows it: found by a test of each start tag, without reading
+        the page's text."""
+        return next(self._named_price_readings(amount), None) is not None
+
+    def shows_as_price(self, amount: Decimal) -> bool:
+        """Whether an element shows `amount` as a price: one named a price reads it
+        ('<span class="price-value">3.999</span>'), or a shown element's text reads it with
+        its currency marker ("CHF 1’299.–"), even one whose text no price is taken from (a
+        button's: Galaxus' price opens its price history). A structured price no element
+        shows so is no price the page shows, whatever bare numbers match it ("1" for an
+        auction's starting price of 1.00)."""
+        shown = self._shown_as_price.get(amount)
+        if shown is None:
+            shown = self.names_as_price(amount) or self._marked_as_price(amount)
+            self._shown_as_price[amount] = shown
+        return shown
+
+    def _marked_as_price(self, amount: Decimal) -> bool:
+        """Whether a shown element's text, or its parent's, reads `amount` with its
+        currency marker."""
+        digits = _significant_digits(amount)
+        read: set[int] = set()
+        for element, text in self._shown_texts():
+            if id(element) in read or digits not in _NON_DIGITS.sub("", text):
+                continue
+            read.add(id(element))
+            # The marker may be the parent's ('<span>€</span><span>26,50</span>').
+            if any(_reads_with_marker(holder, amount) for holder in (element, element.parent)):
                 return True
         return False
+
+    def _shown_texts(self) -> Iterator[tuple[Element, str]]:
+        """Each text of the page's shown elements (scripts, styles and the head aside;
+        hidden parts count) holding a digit, with its element, in document order."""
+        stack: list[tuple[Element, Element | str]] = [(self._root, self._root)]
+        walked = 0
+        while stack:
+            walked += 1
+            if not walked % BUDGET_STRIDE:
+                self._budget.check()
+            parent, node = stack.pop()
+            if isinstance(node, str):
+                if _DIGIT.search(node):
+                    yield parent, node
+            elif node.tag not in _UNSHOWN_TAGS:
+                stack.extend((node, child) for child in reversed(node.children))
 
     @cached_property
     def _survey(self) -> _Survey:
@@ -530,33 +565,19 @@ class VisiblePage:
                 self._budget.check()
             yield element, _price_text(element, with_struck=True)
 
-    @cached_property
-    def _shown_numbers(self) -> list[str]:
-        """The digits of every number in the page's shown text, in document order."""
-        numbers: list[str] = []
-        stack: list[Element | str] = [self._root]
-        walked = 0
-        while stack:
-            walked += 1
-            if not walked % BUDGET_STRIDE:
-                self._budget.check()
-            node = stack.pop()
-            if isinstance(node, str):
-                if _DIGIT.search(node):
-                    numbers.extend(
-                        _NON_DIGITS.sub("", number)
-                        for number in _NUMBER.findall(node)
-                        if len(number) <= _MAX_NUMBER_CHARS  # longer: an id, not a price
-                    )
-            elif node.tag not in _UNSHOWN_TAGS:
-                stack.extend(reversed(node.children))
-        return numbers
-
 
 def _reading(element: Element, text: str) -> _PriceReading | None:
     """The amount an element's price text (struck parts included) reads, if a price."""
     shown = _parsed_price(element, text)
     return None if shown is None else _PriceReading(element, text, *shown)
+
+
+def _reads_with_marker(element: Element | None, amount: Decimal) -> bool:
+    """Whether the start of `element`'s text reads as `amount` with a currency."""
+    if element is None:
+        return False
+    read = parse_price(element.text(_MAX_MARKED_TEXT))
+    return read.amount == amount and read.currency is not None
 
 
 def _significant_digits(amount: Decimal) -> str:
@@ -577,8 +598,10 @@ class _PriceReading:
     def shows_current(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as the page's current price: not as a former one,
         nor as another seller's or condition's offer ("27 ofert od 1 249,00 zł"), nor in
-        another product's block."""
+        another product's block or a variant's option other than the one selected."""
         if _in_foreign_block(self.element, context) or self._struck(context):
+            return False
+        if in_unselected_variant(self.element):
             return False
         return self._label_groups().isdisjoint(("struck", "elsewhere"))
 
@@ -599,10 +622,21 @@ class _PriceReading:
 
     def _label_groups(self) -> set[str]:
         before, _ = _label(self.element)
-        # Its own words before the number label it; later ones label a price after it.
-        digit = _DIGIT.search(self.text)
-        own_label = self.text[: digit.start()] if digit else self.text
-        return _LABELS.groups(f"{before} | {own_label}")
+        # Its own words before the amount label it ("7 weitere Angebote ab 179,99 €"); later
+        # ones label a price after it.
+        return _LABELS.groups(f"{before} | {self.text[: self._amount_start()]}")
+
+    def _amount_start(self) -> int:
+        """Where its amount's number starts in its text (its first number's, when no
+        number reads as the amount's digits)."""
+        whole, _, cents = f"{self.amount:.2f}".partition(".")
+        forms = {whole + cents, whole} if cents == "00" else {whole + cents}
+        first = None
+        for number in _NUMBER.finditer(self.text):
+            if _NON_DIGITS.sub("", number[0]) in forms:
+                return number.start()
+            first = number.start() if first is None else first
+        return len(self.text) if first is None else first
 
 
 def _ranked_prices(survey: _Survey, budget: Budget) -> tuple[list[_Candidate], _ContextCache]:
@@ -877,6 +911,13 @@ def _price_and_rest(text: str) -> tuple[str, str]:
     return split
 
 
+def _words_after_price(text: str) -> str:
+    """What a price text holds after the price it reads ("6 598,00 zł / 1 l": " / 1 l");
+    "" when nothing, or when it reads no price with a marker."""
+    split = split_after_marked_price(text)
+    return "" if split is None else split[1]
+
+
 def _has_numbers_after_the_first(text: str) -> bool:
     digit = _DIGIT.search(text)
     if digit is None:
@@ -902,17 +943,38 @@ def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | N
     """Amount and currency of an element's price text; None when it is not a sane price."""
     if not text or not _DIGIT.search(text):
         return None
-    if (
-        element.has_attribute_text("class")
-        and _PRICE_PART_CLASS.search(element.get("class", ""))
-        and not _CURRENCY_SIGN.search(text)
-    ):
+    if element.has_attribute_text("class") and _is_price_part(element, text):
         return None  # "29" of "$29.99": its parent holds the whole price
     parsed = parse_price(text)
     amount = parsed.amount
     if amount is None or not amount.is_finite() or amount <= 0 or amount >= _MAX_AMOUNT:
         return None
     return amount, parsed.currency
+
+
+def _is_price_part(element: Element, text: str) -> bool:
+    """Whether an element is a part of a price its parent shows whole, by its class: a
+    whole or a currency part without a sign ("29" of "$29.99"), or cents right after the
+    whole part, even with the sign ('599,<span class="decimals">90€</span>')."""
+    names = element.get("class", "")
+    if not _PRICE_PART_CLASS.search(names):
+        return False
+    if not _CURRENCY_SIGN.search(text):
+        return True
+    return _CENTS_CLASS.search(names) is not None and _after_digits(element)
+
+
+def _after_digits(element: Element) -> bool:
+    """Whether the text just before the element, in its parent, ends a number ("599,")."""
+    parent = element.parent
+    if parent is None:
+        return False
+    previous: Element | str | None = None
+    for child in parent.children:
+        if child is element:
+            break
+        previous = child
+    return isinstance(previous, str) and previous.rstrip()[-1:] in _NUMBER_END
 
 
 def _price_text(element: Element, with_struck: bool = False) -> str:
@@ -1110,6 +1172,8 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
             # The nearer the marked ancestor, the surer it is about this price (a section a
             # heading names is only what follows the heading: sure at any depth).
             score -= penalty * (1.0 if inherited[flag] <= 4 or flag == "others" else 0.6)
+    if in_unselected_variant(element):
+        score -= _UNSELECTED_PENALTY  # another variant's price: the picker marks another
     before, after = _label(element)
     if candidate.currency is None:
         # A currency written just outside the price's element: "$<span>5</span>",
@@ -1137,10 +1201,10 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
         digit = _DIGIT.search(own_text)
         if digit and "free" in _LABELS.groups(own_text[: digit.start()]):
             groups.add("ship")  # "Free shipping on orders over $35": a threshold, no price
-    after_words = _AFTER_WORDS.match(rest or after)
+    after_words = _AFTER_WORDS.match(rest or _words_after_price(own_text) or after)
     # Every alternative of the pattern is a named group: a match names the one it took.
     if after_words and after_words.lastgroup is not None:
-        groups.add("instalment" if after_words.lastgroup == "months" else after_words.lastgroup)
+        groups.add(_AFTER_GROUPS.get(after_words.lastgroup, after_words.lastgroup))
     for group in groups:
         score += _LABEL_SCORE[group]
     return score

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, walk
-from extraction.visible import PhraseTable, own_names
+from extraction.visible import NAME_WORD, PhraseTable, own_names
 from extraction.vocabulary import (
     FOREIGN_BLOCK_STEMS,
     FOREIGN_BLOCK_WORDS,
@@ -50,7 +50,6 @@ _HEADINGS = PhraseTable(
 
 _BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS)
 _BLOCK_STEMS = re.compile("|".join(FOREIGN_BLOCK_STEMS))
-_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "relatedProducts": related, products
 _BLOCK_ANCESTORS = 12  # how far up a block of other products is looked for
 
 
@@ -61,7 +60,7 @@ def is_block_of_other_products(element: Element, also: Iterable[str] = ()) -> bo
     if not (element.has_attribute_text("class") or element.has_attribute_text("id")):
         return False
     names = own_names(f"{element.get('class', '')} {element.get('id', '')}")
-    words = {word.lower() for word in _NAME_WORD.findall(names)}
+    words = {word.lower() for word in NAME_WORD.findall(names)}
     if not _BLOCK_WORDS.isdisjoint(words) or not words.isdisjoint(also):
         return True
     return _BLOCK_STEMS.search(names.lower()) is not None
@@ -108,7 +107,7 @@ def is_named_heading(element: Element) -> bool:
     names = f"{element.get('class', '')} {element.get('id', '')}"
     if not _may_name_heading(names):
         return False  # a tooltip's title="...": no name to split in words
-    words = {word.lower() for word in _NAME_WORD.findall(own_names(names))}
+    words = {word.lower() for word in NAME_WORD.findall(own_names(names))}
     return not words.isdisjoint(_HEADING_NAME_WORDS) and words.isdisjoint(_ONE_PRODUCT_WORDS)
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import islice
 
 from contracts.catalog import Availability
-from extraction.markup import Element
+from extraction.markup import Element, walk
 from extraction.vocabulary import (
     BUY_ACTION_WORDS,
     BUY_CONTROL,
@@ -157,6 +158,9 @@ HIDDEN_CLASSES = frozenset(
 
 _VARIANT_PICKER_WORDS = frozenset(VARIANT_PICKER_WORDS)
 CLASS_WORD = re.compile(r"[a-z0-9]+")  # a word of lower-cased class and id names
+# A word of class and id names as written, camelCase split ("relatedProducts": related,
+# products; "variantSelected": variant, selected).
+NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # Ancestors a variant's own status sits within: a wider wrapper with such a name (a page-
 # level "product-variant-123" class) may hold the product's own status.
 _VARIANT_REACH = 4
@@ -179,6 +183,50 @@ def in_variant_picker(element: Element) -> bool:
                 return True
         node = node.parent
     return False
+
+
+def in_unselected_variant(element: Element) -> bool:
+    """Within a variant picker's option other than the one it marks selected (by a class
+    word "selected", "active", "current" or "checked", an ARIA state, or a checked radio
+    within): that option's price is another variant's, not the one the page shows. False
+    when the picker marks none."""
+    if not in_variant_picker(element):
+        return False
+    node = element
+    for _ in range(_OPTION_REACH):
+        parent = node.parent
+        if parent is None:
+            return False
+        options = [c for c in parent.children if isinstance(c, Element) and c.tag == node.tag]
+        if len(options) > 1:
+            selected = [option for option in options if _marked_selected(option)]
+            if selected:
+                return node not in selected
+        node = parent
+    return False
+
+
+def _marked_selected(option: Element) -> bool:
+    """Whether a picker's option is marked the selected one, itself or by a checked radio
+    or checkbox within it."""
+    for state in _SELECTED_STATES:
+        if option.get(state, "").lower() in _TRUE_STATES:
+            return True
+    if option.has_attribute_text("class"):
+        words = {word.lower() for word in NAME_WORD.findall(option.get("class", ""))}
+        if not words.isdisjoint(_SELECTED_WORDS):
+            return True
+    inputs = (e for e in islice(walk(option), _OPTION_ELEMENTS) if e.tag == "input")
+    return any("checked" in e.attrs for e in inputs)
+
+
+# How far up from a price its picker's option is looked for, and how much of an option is
+# read for a checked radio.
+_OPTION_REACH = 6
+_OPTION_ELEMENTS = 32
+_SELECTED_STATES = ("aria-current", "aria-selected", "aria-checked", "aria-pressed")
+_TRUE_STATES = frozenset(("true", "page", "step", "location"))
+_SELECTED_WORDS = frozenset(("selected", "active", "current", "checked", "chosen"))
 
 
 # Ancestors a badge's block is looked for within (a theme's "price" wrapper is near), and

@@ -114,6 +114,62 @@ def test_structured_data_stating_in_stock_outweighs_a_sold_out_label_without_a_p
 
 
 @pytest.mark.parametrize(
+    ("lang", "status", "others", "tile"),
+    [
+        ("pt", "Produto indisponível", "Produtos relacionados", "R$ 2.299,00 ou 10x de R$ 229,90"),
+        ("de", "Leider ausverkauft", "Ähnliche Produkte", "2.299,00 €"),
+        ("fr", "Épuisé", "Produits similaires", "2 299,00 €"),
+        ("es", "Agotado", "Productos similares", "2.299,00 €"),
+    ],
+)
+def test_a_stale_in_stock_offer_on_a_sold_out_page_showing_no_price_has_no_price(
+    lang, status, others, tile
+):
+    # The markup keeps the offer of before; the page shows no price, only the tiles'.
+    product = {
+        "@type": "Product",
+        "name": "Smart TV 55",
+        "offers": {"@type": "Offer", "price": "2499.00", "availability": "InStock"},
+    }
+    body = (
+        f'<h1>Smart TV 55</h1><p class="status">{status}</p>'
+        f'<h2>{others}</h2><div><h3>Smart TV 50</h3><p class="tile-price">{tile}</p></div>'
+    )
+    offer = extract_offer(page(body, jsonld(product)).replace("<html>", f'<html lang="{lang}">'))
+
+    assert (offer.price, offer.currency, offer.availability) == (None, None, OUT)
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("<h1>Ноутбук</h1><p>Немає в наявності</p>", None),
+        ("<h1>Notebook</h1><p>Derzeit nicht verfügbar</p>", None),
+        ("<h1>Notebook</h1>", None),  # the structured status alone says so
+        ("<h1>Notebook</h1><p>Ausverkauft</p><p>35.999 €</p>", Decimal("35999")),
+        ('<h1>Notebook</h1><p>Épuisé</p><span class="price">35 999</span>', Decimal("35999")),
+    ],
+)
+def test_an_out_of_stock_offer_keeps_its_price_only_where_the_page_shows_it(body, shown):
+    product = {
+        "@type": "Product",
+        "name": "Notebook",
+        "offers": {"@type": "Offer", "price": "35999", "availability": "OutOfStock"},
+    }
+    offer = extract_offer(page(body, jsonld(product)))
+
+    assert (offer.price, offer.availability) == (shown, OUT)
+
+
+def test_an_in_stock_offer_the_page_renders_by_script_keeps_its_price():
+    product = {"@type": "Product", "offers": {"price": "2499.00", "availability": "InStock"}}
+    body = '<h1>Smart TV 55</h1><div id="price-app"></div><button>Add to cart</button>'
+    offer = extract_offer(page(body, jsonld(product)))
+
+    assert (offer.price, offer.availability) == (Decimal("2499.00"), IN)
+
+
+@pytest.mark.parametrize(
     "body",
     [
         "<h1>Kettle</h1><p>Opening hours 9 to 17</p>",

@@ -3,9 +3,15 @@
 from decimal import Decimal
 
 import pytest
+from variant_pickers import variant_list
 
 from extraction import extract_offer
-from extraction.cross_check import displayed, may_show_as_former, needs_cross_check
+from extraction.cross_check import (
+    displayed,
+    may_show_as_former,
+    needs_cross_check,
+    written_as_text,
+)
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE
 from extraction.offer import Offer, OfferCandidate
 
@@ -229,6 +235,24 @@ def test_the_raw_markup_tells_cheaply_whether_it_may_show_a_price_as_former(
     assert may_show_as_former(f"<p>Kettle</p>{markup}", Decimal(amount)) is expected
 
 
+@pytest.mark.parametrize(
+    ("markup", "amount", "expected"),
+    [
+        ("<p>Preis: 1.299,00 €</p>", "1299.00", True),
+        ("<p>CHF 1’299.–</p>", "1299", True),
+        ("<p>Prix : 208,<sup>60</sup> €</p>", "208.60", True),  # the cents split off
+        ('<meta property="og:price:amount" content="129.99">', "129.99", False),
+        ('<div data-price="129.99">Wasserkocher</div>', "129.99", False),
+        ('<script>{"price": 129.99}</script><p>Wasserkocher</p>', "129.99", False),
+        ("<p>1129,99 €</p>", "129.99", False),  # another amount
+    ],
+)
+def test_the_raw_markup_tells_cheaply_whether_it_writes_an_amount_as_text(
+    markup: str, amount: str, expected: bool
+) -> None:
+    assert written_as_text(f"<p>Kettle</p>{markup}", Decimal(amount)) is expected
+
+
 def test_og_price_in_another_currency_is_settled_by_the_visible_price():
     buy_box = '<span class="price">$52.00</span>'
     offer = extract_offer(shop_page(ld_price("47.90", "EUR") + og_price("52.00", "USD"), buy_box))
@@ -257,7 +281,8 @@ def test_a_meta_price_the_page_shows_nowhere_loses_to_the_shown_price():
     assert offer.alternatives == (Decimal("26.50"),)
 
 
-def test_a_meta_price_the_page_shows_even_as_a_bare_number_stands():
+def test_a_meta_price_the_page_shows_only_as_a_bare_number_loses_to_the_shown_price():
+    # "26,50" is a number on the page, never a price of its own: the litre's.
     buy_box = (
         '<p class="prix">Prix : <span class="price">94,00 €</span> TTC</p>'
         "<p>Prix au litre : 26,50</p>"
@@ -266,7 +291,47 @@ def test_a_meta_price_the_page_shows_even_as_a_bare_number_stands():
         shop_page(og_price("26.50"), buy_box, lang="fr", cart="Ajouter au panier")
     )
     assert offer is not None
-    assert (offer.price, offer.source) == (Decimal("26.50"), "meta")
+    assert (offer.price, offer.source) == (Decimal("94.00"), "heuristic")
+
+
+@pytest.mark.parametrize(
+    ("head", "buy_box", "lang"),
+    [
+        # the currency in an element of its own, beside the amount's
+        (og_price("26.50"), "<p>Prix : <b>26,50</b> <b>€</b></p>", "fr"),
+        # a price shown as a button (Galaxus': it opens the price history)
+        (ld_price("1299", "CHF"), "<strong><button>CHF 1’299.–</button></strong>", "de"),
+        (og_price("1299", "CHF"), "<strong><button>CHF 1’299.–</button></strong>", "de"),
+    ],
+)
+def test_a_lone_price_the_page_shows_as_a_price_stands_beside_a_confident_other(
+    head: str, buy_box: str, lang: str
+) -> None:
+    amount = Decimal("26.50") if "26" in head else Decimal("1299")
+    other = '<p class="price">Occasion: <span class="price">CHF 49.–</span></p>'
+    offer = extract_offer(shop_page(head, buy_box + other, lang=lang))
+    assert offer is not None
+    assert (offer.price, offer.source) in {(amount, "jsonld"), (amount, "meta")}
+
+
+@pytest.mark.parametrize(
+    ("lang", "bid"),
+    [
+        ("de", "Aktuelles Gebot: EUR 123,50"),
+        ("en", "Current bid: US $123.50"),
+        ("fr", "Enchère actuelle : 123,50 EUR"),
+        ("pl", "Aktualna oferta: 123,50 zł"),
+    ],
+)
+def test_a_lone_jsonld_starting_price_the_page_shows_nowhere_loses_to_the_current_bid(
+    lang: str, bid: str
+) -> None:
+    # An auction's JSON-LD keeps its starting price, 1.00; the page shows the bid.
+    buy_box = f'<div class="bid-price"><span class="price">{bid}</span></div>'
+    currency = "PLN" if lang == "pl" else "USD" if lang == "en" else "EUR"
+    offer = extract_offer(shop_page(ld_price("1.00", currency), buy_box, lang=lang))
+    assert offer is not None
+    assert (offer.price, offer.currency, offer.source) == (Decimal("123.50"), currency, "heuristic")
 
 
 def sconce_page(og_amount: str, standard_amount: str) -> str:
@@ -352,6 +417,10 @@ def test_a_range_low_price_the_page_never_shows_gives_way_to_the_price_shown_wit
         ("5 offres dès <b>49,00 €</b>", "69,00 €", "EUR", "fr"),
         ("Vezi 2 oferte resigilate de la <b>49,00 Lei</b>", "69,00 Lei", "RON", "ro"),
         ("Used from <b>€49.00</b>", "69,00 €", "EUR", "en"),
+        # the count and the amount in one element's text
+        ("<a>7 weitere Angebote ab 49,00 €</a>", "69,00 €", "EUR", "de"),
+        ("<a>27 ofert od 49,00 zł</a>", "69,00 zł", "PLN", "pl"),
+        ("<a>3 ofertas desde 49,00 €</a>", "69,00 €", "EUR", "es"),
     ],
 )
 def test_a_marketplaces_low_price_across_offers_gives_way_to_the_offer_shown(
@@ -378,3 +447,35 @@ def test_a_range_low_price_stands_when_the_page_shows_it_or_nothing_within_the_r
     offer = extract_offer(shop_page(ld_range("49.00", "89.00"), buy_box, lang="de"))
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("49.00"), "jsonld")
+
+
+def ld_variant_offers(*amounts: str) -> str:
+    offers = ", ".join(
+        f'{{"@type": "Offer", "price": "{amount}", "priceCurrency": "EUR", '
+        '"availability": "https://schema.org/InStock"}'
+        for amount in amounts
+    )
+    return (
+        '<script type="application/ld+json">{"@type": "Product", "name": "Kettle Deluxe", '
+        f'"offers": [{offers}]}}</script>'
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ld_variant_offers("12.90", "19.90", "34.90"),  # one offer per variant, cheapest first
+        ld_range("12.90", "34.90"),  # an AggregateOffer across the variants
+    ],
+    ids=["offers", "range"],
+)
+@pytest.mark.parametrize(
+    ("selected_marker", "lang"), [("is-selected", "pl"), ('aria-current="true"', "de")]
+)
+def test_structured_variants_give_way_to_the_variant_the_page_shows_selected(
+    head: str, selected_marker: str, lang: str
+) -> None:
+    page = shop_page(head, variant_list(selected_marker), lang=lang)
+    offer = extract_offer(page)
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("19.90"), "EUR")

@@ -241,5 +241,5 @@ def test_a_page_with_one_product_is_read_without_its_tree_or_titles(monkeypatch)
 
     monkeypatch.setattr("extraction.extract.parse_html", no_tree)
     product = PRODUCT | {"offers": PRODUCT["offers"] | {"availability": "InStock"}}
-    offer = extract_offer(page(jsonld(product), "<h1>Kettle</h1>"))
+    offer = extract_offer(page(jsonld(product), "<h1>Kettle</h1><p>24,99 €</p>"))
     assert (offer.price, offer.source) == (Decimal("24.99"), "jsonld")

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from variant_pickers import variant_list
 
 from contracts.catalog import Availability
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE, VisiblePage, find_visible_price
@@ -241,6 +242,21 @@ def test_prices_split_over_inline_elements_are_rejoined(buy_box, price):
 
     assert offer is not None
     assert offer.price == Decimal(price)
+
+
+@pytest.mark.parametrize(
+    ("buy_box", "price"),
+    [
+        ('<span class="pdp-price">599,<span class="price__decimals">90€</span></span>', "599.90"),
+        ('<div class="price">49,<span class="cents">99 €</span></div>', "49.99"),
+        ('<div class="price">1.249,<sup class="price-cents">00 €</sup></div>', "1249.00"),
+    ],
+)
+def test_cents_with_the_sign_after_the_whole_part_are_no_price_of_their_own(buy_box, price):
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert (offer.price, offer.ambiguous, offer.alternatives) == (Decimal(price), False, ())
 
 
 def test_currency_symbol_in_its_own_element_is_the_prices_currency():
@@ -512,22 +528,29 @@ def test_an_amount_the_page_never_shows_is_not_shown_as_former():
     [
         ('<span class="price">$26<sup>50</sup></span>', "26.50"),
         ('<span class="price">1.299,00 €</span>', "1299.00"),
-        ('<span class="price">1 299 €</span>', "1299"),
-        ("<p>Prix au kilo : 26,50</p>", "26.5"),
-        ("<p hidden>Grundpreis 26.50</p>", "26.500"),
+        ("<p>Unser Preis: 1 299 €</p>", "1299"),
+        ("<p>Prix : <b>26,50</b> <b>€</b></p>", "26.50"),  # the marker beside it
+        ("<strong><button>CHF 1’299.–</button></strong>", "1299"),
+        ("<p hidden>Preis 26,50 €</p>", "26.50"),
     ],
 )
-def test_an_amount_in_the_shown_text_is_shown_whatever_its_separators(buy_box, amount):
-    assert visible_page(product_page(buy_box)).shows_amount(Decimal(amount))
+def test_an_amount_shown_with_a_currency_or_named_a_price_is_shown_as_a_price(buy_box, amount):
+    assert visible_page(product_page(buy_box)).shows_as_price(Decimal(amount))
 
 
-def test_an_amount_only_in_scripts_or_attributes_is_not_shown():
-    page = visible_page(
-        product_page('<span class="price" data-price="26.50">$94.00</span>')
-    )  # the page's scripts hold "$1.00" and 2.00
-    assert not page.shows_amount(Decimal("26.50"))
-    assert not page.shows_amount(Decimal("2.00"))
-    assert page.shows_amount(Decimal("94"))
+@pytest.mark.parametrize(
+    ("buy_box", "amount"),
+    [
+        ("<p>Prix au kilo : 26,50</p>", "26.50"),  # a bare number
+        ("<p>Nur noch 1 verfügbar</p>", "1.00"),
+        ('<span class="price" data-price="26.50">$94.00</span>', "26.50"),
+        ('<script>var price = "26,50 €";</script>', "26.50"),
+    ],
+)
+def test_a_bare_number_or_an_amount_in_scripts_or_attributes_is_not_shown_as_a_price(
+    buy_box, amount
+):
+    assert not visible_page(product_page(buy_box)).shows_as_price(Decimal(amount))
 
 
 def test_the_visible_page_offer_is_the_visible_price():
@@ -603,3 +626,54 @@ def test_a_buy_box_named_for_its_add_to_cart_controls_is_no_cart(wrapper):
     assert named_for_cart_controls.price == Decimal("442.50")
     assert named_for_cart_controls.confidence == neutral.confidence >= DEFAULT_MIN_CONFIDENCE
     assert in_a_cart is None or in_a_cart.confidence < neutral.confidence
+
+
+@pytest.mark.parametrize(
+    "selected_marker",
+    [
+        "is-selected",
+        "variantSelected",
+        "active",
+        'aria-current="true"',
+        'aria-checked="true"',
+        "checked",
+    ],
+)
+def test_the_selected_variants_price_wins_over_the_other_options(selected_marker):
+    offer = visible_price(product_page(variant_list(selected_marker)))
+
+    assert offer is not None
+    assert (offer.price, offer.ambiguous) == (Decimal("19.90"), False)
+
+
+def test_a_picker_that_marks_no_option_selected_says_nothing_of_its_prices():
+    page = visible_page(product_page(variant_list("")))
+    assert page.shows_as_current(Decimal("12.90"))
+    assert page.shows_as_current(Decimal("19.90"))
+
+
+def test_an_unselected_options_price_is_not_shown_as_current():
+    page = visible_page(product_page(variant_list('aria-checked="true"')))
+    assert not page.shows_as_current(Decimal("12.90"))
+    assert page.shows_as_current(Decimal("19.90"))
+
+
+@pytest.mark.parametrize(
+    "unit_price",
+    [
+        "6 598,00 zł / 1 l",
+        "39,80 € / 1 kg",
+        "3,98 € / 100 ml",
+        "$1.25 / 100 g",
+        "199,00 ₽ / 1 шт",
+    ],
+)
+def test_a_unit_price_per_a_quantity_of_a_unit_is_no_main_price(unit_price):
+    buy_box = (
+        '<div class="product-price">19,90 €</div>'
+        f'<div class="product-price unit">{unit_price}</div>'
+    )
+    offer = visible_price(product_page(buy_box))
+
+    assert offer is not None
+    assert (offer.price, offer.ambiguous) == (Decimal("19.90"), False)

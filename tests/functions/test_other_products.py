@@ -49,6 +49,13 @@ def _elements(root: Element, tag: str) -> list[Element]:
         "Prodotti consigliati",
         "Önerilen ürünler",
         "関連商品",
+        # the seller's other items, on a marketplace
+        "More from this shop",
+        "Mehr von diesem Verkäufer",
+        "Du même vendeur",
+        "Más de esta tienda",
+        "Meer van deze verkoper",
+        "Więcej od tego sprzedawcy",
     ],
 )
 def test_a_heading_naming_other_products_is_told(heading: str) -> None:
