@@ -195,33 +195,38 @@ def _range_top(offer: Offer, candidates: list[OfferCandidate]) -> Decimal | None
 def _checked_alone(source: str, offer: Offer, html: str) -> bool:
     """Whether a price one source alone states is checked against the visible page: a
     microdata or meta price always (microdata built the tree already, and a page stating
-    its price only in meta tags pays for it), a JSON-LD price only when the raw markup may
-    show it as a former price or writes it nowhere as text (a JSON-LD page does not pay for
-    the tree otherwise)."""
+    its price only in meta tags pays for it), a JSON-LD price only when it is out of stock,
+    or the raw markup may show it as a former price or writes it nowhere as text (a JSON-LD
+    page does not pay for the tree otherwise)."""
     if source != jsonld.SOURCE:
         return True
     price = offer.price
     return price is not None and (
-        not written_as_text(html, price) or may_show_as_former(html, price)
+        offer.availability == Availability.OUT_OF_STOCK
+        or not written_as_text(html, price)
+        or may_show_as_former(html, price)
     )
 
 
 def _sold_out_without_price(offer: Offer, page: Page) -> Offer | None:
-    """The page's offer without a price, out of stock, when `offer`'s price, one structured
-    source's alone, is shown nowhere on a page that its source, or the page itself, shows
-    sold out: a price left in the markup of a page that shows none (Rozetka's JSON-LD
-    "OutOfStock" at 35999 under "Немає в наявності"; Magalu's "InStock" at 2499.00 beside
-    "Produto indisponível"). None otherwise: the page shows the price, or may render an
-    in-stock one by script."""
+    """The page's offer without a price, out of stock, when `offer`, one structured
+    source's alone, is a price left in the markup of a sold-out page that shows none of its
+    own: out of stock at a price the page shows as no current one (Rozetka's JSON-LD
+    "OutOfStock" at 35999 under "Немає в наявності"; bol.com's, shown only as where other
+    sellers' offers start), or in stock at a price shown nowhere as a price beside the page's
+    own sold-out evidence (Magalu's stale "InStock" at 2499.00 by "Produto indisponível").
+    None otherwise: the page shows the price, or may render an in-stock one by script."""
     if offer.price is None or offer.source == VISIBLE_SOURCE:
         return None
     if offer.availability == Availability.UNKNOWN:
         return None
     amount = displayed(offer.price)
+    if offer.availability == Availability.OUT_OF_STOCK:
+        if page.visible.shows_as_current(amount):
+            return None
+        return replace(offer, price=None, currency=None, alternatives=())
     if written_as_text(page.html, amount) or page.visible.shows_as_price(amount):
         return None
-    if offer.availability == Availability.OUT_OF_STOCK:
-        return replace(offer, price=None, currency=None, alternatives=())
     return _sold_out(visible_availability(page.tree, page.budget))
 
 
