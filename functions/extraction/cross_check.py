@@ -218,7 +218,7 @@ def _support(candidates: Sequence[OfferCandidate]) -> tuple[int, int]:
 # What marks a former price in raw markup just before it: a struck element or style, and
 # a word of a former-price label or class name in any language ("was", "uvp", "statt",
 # "barre", "old"), each multi-word label by its longest word.
-_STRUCK_MARKUP = re.compile(r"<(?:s|del|strike)\b|line-through")
+_STRUCK_MARKUP = re.compile(r"<(?:s|del|strike)\b|line-through|strike-?through")
 # Former-price words markup writes for itself: "alt" ("alter Preis") names every image's
 # text, "org" ("prc-org", original) every schema.org type.
 _MARKUP_WORDS = frozenset(("alt", "org"))
@@ -238,6 +238,7 @@ _FORMER_WORDS = _former_words()
 # How far before an amount a marker is looked for, and at how many of its appearances.
 _FORMER_REACH = 240
 _MAX_AMOUNTS_READ = 16
+_MAX_MATCHES_READ = 256
 _NUMBER_CHARACTERS = frozenset("0123456789.,")
 
 
@@ -273,11 +274,13 @@ def written_as_text(html: str, amount: Decimal) -> bool:
 
 def _written_at(html: str, amount: Decimal) -> Iterator[int]:
     """Where the raw markup writes `amount` (`_written_amount`), at its first
-    `_MAX_AMOUNTS_READ` appearances, not as the end of a longer number."""
-    for found in islice(_written_amount(amount).finditer(html), _MAX_AMOUNTS_READ):
-        start = found.start()
-        if not (start and html[start - 1] in _NUMBER_CHARACTERS):
-            yield start  # else part of a longer number ("1129.99" for 129.99)
+    `_MAX_AMOUNTS_READ` appearances, not as the end of a longer number ("1129.99" for
+    129.99: ids and addresses hold many, read up to `_MAX_MATCHES_READ`)."""
+    found = islice(_written_amount(amount).finditer(html), _MAX_MATCHES_READ)
+    starts = (m.start() for m in found)
+    yield from islice(
+        (s for s in starts if not (s and html[s - 1] in _NUMBER_CHARACTERS)), _MAX_AMOUNTS_READ
+    )
 
 
 def _written_amount(amount: Decimal) -> re.Pattern[str]:

@@ -166,7 +166,7 @@ def _priced_offer(
         highest = _range_top(offer, read_source().candidates)
         if use_heuristic and highest is not None:
             offer = shown_within_range(offer, highest, page.visible)
-        elif use_heuristic and len(agreed) == 1 and _checked_alone(name, offer, page.html):
+        elif use_heuristic and _checked(name, offer, len(agreed), page.html):
             offer = checked_against_page(offer, page.visible)
             unpriced = _sold_out_without_price(offer, page)
             if unpriced is not None:
@@ -185,26 +185,36 @@ def _priced_offer(
 
 def _range_top(offer: Offer, candidates: list[OfferCandidate]) -> Decimal | None:
     """The top of the price range whose low end is `offer`'s price (an AggregateOffer's
-    highPrice), None when the offer states one price."""
+    highPrice), None when the offer states one price (or a range from it to itself)."""
     return next(
-        (c.highest for c in candidates if c.price == offer.price and c.highest is not None),
+        (
+            c.highest
+            for c in candidates
+            if c.price == offer.price and c.highest is not None and c.highest > c.price
+        ),
         None,
     )
 
 
-def _checked_alone(source: str, offer: Offer, html: str) -> bool:
-    """Whether a price one source alone states is checked against the visible page: a
-    microdata or meta price always (microdata built the tree already, and a page stating
-    its price only in meta tags pays for it), a JSON-LD price only when it is out of stock,
-    or the raw markup may show it as a former price or writes it nowhere as text (a JSON-LD
-    page does not pay for the tree otherwise)."""
-    if source != jsonld.SOURCE:
-        return True
+def _checked(source: str, offer: Offer, agreeing: int, html: str) -> bool:
+    """Whether a price `agreeing` structured sources state, no other contradicting it, is
+    checked against the visible page: whenever the raw markup may show it as a former price
+    (JSON-LD and og:price may both hold the list price of a sale); else when one source
+    alone states it, a microdata or meta price always (microdata built the tree already,
+    and a page stating its price only in meta tags pays for it), a JSON-LD price only when
+    it is out of stock or the raw markup writes it nowhere as text (a JSON-LD page does
+    not pay for the tree otherwise)."""
     price = offer.price
-    return price is not None and (
-        offer.availability == Availability.OUT_OF_STOCK
+    if price is None:
+        return False
+    if may_show_as_former(html, price):
+        return True
+    if agreeing > 1:
+        return False
+    return (
+        source != jsonld.SOURCE
+        or offer.availability == Availability.OUT_OF_STOCK
         or not written_as_text(html, price)
-        or may_show_as_former(html, price)
     )
 
 

@@ -183,6 +183,9 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 # A name for the add-to-cart controls ("prices-add-to-cart-actions", "AddToBasket"): the buy
 # box, where the product's own price sits, is no cart.
 _ADD_TO_CART_NAME = re.compile(r"add[\s_-]*to[\s_-]*(?:cart|basket|bag)", re.IGNORECASE)
+# A list of prices, not a list price: Shopify themes' '<price-list class="price-list">' holds
+# the sale and compare-at prices ("price--list", a BEM modifier, may still be a list price).
+_PRICE_LIST_NAME = re.compile(r"price[_-]?list(?![_-]?price)", re.IGNORECASE)
 _DECOY_TAGS = frozenset(("nav", "footer", "aside"))
 _STRUCK_TAGS = frozenset(("s", "del", "strike"))
 _SCREEN_READER_CLASSES = frozenset(
@@ -323,6 +326,8 @@ class _Survey:
     stock_texts: list[tuple[int, str, Element]] = field(default_factory=list)
     size: int = 0
     title: int | None = None  # the product title's position, once chosen
+    # Ids of the elements holding the product title (its h1), once chosen.
+    title_holders: frozenset[int] = frozenset()
     cart: int | None = None  # the add-to-cart control nearest the title
 
 
@@ -456,7 +461,8 @@ class VisiblePage:
         readings = self._price_readings
         if readings is None:
             return True
-        context = _ContextCache(self._survey.other_products)
+        survey = self._survey
+        context = _ContextCache(survey.other_products, survey.title_holders)
         blocks = BlocksOfOtherProducts(self._budget)
         return any(
             reading.amount == amount
@@ -648,7 +654,7 @@ def _ranked_prices(survey: _Survey, budget: Budget) -> tuple[list[_Candidate], _
     for candidate in survey.candidates:
         candidate.score = _placement_score(candidate, survey)
     by_placement = sorted(survey.candidates, key=lambda c: c.score, reverse=True)
-    context = _ContextCache(survey.other_products)
+    context = _ContextCache(survey.other_products, survey.title_holders)
     best_by_amount: dict[Decimal, _Candidate] = {}
     counts: dict[Decimal, int] = {}
     top_two = [-math.inf, -math.inf]  # best scores of two different amounts so far
@@ -797,10 +803,11 @@ def _place_landmarks(survey: _Survey, root: Element, budget: Budget) -> None:
     """
     if survey.headings:
         title_words = _words(_document_title(root))
-        survey.title = max(
+        survey.title, title = max(
             survey.headings,
             key=lambda heading: _title_likeness(heading[1], title_words),
-        )[0]
+        )
+        survey.title_holders = frozenset(id(holder) for holder in title.ancestors())
     else:
         survey.title = _named_title(root, budget)
     if survey.carts:
@@ -1041,10 +1048,13 @@ class _ContextCache:
     """Context flags of elements from their own attributes and their ancestors', memoised
     per element and per distinct tag and attributes (pages repeat "row", "col-md-6", ...)."""
 
-    def __init__(self, other_products: Set[int] = frozenset()) -> None:
+    def __init__(
+        self, other_products: Set[int] = frozenset(), title_holders: Set[int] = frozenset()
+    ) -> None:
         self._by_element: dict[int, frozenset[str]] = {}
         self._by_words: dict[tuple[str, str, str, bool], frozenset[str]] = {}
         self._other_products = other_products  # element ids (`_Survey.other_products`)
+        self._title_holders = title_holders  # element ids (`_Survey.title_holders`)
 
     def own(self, element: Element) -> frozenset[str]:
         key = id(element)
@@ -1053,6 +1063,8 @@ class _ContextCache:
             flags = self._own_flags(element)
             if key in self._other_products:
                 flags = flags | _OTHER_PRODUCTS
+            if key in self._title_holders and "cart" in flags:
+                flags = flags - _CART  # named like a cart, holding the title: the buy box
             self._by_element[key] = flags
         return flags
 
@@ -1092,6 +1104,7 @@ class _ContextCache:
 
 _NO_FLAGS: frozenset[str] = frozenset()
 _OTHER_PRODUCTS = frozenset(("others",))
+_CART = frozenset(("cart",))
 _TAG_FLAGS = {
     **dict.fromkeys(_DECOY_TAGS, frozenset(("decoy",))),
     **dict.fromkeys(_STRUCK_TAGS, frozenset(("struck",))),
@@ -1104,7 +1117,7 @@ _TAG_FLAGS = {
 def _flags_of(tag: str, names: str, style: str, hidden: bool) -> frozenset[str]:
     """Context flags of a tag with these class and id words, inline style and hidden-ness."""
     flags = set(_TAG_FLAGS.get(tag, _NO_FLAGS))
-    names = _ADD_TO_CART_NAME.sub(" ", own_names(names))
+    names = _PRICE_LIST_NAME.sub("prices", _ADD_TO_CART_NAME.sub(" ", own_names(names)))
     words = {word.lower() for word in _WORD.findall(names)}
     says_price = not _PRICE_TOKENS.isdisjoint(words) or _PRICE_STEM.search(names.lower())
     for word in words:

@@ -479,3 +479,27 @@ def test_structured_variants_give_way_to_the_variant_the_page_shows_selected(
     offer = extract_offer(page)
     assert offer is not None
     assert (offer.price, offer.currency) == (Decimal("19.90"), "EUR")
+
+
+@pytest.mark.parametrize(
+    ("lang", "buy_box"),
+    [
+        (
+            "en",
+            '<p class="price"><span class="sr-only">Sale Price:</span>€42,50</p>'
+            '<p class="text-strikethrough"><span class="sr-only">Original Price:</span>€50,00</p>',
+        ),
+        ("de", '<p class="product-price">42,50 €</p><p>UVP 50,00 €</p>'),
+        ("fr", '<p class="product-price">42,50 €</p><p>Prix conseillé : 50,00 €</p>'),
+    ],
+)
+def test_a_list_price_jsonld_and_og_agree_on_gives_way_to_the_sale_price_shown(
+    lang: str, buy_box: str
+) -> None:
+    # Both read the product's record, not the sale: the page strikes their price.
+    ids = "".join(f'<img src="/i/{n}150.00.jpg">' for n in range(20))  # "150.00"s before it
+    head = ld_price("50.00") + og_price("50.00")
+    cart = {"en": "Add to cart", "de": "In den Warenkorb", "fr": "Ajouter au panier"}[lang]
+    offer = extract_offer(shop_page(head, ids + buy_box, lang=lang, cart=cart))
+    assert offer is not None
+    assert (offer.price, offer.source) == (Decimal("42.50"), "heuristic")

@@ -677,3 +677,33 @@ def test_a_unit_price_per_a_quantity_of_a_unit_is_no_main_price(unit_price):
 
     assert offer is not None
     assert (offer.price, offer.ambiguous) == (Decimal("19.90"), False)
+
+
+def test_a_buy_box_named_like_a_cart_that_holds_the_title_is_no_cart():
+    tiles = "".join(
+        f'<li class="card"><a href="/p/{n}">Leash {n}</a>'
+        f'<span class="sr-only">Sale Price ${amount}</span></li>'
+        for n, amount in enumerate(("38.00", "46.75"))
+    )
+    page = f"""<html><head><title>Leather collar | Shop</title></head><body>
+    <div id="listing-page-cart" class="listing-page-cart">
+      <p class="text-title"><span class="sr-only">Sale Price:</span>$42.50</p>
+      <h1>Leather collar</h1><button>Add to cart</button></div>
+    <ul class="grid">{tiles}</ul></body></html>"""
+    offer = visible_price(page)
+
+    assert offer is not None
+    assert offer.price == Decimal("42.50")
+
+
+@pytest.mark.parametrize("lang_class", ["price-list", "price_list", "priceList"])
+def test_a_list_of_prices_is_no_list_price(lang_class):
+    buy_box = (
+        f'<price-list class="{lang_class}"><sale-price class="text-on-sale">'
+        '<span class="sr-only">Angebotspreis</span>€24,00</sale-price>'
+        '<compare-at-price class="line-through">€32,00</compare-at-price></price-list>'
+    )
+    page = visible_page(product_page(buy_box))
+
+    assert page.shows_as_current(Decimal("24.00"))
+    assert not page.shows_as_current(Decimal("32.00"))
