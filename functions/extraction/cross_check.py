@@ -242,18 +242,18 @@ _MAX_MATCHES_READ = 256
 _NUMBER_CHARACTERS = frozenset("0123456789.,")
 
 
-def may_show_as_former(html: str, amount: Decimal) -> bool:
+def may_show_as_former(html: str, amount: Decimal, *, struck_only: bool = False) -> bool:
     """Whether the raw markup may show `amount` as a former price: it writes the amount
     (grouped or not, with either decimal mark) shortly after a struck element or a former-
-    price word. Cheap, with no element tree, and generous: a lone JSON-LD price it clears
-    is taken as it is, one it does not is checked against the visible page
-    (`checked_against_page`), which decides. Stale JSON-LD on a sale reads so: its list
-    price, struck on the page beside the sale price."""
+    price word (`struck_only`: a struck element). Cheap, with no element tree, and
+    generous: a lone JSON-LD price it clears is taken as it is, one it does not is checked
+    against the visible page (`checked_against_page`), which decides. Stale JSON-LD on a
+    sale reads so: its list price, struck on the page beside the sale price."""
     for start in _written_at(html, amount):
         before = html[max(0, start - _FORMER_REACH) : start].lower()
-        if _STRUCK_MARKUP.search(before) or not _FORMER_WORDS.isdisjoint(
-            WORDS_OF_TEXT.findall(before)
-        ):
+        if _STRUCK_MARKUP.search(before):
+            return True
+        if not struck_only and not _FORMER_WORDS.isdisjoint(WORDS_OF_TEXT.findall(before)):
             return True
     return False
 

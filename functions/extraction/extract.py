@@ -198,34 +198,33 @@ def _range_top(offer: Offer, candidates: list[OfferCandidate]) -> Decimal | None
 
 def _checked(source: str, offer: Offer, agreeing: int, html: str) -> bool:
     """Whether a price `agreeing` structured sources state, no other contradicting it, is
-    checked against the visible page: whenever the raw markup may show it as a former price
-    (JSON-LD and og:price may both hold the list price of a sale); else when one source
-    alone states it, a microdata or meta price always (microdata built the tree already,
-    and a page stating its price only in meta tags pays for it), a JSON-LD price only when
-    it is out of stock or the raw markup writes it nowhere as text (a JSON-LD page does
-    not pay for the tree otherwise)."""
+    checked against the visible page. A price several state, when the raw markup may strike
+    it (JSON-LD and og:price may both hold the list price of a sale). A price one states
+    alone: from microdata or meta tags always (microdata built the tree already, and a page
+    stating its price only in meta tags pays for it), from JSON-LD only when the raw markup
+    may show it as a former price or writes it nowhere as text (a JSON-LD page does not pay
+    for the tree otherwise)."""
     price = offer.price
     if price is None:
         return False
-    if may_show_as_former(html, price):
-        return True
     if agreeing > 1:
-        return False
+        return may_show_as_former(html, price, struck_only=True)
     return (
         source != jsonld.SOURCE
-        or offer.availability == Availability.OUT_OF_STOCK
         or not written_as_text(html, price)
+        or may_show_as_former(html, price)
     )
 
 
 def _sold_out_without_price(offer: Offer, page: Page) -> Offer | None:
-    """The page's offer without a price, out of stock, when `offer`, one structured
-    source's alone, is a price left in the markup of a sold-out page that shows none of its
-    own: out of stock at a price the page shows as no current one (Rozetka's JSON-LD
-    "OutOfStock" at 35999 under "Немає в наявності"; bol.com's, shown only as where other
-    sellers' offers start), or in stock at a price shown nowhere as a price beside the page's
-    own sold-out evidence (Magalu's stale "InStock" at 2499.00 by "Produto indisponível").
-    None otherwise: the page shows the price, or may render an in-stock one by script."""
+    """The page's offer without a price, out of stock, when `offer`, checked against the
+    page, is a price left in the markup of a sold-out page that shows none of its own: out
+    of stock at a price the page shows as no current one (Rozetka's JSON-LD "OutOfStock" at
+    35999 under "Немає в наявності", shown nowhere; one shown only struck, or as where
+    other sellers' offers start), or in stock at a price shown nowhere as a price beside
+    the page's own sold-out evidence (Magalu's stale "InStock" at 2499.00 by "Produto
+    indisponível"). None otherwise: the page shows the price, or may render an in-stock
+    one by script."""
     if offer.price is None or offer.source == VISIBLE_SOURCE:
         return None
     if offer.availability == Availability.UNKNOWN:

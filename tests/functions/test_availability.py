@@ -161,27 +161,6 @@ def test_an_out_of_stock_offer_keeps_its_price_only_where_the_page_shows_it(body
     assert (offer.price, offer.availability) == (shown, OUT)
 
 
-@pytest.mark.parametrize(
-    ("status", "others"),
-    [
-        ("Niet leverbaar", "Andere verkopers (2) vanaf € 129,99"),
-        ("Nicht lieferbar", "Andere Verkäufer ab 129,99 €"),
-        ("Indisponible", "2 offres dès 129,99 €"),
-        ("Currently unavailable", "Other sellers from €129.99"),
-    ],
-)
-def test_an_out_of_stock_offer_at_a_price_only_other_sellers_show_has_no_price(status, others):
-    product = {
-        "@type": "Product",
-        "name": "Lamp",
-        "offers": {"@type": "Offer", "price": "129.99", "availability": "OutOfStock"},
-    }
-    body = f'<h1>Lamp</h1><p class="status">{status}</p><a href="#offers">{others}</a>'
-    offer = extract_offer(page(body, jsonld(product)))
-
-    assert (offer.price, offer.availability) == (None, OUT)
-
-
 def test_an_in_stock_offer_the_page_renders_by_script_keeps_its_price():
     product = {"@type": "Product", "offers": {"price": "2499.00", "availability": "InStock"}}
     body = '<h1>Smart TV 55</h1><div id="price-app"></div><button>Add to cart</button>'

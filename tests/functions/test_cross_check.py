@@ -489,8 +489,12 @@ def test_structured_variants_give_way_to_the_variant_the_page_shows_selected(
             '<p class="price"><span class="sr-only">Sale Price:</span>€42,50</p>'
             '<p class="text-strikethrough"><span class="sr-only">Original Price:</span>€50,00</p>',
         ),
-        ("de", '<p class="product-price">42,50 €</p><p>UVP 50,00 €</p>'),
-        ("fr", '<p class="product-price">42,50 €</p><p>Prix conseillé : 50,00 €</p>'),
+        ("de", '<p class="product-price">42,50 €</p><p>statt <del>50,00 €</del></p>'),
+        (
+            "fr",
+            '<p class="product-price">42,50 €</p>'
+            '<p style="text-decoration: line-through">50,00 €</p>',
+        ),
     ],
 )
 def test_a_list_price_jsonld_and_og_agree_on_gives_way_to_the_sale_price_shown(
