@@ -51,7 +51,7 @@ def product_page(price: str, currency: str = "EUR", availability: str = "InStock
     return (
         "<!doctype html><html><head><title>Kettle</title>"
         f'<script type="application/ld+json">{json.dumps(data)}</script>'
-        "</head><body><h1>Kettle</h1></body></html>"
+        f'</head><body><h1>Kettle</h1><p class="price">{price} {currency}</p></body></html>'
     )
 
 
