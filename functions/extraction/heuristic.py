@@ -350,7 +350,6 @@ _UNSHOWN_TAGS = frozenset(("head", "script", "style", "template"))
 # A number as pages write it, separators and all ("1.299,00", "1 299", "26.50").
 _NUMBER = re.compile(rf"\d++(?:[.,{GROUPING_APOSTROPHES}\u00a0\u202f ]\d++){{0,6}}")
 _NON_DIGITS = re.compile(r"\D")
-_MAX_NUMBER_CHARS = 24
 # How much of an element's text is read for a price shown with its currency marker.
 _MAX_MARKED_TEXT = 64
 # Price elements read to tell how the page shows an amount (more: it cannot tell), the
@@ -472,12 +471,6 @@ class VisiblePage:
             for reading in readings
         )
 
-    def names_as_price(self, amount: Decimal) -> bool:
-        """Whether an element named a price ("price" in a class or an itemprop) reads
-        `amount`, however it shows it: found by a test of each start tag, without reading
-        the page's text."""
-        return next(self._named_price_readings(amount), None) is not None
-
     def shows_as_price(self, amount: Decimal) -> bool:
         """Whether an element shows `amount` as a price: one named a price reads it
         ('<span class="price-value">3.999</span>'), or a shown element's text reads it with
@@ -487,7 +480,10 @@ class VisiblePage:
         auction's starting price of 1.00)."""
         shown = self._shown_as_price.get(amount)
         if shown is None:
-            shown = self.names_as_price(amount) or self._marked_as_price(amount)
+            # An element named a price ("price" in a class or an itemprop) reading it is
+            # found by a test of each start tag, without reading the page's text.
+            named = next(self._named_price_readings(amount), None) is not None
+            shown = named or self._marked_as_price(amount)
             self._shown_as_price[amount] = shown
         return shown
 
