@@ -457,19 +457,27 @@ class VisiblePage:
         struck nor labelled former, nor a graduated price's tier ("Ab 50 6,95 €"), outside
         other products' blocks (named so by their class or id, or by their heading). True
         when the page has more price elements than are read: it cannot tell."""
+        blocks = BlocksOfOtherProducts(self._budget)
+
+        def current(reading: _PriceReading, context: _ContextCache) -> bool:
+            return (
+                reading.amount == amount
+                and reading.shows_current(context)
+                and not _QUANTITY_TIER.search(_label(reading.element)[0])
+                and not blocks.holds(reading.element)
+            )
+
+        # An element named a price showing it as current usually tells, without surveying
+        # the page (as `shown_as_former` does).
+        named = _ContextCache()
+        if any(current(reading, named) for reading in self._named_price_readings(amount)):
+            return True
         readings = self._price_readings
         if readings is None:
             return True
         survey = self._survey
         context = _ContextCache(survey.other_products, survey.title_holders)
-        blocks = BlocksOfOtherProducts(self._budget)
-        return any(
-            reading.amount == amount
-            and reading.shows_current(context)
-            and not _QUANTITY_TIER.search(_label(reading.element)[0])
-            and not blocks.holds(reading.element)
-            for reading in readings
-        )
+        return any(current(reading, context) for reading in readings)
 
     def shows_as_price(self, amount: Decimal) -> bool:
         """Whether an element shows `amount` as a price: one named a price reads it
