@@ -55,7 +55,7 @@ from extraction.heuristic import (
     SOURCE as VISIBLE_SOURCE,
 )
 from extraction.offer import SOURCES, Offer, OfferCandidate, availability_rank
-from extraction.price import GROUPING_APOSTROPHES
+from extraction.price import GROUPING_APOSTROPHES, NUMBER_CHARACTERS
 from extraction.visible import WORDS_OF_TEXT
 
 _CENT = Decimal("0.01")
@@ -141,8 +141,9 @@ def cross_check(
 
 
 def checked_against_page(offer: Offer, page: VisiblePage) -> Offer:
-    """A price only one structured source states, no other contradicting it: `offer`, or
-    the visible price when the page overrules it (`overruled_by_page`)."""
+    """A structured price no other source contradicts, stated by one source or agreed on
+    by several: `offer`, or the visible price when the page overrules it
+    (`overruled_by_page`)."""
     if offer.price is None:
         return offer
     shown = overruled_by_page(displayed(offer.price), offer.currency, page)
@@ -239,7 +240,6 @@ _FORMER_WORDS = _former_words()
 _FORMER_REACH = 240
 _MAX_AMOUNTS_READ = 16
 _MAX_MATCHES_READ = 256
-_NUMBER_CHARACTERS = frozenset("0123456789.,")
 
 
 def may_show_as_former(html: str, amount: Decimal, *, struck_only: bool = False) -> bool:
@@ -279,7 +279,7 @@ def _written_at(html: str, amount: Decimal) -> Iterator[int]:
     found = islice(_written_amount(amount).finditer(html), _MAX_MATCHES_READ)
     starts = (m.start() for m in found)
     yield from islice(
-        (s for s in starts if not (s and html[s - 1] in _NUMBER_CHARACTERS)), _MAX_AMOUNTS_READ
+        (s for s in starts if not (s and html[s - 1] in NUMBER_CHARACTERS)), _MAX_AMOUNTS_READ
     )
 
 

@@ -58,6 +58,7 @@ from extraction.other_products import (
 from extraction.page_locale import locale_currency
 from extraction.price import (
     GROUPING_APOSTROPHES,
+    NUMBER_CHARACTERS,
     has_currency_marker,
     is_currency_marker,
     parse_price,
@@ -249,7 +250,6 @@ _PRICE_PART_CLASS = re.compile(
     re.IGNORECASE,
 )
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
-_NUMBER_END = frozenset("0123456789.,")
 _DOT_GROUPED = re.compile(r"\d\.\d{3}$")  # "2.199": a whole part grouped by dots
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not
@@ -985,7 +985,7 @@ def _after_digits(element: Element) -> bool:
         if child is element:
             break
         previous = child
-    return isinstance(previous, str) and previous.rstrip()[-1:] in _NUMBER_END
+    return isinstance(previous, str) and previous.rstrip()[-1:] in NUMBER_CHARACTERS
 
 
 def _price_text(element: Element, with_struck: bool = False) -> str:

@@ -138,6 +138,8 @@ _SCHEMA_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _ASCII_DIGITS = frozenset("0123456789")
 
+# The characters of a number as written, digits and decimal marks: what a number ends in.
+NUMBER_CHARACTERS = frozenset("0123456789.,")
 # Apostrophes that group thousands ("1'299", Swiss "1’299.–"): read as "'".
 GROUPING_APOSTROPHES = "'\u2019\u02bc\u2032\uff07"
 
