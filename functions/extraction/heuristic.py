@@ -89,7 +89,7 @@ from extraction.vocabulary import (
     PRICE_NAMES,
     QUANTITY_FROM,
     QUANTITY_UNITS,
-    UNSPACED_SCRIPTS,
+    WIDE_SCRIPTS,
 )
 
 # The confidence from which a heuristic offer is trusted. On the development pages (fathom
@@ -1258,7 +1258,7 @@ def _width(text: str) -> int:
     word of two of them ("정가", "定価") is a label as "Was" is."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for char in text if char >= UNSPACED_SCRIPTS)
+    return len(text) + sum(1 for char in text if char >= WIDE_SCRIPTS)
 
 
 def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit: int) -> str:

@@ -33,6 +33,8 @@ from extraction.vocabulary import (
     UNSPACED_SCRIPTS,
 )
 
+_UNSPACED_CHARACTER = re.compile(f"[{UNSPACED_SCRIPTS}]")
+
 _MAX_INTEGER_DIGITS = 15
 _MAX_MARKER_GAP = 3  # whitespace characters allowed between a number and its currency marker
 
@@ -80,9 +82,14 @@ _MARKER_CODES: dict[str, str | None] = {
 _NORMALIZED_NAMES = _MARKER_CODES | CURRENCY_NAMES
 
 
+def is_unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (`UNSPACED_SCRIPTS`)."""
+    return char >= "\u0e00" and _UNSPACED_CHARACTER.match(char) is not None
+
+
 def _is_word_edge(char: str) -> bool:
     """True for marker ends that must not touch a letter ("kr" is not the start of "kraft")."""
-    return unicodedata.category(char) != "Sc" and char < UNSPACED_SCRIPTS
+    return unicodedata.category(char) != "Sc" and not is_unspaced(char)
 
 
 def _marker_alternative(marker: str, any_case: bool) -> str:
@@ -343,7 +350,7 @@ def _ascii_digit(match: re.Match[str]) -> str:
 
 def _is_letter(char: str) -> bool:
     """Letters of spaced scripts; CJK text runs words into numbers ("售价12元") legitimately."""
-    return char.isalpha() and char < UNSPACED_SCRIPTS
+    return char.isalpha() and not is_unspaced(char)
 
 
 def _is_negative(text: str, start: int) -> bool:

@@ -15,6 +15,7 @@ from itertools import islice
 
 from contracts.catalog import Availability
 from extraction.markup import Element, walk
+from extraction.price import is_unspaced
 from extraction.vocabulary import (
     BUY_ACTION_WORDS,
     BUY_CONTROL,
@@ -30,7 +31,7 @@ from extraction.vocabulary import (
 )
 
 # Only a text with a character of those scripts can hold a phrase written in one.
-_UNSPACED_TEXT = re.compile(f"[{UNSPACED_SCRIPTS}-\U0010ffff]")
+_UNSPACED_TEXT = re.compile(f"[{UNSPACED_SCRIPTS}]")
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -42,9 +43,9 @@ def phrase_pattern(phrase: str) -> str:
         .replace(re.escape("{n}"), r"\d+")
         .replace("'", "['’]")
     )
-    if phrase[0].isalnum() and phrase[0] < UNSPACED_SCRIPTS:
+    if phrase[0].isalnum() and not is_unspaced(phrase[0]):
         pattern = r"(?<!\w)" + pattern
-    if phrase[-1].isalnum() and phrase[-1] < UNSPACED_SCRIPTS:
+    if phrase[-1].isalnum() and not is_unspaced(phrase[-1]):
         pattern += r"(?!\w)"
     return pattern
 
@@ -76,7 +77,7 @@ class PhraseTable:
         for group, phrases in groups.items():
             for phrase in phrases:
                 words = tuple(WORDS_OF_TEXT.findall(phrase.lower()))
-                if phrase[0] >= UNSPACED_SCRIPTS:
+                if is_unspaced(phrase[0]):
                     self._unspaced.append((phrase, group))
                 elif words:
                     self._spaced.setdefault(words, group)
@@ -325,11 +326,9 @@ _FIRST_WORD = re.compile(r"[\W\d_]*([^\W\d_]+)")
 _STOCK_FIRST_WORDS = frozenset(
     first[1]
     for phrase in _STOCK_PHRASES
-    if phrase[0] < UNSPACED_SCRIPTS and (first := _FIRST_WORD.match(phrase.replace("{n}", " ")))
+    if not is_unspaced(phrase[0]) and (first := _FIRST_WORD.match(phrase.replace("{n}", " ")))
 )
-_STOCK_FIRST_CHARS = frozenset(
-    phrase[0] for phrase in _STOCK_PHRASES if phrase[0] >= UNSPACED_SCRIPTS
-)
+_STOCK_FIRST_CHARS = frozenset(phrase[0] for phrase in _STOCK_PHRASES if is_unspaced(phrase[0]))
 # A count of none right after an in-stock status: "Auf Lager: 0 Artikel", "In stock: 0".
 _NONE_AFTER = re.compile(r"\s*[:=]?\s*0(?![\d.,–-])")
 _COUNT = re.compile(r"\d+")
