@@ -53,6 +53,8 @@ from extraction.other_products import (
     SECTION_HEADING_TAGS,
     BlocksOfOtherProducts,
     SectionHeadings,
+    in_section_of_other_products,
+    is_tile_of_other_product,
     other_product_sections,
 )
 from extraction.page_locale import locale_currency
@@ -468,9 +470,13 @@ class VisiblePage:
             )
 
         # An element named a price showing it as current usually tells, without surveying
-        # the page (as `shown_as_former` does).
+        # the page (as `shown_as_former` does), unless a heading before it names a section
+        # of other products (which only the survey would have told).
         named = _ContextCache()
-        if any(current(reading, named) for reading in self._named_price_readings(amount)):
+        if any(
+            current(reading, named) and not in_section_of_other_products(reading.element)
+            for reading in self._named_price_readings(amount)
+        ):
             return True
         readings = self._price_readings
         if readings is None:
@@ -701,6 +707,11 @@ _MIN_SCORE = 0.0
 # Ancestors a tile's price sits within: a wider wrapper with such a name (a page-level
 # "has-accessories" class) says nothing about one price.
 _FOREIGN_REACH = 4
+
+
+# Ancestors of a price looked at for a tile of another product (`is_tile_of_other_product`):
+# a carousel's price sits a few wrappers deep in its tile ("li > div > a > span > span").
+_TILE_REACH = 6
 
 
 def _in_foreign_block(element: Element, context: _ContextCache) -> bool:
@@ -1059,6 +1070,7 @@ class _ContextCache:
         self._by_words: dict[tuple[str, str, str, bool], frozenset[str]] = {}
         self._other_products = other_products  # element ids (`_Survey.other_products`)
         self._title_holders = title_holders  # element ids (`_Survey.title_holders`)
+        self._tiles: dict[int, bool] = {}  # by element id, once told
 
     def own(self, element: Element) -> frozenset[str]:
         key = id(element)
@@ -1073,16 +1085,28 @@ class _ContextCache:
         return flags
 
     def inherited(self, element: Element, depth: int = 12) -> dict[str, int]:
-        """Flags of the nearest `depth` ancestors, with the distance to the nearest one."""
+        """Flags of the nearest `depth` ancestors, with the distance to the nearest one. A
+        tile of another product's among the nearest `_TILE_REACH` sets "others"."""
         found: dict[str, int] = {}
         node = element.parent
         level = 1
         while node is not None and level <= depth:
             for flag in self.own(node):
                 found.setdefault(flag, level)
+            if level <= _TILE_REACH and "others" not in found and self._is_tile(node):
+                found["others"] = level
             node = node.parent
             level += 1
         return found
+
+    def _is_tile(self, element: Element) -> bool:
+        key = id(element)
+        known = self._tiles.get(key)
+        if known is None:
+            # A block holding the product's title is the product's own, tiles or not.
+            known = key not in self._title_holders and is_tile_of_other_product(element)
+            self._tiles[key] = known
+        return known
 
     def _own_flags(self, element: Element) -> frozenset[str]:
         """Flags an element's own tag and attributes set (see `_CONTEXT_TOKENS`)."""

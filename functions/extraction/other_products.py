@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import islice
 
 from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, walk
+from extraction.price import has_currency_marker
 from extraction.visible import NAME_WORD, PhraseTable, own_names
 from extraction.vocabulary import (
     FOREIGN_BLOCK_STEMS,
@@ -64,6 +66,46 @@ def is_block_of_other_products(element: Element, also: Iterable[str] = ()) -> bo
     if not _BLOCK_WORDS.isdisjoint(words) or not words.isdisjoint(also):
         return True
     return _BLOCK_STEMS.search(names.lower()) is not None
+
+
+# A tile of another product: an element that links to another page among siblings of its
+# kind (tag and class) that each link elsewhere and show a price too, as a grid or carousel
+# of products does whatever its names and heading say. The buy box has no such siblings.
+_LIKE_TILES = 2  # siblings like it, besides itself, that make it one of a grid
+_MAX_SIBLINGS_READ = 32  # of its parent's children
+_MAX_LINK_SEARCH = 48  # elements of a tile searched for its link
+_TILE_TEXT = 600  # characters of a tile's text searched for a price
+_NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
+
+
+def is_tile_of_other_product(element: Element) -> bool:
+    """Whether `element` is one tile of a grid or carousel of products: it links to a page,
+    and at least `_LIKE_TILES` siblings of the same tag and class link to one and show a
+    price. (Whether it holds the product's title, and so is the product's own, is the
+    caller's to tell.)"""
+    parent = element.parent
+    if parent is None or element.tag in ("html", "body") or not _links_to_a_page(element):
+        return False
+    tag, classes = element.tag, element.get("class")
+    like = 0
+    siblings = (child for child in parent.children if isinstance(child, Element))
+    for sibling in islice(siblings, _MAX_SIBLINGS_READ):
+        if sibling is element or sibling.tag != tag or sibling.get("class") != classes:
+            continue
+        if _links_to_a_page(sibling) and has_currency_marker(sibling.text(_TILE_TEXT)):
+            like += 1
+            if like == _LIKE_TILES:
+                return True
+    return False
+
+
+def _links_to_a_page(element: Element) -> bool:
+    for node in islice(element.iter(), _MAX_LINK_SEARCH):
+        if node.tag == "a":
+            href = node.get("href", "").strip().lower()
+            if href and not href.startswith(_NOT_A_PAGE):
+                return True
+    return False
 
 
 class BlocksOfOtherProducts:
@@ -226,6 +268,50 @@ class SectionHeadings:
                 if named == MAX_NAMED_HEADINGS:
                     break
         self._named = named
+
+
+def in_section_of_other_products(element: Element) -> bool:
+    """Whether `element` is in a section of other products (`OtherProducts`), told from
+    around it without walking the page: the nearest heading before it, or before one of
+    its ancestors, beside it (an h2-h6, a named heading, or a heading ending a wrapper)."""
+    headings: list[Element] = []
+    for node in (element, *islice(element.ancestors(), _BLOCK_ANCESTORS)):
+        headings.extend(_headings_before(node))
+    if not headings:
+        return False
+    marked = other_product_sections(headings, None)
+    return id(element) in marked or any(id(node) in marked for node in element.ancestors())
+
+
+def _headings_before(node: Element) -> list[Element]:
+    """The headings among the siblings before `node`, or ending one of them, nearest first,
+    up to the nearest h1-h6: a section runs to the next of those."""
+    parent = node.parent
+    if parent is None:
+        return []
+    children = parent.children
+    before = (children[at] for at in range(children.index(node) - 1, -1, -1))
+    siblings = (child for child in before if isinstance(child, Element))
+    found: list[Element] = []
+    for sibling in islice(siblings, _MAX_SECTION_ELEMENTS):
+        ends = _last_descendants(sibling)
+        tagged = next((end for end in ends if end.tag in _HEADING_TAGS), None)
+        if tagged is not None:
+            return found if tagged.tag == "h1" else [*found, tagged]
+        found.extend(end for end in ends if may_be_named_heading(end))
+    return found
+
+
+def _last_descendants(element: Element) -> list[Element]:
+    """`element`, its last child element, that one's, and so on, `_MAX_WRAPPERS` deep: a
+    heading alone in its wrapper ends it."""
+    ends = [element]
+    for _ in range(_MAX_WRAPPERS):
+        children = [child for child in ends[-1].children if isinstance(child, Element)]
+        if not children:
+            break
+        ends.append(children[-1])
+    return ends
 
 
 def other_product_sections(headings: Iterable[Element], title: Element | None) -> set[int]:

@@ -507,3 +507,27 @@ def test_a_list_price_jsonld_and_og_agree_on_gives_way_to_the_sale_price_shown(
     offer = extract_offer(shop_page(head, ids + buy_box, lang=lang, cart=cart))
     assert offer is not None
     assert (offer.price, offer.source) == (Decimal("42.50"), "heuristic")
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "used"),
+    [
+        ("fr", "Autres offres", "Occasion - Très bon état"),
+        ("en", "Other offers", "Used - Like new"),
+        ("es", "Otras ofertas", "Usado - Como nuevo"),
+        ("nl", "Andere aanbiedingen", "Tweedehands - Als nieuw"),
+    ],
+)
+def test_a_range_low_price_only_another_sellers_offer_shows_gives_way_to_the_buy_box(
+    lang: str, heading: str, used: str
+) -> None:
+    # The AggregateOffer sums up every seller's offer: its low price is a used one's,
+    # listed under a heading of other offers, with a price element like the buy box's.
+    buy_box = '<div class="buy-box"><span class="product-price">69,00 €</span></div>'
+    others = (
+        f'<section><h2>{heading}</h2><ul><li><span class="seller">Shop A</span>'
+        f'<span>{used}</span><span class="offer-price">49,00 €</span></li></ul></section>'
+    )
+    offer = extract_offer(shop_page(ld_range("49.00", "89.00"), buy_box + others, lang=lang))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("69.00"), "EUR")

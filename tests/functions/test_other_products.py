@@ -10,6 +10,8 @@ from extraction.markup import Element, parse_html
 from extraction.other_products import (
     MAX_NAMED_HEADINGS,
     SectionHeadings,
+    in_section_of_other_products,
+    is_tile_of_other_product,
     names_other_products,
     other_product_sections,
 )
@@ -236,3 +238,111 @@ def test_named_headings_are_read_up_to_a_bound_so_a_listing_costs_no_more() -> N
     assert len(headings.found) == MAX_NAMED_HEADINGS
     assert not any(names_other_products(heading) for heading in headings.found)
     assert "You may also like" not in (heading.text() for heading in headings.found)
+
+
+def _tiles(price: str, count: int = 4, tag: str = "li", classes: str = "card") -> str:
+    return "".join(
+        f'<{tag} class="{classes}"><a href="/p/{n}"><img alt="Item {n}"></a>'
+        f'<div class="x{n}"><a href="/p/{n}">Item {n}</a><span>{price}</span></div></{tag}>'
+        for n in range(2, 2 + count)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "price"),
+    [
+        ("en", "This item is no longer available.", "$9.99"),
+        ("de", "Dieser Artikel ist leider nicht mehr verfügbar.", "9,99 €"),
+        ("ru", "Нет в наличии", "790 ₽"),
+        ("it", "Non disponibile", "27,90 €"),
+    ],
+)
+def test_a_sold_out_pages_only_prices_in_a_carousel_of_linked_tiles_are_not_its_own(
+    lang: str, missing: str, price: str
+) -> None:
+    # Neither a heading nor a class name says these are other products: their shape does.
+    page = _page(f'<p>{missing}</p><div class="x1"><ol class="x2">{_tiles(price)}</ol></div>',
+                 lang=lang)  # fmt: skip
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price is None
+    assert offer.availability == Availability.OUT_OF_STOCK
+
+
+def test_the_pages_own_price_beats_a_carousel_of_linked_tiles_nearer_its_title() -> None:
+    page = _page(
+        f'<div class="x1"><ul>{_tiles("$9.99", 3, "div", "slot")}</ul></div>'
+        '<div class="x3"><span>$39.99</span><button>Add to cart</button></div>'
+    )
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price == Decimal("39.99")
+
+
+def test_columns_alike_that_link_elsewhere_but_show_no_price_make_no_tile() -> None:
+    root = parse_html(
+        '<div class="row"><div class="col"><a href="/img/1.jpg">Zoom</a></div>'
+        '<div class="col"><a href="/brand">Brand</a> <span>$39.99</span></div>'
+        '<div class="col"><a href="/help">Help</a></div></div>'
+    )
+    [buy_box] = root.find_all(lambda e: e.tag == "span")
+    assert buy_box.parent is not None
+    assert not is_tile_of_other_product(buy_box.parent)
+
+
+@pytest.mark.parametrize("href", ["#reviews", "javascript:void(0)", ""])
+def test_links_to_no_page_make_no_tiles(href: str) -> None:
+    root = parse_html(
+        "<ul>"
+        + "".join(f'<li class="v"><a href="{href}">Size {n}</a> ${n}9.99</li>' for n in range(4))
+        + "</ul>"
+    )
+    first = root.find_all(lambda e: e.tag == "li")[0]
+    assert not is_tile_of_other_product(first)
+
+
+def test_a_tile_of_linked_siblings_with_prices_is_one() -> None:
+    root = parse_html(f"<ol>{_tiles('$9.99', 3)}</ol>")
+    first = root.find_all(lambda e: e.tag == "li")[0]
+    assert is_tile_of_other_product(first)
+
+
+def test_a_block_holding_the_products_title_among_linked_priced_siblings_is_its_own() -> None:
+    page = (
+        "<html><body><div class=grid>"
+        '<div class="cell"><h1>Kettle</h1><a href="/brand">Brand</a><span>$39.99</span></div>'
+        + "".join(
+            f'<div class="cell"><a href="/p/{n}">Item {n}</a><span>$9.99</span></div>'
+            for n in range(2, 5)
+        )
+        + "</div></body></html>"
+    )
+    offer = extract_offer(page, "https://shop.example/p/1")
+    assert offer is not None
+    assert offer.price == Decimal("39.99")
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "<h2>Other offers</h2>",
+        '<div class="head"><h3>Autres offres</h3></div>',
+        '<div class="block-title">Weitere Angebote</div>',
+    ],
+)
+def test_an_element_after_a_heading_of_other_products_is_told_from_around_it(
+    before: str,
+) -> None:
+    root = parse_html(f"<main><h1>Kettle</h1><div>{before}<ul><li><b>$9</b></li></ul></div></main>")
+    [price] = _elements(root, "b")
+    assert in_section_of_other_products(price)
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["<h2>Description</h2>", "<h2>Other offers</h2><h2>Details</h2>", "<h2>Related</h2><h1>K</h1>"],
+)
+def test_a_nearer_heading_or_the_title_ends_the_section_before_an_element(before: str) -> None:
+    root = parse_html(f"<main><div>{before}<ul><li><b>$9</b></li></ul></div></main>")
+    [price] = _elements(root, "b")
+    assert not in_section_of_other_products(price)
