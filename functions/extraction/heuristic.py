@@ -247,11 +247,22 @@ _STRONG_PRICE_ATTRIBUTE = re.compile(
 )
 _PRICE_ATTRIBUTE = re.compile(r"price", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+# A price element holds its amount and a few words ("Now $99.00", "inkl. MwSt."); a text of
+# more words is a sentence, a promotion or a note ("Free Expedited Shipping on orders over
+# $49"), whose amount is seldom the price.
+_WORD_OF_SENTENCE = re.compile(r"[^\W\d_]{2,}")
+_MAX_PRICE_WORDS = 5
+_SENTENCE_CHARS = 200  # of a text read for its words
+_SENTENCE_PENALTY = 3.0
 _PRICE_PART_CLASS = re.compile(
     r"whole|fraction|decimal|cent|dollar|symbol|currency|integer|characteristic|mantissa",
     re.IGNORECASE,
 )
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
+# Cents set small right after the whole part, with the sign or not, and no class to say so:
+# "329<sup>€99</sup>", "19<sup>99</sup>".
+_CENTS_TAGS = frozenset(("sup", "sub", "small"))
+_CENTS_PART = re.compile(r"\s*(?:[^\w\s]{1,3}\s*)?\d{2}\s*(?:[^\w\s]{1,3})?\s*")
 _DOT_GROUPED = re.compile(r"\d\.\d{3}$")  # "2.199": a whole part grouped by dots
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not
@@ -613,11 +624,15 @@ class _PriceReading:
 
     def shows_current(self, context: _ContextCache) -> bool:
         """Whether it shows its amount as the page's current price: not as a former one,
-        nor as another seller's or condition's offer ("27 ofert od 1 249,00 zł"), nor in
-        another product's block or a variant's option other than the one selected."""
+        nor as another seller's or condition's offer ("27 ofert od 1 249,00 zł"), nor as a
+        part payment, a unit price or a price for paying one way ("R$ 3.134,05 no Pix"), nor
+        in another product's block or a variant's option other than the one selected."""
         if _in_foreign_block(self.element, context) or self._struck(context):
             return False
         if in_unselected_variant(self.element):
+            return False
+        after = _AFTER_WORDS.match(_words_after_price(self.text))
+        if after is not None and after.lastgroup is not None:
             return False
         return self._label_groups().isdisjoint(("struck", "elsewhere"))
 
@@ -967,6 +982,8 @@ def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | N
         return None
     if element.has_attribute_text("class") and _is_price_part(element, text):
         return None  # "29" of "$29.99": its parent holds the whole price
+    if element.tag in _CENTS_TAGS and _CENTS_PART.fullmatch(text) and _after_digits(element):
+        return None  # "€99" of "329<sup>€99</sup>": the parent's price is 329.99
     parsed = parse_price(text)
     amount = parsed.amount
     if amount is None or not amount.is_finite() or amount <= 0 or amount >= _MAX_AMOUNT:
@@ -1234,6 +1251,8 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
         and not (rest and _opens_with_former_label(rest))
     ):
         score -= 1.5  # several prices in one text: a summary, not the price
+    if len(_WORD_OF_SENTENCE.findall(candidate.text, 0, _SENTENCE_CHARS)) > _MAX_PRICE_WORDS:
+        score -= _SENTENCE_PENALTY
     groups = _LABELS.groups(f"{before} | {own_text}")
     if _QUANTITY_TIER.search(before):
         groups.add("tier")

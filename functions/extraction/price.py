@@ -140,6 +140,7 @@ _NUMBER = re.compile(
 _SEPARATOR = re.compile(r"([.,' ])")
 _SIGN_CENTS = re.compile(r"[0-9]{2}(?![0-9]|[.,][0-9])")
 _PERCENT = re.compile(r"\s*[%‰]")
+_PERCENT_ENDING = re.compile(r"[0-9] ?$")  # digits a percent sign ends ("21 %")
 _RANGE_DASH = re.compile(r"\s*[-–—]\s*")
 _SCHEMA_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
@@ -214,7 +215,11 @@ def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPric
         start, end = number.span()
         before = _marker_before(text, start)
         after = _marker_after(text, end)
-        if before is None and start and (_is_letter(text[start - 1]) or text[start - 1] in "%‰"):
+        if (
+            before is None
+            and start
+            and (_is_letter(text[start - 1]) or _sign_first_percent(text, start))
+        ):
             continue  # "SKU12"; a percentage written sign first ("%19 İndirim")
         if after is None and (
             (end < len(text) and _is_letter(text[end])) or _PERCENT.match(text, end)
@@ -351,6 +356,12 @@ def _ascii_digit(match: re.Match[str]) -> str:
 def _is_letter(char: str) -> bool:
     """Letters of spaced scripts; CJK text runs words into numbers ("售价12元") legitimately."""
     return char.isalpha() and not is_unspaced(char)
+
+
+def _sign_first_percent(text: str, start: int) -> bool:
+    """A percent sign right before the number at `start` that is its own ("%19 İndirim"),
+    not the end of a percentage before it ("-21 %329€99": a badge, then the price)."""
+    return text[start - 1] in "%‰" and _PERCENT_ENDING.search(text, 0, start - 1) is None
 
 
 def _is_negative(text: str, start: int) -> bool:

@@ -136,14 +136,19 @@ class PhraseTable:
 # ---------------------------------------------------------------------------------------
 
 # A class saying what an element holds rather than what it is: "has-discount",
-# "with-list-price", "hasOldPrice" (the current price's box, beside a list price).
-_HOLDER_NAME = re.compile(r"(?:has|with)(?:[-_]|(?=[A-Z]))")
+# "with-list-price", "hasOldPrice" (the current price's box, beside a list price); or
+# saying what the product is filed under or taxed as, as WordPress and WooCommerce name
+# its wrapper: "product_cat-zubehoer", "tag-accessories", "shipping-taxable".
+_HOLDER_NAME = re.compile(
+    r"(?:has|with)(?:[-_]|(?=[A-Z]))|(?:product_cat|product_tag|category|tag)-|.*taxable$"
+)
+_HOLDER_HINTS = ("has", "with", "cat-", "category-", "tag-", "taxable")
 
 
 def own_names(names: str) -> str:
     """An element's class and id names without those that say what it holds ("product-price
-    with-list-price": "product-price")."""
-    if "has" not in names and "with" not in names:
+    with-list-price": "product-price") or how the product is filed or taxed."""
+    if not any(hint in names for hint in _HOLDER_HINTS):
         return names  # most names: nothing to leave out
     return " ".join(name for name in names.split() if not _HOLDER_NAME.match(name))
 

@@ -531,3 +531,42 @@ def test_a_range_low_price_only_another_sellers_offer_shows_gives_way_to_the_buy
     offer = extract_offer(shop_page(ld_range("49.00", "89.00"), buy_box + others, lang=lang))
     assert offer is not None
     assert (offer.price, offer.currency) == (Decimal("69.00"), "EUR")
+
+
+def test_cents_set_small_after_the_whole_part_beside_a_badge_read_one_price() -> None:
+    buy_box = (
+        '<div class="price-box"><span class="badge">-21 %</span><del>419,99 €</del>'
+        '<span class="price">329<sup>€99</sup></span></div>'
+    )
+    offer = extract_offer(shop_page(ld_range("249.90", "419.99"), buy_box))
+    assert offer is not None
+    assert offer.price == Decimal("329.99")
+
+
+@pytest.mark.parametrize(
+    ("lang", "low", "currency", "buy_box"),
+    [
+        (
+            "pt",
+            "3134.05",
+            "BRL",
+            '<div class="price-box"><span class="price">R$ 3.299,00</span>'
+            '<div class="price-box__pix">ou R$ 3.134,05 no Pix (5% de desconto)</div></div>',
+        ),
+        (
+            "tr",
+            "1187.55",
+            "TRY",
+            '<div class="product-price"><span class="price">1.249,00 TL</span>'
+            '<span class="price-transfer">1.187,55 TL Havale ile</span></div>',
+        ),
+    ],
+)
+def test_a_range_low_price_shown_only_for_paying_one_way_gives_way_to_the_price(
+    lang: str, low: str, currency: str, buy_box: str
+) -> None:
+    head = ld_range(low, "3899.00", currency)
+    offer = extract_offer(shop_page(head, buy_box, lang=lang))
+    assert offer is not None
+    shown = {"pt": Decimal("3299.00"), "tr": Decimal("1249.00")}[lang]
+    assert (offer.price, offer.currency) == (shown, currency)

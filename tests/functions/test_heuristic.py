@@ -707,3 +707,52 @@ def test_a_list_of_prices_is_no_list_price(lang_class):
 
     assert page.shows_as_current(Decimal("24.00"))
     assert not page.shows_as_current(Decimal("32.00"))
+
+
+@pytest.mark.parametrize(
+    "promotion",
+    [
+        "Free Expedited Shipping on orders over $49 · Visit our store",
+        "Kostenloser Expressversand für alle Bestellungen über 49,00 € in Deutschland",
+        "Livraison express offerte pour toute commande supérieure à 49,00 € en France",
+    ],
+)
+def test_a_sentences_amount_on_a_page_without_a_price_of_its_own_is_no_price(
+    promotion: str,
+) -> None:
+    page = (
+        f'<html><body><div class="top-bar">{promotion}</div><h1>Camera</h1>'
+        "<p>This item has been discontinued.</p></body></html>"
+    )
+    assert find_visible_price(parse_html(page)) is None
+
+
+def test_a_price_with_a_few_words_beside_it_is_still_the_price() -> None:
+    page = "<html><body><h1>Camera</h1><p>Now $99.00, was $139.99</p></body></html>"
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("99.00")
+
+
+@pytest.mark.parametrize(
+    ("classes", "price", "amount"),
+    [
+        ("product type-product instock shipping-taxable purchasable", "14,90 €", "14.90"),
+        ("product type-product product_cat-zubehoer taxable", "14,90 €", "14.90"),
+        ("product type-product product_tag-accessories instock", "$14.90", "14.90"),
+        ("post-411 category-related-items status-publish", "14,90 zł", "14.90"),
+    ],
+)
+def test_how_a_product_is_filed_or_taxed_names_nothing_of_its_price(
+    classes: str, price: str, amount: str
+) -> None:
+    # WordPress names the product's wrapper by its categories, tags and tax status.
+    page = (
+        f'<html><body><main><div class="{classes}"><h1>Espresso Milano</h1>'
+        f'<div class="summary"><p class="price">{price}</p>'
+        "<button>Add to cart</button></div></div></main></body></html>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal(amount)
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE

@@ -528,3 +528,11 @@ def test_a_percentage_written_sign_first_is_no_price(text: str) -> None:
 
 def test_a_price_after_a_percentage_written_sign_first_is_read() -> None:
     assert parse_price("%19 İndirim 1.299,90 TL") == ParsedPrice(Decimal("1299.90"), "TRY")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("-21 %329€99", "329.99"), ("-21 %329,99 €", "329.99"), ("Save 15%49,90 €", "49.90")],
+)
+def test_a_percentage_badge_run_into_the_price_ends_before_it(text: str, amount: str) -> None:
+    assert parse_price(text).amount == Decimal(amount)
