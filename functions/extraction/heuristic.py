@@ -259,6 +259,10 @@ _PRICE_PART_CLASS = re.compile(
     re.IGNORECASE,
 )
 _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
+# A price written whole, cents or the dash of whole units included ("29,99", "2.299,-"): no
+# part of one, whatever its class says ('<span class="site-currency-lg">2.299,-</span>').
+_WHOLE_PRICE = re.compile(r"[0-9][.,](?:[0-9]{2}(?![0-9])|[-–])")
+_UNITS_DASH = re.compile(r"[0-9][.,][-–](?![-–0-9])")  # "2.299,-", "49.–": a price's form
 # Cents set small right after the whole part, with the sign or not, and no class to say so:
 # "329<sup>€99</sup>", "19<sup>99</sup>".
 _CENTS_TAGS = frozenset(("sup", "sub", "small"))
@@ -800,6 +804,8 @@ def _survey(root: Element, budget: Budget) -> _Survey:
                 continue  # a paragraph: neither a price nor a stock status
             elif first is not None and len(child) < _MAX_PRICE_TEXT and has_currency_marker(child):
                 by_text = numbered = True  # a digit, no sign: "149,00 EUR", "1 299 Kč", "3000円"
+            elif first is not None and len(child) < _MAX_PRICE_TEXT and _UNITS_DASH.search(child):
+                by_text = numbered = True  # whole units and a dash, no marker: "2.299,-"
             elif first is None and len(child) <= _MAX_MARKER_TEXT and is_currency_marker(child):
                 by_text = True  # "129,<span>99</span> zł": the currency beside the number
             else:
@@ -970,9 +976,10 @@ def _opens_with_former_label(text: str) -> bool:
 
 
 def _states_price(text: str) -> bool:
-    """Whether the text holds a number with a currency sign or marker ("$5", "29,90 TL")."""
+    """Whether the text holds a number with a currency sign or marker ("$5", "29,90 TL"), or
+    written as only a price is ("2.299,-")."""
     return bool(_DIGIT.search(text)) and bool(
-        _CURRENCY_SIGN.search(text) or has_currency_marker(text)
+        _CURRENCY_SIGN.search(text) or has_currency_marker(text) or _UNITS_DASH.search(text)
     )
 
 
@@ -996,7 +1003,7 @@ def _is_price_part(element: Element, text: str) -> bool:
     whole or a currency part without a sign ("29" of "$29.99"), or cents right after the
     whole part, even with the sign ('599,<span class="decimals">90€</span>')."""
     names = element.get("class", "")
-    if not _PRICE_PART_CLASS.search(names):
+    if not _PRICE_PART_CLASS.search(names) or _WHOLE_PRICE.search(text):
         return False
     if not _CURRENCY_SIGN.search(text):
         return True
@@ -1242,6 +1249,8 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
             read = parse_price(f"{candidate.text} {after[:_MAX_MARKER_TEXT]}")
             if read.amount == candidate.amount:  # the marker is this number's, not the next
                 candidate.currency = read.currency
+        if candidate.currency is None:
+            candidate.currency = _labelled_currency(element, candidate.amount)
     score += 1.0 if candidate.currency or has_currency_marker(candidate.text) else -1.5
     # The words after another price in the text are that price's ("$499.00 was $599.00").
     own_text, rest = _price_and_rest(candidate.text)
@@ -1268,6 +1277,26 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
     for group in groups:
         score += _LABEL_SCORE[group]
     return score
+
+
+# Wrappers of a split price whose accessible name may read it whole ('<div aria-label=
+# "Prijs: €5,24"><span>5</span><span>.</span><span>24</span></div>').
+_LABELLED_REACH = 3
+
+
+def _labelled_currency(element: Element, amount: Decimal) -> str | None:
+    """The currency the accessible name (aria-label) of the price's element, or of a wrapper
+    near it, reads `amount` in; None when none does."""
+    node: Element | None = element
+    for _ in range(_LABELLED_REACH):
+        if node is None:
+            return None
+        if node.has_attribute_text("aria-label"):
+            read = parse_price(node.get("aria-label", ""))
+            if read.amount == amount:
+                return read.currency
+        node = node.parent
+    return None
 
 
 def _proximity(order: int, landmark: int | None, scale: float, weight: float) -> float:

@@ -756,3 +756,50 @@ def test_how_a_product_is_filed_or_taxed_names_nothing_of_its_price(
     assert offer is not None
     assert offer.price == Decimal(amount)
     assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    ("lang", "former", "price", "amount"),
+    [
+        ("da", "Før 2.799,-", "2.299,-", "2299"),
+        ("no", "Før 2.799,-", "2.299,-", "2299"),
+        ("de", "statt 49.–", "39.–", "39"),
+    ],
+)
+def test_a_price_in_whole_units_with_a_dash_and_no_marker_is_read(
+    lang: str, former: str, price: str, amount: str
+) -> None:
+    page = (
+        f'<html lang="{lang}"><body><h1>Sony WH-1000XM5</h1><div class="buy">'
+        f'<div class="pre">{former}</div><span class="site-currency-lg">{price}</span></div>'
+        "<button>Læg i kurv</button></body></html>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None, lang
+    assert offer.price == Decimal(amount), lang
+
+
+def test_a_split_prices_currency_is_read_from_its_accessible_name() -> None:
+    split = (
+        '<div class="price-amount" aria-label="Prijs: €{0},{1}"><span class="int">{0}</span>'
+        '<span class="dot">.</span><span class="frac">{1}</span></div>'
+    )
+    page = (
+        '<html lang="nl"><body><h1>Koffie</h1>'
+        f'<div class="was">{split.format(6, 99)}</div><div class="now">{split.format(5, 24)}</div>'
+        "<button>Leg in mandje</button></body></html>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("5.24"), "EUR")
+    assert offer.confidence >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_a_korean_parcel_delivery_cost_is_no_price() -> None:
+    page = (
+        '<html lang="ko"><body><h1>고구마 5kg</h1><div><span>택배배송</span> <span>3,000원</span>'
+        "</div><div><span>29,900</span><span>원</span></div></body></html>"
+    )
+    offer = find_visible_price(parse_html(page))
+    assert offer is not None
+    assert offer.price == Decimal("29900")
