@@ -39,7 +39,7 @@ text (`written_as_text`), else taken as it is, without the tree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from itertools import islice
@@ -99,8 +99,11 @@ def cross_check(
     visible = None if page is None else page.offer
     if visible is not None and visible.ambiguous:
         visible = None  # a near tie between shown prices settles nothing
+    shown_current = _only_shown_as_current(by_amount, page) if visible is None else None
     if visible is not None and visible.price in by_amount:
         chosen = visible.price
+    elif shown_current is not None:
+        chosen = shown_current  # the page's prices tie, but it shows only this one as current
     else:
         current = {a: c for a, c in by_amount.items() if a not in former} or by_amount
         voting = {
@@ -203,6 +206,16 @@ def shown_within_range(offer: Offer, highest: Decimal, page: VisiblePage) -> Off
         alternatives=(offer.price,),
         agreed_sources=(VISIBLE_SOURCE,),
     )
+
+
+def _only_shown_as_current(amounts: Iterable[Decimal], page: VisiblePage | None) -> Decimal | None:
+    """The one amount of the sources' that the page shows as a current price (outside other
+    products' and sellers' blocks, not struck, not a part payment...); None when it shows
+    none of them so, or several."""
+    if page is None:
+        return None
+    shown = [amount for amount in amounts if page.shows_as_current(amount)]
+    return shown[0] if len(shown) == 1 else None
 
 
 def _same_currency(candidate: OfferCandidate, trusted: Offer) -> bool:

@@ -570,3 +570,21 @@ def test_a_range_low_price_shown_only_for_paying_one_way_gives_way_to_the_price(
     assert offer is not None
     shown = {"pt": Decimal("3299.00"), "tr": Decimal("1249.00")}[lang]
     assert (offer.price, offer.currency) == (shown, currency)
+
+
+def test_of_two_sources_the_price_the_page_alone_shows_as_current_wins_a_tie() -> None:
+    # JSON-LD sums up every seller (its low price is another seller's, under "Inne oferty");
+    # og:price is the buy box's. The page's own prices are too close to tell apart alone.
+    head = ld_range("214.90", "249.99", "PLN") + (
+        '<meta property="product:price:amount" content="229.99">'
+        '<meta property="product:price:currency" content="PLN">'
+    )
+    buy_box = (
+        '<div class="price"><span class="price">229,99 zł</span></div>'
+        '<div class="price"><span class="price">232,00 zł</span> z dostawą</div>'
+        "<section><h2>Inne oferty</h2><ul><li><span>Sklep A</span>"
+        '<span class="price">214,90 zł</span></li></ul></section>'
+    )
+    offer = extract_offer(shop_page(head, buy_box, lang="pl"))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("229.99"), "PLN")
