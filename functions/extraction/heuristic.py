@@ -53,8 +53,8 @@ from extraction.other_products import (
     SECTION_HEADING_TAGS,
     BlocksOfOtherProducts,
     SectionHeadings,
+    TilesOfOtherProducts,
     in_section_of_other_products,
-    is_tile_of_other_product,
     other_product_sections,
 )
 from extraction.page_locale import locale_currency
@@ -728,7 +728,7 @@ _MIN_SCORE = 0.0
 _FOREIGN_REACH = 4
 
 
-# Ancestors of a price looked at for a tile of another product (`is_tile_of_other_product`):
+# Ancestors of a price looked at for a tile of another product (`TilesOfOtherProducts`):
 # a carousel's price sits a few wrappers deep in its tile ("li > div > a > span > span").
 _TILE_REACH = 6
 
@@ -1095,6 +1095,7 @@ class _ContextCache:
         self._other_products = other_products  # element ids (`_Survey.other_products`)
         self._title_holders = title_holders  # element ids (`_Survey.title_holders`)
         self._tiles: dict[int, bool] = {}  # by element id, once told
+        self._grids = TilesOfOtherProducts()
 
     def own(self, element: Element) -> frozenset[str]:
         key = id(element)
@@ -1128,7 +1129,7 @@ class _ContextCache:
         known = self._tiles.get(key)
         if known is None:
             # A block holding the product's title is the product's own, tiles or not.
-            known = key not in self._title_holders and is_tile_of_other_product(element)
+            known = key not in self._title_holders and self._grids.is_tile(element)
             self._tiles[key] = known
         return known
 

@@ -74,18 +74,36 @@ def is_block_of_other_products(element: Element, also: Iterable[str] = ()) -> bo
 _LIKE_TILES = 2  # siblings like it, besides itself, that make it one of a grid
 _MAX_SIBLINGS_READ = 32  # of its parent's children
 _MAX_LINK_SEARCH = 48  # elements of a tile searched for its link
-_TILE_TEXT = 600  # characters of a tile's text searched for a price
+_TILE_TEXT = 300  # characters of a tile's text searched for a price
 _NOT_A_PAGE = ("#", "javascript:", "mailto:", "tel:")
 
 
-def is_tile_of_other_product(element: Element) -> bool:
-    """Whether `element` is one tile of a grid or carousel of products: it links to a page,
-    and at least `_LIKE_TILES` siblings of the same tag and class link to one and show a
-    price. (Whether it holds the product's title, and so is the product's own, is the
-    caller's to tell.)"""
-    parent = element.parent
-    if parent is None or element.tag in ("html", "body") or not _links_to_a_page(element):
-        return False
+class TilesOfOtherProducts:
+    """Tells the tiles of grids and carousels of products (`is_tile`). Whether a parent's
+    children of one kind (tag and class) make such a grid is read once per parent and kind,
+    however many of its tiles are asked about."""
+
+    def __init__(self) -> None:
+        self._grids: dict[tuple[int, str, str | None], bool] = {}
+
+    def is_tile(self, element: Element) -> bool:
+        """Whether `element` is one tile of a grid or carousel of products: it links to a
+        page, and at least `_LIKE_TILES` siblings of the same tag and class link to one and
+        show a price. (Whether it holds the product's title, and so is the product's own,
+        is the caller's to tell.)"""
+        parent = element.parent
+        if parent is None or element.tag in ("html", "body") or not _links_to_a_page(element):
+            return False
+        key = (id(parent), element.tag, element.get("class"))
+        grid = self._grids.get(key)
+        if grid is None:
+            grid = self._grids[key] = _priced_links_of_kind(parent, element) >= _LIKE_TILES
+        return grid
+
+
+def _priced_links_of_kind(parent: Element, element: Element) -> int:
+    """How many of `parent`'s children of `element`'s tag and class link to a page and show
+    a price, `element` aside (counted up to `_LIKE_TILES`)."""
     tag, classes = element.tag, element.get("class")
     like = 0
     siblings = (child for child in parent.children if isinstance(child, Element))
@@ -95,8 +113,8 @@ def is_tile_of_other_product(element: Element) -> bool:
         if _links_to_a_page(sibling) and has_currency_marker(sibling.text(_TILE_TEXT)):
             like += 1
             if like == _LIKE_TILES:
-                return True
-    return False
+                break
+    return like
 
 
 def _links_to_a_page(element: Element) -> bool:

@@ -10,8 +10,8 @@ from extraction.markup import Element, parse_html
 from extraction.other_products import (
     MAX_NAMED_HEADINGS,
     SectionHeadings,
+    TilesOfOtherProducts,
     in_section_of_other_products,
-    is_tile_of_other_product,
     names_other_products,
     other_product_sections,
 )
@@ -287,7 +287,7 @@ def test_columns_alike_that_link_elsewhere_but_show_no_price_make_no_tile() -> N
     )
     [buy_box] = root.find_all(lambda e: e.tag == "span")
     assert buy_box.parent is not None
-    assert not is_tile_of_other_product(buy_box.parent)
+    assert not TilesOfOtherProducts().is_tile(buy_box.parent)
 
 
 @pytest.mark.parametrize("href", ["#reviews", "javascript:void(0)", ""])
@@ -298,13 +298,13 @@ def test_links_to_no_page_make_no_tiles(href: str) -> None:
         + "</ul>"
     )
     first = root.find_all(lambda e: e.tag == "li")[0]
-    assert not is_tile_of_other_product(first)
+    assert not TilesOfOtherProducts().is_tile(first)
 
 
 def test_a_tile_of_linked_siblings_with_prices_is_one() -> None:
     root = parse_html(f"<ol>{_tiles('$9.99', 3)}</ol>")
     first = root.find_all(lambda e: e.tag == "li")[0]
-    assert is_tile_of_other_product(first)
+    assert TilesOfOtherProducts().is_tile(first)
 
 
 def test_a_block_holding_the_products_title_among_linked_priced_siblings_is_its_own() -> None:
