@@ -263,10 +263,10 @@ _CENTS_CLASS = re.compile(r"cent|fraction|decimal|minor", re.IGNORECASE)
 # part of one, whatever its class says ('<span class="site-currency-lg">2.299,-</span>').
 _WHOLE_PRICE = re.compile(r"[0-9][.,](?:[0-9]{2}(?![0-9])|[-–])")
 _UNITS_DASH = re.compile(r"[0-9][.,][-–](?![-–0-9])")  # "2.299,-", "49.–": a price's form
-# Cents set small right after the whole part, with the sign or not, and no class to say so:
-# "329<sup>€99</sup>", "19<sup>99</sup>".
+# Cents set small right after the whole part, after the sign that marks them, with no class
+# to say so: "329<sup>€99</sup>" (the parent reads "329€99": 329.99).
 _CENTS_TAGS = frozenset(("sup", "sub", "small"))
-_CENTS_PART = re.compile(r"\s*(?:[^\w\s]{1,3}\s*)?\d{2}\s*(?:[^\w\s]{1,3})?\s*")
+_CENTS_PART = re.compile(r"\s*[^\w\s]{1,3}\s*\d{2}\s*")
 _DOT_GROUPED = re.compile(r"\d\.\d{3}$")  # "2.199": a whole part grouped by dots
 
 _MAX_PRICE_TEXT = 80  # characters; a price with its label is short, a paragraph is not

@@ -137,12 +137,10 @@ class PhraseTable:
 
 # A class saying what an element holds rather than what it is: "has-discount",
 # "with-list-price", "hasOldPrice" (the current price's box, beside a list price); or
-# saying what the product is filed under or taxed as, as WordPress and WooCommerce name
-# its wrapper: "product_cat-zubehoer", "tag-accessories", "shipping-taxable".
-_HOLDER_NAME = re.compile(
-    r"(?:has|with)(?:[-_]|(?=[A-Z]))|(?:product_cat|product_tag|category|tag)-|.*taxable$"
-)
-_HOLDER_HINTS = ("has", "with", "cat-", "category-", "tag-", "taxable")
+# saying what the product is filed under or taxed as, as WooCommerce names its wrapper:
+# "product_cat-zubehoer", "product_tag-accessories", "shipping-taxable".
+_HOLDER_NAME = re.compile(r"(?:has|with)(?:[-_]|(?=[A-Z]))|product_(?:cat|tag)-|.*taxable$")
+_HOLDER_HINTS = ("has", "with", "product_", "taxable")
 
 
 def own_names(names: str) -> str:

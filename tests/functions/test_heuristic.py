@@ -740,13 +740,13 @@ def test_a_price_with_a_few_words_beside_it_is_still_the_price() -> None:
         ("product type-product instock shipping-taxable purchasable", "14,90 €", "14.90"),
         ("product type-product product_cat-zubehoer taxable", "14,90 €", "14.90"),
         ("product type-product product_tag-accessories instock", "$14.90", "14.90"),
-        ("post-411 category-related-items status-publish", "14,90 zł", "14.90"),
+        ("post-411 product_cat-related-items status-publish", "14,90 zł", "14.90"),
     ],
 )
 def test_how_a_product_is_filed_or_taxed_names_nothing_of_its_price(
     classes: str, price: str, amount: str
 ) -> None:
-    # WordPress names the product's wrapper by its categories, tags and tax status.
+    # WooCommerce names the product's wrapper by its categories, tags and tax status.
     page = (
         f'<html><body><main><div class="{classes}"><h1>Espresso Milano</h1>'
         f'<div class="summary"><p class="price">{price}</p>'
