@@ -24,6 +24,9 @@ _REGION = re.compile(r"[-_]([A-Za-z]{2})(?![A-Za-z0-9])")
 _GENERIC_COUNTRY_DOMAINS = frozenset(("CO",))
 # The elements read for the declarations: the <html> start tag and the head's <meta> tags.
 _MAX_HEAD_ELEMENTS = 200
+_MAX_TITLE_TEXT = 200
+_KANA = re.compile("[\u3040-\u30ff]")
+_HAN = re.compile("[\u4e00-\u9fff]")
 
 
 def locale_currency(root: Element, url: str | None = None) -> str | None:
@@ -38,8 +41,26 @@ def locale_currency(root: Element, url: str | None = None) -> str | None:
         return REGION_CURRENCIES.get(country)
     for tag in tags:
         match = _LANGUAGE_TAG.match(tag)
-        if match and match[1].lower() in LANGUAGE_CURRENCIES:
+        # Chinese in traditional script is Taiwan's or Hong Kong's as often as not.
+        if match and match[1].lower() in LANGUAGE_CURRENCIES and "hant" not in tag.lower():
             return LANGUAGE_CURRENCIES[match[1].lower()]
+    if not tags:
+        language = _title_language(root)
+        return None if language is None else LANGUAGE_CURRENCIES.get(language)
+    return None
+
+
+def _title_language(root: Element) -> str | None:
+    """The language a page that declares none writes its title in, where its script alone
+    tells: kana is Japanese, Han without kana Chinese ("¥" a yen, or a yuan)."""
+    for count, element in enumerate(walk(root)):
+        if count == _MAX_HEAD_ELEMENTS or element.tag == "body":
+            return None
+        if element.tag == "title":
+            title = element.text(_MAX_TITLE_TEXT)
+            if _KANA.search(title):
+                return "ja"
+            return "zh" if _HAN.search(title) else None
     return None
 
 

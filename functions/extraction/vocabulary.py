@@ -104,7 +104,7 @@ REGION_CURRENCIES: dict[str, str] = {
 }  # fmt: skip
 LANGUAGE_CURRENCIES: dict[str, str] = {
     "sv": "SEK", "da": "DKK", "nb": "NOK", "nn": "NOK", "no": "NOK", "is": "ISK",
-    "ja": "JPY", "ur": "PKR", "si": "LKR", "ne": "NPR",
+    "ja": "JPY", "zh": "CNY", "ur": "PKR", "si": "LKR", "ne": "NPR",
 }  # fmt: skip
 
 # ---------------------------------------------------------------------------------------

@@ -83,3 +83,32 @@ def test_a_visible_price_takes_the_currency_the_pages_locale_means(
     assert offer is not None
     assert offer.price == Decimal(amount)
     assert offer.currency == currency
+
+
+@pytest.mark.parametrize(
+    ("title", "currency"),
+    [
+        ("三体（全三册）刘慈欣 - 当当图书", "CNY"),
+        ("ユニクロ エアリズムコットンT - 公式通販", "JPY"),
+    ],
+)
+def test_a_page_that_declares_nothing_is_read_by_its_titles_script(
+    title: str, currency: str
+) -> None:
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+    page += '<div class="price">¥64.70</div></body></html>'
+    assert locale_currency(parse_html(page)) == currency
+    offer = extract_offer(page)
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("64.70"), currency)
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "zh-hant"])
+def test_chinese_in_traditional_script_without_a_region_implies_no_currency(lang: str) -> None:
+    page = f'<html lang="{lang}"><head><title>三體</title></head><body></body></html>'
+    assert locale_currency(parse_html(page)) is None
+
+
+def test_latin_titles_of_undeclared_pages_imply_nothing() -> None:
+    page = "<html><head><title>Kettle | Shop</title></head><body></body></html>"
+    assert locale_currency(parse_html(page)) is None
