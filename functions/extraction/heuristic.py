@@ -987,10 +987,8 @@ def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | N
     """Amount and currency of an element's price text; None when it is not a sane price."""
     if not text or not _DIGIT.search(text):
         return None
-    if element.has_attribute_text("class") and _is_price_part(element, text):
-        return None  # "29" of "$29.99": its parent holds the whole price
-    if element.tag in _CENTS_TAGS and _CENTS_PART.fullmatch(text) and _after_digits(element):
-        return None  # "€99" of "329<sup>€99</sup>": the parent's price is 329.99
+    if _is_price_part(element, text):
+        return None  # "29" of "$29.99", "€99" of "329<sup>€99</sup>": its parent holds it whole
     parsed = parse_price(text)
     amount = parsed.amount
     if amount is None or not amount.is_finite() or amount <= 0 or amount >= _MAX_AMOUNT:
@@ -999,9 +997,14 @@ def _parsed_price(element: Element, text: str) -> tuple[Decimal, str | None] | N
 
 
 def _is_price_part(element: Element, text: str) -> bool:
-    """Whether an element is a part of a price its parent shows whole, by its class: a
+    """Whether an element is a part of a price its parent shows whole. By its class: a
     whole or a currency part without a sign ("29" of "$29.99"), or cents right after the
-    whole part, even with the sign ('599,<span class="decimals">90€</span>')."""
+    whole part, even with the sign ('599,<span class="decimals">90€</span>'). By its tag:
+    cents set small after their sign right after the whole part ("329<sup>€99</sup>")."""
+    if element.tag in _CENTS_TAGS and _CENTS_PART.fullmatch(text) and _after_digits(element):
+        return True
+    if not element.has_attribute_text("class"):
+        return False
     names = element.get("class", "")
     if not _PRICE_PART_CLASS.search(names) or _WHOLE_PRICE.search(text):
         return False

@@ -34,7 +34,7 @@ def locale_currency(root: Element, url: str | None = None) -> str | None:
     that implies one. A declared country decides, one whose currency has no shared marker
     too ("sv-FI": the euro, not a crown); only a page of no known country is read by its
     language."""
-    tags = _declared_language_tags(root)
+    tags, title = _declared_language_tags(root)
     countries = [region for region in map(_region, tags) if region]
     country = countries[0] if countries else _country_domain(url)
     if country is not None:
@@ -45,33 +45,30 @@ def locale_currency(root: Element, url: str | None = None) -> str | None:
         if match and match[1].lower() in LANGUAGE_CURRENCIES and "hant" not in tag.lower():
             return LANGUAGE_CURRENCIES[match[1].lower()]
     if not tags:
-        language = _title_language(root)
+        language = _title_language(title)
         return None if language is None else LANGUAGE_CURRENCIES.get(language)
     return None
 
 
-def _title_language(root: Element) -> str | None:
+def _title_language(title: str) -> str | None:
     """The language a page that declares none writes its title in, where its script alone
     tells: kana is Japanese, Han without kana Chinese ("¥" a yen, or a yuan)."""
-    for count, element in enumerate(walk(root)):
-        if count == _MAX_HEAD_ELEMENTS or element.tag == "body":
-            return None
-        if element.tag == "title":
-            title = element.text(_MAX_TITLE_TEXT)
-            if _KANA.search(title):
-                return "ja"
-            return "zh" if _HAN.search(title) else None
-    return None
+    if _KANA.search(title):
+        return "ja"
+    return "zh" if _HAN.search(title) else None
 
 
-def _declared_language_tags(root: Element) -> list[str]:
+def _declared_language_tags(root: Element) -> tuple[list[str], str]:
     """The language tags the page declares, most telling first: <html lang>, og:locale,
-    Content-Language (its first, when it lists several)."""
-    html_lang = locale = content_language = ""
+    Content-Language (its first, when it lists several); and its <title>'s text, read in
+    the same walk of the head."""
+    html_lang = locale = content_language = title = ""
     for count, element in enumerate(walk(root)):
         if count == _MAX_HEAD_ELEMENTS or element.tag == "body":
             break
-        if element.tag == "html" and not html_lang:
+        if element.tag == "title" and not title:
+            title = element.text(_MAX_TITLE_TEXT)
+        elif element.tag == "html" and not html_lang:
             html_lang = element.get("lang") or element.get("xml:lang") or ""
         elif element.tag == "meta" and element.raw_attributes:
             key = (element.get("property") or element.get("name") or "").lower()
@@ -79,7 +76,8 @@ def _declared_language_tags(root: Element) -> list[str]:
                 locale = element.get("content", "")
             elif (element.get("http-equiv") or "").lower() == "content-language":
                 content_language = content_language or element.get("content", "").split(",")[0]
-    return [tag for tag in (html_lang, locale, content_language) if _LANGUAGE_TAG.match(tag)]
+    tags = [tag for tag in (html_lang, locale, content_language) if _LANGUAGE_TAG.match(tag)]
+    return tags, title
 
 
 def _region(tag: str) -> str | None:

@@ -33,7 +33,9 @@ from extraction.vocabulary import (
     UNSPACED_SCRIPTS,
 )
 
-_UNSPACED_CHARACTER = re.compile(f"[{UNSPACED_SCRIPTS}]")
+# A character of those scripts: `is_unspaced`, and a search for one in a text.
+UNSPACED_CHARACTER = re.compile(f"[{UNSPACED_SCRIPTS}]")
+_FIRST_UNSPACED = UNSPACED_SCRIPTS[0]  # no character before it is of those scripts
 
 _MAX_INTEGER_DIGITS = 15
 _MAX_MARKER_GAP = 3  # whitespace characters allowed between a number and its currency marker
@@ -84,7 +86,7 @@ _NORMALIZED_NAMES = _MARKER_CODES | CURRENCY_NAMES
 
 def is_unspaced(char: str) -> bool:
     """A character of a script written without spaces between words (`UNSPACED_SCRIPTS`)."""
-    return char >= "\u0e00" and _UNSPACED_CHARACTER.match(char) is not None
+    return char >= _FIRST_UNSPACED and UNSPACED_CHARACTER.match(char) is not None
 
 
 def _is_word_edge(char: str) -> bool:

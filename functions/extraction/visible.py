@@ -15,7 +15,7 @@ from itertools import islice
 
 from contracts.catalog import Availability
 from extraction.markup import Element, walk
-from extraction.price import is_unspaced
+from extraction.price import UNSPACED_CHARACTER, is_unspaced
 from extraction.vocabulary import (
     BUY_ACTION_WORDS,
     BUY_CONTROL,
@@ -26,12 +26,8 @@ from extraction.vocabulary import (
     STOCK_QUALIFIERS,
     STOCK_QUALIFIERS_AFTER,
     STOCK_SUBJECTS,
-    UNSPACED_SCRIPTS,
     VARIANT_PICKER_WORDS,
 )
-
-# Only a text with a character of those scripts can hold a phrase written in one.
-_UNSPACED_TEXT = re.compile(f"[{UNSPACED_SCRIPTS}]")
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -87,7 +83,8 @@ class PhraseTable:
 
     def groups(self, text: str) -> set[str]:
         found: set[str] = set()
-        if self._unspaced and _UNSPACED_TEXT.search(text):
+        # Only a text with a character of those scripts can hold a phrase written in one.
+        if self._unspaced and UNSPACED_CHARACTER.search(text):
             found.update(group for phrase, group in self._unspaced if phrase in text)
         words = WORDS_OF_TEXT.findall(text.lower())
         if self._last_words.isdisjoint(words):
