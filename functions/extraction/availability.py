@@ -17,6 +17,12 @@ evidence is read in order of trust:
    The two must not disagree: a disabled button beside "In stock" (a size not chosen yet)
    says nothing.
 
+A structured "in stock" gives way only to a page that shows the product sold out both
+ways: its main control disabled or offering a restock notice, and a status stated beside
+it (a stale JSON-LD "InStock" by "Stokta yok" and "Gelince Haber Ver";
+`shown_sold_out`). A cheap look at the raw markup around the shown price
+(`may_show_sold_out`) spares the tree on the many pages that state no such status.
+
 No evidence leaves the status unknown. A disabled buy control counts only when it is the
 page's main one: the one nearest the product title, outside the page's header, footer,
 navigation and other products' blocks (recommendations, accessories, recently viewed).
@@ -33,6 +39,7 @@ A page has hundreds of links: each one's start tag and label get one cheap subst
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from decimal import Decimal
@@ -88,6 +95,11 @@ _MAX_LABEL = 60  # characters of a control's label
 _MAX_LABEL_VISITS = 30  # nodes read for one label
 _ANCESTORS = 12  # how far up a control or a status is placed in a block
 _REACH = 80  # elements between a stated status and the title or control it is about
+# Raw characters before and after the first price the page writes as text within which
+# its buy box states the stock.
+_BUY_BOX_BEFORE = 2000
+_BUY_BOX_AFTER = 4000
+_TEXT_IN_MARKUP = re.compile(rf">([^<]{{2,{_MAX_STOCK_TEXT}}})<")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +168,30 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
         # until a script loads (Magento's add-to-cart) or a size is chosen.
         return StockEvidence(stated, VISIBLE_SOURCE, CONFIDENCE_ONE)
     return None  # an enabled buy control, a stated out of stock: they disagree
+
+
+def may_show_sold_out(markup: str, shown_at: int) -> bool:
+    """Whether the raw markup states a text out of stock ("Sold out", "Stokta yok") near
+    `shown_at`, where it first writes the offer's price as text: cheap, with no tree, and
+    generous; `shown_sold_out` decides."""
+    around = markup[max(0, shown_at - _BUY_BOX_BEFORE) : shown_at + _BUY_BOX_AFTER]
+    for match in _TEXT_IN_MARKUP.finditer(around):
+        text = match[1]
+        if not text.isspace() and stated_stock(html.unescape(text)) == Availability.OUT_OF_STOCK:
+            return True
+    return False
+
+
+def shown_sold_out(root: Element, budget: Budget = UNLIMITED) -> bool:
+    """Whether the visible page shows the product sold out both by its main control
+    (disabled, or a restock notice) and by a status stated beside it: surer than any
+    structured status left in the markup."""
+    evidence = visible_availability(root, budget)
+    return (
+        evidence is not None
+        and evidence.availability == Availability.OUT_OF_STOCK
+        and evidence.confidence >= CONFIDENCE_AGREED
+    )
 
 
 class _WalkedPage:

@@ -33,7 +33,7 @@ nothing for it. The check of a lone price (3) needs the element tree, so it is m
 pages that build it anyway (a microdata or meta price, or a cross-check); a JSON-LD price
 no other source contradicts is checked only when the raw markup may show it as a former
 price (`may_show_as_former`: struck, or after a former-price word) or writes it nowhere as
-text (`written_as_text`), else taken as it is, without the tree.
+text (`first_written_as_text`), else taken as it is, without the tree.
 """
 
 from __future__ import annotations
@@ -271,18 +271,18 @@ def may_show_as_former(html: str, amount: Decimal, *, struck_only: bool = False)
     return False
 
 
-def written_as_text(html: str, amount: Decimal) -> bool:
-    """Whether the raw markup writes `amount` in the text of an element, not only in a
-    script or a tag's attributes (JSON-LD, a data-price, a meta tag). Cheap, with no
-    element tree: a lone JSON-LD price the page writes nowhere else is no price the page
-    shows (an auction's starting price under the current bid, a stale price on a page
-    that is sold out) and is checked against the visible page."""
+def first_written_as_text(html: str, amount: Decimal) -> int | None:
+    """Where the raw markup first writes `amount` in the text of an element, not only in a
+    script or a tag's attributes (JSON-LD, a data-price, a meta tag); None when it writes
+    it in none. Cheap, with no element tree: a lone JSON-LD price the page writes nowhere
+    else is no price the page shows (an auction's starting price under the current bid, a
+    stale price on a page that is sold out) and is checked against the visible page."""
     # Its whole part: a page splits the cents off in markup of their own ("208,<sup>60").
     for start in _written_at(html, amount.to_integral_value(ROUND_DOWN)):
         in_tag = html.rfind("<", 0, start) > html.rfind(">", 0, start)
         if not in_tag and html.rfind("<script", 0, start) <= html.rfind("</script", 0, start):
-            return True
-    return False
+            return start
+    return None
 
 
 def _written_at(html: str, amount: Decimal) -> Iterator[int]:

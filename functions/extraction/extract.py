@@ -31,17 +31,23 @@ from functools import cached_property
 from contracts.catalog import Availability
 from extraction import jsonld, meta, microdata
 from extraction import rules as retailer_rules
-from extraction.availability import StockEvidence, page_availability, visible_availability
+from extraction.availability import (
+    StockEvidence,
+    may_show_sold_out,
+    page_availability,
+    shown_sold_out,
+    visible_availability,
+)
 from extraction.blocked import classify_blocked
 from extraction.budget import UNLIMITED, Budget
 from extraction.cross_check import (
     checked_against_page,
     cross_check,
     displayed,
+    first_written_as_text,
     may_show_as_former,
     needs_cross_check,
     shown_within_range,
-    written_as_text,
 )
 from extraction.heuristic import SOURCE as VISIBLE_SOURCE
 from extraction.heuristic import VisiblePage
@@ -79,6 +85,7 @@ class Page:
         self.complete = complete
         # Its addresses and titles, read only when a source declares several products.
         self.identity = PageIdentity(html, url, lambda: self.tree, budget)
+        self._written_as_text: dict[Decimal, int | None] = {}
 
     @cached_property
     def tree(self) -> Element:
@@ -89,6 +96,13 @@ class Page:
     @cached_property
     def visible(self) -> VisiblePage:
         return VisiblePage(self.tree, self.url, self.budget)
+
+    def first_written_as_text(self, amount: Decimal) -> int | None:
+        """Where the markup first writes `amount` in an element's text (None: nowhere), read
+        once for the checks that ask."""
+        if amount not in self._written_as_text:
+            self._written_as_text[amount] = first_written_as_text(self.html, amount)
+        return self._written_as_text[amount]
 
 
 def extract_offer(
@@ -123,7 +137,11 @@ def extract_offer(
         evidence = page_availability(price, sources, tree, budget)
     if offer is None:
         return _sold_out(evidence)
-    return offer if evidence is None else replace(offer, availability=evidence.availability)
+    if evidence is not None:
+        offer = replace(offer, availability=evidence.availability)
+        if evidence.source == VISIBLE_SOURCE:
+            return offer
+    return _unless_shown_sold_out(offer, page) if use_heuristic else offer
 
 
 Source = Callable[[], SourceReading]
@@ -166,7 +184,7 @@ def _priced_offer(
         highest = _range_top(offer, read_source().candidates)
         if use_heuristic and highest is not None:
             offer = shown_within_range(offer, highest, page.visible)
-        elif use_heuristic and _checked(name, offer, len(agreed), page.html):
+        elif use_heuristic and _checked(name, offer, len(agreed), page):
             offer = checked_against_page(offer, page.visible)
             unpriced = _sold_out_without_price(offer, page)
             if unpriced is not None:
@@ -196,7 +214,7 @@ def _range_top(offer: Offer, candidates: list[OfferCandidate]) -> Decimal | None
     )
 
 
-def _checked(source: str, offer: Offer, agreeing: int, html: str) -> bool:
+def _checked(source: str, offer: Offer, agreeing: int, page: Page) -> bool:
     """Whether a price `agreeing` structured sources state, no other contradicting it, is
     checked against the visible page. A price several state, when the raw markup may strike
     it (JSON-LD and og:price may both hold the list price of a sale). A price one states
@@ -208,11 +226,11 @@ def _checked(source: str, offer: Offer, agreeing: int, html: str) -> bool:
     if price is None:
         return False
     if agreeing > 1:
-        return may_show_as_former(html, price, struck_only=True)
+        return may_show_as_former(page.html, price, struck_only=True)
     return (
         source != jsonld.SOURCE
-        or not written_as_text(html, price)
-        or may_show_as_former(html, price)
+        or page.first_written_as_text(price) is None
+        or may_show_as_former(page.html, price)
     )
 
 
@@ -234,9 +252,23 @@ def _sold_out_without_price(offer: Offer, page: Page) -> Offer | None:
         if page.visible.shows_as_current(amount):
             return None
         return replace(offer, price=None, currency=None, alternatives=())
-    if written_as_text(page.html, amount) or page.visible.shows_as_price(amount):
+    if page.first_written_as_text(amount) is not None or page.visible.shows_as_price(amount):
         return None
     return _sold_out(visible_availability(page.tree, page.budget))
+
+
+def _unless_shown_sold_out(offer: Offer, page: Page) -> Offer:
+    """`offer` out of stock when a structured source states it in stock while the visible
+    page shows it sold out, by its buy control and a stated status both (a stale
+    "InStock" by "Stokta yok" and "Gelince Haber Ver")."""
+    if offer.availability != Availability.IN_STOCK or offer.source == VISIBLE_SOURCE:
+        return offer
+    shown_at = None if offer.price is None else page.first_written_as_text(offer.price)
+    if shown_at is None or not may_show_sold_out(page.html, shown_at):
+        return offer
+    if not shown_sold_out(page.tree, page.budget):
+        return offer
+    return replace(offer, availability=Availability.OUT_OF_STOCK)
 
 
 def _sold_out(evidence: StockEvidence | None) -> Offer | None:

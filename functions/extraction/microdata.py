@@ -184,6 +184,9 @@ def read(root: Element, budget: Budget = UNLIMITED) -> SourceReading:
             continue  # a specification is read with its offer; foreign prices are not ours
         if item.element is not None and blocks.holds(item.element):
             continue  # a "related products" tile (which may alone carry microdata)
+        product = item.outermost_product()
+        if product is not None and product.element is not None and blocks.in_tile(product.element):
+            continue  # one of a grid of products, each linking to its page: not ours
         if item.types & _PRODUCT_TYPES and (item.parent is None or item.parent.product() is None):
             products.add(_identity(item))
         if "aggregateoffer" in item.types and _has_concrete_offers(item):

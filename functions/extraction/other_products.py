@@ -53,6 +53,7 @@ _HEADINGS = PhraseTable(
 _BLOCK_WORDS = frozenset(FOREIGN_BLOCK_WORDS)
 _BLOCK_STEMS = re.compile("|".join(FOREIGN_BLOCK_STEMS))
 _BLOCK_ANCESTORS = 12  # how far up a block of other products is looked for
+_TILE_ANCESTORS = 3  # how far up from a product's item its tile is looked for
 
 
 def is_block_of_other_products(element: Element, also: Iterable[str] = ()) -> bool:
@@ -136,6 +137,8 @@ class BlocksOfOtherProducts:
     def __init__(self, budget: Budget = UNLIMITED) -> None:
         self._budget = budget
         self._holds_title: dict[int, bool] = {}  # by id of each named block met
+        self._tiles = TilesOfOtherProducts()
+        self._in_tile: dict[int, bool] = {}  # by id of each element asked about
 
     def holds(self, element: Element) -> bool:
         """Whether `element` is in (or is) a block of other products."""
@@ -144,6 +147,25 @@ class BlocksOfOtherProducts:
             if node is None:
                 return False
             if is_block_of_other_products(node):
+                return not self._holds_title_at(node)
+            node = node.parent
+        return False
+
+    def in_tile(self, element: Element) -> bool:
+        """Whether `element` is in (or is) a tile of a grid or carousel of products
+        (`TilesOfOtherProducts`) among its nearest `_TILE_ANCESTORS`, one that does not
+        hold the product's title. Read once per element, however many items it holds."""
+        known = self._in_tile.get(id(element))
+        if known is None:
+            known = self._in_tile[id(element)] = self._tile_above(element)
+        return known
+
+    def _tile_above(self, element: Element) -> bool:
+        node: Element | None = element
+        for _ in range(_TILE_ANCESTORS):
+            if node is None:
+                return False
+            if self._tiles.is_tile(node):
                 return not self._holds_title_at(node)
             node = node.parent
         return False

@@ -166,17 +166,21 @@ NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 # level "product-variant-123" class) may hold the product's own status.
 _VARIANT_REACH = 4
 _PICKER_ROLES = frozenset(("option", "listbox", "radio", "radiogroup"))
+_CHOICE_TYPES = frozenset(("radio", "checkbox"))
 
 
 def in_variant_picker(element: Element) -> bool:
     """Within a variant picker (a size's or colour's option, named so by its class or id,
-    or by its ARIA role: a listbox's options, a radio group's radios): a status stated there
-    ("XL Tükendi") is that variant's, not the product's."""
+    by its ARIA role: a listbox's options, a radio group's radios, or the label of a radio
+    or checkbox): a status stated there ("XL Tükendi") is that variant's, not the
+    product's."""
     node: Element | None = element
     for _ in range(_VARIANT_REACH):
         if node is None:
             return False
         if node.has_attribute_text("role") and node.get("role", "").lower() in _PICKER_ROLES:
+            return True
+        if node.tag == "label" and _labels_a_choice(node):
             return True
         if node.has_attribute_text("class") or node.has_attribute_text("id"):
             names = f"{node.get('class', '')} {node.get('id', '')}".lower()
@@ -184,6 +188,22 @@ def in_variant_picker(element: Element) -> bool:
                 return True
         node = node.parent
     return False
+
+
+def _labels_a_choice(label: Element) -> bool:
+    """Whether `label` is a radio's or checkbox's: holding one, or beside one (a size chip
+    is a radio and its label, one after the other)."""
+    held = [child for child in label.children if isinstance(child, Element)]
+    siblings = [] if label.parent is None else label.parent.children
+    at = next((index for index, child in enumerate(siblings) if child is label), 0)
+    before = next((c for c in reversed(siblings[:at]) if isinstance(c, Element)), None)
+    after = next((c for c in siblings[at + 1 :] if isinstance(c, Element)), None)
+    return any(
+        node is not None
+        and node.tag == "input"
+        and node.get("type", "").strip().lower() in _CHOICE_TYPES
+        for node in (*held, before, after)
+    )
 
 
 def in_unselected_variant(element: Element) -> bool:

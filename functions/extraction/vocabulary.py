@@ -1015,7 +1015,8 @@ STOCK_PREFIXES: tuple[str, ...] = (
 # Buy controls and the blocks no price of the page's own sits in
 # ---------------------------------------------------------------------------------------
 
-# A control's text or attributes that make it the add-to-cart / buy button.
+# A control's text or attributes that make it the add-to-cart / buy button; an auction's
+# bid button is one too (bidding is open: the item is there to be had).
 BUY_CONTROL: tuple[str, ...] = (
     "add to cart", "add to bag", "add to basket", "add to trolley", "add to order",
     "buy now", "buy it now", "in den warenkorb", "in den einkaufswagen", "jetzt kaufen",
@@ -1037,6 +1038,12 @@ BUY_CONTROL: tuple[str, ...] = (
     "הוסף לסל", "הוספה לסל", "קנה עכשיו", "לרכישה", "купити", "в кошик", "додати в кошик",
     "до кошика", "добави в количката", "добави в кошницата", "купи", "купи сега",
     "dodaj u košaricu", "u košaricu", "kupi", "kupi odmah",
+    "カートに追加", "カートへ入れる", "カゴに入れる", "かごに入れる", "買い物かごに入れる",
+    "今すぐ購入", "加入購物車", "放入購物車", "立即購買", "直接購買", "加入购物袋",
+    "place bid", "place a bid", "bid now", "bieten", "jetzt bieten", "gebot abgeben",
+    "enchérir", "pujar", "licitar", "fai un'offerta", "licytuj", "licitálok",
+    "licitálás", "přihodit", "dražit", "teklif ver", "сделать ставку", "入札する", "出价",
+    "입찰하기", "lägg bud", "bod plaatsen", "bied mee",
 )  # fmt: skip
 # A control that offers to tell the shopper once the product is back: shown in place of
 # the buy control while it is out of stock ("Notify me when available").

@@ -161,6 +161,85 @@ def test_an_out_of_stock_offer_keeps_its_price_only_where_the_page_shows_it(body
     assert (offer.price, offer.availability) == (shown, OUT)
 
 
+def stale_in_stock(price, currency):
+    return jsonld(
+        {
+            "@type": "Product",
+            "name": "Telefon",
+            "offers": {
+                "@type": "Offer",
+                "price": price,
+                "priceCurrency": currency,
+                "availability": "https://schema.org/InStock",
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "box"),
+    [
+        (
+            "52999.00",
+            "TRY",
+            '<div class="prc">52.999,00 TL</div><span class="stock">Stokta yok</span>'
+            '<button class="btn-notify">Gelince Haber Ver</button>',
+        ),
+        (
+            "1249000",
+            "IDR",
+            '<div class="price">Rp1.249.000</div><p>Stok: <b>Habis</b></p>'
+            '<button disabled type="button">+ Keranjang</button>'
+            '<button type="button">Ingatkan Saya</button>',
+        ),
+        (
+            "89.90",
+            "BRL",
+            '<span class="label">Esgotado</span><span class="price">R$89,90</span>'
+            '<button class="btn" disabled>Comprar</button>',
+        ),
+        (
+            "349.00",
+            "EUR",
+            '<p class="price">349,00 €</p><p class="availability">Derzeit nicht verfügbar</p>'
+            "<button>Benachrichtigen, wenn verfügbar</button>",
+        ),
+    ],
+    ids=["tr-restock-notice", "id-disabled-cart", "pt-status-before-price", "de"],
+)
+def test_a_stale_in_stock_offer_gives_way_to_a_page_showing_it_sold_out_both_ways(
+    price, currency, box
+):
+    # The shown price is the offer's: only its stock status is stale.
+    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_in_stock(price, currency)))
+
+    assert (offer.price, offer.currency, offer.availability) == (Decimal(price), currency, OUT)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        # A stated status alone, without the control agreeing: the structured one stands.
+        '<p class="price">349,00 €</p><p>Derzeit nicht verfügbar</p>',
+        # The control in stock beside it: they disagree.
+        '<p class="price">349,00 €</p><p>Ausverkauft</p><button>In den Warenkorb</button>',
+        # A size sold out, in the variant picker.
+        '<p class="price">349,00 €</p><div class="variant-picker"><label>XL '
+        "<span>Ausverkauft</span></label></div><button disabled>In den Warenkorb</button>",
+        # Sold out, a tile far from the page's own buy box, beyond the look at the markup.
+        '<p class="price">349,00 €</p><button>In den Warenkorb</button>'
+        + "<p>Beschreibung des Produkts.</p>" * 300
+        + '<div class="tile"><p>Anderes Telefon</p><p>Ausverkauft</p>'
+        "<button disabled>Benachrichtigen, wenn verfügbar</button></div>",
+    ],
+    ids=["statement-alone", "enabled-control", "variant", "far-tile"],
+)
+def test_a_structured_in_stock_offer_stands_unless_the_page_shows_it_sold_out_both_ways(box):
+    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_in_stock("349.00", "EUR")))
+
+    assert (offer.price, offer.availability) == (Decimal("349.00"), IN)
+
+
 def test_an_in_stock_offer_the_page_renders_by_script_keeps_its_price():
     product = {"@type": "Product", "offers": {"price": "2499.00", "availability": "InStock"}}
     body = '<h1>Smart TV 55</h1><div id="price-app"></div><button>Add to cart</button>'
@@ -216,8 +295,28 @@ def test_a_rule_that_finds_no_price_on_a_sold_out_page_gives_an_offer_without_on
         "<button>Toevoegen aan winkelwagen</button>",
         "<button>Dodaj do koszyka</button>",
         '<button class="add-to-cart"><span>Buy now</span></button>',
+        '<button data-test="add-to-cart-button">カートに追加する</button>',
+        "<button>加入購物車</button>",
+        '<button type="submit" class="btn">Gebot abgeben</button>',
+        '<button class="MuiButton-root">Bieten</button>',
+        '<button class="btn btn--primary">Licitálok</button>',
+        '<a class="button" href="#bid">Place bid</a>',
     ],
-    ids=["de", "fr", "es", "it", "nl", "pl", "en"],
+    ids=[
+        "de",
+        "fr",
+        "es",
+        "it",
+        "nl",
+        "pl",
+        "en",
+        "ja",
+        "zh-hant",
+        "de-bid",
+        "ch-bid",
+        "hu-bid",
+        "en-bid",
+    ],
 )
 def test_an_enabled_main_buy_control_means_in_stock_and_a_disabled_one_out_of_stock(control):
     disabled = control.replace(">", " disabled>", 1)
@@ -574,6 +673,19 @@ def test_extraction_never_raises_on_mutated_sold_out_pages(html):
         (
             '<div id="configurator"><p>Taille 44 : <span>Épuisé</span></p></div>',
             "Ajouter au panier",
+        ),
+        # A size chip: a radio and its label, named by no class for variants.
+        (
+            '<ul class="chips"><li><input type="radio" id="s-l" name="size">'
+            '<label for="s-l"><span>L</span></label></li><li>'
+            '<input type="radio" id="s-xl" name="size" disabled>'
+            '<label for="s-xl"><span>XL</span><span>在庫なし</span></label></li></ul>',
+            "カートに追加する",
+        ),
+        (
+            '<div class="opts"><label><input type="checkbox" name="gift"> Geschenkbox '
+            "<em>Ausverkauft</em></label></div>",
+            "In den Warenkorb",
         ),
     ],
 )

@@ -8,9 +8,9 @@ from variant_pickers import variant_list
 from extraction import extract_offer
 from extraction.cross_check import (
     displayed,
+    first_written_as_text,
     may_show_as_former,
     needs_cross_check,
-    written_as_text,
 )
 from extraction.heuristic import DEFAULT_MIN_CONFIDENCE
 from extraction.offer import Offer, OfferCandidate
@@ -250,7 +250,14 @@ def test_the_raw_markup_tells_cheaply_whether_it_may_show_a_price_as_former(
 def test_the_raw_markup_tells_cheaply_whether_it_writes_an_amount_as_text(
     markup: str, amount: str, expected: bool
 ) -> None:
-    assert written_as_text(f"<p>Kettle</p>{markup}", Decimal(amount)) is expected
+    html = f"<p>Kettle</p>{markup}"
+    at = first_written_as_text(html, Decimal(amount))
+
+    if expected:
+        assert html[at].isdigit()
+        assert html.rfind(">", 0, at) > html.rfind("<", 0, at)  # in a text, not a tag
+    else:
+        assert at is None
 
 
 def test_og_price_in_another_currency_is_settled_by_the_visible_price():

@@ -263,3 +263,60 @@ def test_a_page_wrapper_named_for_recommendations_that_holds_the_title_is_the_pa
 
     [candidate] = microdata.read(parse_html(html)).candidates
     assert (candidate.price, candidate.currency) == (Decimal("49.90"), "EUR")
+
+
+def _linked_tile(name, price, text):
+    return (
+        f'<div class="item" itemscope itemtype="https://schema.org/Product">'
+        f'<a href="/p/{price}"><span itemprop="name">{name}</span></a>'
+        f'<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        f'<meta itemprop="price" content="{price}"><span>{text}</span>'
+        f'<meta itemprop="priceCurrency" content="EUR"></div></div>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("own", "tiles"),
+    [
+        # The page's product declared without a price (on request), accessories beneath.
+        (
+            '<div itemscope itemtype="https://schema.org/Product" itemprop="mainEntity">'
+            '<h1 itemprop="name">Flügel Modell B</h1><div itemprop="offers" itemscope '
+            'itemtype="https://schema.org/Offer"><meta itemprop="priceCurrency" '
+            'content="EUR"></div><p>Preis auf Anfrage</p></div>',
+            [
+                ("Klavierbank", "389.00", "389,00 €"),
+                ("Pianolampe", "129.00", "129,00 €"),
+                ("Pflegeset", "24.50", "24,50 €"),
+            ],
+        ),
+        # A discontinued product with no microdata of its own, alternatives beside it.
+        (
+            "<h1>Tlakový hrnec Ultima 6 l</h1><p>Již se neprodává</p>",
+            [
+                ("Hrnec 4 l", "1890.00", "1 890 Kč"),
+                ("Hrnec 8 l", "2490.00", "2 490 Kč"),
+                ("Hrnec 10 l", "12990.00", "12 990 Kč"),
+            ],
+        ),
+    ],
+    ids=["de-price-on-request", "cs-discontinued"],
+)
+def test_items_of_a_grid_of_linked_priced_tiles_are_not_the_pages(own, tiles):
+    # No class or heading names the grid: its tiles' shape tells.
+    grid = "".join(_linked_tile(*tile) for tile in tiles)
+    html = f'<html><body>{own}<div class="list">{grid}</div></body></html>'
+
+    assert microdata.read(parse_html(html)).candidates == []
+
+
+def test_a_lone_product_block_that_links_elsewhere_is_the_pages_own():
+    # A block with no siblings like it is no grid, whatever it links to.
+    html = (
+        "<html><body><h1>Kettle</h1>"
+        + _linked_tile("Kettle", "49.90", "49,90 €")
+        + "<div><p>Other</p></div></body></html>"
+    )
+
+    [candidate] = microdata.read(parse_html(html)).candidates
+    assert candidate.price == Decimal("49.90")
