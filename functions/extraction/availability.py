@@ -17,11 +17,12 @@ evidence is read in order of trust:
    The two must not disagree: a disabled button beside "In stock" (a size not chosen yet)
    says nothing.
 
-A structured "in stock" gives way only to a page that shows the product sold out both
-ways: its main control disabled or offering a restock notice, and a status stated beside
-it (a stale JSON-LD "InStock" by "Stokta yok" and "Gelince Haber Ver";
-`shown_sold_out`). A cheap look at the raw markup around the shown price
-(`may_show_sold_out`) spares the tree on the many pages that state no such status.
+A structured status gives way only to a page that shows the other one both ways
+(`surely_shown`): its main control (disabled or offering a restock notice, or enabled) and
+a status stated beside it agree against it (a stale JSON-LD "InStock" by "Stokta yok" and
+"Gelince Haber Ver"; a stale "OutOfStock" by "Є в наявності" and "Купити"). A cheap look
+at the raw markup around the shown price (`may_state`) spares the tree on the many pages
+that state no such status.
 
 No evidence leaves the status unknown. A disabled buy control counts only when it is the
 page's main one: the one nearest the product title, outside the page's header, footer,
@@ -170,26 +171,26 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     return None  # an enabled buy control, a stated out of stock: they disagree
 
 
-def may_show_sold_out(markup: str, shown_at: int) -> bool:
-    """Whether the raw markup states a text out of stock ("Sold out", "Stokta yok") near
-    `shown_at`, where it first writes the offer's price as text: cheap, with no tree, and
-    generous; `shown_sold_out` decides."""
+def may_state(markup: str, shown_at: int, status: Availability) -> bool:
+    """Whether the raw markup states `status` in a text ("Sold out", "Stokta yok"; "In
+    stock", "Є в наявності") near `shown_at`, where it first writes the offer's price as
+    text: cheap, with no tree, and generous; `surely_shown` decides."""
     around = markup[max(0, shown_at - _BUY_BOX_BEFORE) : shown_at + _BUY_BOX_AFTER]
     for match in _TEXT_IN_MARKUP.finditer(around):
         text = match[1]
-        if not text.isspace() and stated_stock(html.unescape(text)) == Availability.OUT_OF_STOCK:
+        if not text.isspace() and stated_stock(html.unescape(text)) == status:
             return True
     return False
 
 
-def shown_sold_out(root: Element, budget: Budget = UNLIMITED) -> bool:
-    """Whether the visible page shows the product sold out both by its main control
-    (disabled, or a restock notice) and by a status stated beside it: surer than any
-    structured status left in the markup."""
+def surely_shown(root: Element, status: Availability, budget: Budget = UNLIMITED) -> bool:
+    """Whether the visible page shows the product's stock as `status` both by its main
+    control and by a status stated beside it: surer than any structured status left in
+    the markup."""
     evidence = visible_availability(root, budget)
     return (
         evidence is not None
-        and evidence.availability == Availability.OUT_OF_STOCK
+        and evidence.availability == status
         and evidence.confidence >= CONFIDENCE_AGREED
     )
 

@@ -33,9 +33,9 @@ from extraction import jsonld, meta, microdata
 from extraction import rules as retailer_rules
 from extraction.availability import (
     StockEvidence,
-    may_show_sold_out,
+    may_state,
     page_availability,
-    shown_sold_out,
+    surely_shown,
     visible_availability,
 )
 from extraction.blocked import classify_blocked
@@ -141,7 +141,7 @@ def extract_offer(
         offer = replace(offer, availability=evidence.availability)
         if evidence.source == VISIBLE_SOURCE:
             return offer
-    return _unless_shown_sold_out(offer, page) if use_heuristic else offer
+    return _as_surely_shown(offer, page) if use_heuristic else offer
 
 
 Source = Callable[[], SourceReading]
@@ -257,18 +257,26 @@ def _sold_out_without_price(offer: Offer, page: Page) -> Offer | None:
     return _sold_out(visible_availability(page.tree, page.budget))
 
 
-def _unless_shown_sold_out(offer: Offer, page: Page) -> Offer:
-    """`offer` out of stock when a structured source states it in stock while the visible
-    page shows it sold out, by its buy control and a stated status both (a stale
-    "InStock" by "Stokta yok" and "Gelince Haber Ver")."""
-    if offer.availability != Availability.IN_STOCK or offer.source == VISIBLE_SOURCE:
+# The status a page may show against a structured source's, stale in the markup.
+_CONTRARY = {
+    Availability.IN_STOCK: Availability.OUT_OF_STOCK,
+    Availability.OUT_OF_STOCK: Availability.IN_STOCK,
+}
+
+
+def _as_surely_shown(offer: Offer, page: Page) -> Offer:
+    """`offer` with the stock status the visible page shows against the structured one,
+    by its main control and a stated status both (a stale "InStock" by "Stokta yok" and
+    "Gelince Haber Ver", a stale "OutOfStock" by "Є в наявності" and "Купити")."""
+    contrary = _CONTRARY.get(offer.availability)
+    if contrary is None or offer.source == VISIBLE_SOURCE or offer.price is None:
         return offer
-    shown_at = None if offer.price is None else page.first_written_as_text(offer.price)
-    if shown_at is None or not may_show_sold_out(page.html, shown_at):
+    shown_at = page.first_written_as_text(offer.price)
+    if shown_at is None or not may_state(page.html, shown_at, contrary):
         return offer
-    if not shown_sold_out(page.tree, page.budget):
+    if not surely_shown(page.tree, contrary, page.budget):
         return offer
-    return replace(offer, availability=Availability.OUT_OF_STOCK)
+    return replace(offer, availability=contrary)
 
 
 def _sold_out(evidence: StockEvidence | None) -> Offer | None:

@@ -161,7 +161,7 @@ def test_an_out_of_stock_offer_keeps_its_price_only_where_the_page_shows_it(body
     assert (offer.price, offer.availability) == (shown, OUT)
 
 
-def stale_in_stock(price, currency):
+def stale_offer(price, currency, status="InStock"):
     return jsonld(
         {
             "@type": "Product",
@@ -170,7 +170,7 @@ def stale_in_stock(price, currency):
                 "@type": "Offer",
                 "price": price,
                 "priceCurrency": currency,
-                "availability": "https://schema.org/InStock",
+                "availability": f"https://schema.org/{status}",
             },
         }
     )
@@ -211,7 +211,7 @@ def test_a_stale_in_stock_offer_gives_way_to_a_page_showing_it_sold_out_both_way
     price, currency, box
 ):
     # The shown price is the offer's: only its stock status is stale.
-    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_in_stock(price, currency)))
+    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_offer(price, currency)))
 
     assert (offer.price, offer.currency, offer.availability) == (Decimal(price), currency, OUT)
 
@@ -235,9 +235,65 @@ def test_a_stale_in_stock_offer_gives_way_to_a_page_showing_it_sold_out_both_way
     ids=["statement-alone", "enabled-control", "variant", "far-tile"],
 )
 def test_a_structured_in_stock_offer_stands_unless_the_page_shows_it_sold_out_both_ways(box):
-    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_in_stock("349.00", "EUR")))
+    offer = extract_offer(page(f"<h1>Telefon</h1>{box}", stale_offer("349.00", "EUR")))
 
     assert (offer.price, offer.availability) == (Decimal("349.00"), IN)
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "box"),
+    [
+        (
+            "12999",
+            "UAH",
+            '<div class="price">12 999 ₴</div><div class="status">Є в наявності</div>'
+            '<button class="buy">Купити</button>',
+        ),
+        (
+            "349.00",
+            "EUR",
+            '<p class="price">349,00 €</p><p class="availability">Auf Lager, sofort '
+            "lieferbar</p><button>In den Warenkorb</button>",
+        ),
+        (
+            "49.90",
+            "EUR",
+            '<span>En stock</span><p class="price">49,90 €</p><button>Añadir al carrito</button>',
+        ),
+        ("12800", "JPY", "<p>￥12,800</p><span>在庫あり</span><button>カートに入れる</button>"),
+    ],
+    ids=["uk", "de", "es-status-before-price", "ja"],
+)
+def test_a_stale_out_of_stock_offer_gives_way_to_a_page_showing_it_in_stock_both_ways(
+    price, currency, box
+):
+    offer = extract_offer(
+        page(f"<h1>Telefon</h1>{box}", stale_offer(price, currency, "OutOfStock"))
+    )
+
+    assert (offer.price, offer.currency, offer.availability) == (Decimal(price), currency, IN)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        # A stated status alone, or an enabled control alone: the structured one stands.
+        '<p class="price">349,00 €</p><p class="availability">Auf Lager</p>',
+        '<p class="price">349,00 €</p><button>In den Warenkorb</button>',
+        # A size in stock, in the variant picker, the main control disabled.
+        '<p class="price">349,00 €</p><div class="variant-picker"><label>S '
+        "<span>Auf Lager</span></label></div><button disabled>In den Warenkorb</button>",
+    ],
+    ids=["statement-alone", "control-alone", "variant"],
+)
+def test_a_structured_out_of_stock_offer_stands_unless_the_page_shows_it_in_stock_both_ways(
+    box,
+):
+    offer = extract_offer(
+        page(f"<h1>Telefon</h1>{box}", stale_offer("349.00", "EUR", "OutOfStock"))
+    )
+
+    assert (offer.price, offer.availability) == (Decimal("349.00"), OUT)
 
 
 def test_an_in_stock_offer_the_page_renders_by_script_keeps_its_price():
