@@ -7,7 +7,8 @@ Decisions worth knowing:
   exactly three digits after a 1-3 digit integer part that is not "0" ("1,299") groups
   thousands; otherwise the last "," or "." is the decimal separator ("12,99", "0.299").
   A currency sign between a whole number and two digits stands for the decimal mark
-  ("249€99", French shops' way: 249.99).
+  ("249€99", French shops' way: 249.99). A dinar of a thousand fils writes three decimals:
+  "KWD 12.500" is 12.5 (Tunisia's "12,500 TND" too; the Gulf's "12,500" groups thousands).
 * "$", "¥", "kr" and "Rs" are ambiguous. They take the currency hint only when the hint is a
   currency written with that marker (a dollar for "$", yen or yuan for "¥", a krone or krona
   for "kr", a rupee for "Rs"); otherwise "$" is USD, "¥" JPY, "Rs" INR and "kr" None.
@@ -71,6 +72,12 @@ _DOLLARS = frozenset(
 _YEN_AND_YUAN = frozenset({"JPY", "CNY"})
 _KRONER = frozenset({"SEK", "NOK", "DKK", "ISK"})
 _RUPEES = frozenset({"INR", "PKR", "LKR", "NPR", "MUR", "SCR"})
+# Currencies of a thousand minor units (a dinar of 1000 fils), and the decimal marks their
+# shops write three decimals with: "KD 12.500" is 12.5, Tunisia's "12,500 DT" too.
+_THREE_DECIMAL_MARKS = {
+    "BHD": ".", "JOD": ".", "KWD": ".", "LYD": ".", "OMR": ".", "TND": ".,",
+}  # fmt: skip
+_THREE_DECIMALS = re.compile(r"([0-9]{1,3})([.,])([0-9]{3})")
 
 # Ambiguous markers (case-folded) and the currencies a hint may choose among for them.
 _MARKER_FAMILIES: dict[str, frozenset[str]] = {
@@ -211,8 +218,10 @@ def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPric
         return ParsedPrice(None, hint), None
     text = _plain(text)
     first_bare: Decimal | None = None
+    first_bare_digits = ""
     last_bare: Decimal | None = None  # kept for ranges whose marker follows the second number
     last_bare_end = 0
+    last_bare_digits = ""
     for number in _NUMBER.finditer(text):
         start, end = number.span()
         before = _marker_before(text, start)
@@ -234,24 +243,28 @@ def _read_price(text: str | None, currency_hint: str | None) -> tuple[ParsedPric
             continue
         if before is None and after is None:
             if first_bare is None:
-                first_bare = amount
-            last_bare, last_bare_end = amount, end
+                first_bare, first_bare_digits = amount, number["digits"]
+            last_bare, last_bare_end, last_bare_digits = amount, end, number["digits"]
             continue
+        digits = number["digits"]
         if (
             before is None
             and last_bare is not None
             and _RANGE_DASH.fullmatch(text, last_bare_end, start)
         ):
-            amount = last_bare  # "10–20 €": the first of the range
+            amount, digits = last_bare, last_bare_digits  # "10–20 €": the first of the range
+        currency = _currency_next_to(before, after, hint)
+        amount = _in_three_decimals(digits, currency) or amount
         marked_end = after.end() if after else end
         cents = _cents_after_sign(text, number, amount, after)
         if cents is not None:
             amount += Decimal(cents[0]).scaleb(-2)
             marked_end = cents.end()
-        read = ParsedPrice(amount, _currency_next_to(before, after, hint))
-        return read, marked_end
+        return ParsedPrice(amount, currency), marked_end
     anywhere = _first_marker(text)
-    return ParsedPrice(first_bare, _currency_of(anywhere, hint) if anywhere else hint), None
+    currency = _currency_of(anywhere, hint) if anywhere else hint
+    first_bare = _in_three_decimals(first_bare_digits, currency) or first_bare
+    return ParsedPrice(first_bare, currency), None
 
 
 def has_currency_marker(text: str) -> bool:
@@ -451,6 +464,16 @@ def _currency_next_to(
         if clarified in family:
             return clarified  # "$5 CAD"
     return currency
+
+
+def _in_three_decimals(digits: str, currency: str | None) -> Decimal | None:
+    """The amount of a lone mark and three digits ("12.500") in a currency of three
+    decimals that writes them with that mark; None for any other digits."""
+    marks = _THREE_DECIMAL_MARKS.get(currency or "")
+    match = None if marks is None else _THREE_DECIMALS.fullmatch(digits)
+    if marks is None or match is None or match[2] not in marks:
+        return None
+    return Decimal(f"{match[1]}.{match[3]}")
 
 
 def _amount(digits: str, whole: bool) -> Decimal | None:

@@ -29,7 +29,8 @@ CURRENCY_MARKERS_ANY_CASE: dict[str, str | None] = {
     # dollars and their prefixed forms
     "$": "USD", "US$": "USD", "C$": "CAD", "CA$": "CAD", "CAN$": "CAD", "A$": "AUD",
     "AU$": "AUD", "HK$": "HKD", "NZ$": "NZD", "MX$": "MXN", "S$": "SGD", "SG$": "SGD",
-    "NT$": "TWD", "R$": "BRL",
+    "NT$": "TWD", "R$": "BRL", "N$": "NAD", "J$": "JMD", "TT$": "TTD", "RD$": "DOP",
+    "BZ$": "BZD", "B$": "BND", "EC$": "XCD", "FJ$": "FJD", "BDS$": "BBD", "CI$": "KYD",
     # euro, pound, yen, yuan
     "€": "EUR", "euro": "EUR", "euros": "EUR", "eur.": "EUR", "евро": "EUR", "ユーロ": "EUR",
     "£": "GBP", "¥": "JPY", "円": "JPY", "日元": "JPY", "元": "CNY", "RMB": "CNY",
@@ -56,6 +57,7 @@ CURRENCY_MARKERS_ANY_CASE: dict[str, str | None] = {
     # Middle East and Africa (a toman is ten rials: no ISO code names it)
     "تومان": None, "ریال": "IRR", "﷼": "IRR", "ر.س": "SAR", "ريال": "SAR", "د.إ": "AED",
     "درهم": "AED", "د.ك": "KWD", "ر.ق": "QAR", "ب.د": "BHD", "ر.ع": "OMR", "د.ا": "JOD",
+    "د.ك.": "KWD", "ب.د.": "BHD", "ر.ع.": "OMR", "د.ا.": "JOD", "د.ت.": "TND",
     "ج.م": "EGP", "E£": "EGP", "جنيه": "EGP", "د.م.": "MAD", "د.ت": "TND", "د.ج": "DZD",
     "KSh": "KES", "USh": "UGX", "TSh": "TZS", "FCFA": "XOF", "CFA": "XOF",
     # ISO codes that are no ordinary word in any letter case
@@ -70,8 +72,10 @@ CURRENCY_MARKERS_ANY_CASE: dict[str, str | None] = {
     },
 }  # fmt: skip
 # Markers that are ordinary words or abbreviations in other letter cases ("ft", "Ron", "rub").
+# Letters that are also a model's name are none ("R" for the rand, "KD", "DT", "BD": "EOS
+# R6", "DT 770", "BD 25 GB"), where a title's model number would read as a price.
 CURRENCY_MARKERS_EXACT_CASE: dict[str, str] = {
-    "Ft": "HUF", "TL": "TRY", "RM": "MYR", "S/": "PEN", "S/.": "PEN",
+    "Ft": "HUF", "TL": "TRY", "RM": "MYR", "S/": "PEN", "S/.": "PEN", "Gs.": "PYG",
     "Fr": "CHF", "Fr.": "CHF", "fr.": "CHF", "SFr": "CHF", "SFr.": "CHF",
     "KM": "BAM", "Lek": "ALL", "Bs.": "BOB",
     "CAD": "CAD", "PHP": "PHP", "COP": "COP", "ARS": "ARS", "TRY": "TRY",

@@ -143,6 +143,48 @@ def test_cents_after_a_currency_sign_in_place_of_the_decimal_mark(text, expected
     assert parse_price(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        ("KWD 12.500", None, price("12.500", "KWD")),
+        ("١٢٫٥٠٠ د.ك.", None, price("12.500", "KWD")),
+        ("ر.ع. 4.750", None, price("4.750", "OMR")),
+        ("BHD 129.900", None, price("129.900", "BHD")),
+        ("12,500 TND", None, price("12.500", "TND")),  # Tunisia writes a decimal comma
+        ("1 299,000 TND", None, price("1299.000", "TND")),
+        ("KWD 1,299.900", None, price("1299.900", "KWD")),
+        ("12.500 - 15.000 KWD", None, price("12.500", "KWD")),
+        ("السعر 12.500", "KWD", price("12.500", "KWD")),
+        # The Gulf groups thousands with a comma; two decimals' currencies are unchanged.
+        ("12,500 KWD", None, price("12500", "KWD")),
+        ("12.500 €", None, price("12500", "EUR")),
+        ("SAR 1.299", None, price("1299", "SAR")),
+    ],
+)
+def test_three_digits_after_a_lone_mark_are_decimals_of_a_dinar(text, hint, expected):
+    assert parse_price(text, hint) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("N$ 1,299.00", "NAD"),
+        ("J$12,500", "JMD"),
+        ("TT$ 349.99", "TTD"),
+        ("RD$ 1,500.00", "DOP"),
+        ("BZ$ 40", "BZD"),
+        ("B$ 12.90", "BND"),
+        ("EC$ 99.00", "XCD"),
+        ("FJ$ 45.00", "FJD"),
+        ("Bds$ 120.00", "BBD"),
+        ("CI$ 75.00", "KYD"),
+        ("Gs. 150.000", "PYG"),
+    ],
+)
+def test_the_dollars_of_other_countries_by_their_prefix(text, currency):
+    assert parse_price(text).currency == currency
+
+
 @pytest.mark.parametrize(("text", "shown"), [("12,00", "12.00"), ("$5.50", "5.50"), ("£ 12", "12")])
 def test_trailing_zeros_are_kept_as_written(text, shown):
     assert str(parse_price(text).amount) == shown
