@@ -460,7 +460,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "elsewhere": ("ďalší predajcovia", "ďalšie ponuky"),
     },
     "ko": {
-        "former": ("정가", "소비자가", "시중가", "권장소비자가격", "이전 가격"),
+        "former": ("정가", "정상가", "소비자가", "시중가", "권장소비자가격", "이전 가격"),
         "saving": ("할인", "절약"),
         "shipping": ("배송비", "배송료", "택배비", "택배배송", "배송"),
         "instalment": ("할부", "개월", "월 "),
@@ -470,6 +470,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "current": ("판매가", "할인가", "혜택가", "가격"),
         "tier": ("개 이상",),
         "elsewhere": ("다른 판매자", "다른 판매자 보기"),
+        "payment": ("최적가", "카드할인가", "카드 할인가", "청구할인가"),
     },
     "el": {
         "former": ("αρχική τιμή", "παλιά τιμή", "προηγούμενη τιμή", "προτεινόμενη τιμή",
@@ -852,7 +853,7 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     "sv": {
         "in": ("i lager", "finns i lager", "i butik", "endast {n} kvar", "bara {n} kvar",
                "{n} st i lager"),
-        "out": ("slut i lager", "slutsåld", "tillfälligt slut", "ej i lager", "utsåld"),
+        "out": ("slut i lager", "slut", "slutsåld", "tillfälligt slut", "ej i lager", "utsåld"),
     },
     "da": {
         "in": ("på lager", "kun {n} tilbage", "{n} stk. på lager"),
@@ -993,7 +994,7 @@ STOCK_QUALIFIERS: tuple[str, ...] = (
     "temporariamente", "tillfälligt", "midlertidigt", "midlertidig", "dočasně", "momentálně",
     "geçici olarak", "временно", "一時", "暂时", "átmenetileg", "tilapäisesti",
     "dočasne", "momentálne", "일시", "προσωρινά", "sementara", "tạm thời", "مؤقتا", "مؤقتاً",
-    "حاليا", "حالياً", "כרגע", "тимчасово", "trenutno",
+    "حاليا", "حالياً", "כרגע", "тимчасово", "trenutno", "online",
 )  # fmt: skip
 # What may follow a stated status and still leave it a status on its own: "Not available at
 # the moment", "No disponible por el momento", "Indisponible pour le moment".
@@ -1004,6 +1005,13 @@ STOCK_QUALIFIERS_AFTER: tuple[str, ...] = (
     "op dit moment", "momenteel", "w tej chwili", "no momento", "för tillfället",
     "for øyeblikket", "for øjeblikket", "v tuto chvíli", "şu anda", "в данный момент",
     "pe moment", "jelenleg", "tällä hetkellä",
+    # the web shop's stock, the one a price online is for ("Out of stock online", "Slut i
+    # webblagret"); a store's stock says nothing of it
+    "online", "in the online store", "en ligne", "sur le site", "im onlineshop",
+    "im online-shop", "im webshop", "en la tienda online", "en línea", "nel negozio online",
+    "in de webshop", "w sklepie internetowym", "na e-shopu", "på nett", "i nettbutikken",
+    "på nettet", "i webblagret", "i webblager", "i webbutiken", "på webben", "på nätet",
+    "i webshoppen", "verkkokaupassa", "verkkokaupasta",
 )  # fmt: skip
 # Words that may introduce a stated status ("Availability: in stock", "Lieferstatus: ...").
 STOCK_PREFIXES: tuple[str, ...] = (

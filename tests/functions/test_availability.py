@@ -630,6 +630,35 @@ def test_sold_out_wording_is_out_of_stock(text):
     assert stated_stock(text) == OUT
 
 
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Out of stock online", OUT),
+        ("Online ausverkauft", OUT),
+        ("Épuisé en ligne", OUT),
+        ("Slut i webblagret", OUT),
+        ("Utsolgt på nett", OUT),
+        ("Agotado en la tienda online", OUT),
+        ("In stock online", IN),
+        # A store's stock says nothing of the web shop's, which the price online is for.
+        ("Out of stock in all stores", None),
+        ("Slut i alla varuhus", None),
+    ],
+)
+def test_a_status_of_the_web_shop_is_the_products_and_a_stores_says_nothing(text, status):
+    assert stated_stock(text) == status
+
+
+def test_a_page_sold_out_online_by_its_status_and_control_beats_a_stale_in_stock():
+    box = (
+        '<p class="price">499 kr</p><div class="stock"><span>Slut i webblagret</span>'
+        "<span>Slut i alla varuhus</span></div><button disabled>Lägg i varukorgen</button>"
+    )
+    offer = extract_offer(page(f"<h1>Borrskruvdragare</h1>{box}", stale_offer("499.00", "SEK")))
+
+    assert (offer.price, offer.currency, offer.availability) == (Decimal("499.00"), "SEK", OUT)
+
+
 def test_a_sentence_that_mentions_stock_states_nothing():
     assert stated_stock("Notify me when back in stock") is None
     assert visible("<h1>Kettle</h1><p>Is an item out of stock? Ask us.</p>") is None

@@ -595,3 +595,19 @@ def test_of_two_sources_the_price_the_page_alone_shows_as_current_wins_a_tie() -
     offer = extract_offer(shop_page(head, buy_box, lang="pl"))
     assert offer is not None
     assert (offer.price, offer.currency) == (Decimal("229.99"), "PLN")
+
+
+def test_a_struck_list_price_gives_way_to_the_sale_price_not_to_a_card_price() -> None:
+    # Korean shops show, under the sale price, the "best price" a card or points discount
+    # would give (최적가): a price for paying one way, not the price.
+    buy_box = (
+        '<div class="prc"><div class="old"><span class="blind">정상가</span>'
+        '<del><em class="price">89,000</em><span>원</span></del></div>'
+        '<div class="new"><span class="rate">15%</span><span class="blind">판매가</span>'
+        '<em class="price">75,650</em><span>원</span></div>'
+        '<div class="opt"><span class="opt-title">최적가</span><em class="price">68,080</em>'
+        "<span>원</span><p>포인트 적립, 카드 청구할인 적용 시</p></div></div>"
+    )
+    offer = extract_offer(shop_page(ld_price("89000", "KRW"), buy_box, lang="ko", cart="장바구니"))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("75650"), "KRW")
