@@ -815,9 +815,15 @@ def _survey(root: Element, budget: Budget) -> _Survey:
         if by_attribute or by_text:
             candidates.append(_Candidate(element, order, by_attribute=by_attribute))
             parent = element.parent
-            if by_text and not numbered and parent is not None and id(parent) not in listed:
-                # A currency alone in its element ("<span>1 299</span> <span>Kč</span>"): the
-                # price is its parent's text, the number beside it.
+            if (
+                by_text
+                and (not numbered or (tag in _CENTS_TAGS and _after_digits(element)))
+                and parent is not None
+                and id(parent) not in listed
+            ):
+                # A currency alone in its element ("<span>1 299</span> <span>Kč</span>"), or
+                # cents set small after their sign ("329<sup>€99</sup>"): the price is its
+                # parent's text, the number beside it.
                 listed.add(id(parent))
                 candidates.append(_Candidate(parent, order, by_attribute=False))
     survey.size = order

@@ -76,6 +76,7 @@ CURRENCY_MARKERS_ANY_CASE: dict[str, str | None] = {
 # R6", "DT 770", "BD 25 GB"), where a title's model number would read as a price.
 CURRENCY_MARKERS_EXACT_CASE: dict[str, str] = {
     "Ft": "HUF", "TL": "TRY", "RM": "MYR", "S/": "PEN", "S/.": "PEN", "Gs.": "PYG",
+    "DH": "MAD",
     "Fr": "CHF", "Fr.": "CHF", "fr.": "CHF", "SFr": "CHF", "SFr.": "CHF",
     "KM": "BAM", "Lek": "ALL", "Bs.": "BOB",
     "CAD": "CAD", "PHP": "PHP", "COP": "COP", "ARS": "ARS", "TRY": "TRY",

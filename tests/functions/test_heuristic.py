@@ -585,8 +585,18 @@ def test_a_buy_button_named_only_by_its_text_is_the_cart_beside_the_price():
             "192.32",
             "EUR",
         ),
+        # Cents set small after their sign, in an element named no price in English.
+        ('<div class="prix">329<sup>€99</sup></div>', "329.99", "EUR"),
+        ("<p>12<small>€90</small></p>", "12.90", "EUR"),
     ],
-    ids=["word-beside", "symbol-beside", "word-after-cents", "spaced-decimal-part"],
+    ids=[
+        "word-beside",
+        "symbol-beside",
+        "word-after-cents",
+        "spaced-decimal-part",
+        "fr-sup-cents",
+        "small-cents-unnamed",
+    ],
 )
 def test_a_price_split_from_its_currency_or_its_cents_is_read_whole(buy_box, price, currency):
     offer = visible_price(product_page(buy_box))

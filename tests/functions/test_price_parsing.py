@@ -179,9 +179,10 @@ def test_three_digits_after_a_lone_mark_are_decimals_of_a_dinar(text, hint, expe
         ("Bds$ 120.00", "BBD"),
         ("CI$ 75.00", "KYD"),
         ("Gs. 150.000", "PYG"),
+        ("1 299,00 DH", "MAD"),
     ],
 )
-def test_the_dollars_of_other_countries_by_their_prefix(text, currency):
+def test_dollars_of_other_countries_by_their_prefix_and_other_abbreviations(text, currency):
     assert parse_price(text).currency == currency
 
 
