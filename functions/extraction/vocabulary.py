@@ -899,7 +899,8 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "fi": {
         "in": ("varastossa", "heti toimitettavissa", "saatavilla", "vain {n} jäljellä"),
-        "out": ("loppuunmyyty", "ei varastossa", "tilapäisesti loppu", "loppu varastosta"),
+        "out": ("loppuunmyyty", "ei varastossa", "tilapäisesti loppu", "loppu varastosta",
+                "loppu", "tuote on loppu", "ei saatavilla"),
     },
     "sk": {
         "in": ("skladom", "na sklade", "posledné {n} ks"),
@@ -958,6 +959,84 @@ STOCK: dict[str, dict[str, tuple[str, ...]]] = {
                "još samo {n} kom"),
         "out": ("rasprodano", "nije dostupno", "nema na zalihi", "nedostupno",
                 "nije na zalihi", "nema na stanju", "trenutno nedostupno"),
+    },
+    # Statuses only, for languages whose shops' other words are not tabled yet.
+    "lt": {
+        "in": ("yra sandėlyje", "turime sandėlyje", "sandėlyje", "galima įsigyti",
+               "liko {n} vnt"),
+        "out": ("prekės nėra", "nėra sandėlyje", "išparduota", "prekė išparduota",
+                "neturime", "šiuo metu prekės nėra"),
+    },
+    "lv": {
+        "in": ("ir noliktavā", "noliktavā", "pieejams", "pieejama", "ir pieejams"),
+        "out": ("nav noliktavā", "izpārdots", "izpārdota", "nav pieejams", "nav pieejama"),
+    },
+    "et": {
+        "in": ("laos", "laos olemas", "saadaval", "on laos"),
+        "out": ("laost otsas", "otsas", "välja müüdud", "ei ole saadaval", "pole saadaval",
+                "pole laos", "ei ole laos"),
+    },
+    "sr": {
+        "in": ("na stanju", "na lageru", "dostupno", "raspoloživo", "на стању", "на лагеру",
+               "доступно", "расположиво"),
+        "out": ("nema na stanju", "nema na lageru", "rasprodato", "nije dostupno",
+                "нема на стању", "нема на лагеру", "распродато", "није доступно"),
+    },
+    "sl": {
+        "in": ("na zalogi", "na voljo", "razpoložljivo"),
+        "out": ("ni na zalogi", "razprodano", "ni na voljo", "ni več na zalogi"),
+    },
+    "mk": {
+        "in": ("на залиха", "достапно", "достапен"),
+        "out": ("нема на залиха", "распродадено", "недостапно", "недостапен"),
+    },
+    "sq": {
+        "in": ("në stok", "në gjendje", "i disponueshëm", "e disponueshme"),
+        "out": ("jashtë stokut", "nuk ka në stok", "e shitur", "i shitur", "nuk është në stok"),
+    },
+    "is": {
+        "in": ("til á lager", "á lager", "til á lager í vefverslun"),
+        "out": ("uppselt", "ekki til á lager", "ekki á lager", "uppseld", "uppseldur"),
+    },
+    "kk": {
+        "in": ("қоймада бар", "сатылымда бар", "қолжетімді"),
+        "out": ("қоймада жоқ", "сатылып кетті", "сатылымда жоқ"),
+    },
+    "ka": {
+        "in": ("მარაგშია", "ხელმისაწვდომია", "მარაგში"),
+        "out": ("არ არის მარაგში", "მარაგი ამოიწურა", "ამოიწურა", "გაყიდულია"),
+    },
+    "az": {
+        "in": ("stokda var", "anbarda var", "mövcuddur"),
+        "out": ("stokda yoxdur", "anbarda yoxdur", "mövcud deyil", "satılıb", "bitib"),
+    },
+    "fa": {
+        "in": ("موجود", "موجود است", "موجود در انبار"),
+        "out": ("ناموجود", "موجود نیست", "اتمام موجودی", "تمام شد", "ناموجود در انبار"),
+    },
+    "ur": {
+        "in": ("اسٹاک میں", "دستیاب", "اسٹاک میں موجود"),
+        "out": ("اسٹاک ختم", "دستیاب نہیں", "آؤٹ آف اسٹاک", "اسٹاک میں نہیں"),
+    },
+    "hi": {
+        "in": ("स्टॉक में है", "स्टॉक में", "उपलब्ध", "उपलब्ध है"),
+        "out": ("स्टॉक में नहीं", "स्टॉक में नहीं है", "आउट ऑफ स्टॉक", "अनुपलब्ध", "स्टॉक खत्म"),
+    },
+    "bn": {
+        "in": ("স্টকে আছে", "স্টক আছে", "পাওয়া যাচ্ছে"),
+        "out": ("স্টকে নেই", "স্টক আউট", "স্টক শেষ", "পাওয়া যাচ্ছে না"),
+    },
+    "ms": {
+        "in": ("ada stok", "dalam stok", "stok ada"),
+        "out": ("habis dijual", "kehabisan stok", "tiada stok", "stok tiada"),
+    },
+    "tl": {
+        "in": ("may stock", "mayroong stock"),
+        "out": ("ubos na", "wala nang stock", "walang stock", "ubos na ang stock"),
+    },
+    "sw": {
+        "in": ("ipo stoo", "inapatikana", "ipo dukani"),
+        "out": ("imeisha", "haipatikani", "hakuna stoo", "imeisha stoo"),
     },
 }  # fmt: skip
 # What may name the product before its stated status, as a sentence does ("This item is no
@@ -1057,6 +1136,17 @@ BUY_CONTROL: tuple[str, ...] = (
     "enchérir", "pujar", "licitar", "fai un'offerta", "licytuj", "licitálok",
     "licitálás", "přihodit", "dražit", "teklif ver", "сделать ставку", "入札する", "出价",
     "입찰하기", "lägg bud", "bod plaatsen", "bied mee",
+    "į krepšelį", "pridėti į krepšelį", "dėti į krepšelį", "pirkti dabar",
+    "pievienot grozam", "ielikt grozā", "pirkt tagad", "lisa ostukorvi", "osta kohe",
+    "dodaj u korpu", "u korpu", "додај у корпу", "у корпу", "купи одмах",
+    "dodaj v košarico", "v košarico", "kupi zdaj", "додади во кошничка", "во кошничка",
+    "shto në shportë", "në shportë", "bli tani", "setja í körfu", "í körfu", "kaupa núna",
+    "себетке қосу", "себетке салу", "კალათაში დამატება", "კალათაში", "ყიდვა",
+    "səbətə at", "səbətə əlavə et", "indi al", "افزودن به سبد خرید", "افزودن به سبد",
+    "کارٹ میں شامل کریں", "ابھی خریدیں", "कार्ट में जोड़ें", "कार्ट में डालें", "अभी खरीदें",
+    "কার্টে যোগ করুন", "এখনই কিনুন", "tambah ke troli", "masukkan ke troli",
+    "idagdag sa cart", "bilhin ngayon", "ongeza kwenye kikapu", "weka kwenye kikapu",
+    "nunua sasa",
 )  # fmt: skip
 # A control that offers to tell the shopper once the product is back: shown in place of
 # the buy control while it is out of stock ("Notify me when available").
@@ -1083,6 +1173,9 @@ RESTOCK_NOTICE: tuple[str, ...] = (
     "beri tahu saya", "แจ้งเตือนเมื่อสินค้าเข้า", "thông báo khi có hàng", "أعلمني عند التوفر",
     "أبلغني عند التوفر", "עדכנו אותי כשיחזור למלאי", "повідомити про наявність",
     "уведоми ме при наличност", "obavijesti me", "obavijesti me o dostupnosti",
+    "pranešti, kai atsiras", "pranešti apie atsiradimą", "paziņot, kad būs pieejams",
+    "teavita mind", "obavesti me", "обавести ме", "obvesti me", "obvestite me",
+    "láta mig vita", "به من اطلاع بده", "موجود شد خبرم کن", "मुझे सूचित करें",
 )  # fmt: skip
 # Class and id words of a cart or buy control, in several languages: the action, and the
 # cart it fills (which a header's cart link names too).

@@ -1,5 +1,7 @@
 """Greek, Indonesian, Thai, Vietnamese, Arabic, Hebrew, Ukrainian, Bulgarian and Croatian
-pages: their labels, stock statements, buy buttons and headings of other products."""
+pages: their labels, stock statements, buy buttons and headings of other products; the
+stock statements and buy buttons of more languages (Baltic, Balkan, Caucasian, Central and
+South Asian, Persian, Malay, Filipino, Swahili)."""
 
 from decimal import Decimal
 
@@ -120,6 +122,29 @@ def test_an_instalment_in_the_pages_language_loses_to_the_price(lang: str, insta
         ("Rasprodano", Availability.OUT_OF_STOCK),
         ("Διαθεσιμότητα: Εξαντλήθηκε", Availability.OUT_OF_STOCK),
         ("Produk ini sudah habis", Availability.OUT_OF_STOCK),
+        ("Prekės nėra", Availability.OUT_OF_STOCK),  # lt
+        ("Yra sandėlyje", Availability.IN_STOCK),  # lt
+        ("Nav noliktavā", Availability.OUT_OF_STOCK),  # lv
+        ("Ir noliktavā", Availability.IN_STOCK),  # lv
+        ("Laost otsas", Availability.OUT_OF_STOCK),  # et
+        ("Laos", Availability.IN_STOCK),  # et
+        ("Нема на стању", Availability.OUT_OF_STOCK),  # sr
+        ("Ni na zalogi", Availability.OUT_OF_STOCK),  # sl
+        ("Нема на залиха", Availability.OUT_OF_STOCK),  # mk
+        ("Jashtë stokut", Availability.OUT_OF_STOCK),  # sq
+        ("Uppselt", Availability.OUT_OF_STOCK),  # is
+        ("Tuote on loppu", Availability.OUT_OF_STOCK),  # fi
+        ("Қоймада жоқ", Availability.OUT_OF_STOCK),  # kk
+        ("არ არის მარაგში", Availability.OUT_OF_STOCK),  # ka
+        ("Stokda yoxdur", Availability.OUT_OF_STOCK),  # az
+        ("ناموجود", Availability.OUT_OF_STOCK),  # fa
+        ("موجود", Availability.IN_STOCK),  # fa
+        ("اسٹاک ختم", Availability.OUT_OF_STOCK),  # ur
+        ("स्टॉक में नहीं है", Availability.OUT_OF_STOCK),  # hi
+        ("স্টকে নেই", Availability.OUT_OF_STOCK),  # bn
+        ("Habis dijual", Availability.OUT_OF_STOCK),  # ms
+        ("Ubos na", Availability.OUT_OF_STOCK),  # tl
+        ("Imeisha", Availability.OUT_OF_STOCK),  # sw
     ],
 )
 def test_stock_wording_in_more_languages(status: str, expected: str) -> None:
@@ -143,6 +168,25 @@ def test_stock_wording_in_more_languages(status: str, expected: str) -> None:
         ("Додати в кошик", "uk"),
         ("Добави в количката", "bg"),
         ("Dodaj u košaricu", "hr"),
+        ("Į krepšelį", "lt"),
+        ("Pievienot grozam", "lv"),
+        ("Lisa ostukorvi", "et"),
+        ("Dodaj u korpu", "sr"),
+        ("Додај у корпу", "sr"),
+        ("Dodaj v košarico", "sl"),
+        ("Додади во кошничка", "mk"),
+        ("Shto në shportë", "sq"),
+        ("Setja í körfu", "is"),
+        ("Себетке қосу", "kk"),
+        ("კალათაში დამატება", "ka"),
+        ("Səbətə at", "az"),
+        ("افزودن به سبد خرید", "fa"),
+        ("کارٹ میں شامل کریں", "ur"),
+        ("कार्ट में जोड़ें", "hi"),
+        ("কার্টে যোগ করুন", "bn"),
+        ("Tambah ke troli", "ms"),
+        ("Idagdag sa cart", "tl"),
+        ("Ongeza kwenye kikapu", "sw"),
     ],
 )
 def test_an_enabled_buy_button_in_more_languages_means_in_stock(button: str, lang: str) -> None:
