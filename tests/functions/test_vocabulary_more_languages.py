@@ -1,7 +1,7 @@
-"""Greek, Indonesian, Thai, Vietnamese, Arabic, Hebrew, Ukrainian, Bulgarian and Croatian
-pages: their labels, stock statements, buy buttons and headings of other products; the
-stock statements and buy buttons of more languages (Baltic, Balkan, Caucasian, Central and
-South Asian, Persian, Malay, Filipino, Swahili)."""
+"""Greek, Indonesian, Thai, Vietnamese, Arabic, Hebrew, Ukrainian, Bulgarian, Croatian,
+Lithuanian, Latvian, Estonian, Serbian and Slovenian pages: their labels, stock statements,
+buy buttons and headings of other products; the stock statements and buy buttons of more
+languages (Balkan, Caucasian, Central and South Asian, Persian, Malay, Filipino, Swahili)."""
 
 from decimal import Decimal
 
@@ -13,7 +13,22 @@ from extraction.heuristic import find_visible_price
 from extraction.markup import parse_html
 from extraction.vocabulary import LABELS, OTHER_PRODUCTS_HEADINGS, STOCK
 
-MORE_LANGUAGES = ("el", "id", "th", "vi", "ar", "he", "uk", "bg", "hr")
+MORE_LANGUAGES = (
+    "el",
+    "id",
+    "th",
+    "vi",
+    "ar",
+    "he",
+    "uk",
+    "bg",
+    "hr",
+    "lt",
+    "lv",
+    "et",
+    "sr",
+    "sl",
+)
 
 
 def _page(body: str, lang: str, title: str = "Product") -> str:
@@ -46,6 +61,11 @@ def test_each_language_has_every_label_group_stock_words_and_headings(language: 
         ("bg", "Стара цена 89,99 €"),
         ("hr", "Stara cijena 89,99 €"),
         ("th", "ราคาปกติ 89,99 €"),
+        ("lt", "Sena kaina 89,99 €"),
+        ("lv", "Vecā cena 89,99 €"),
+        ("et", "Tavahind 89,99 €"),
+        ("sl", "Redna cena 89,99 €"),
+        ("sr", "Редовна цена 89,99 €"),
     ],
 )
 def test_a_former_price_labelled_in_the_pages_language_is_not_the_price(
@@ -211,6 +231,11 @@ def test_an_enabled_buy_button_in_more_languages_means_in_stock(button: str, lan
         ("da", "Udsolgt", "Relaterede produkter"),
         ("sv", "Slutsåld", "Relaterade produkter"),
         ("no", "Utsolgt", "Relaterte produkter"),
+        ("lt", "Prekės nėra", "Panašios prekės"),
+        ("lv", "Nav noliktavā", "Līdzīgas preces"),
+        ("et", "Laost otsas", "Sarnased tooted"),
+        ("sr", "Нема на стању", "Слични производи"),
+        ("sl", "Ni na zalogi", "Podobni izdelki"),
     ],
 )
 def test_a_sold_out_page_whose_only_prices_follow_a_heading_of_other_products_has_none(
