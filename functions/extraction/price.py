@@ -73,7 +73,7 @@ _YEN_AND_YUAN = frozenset({"JPY", "CNY"})
 _KRONER = frozenset({"SEK", "NOK", "DKK", "ISK"})
 _RUPEES = frozenset({"INR", "PKR", "LKR", "NPR", "MUR", "SCR"})
 # Currencies of a thousand minor units (a dinar of 1000 fils), and the decimal marks their
-# shops write three decimals with: "KD 12.500" is 12.5, Tunisia's "12,500 DT" too.
+# shops write three decimals with: "KWD 12.500" is 12.5, Tunisia's "12,500 TND" too.
 _THREE_DECIMAL_MARKS = {
     "BHD": ".", "JOD": ".", "KWD": ".", "LYD": ".", "OMR": ".", "TND": ".,",
 }  # fmt: skip
@@ -470,8 +470,10 @@ def _in_three_decimals(digits: str, currency: str | None) -> Decimal | None:
     """The amount of a lone mark and three digits ("12.500") in a currency of three
     decimals that writes them with that mark; None for any other digits."""
     marks = _THREE_DECIMAL_MARKS.get(currency or "")
-    match = None if marks is None else _THREE_DECIMALS.fullmatch(digits)
-    if marks is None or match is None or match[2] not in marks:
+    if marks is None:
+        return None  # the usual case: a currency of two decimals, or none
+    match = _THREE_DECIMALS.fullmatch(digits)
+    if match is None or match[2] not in marks:
         return None
     return Decimal(f"{match[1]}.{match[3]}")
 
