@@ -91,6 +91,7 @@ from extraction.vocabulary import (
     PRICE_NAMES,
     QUANTITY_FROM,
     QUANTITY_UNITS,
+    THRESHOLD_WORDS,
     WIDE_SCRIPTS,
 )
 
@@ -239,6 +240,10 @@ _QUANTITY_TIER = re.compile(
     rf"(?:\s*(?:{phrases_pattern(QUANTITY_UNITS)})\.?)?[\s:*)]*$",
     re.IGNORECASE,
 )
+# A threshold word right before an amount (and its currency sign): "over $", "ab ".
+_THRESHOLD_BEFORE = re.compile(
+    rf"(?<!\w)(?:{phrases_pattern(THRESHOLD_WORDS)})\s*[^\w\s]{{0,3}}\s*$", re.IGNORECASE
+)
 # Mentions of shipping that say nothing about the price beside them.
 _STRONG_PRICE_ATTRIBUTE = re.compile(
     r"current|sale|our|final|now|offer|deal|actual|selling|special|product[\s_-]*price|pdp"
@@ -299,6 +304,8 @@ _CONTEXT_PENALTY = {
     "header": 1.5,
     "regular": 0.5,
 }
+# The score of an amount that is no price at all (a free-shipping threshold): it never wins.
+_NOT_A_PRICE = -100.0
 # What a price in a variant picker's option other than the selected one loses.
 _UNSELECTED_PENALTY = 3.0
 _LABEL_SCORE = {
@@ -1279,7 +1286,9 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
         groups.discard("free")
         digit = _DIGIT.search(own_text)
         if digit and "free" in _LABELS.groups(own_text[: digit.start()]):
-            groups.add("ship")  # "Free shipping on orders over $35": a threshold, no price
+            if _THRESHOLD_BEFORE.search(own_text, 0, digit.start()):
+                return _NOT_A_PRICE  # "Free shipping on orders over $35": a threshold
+            groups.add("ship")  # "Free shipping 4,99 € cheaper": about shipping, no price
     after_words = _AFTER_WORDS.match(rest or _words_after_price(own_text) or after)
     # Every alternative of the pattern is a named group: a match names the one it took.
     if after_words and after_words.lastgroup is not None:

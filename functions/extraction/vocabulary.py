@@ -701,6 +701,13 @@ FREE_SHIPPING: tuple[str, ...] = (
     "شحن مجاني", "توصيل مجاني", "משלוח חינם", "безкоштовна доставка", "безплатна доставка",
     "besplatna dostava", "ส่งฟรี", "จัดส่งฟรี",
 )  # fmt: skip
+# Words right before an amount that make it a minimum: after a free-shipping mention, the
+# amount is the order's threshold, never a price ("Free shipping on orders over $35",
+# "Versandkostenfrei ab 50 €", "Безкоштовна доставка від 1 000 ₴").
+THRESHOLD_WORDS: tuple[str, ...] = (
+    *QUANTITY_FROM, "over", "above", "orders over", "über", "oltre", "boven", "powyżej",
+    "över", "yli", "свыше", "від", "понад", "nad", "üzeri", "minimum", "min.",
+)  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
 # Class and id words of price elements

@@ -863,3 +863,36 @@ def test_a_sold_out_badge_its_block_shows_says_out_of_stock(badge):
 )
 def test_a_status_no_block_modifier_toggles_is_read(status):
     assert visible(f"<h1>Kettle</h1>{status}") == OUT
+
+
+@pytest.mark.parametrize(
+    ("banner", "status"),
+    [
+        ("Безкоштовна доставка від 1 000 ₴", "Немає в наявності"),
+        ("Kostenloser Versand ab 50,00 €", "Ausverkauft"),
+        ("Livraison offerte dès 49 €", "Épuisé"),
+        ("Free shipping on orders over $35", "Sold out"),
+    ],
+    ids=["uk", "de", "fr", "en"],
+)
+def test_a_sold_out_page_showing_only_a_free_shipping_threshold_has_no_price(banner, status):
+    # The banner's amount is the only one on the page: labelled a threshold, scored down,
+    # yet alone. The page shows no price of its own.
+    body = (
+        f'<div class="topbar">{banner}</div><main><h1>Kettle</h1><p>{status}</p>'
+        "<button disabled>Add to cart</button><p>A kettle of brushed steel.</p></main>"
+    )
+    offer = extract_offer(page(body))
+
+    assert (offer.price, offer.currency, offer.availability) == (None, None, OUT)
+
+
+def test_a_sold_out_page_keeps_the_price_it_shows_beside_a_free_shipping_threshold():
+    body = (
+        '<div class="topbar">Kostenloser Versand ab 50,00 €</div><main><h1>Kettle</h1>'
+        '<p class="price">39,90 €</p><p>Ausverkauft</p><button disabled>In den Warenkorb</button>'
+        "</main>"
+    )
+    offer = extract_offer(page(body))
+
+    assert (offer.price, offer.currency, offer.availability) == (Decimal("39.90"), "EUR", OUT)
