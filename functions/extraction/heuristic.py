@@ -244,7 +244,7 @@ _QUANTITY_TIER = re.compile(
 _THRESHOLD_BEFORE = re.compile(
     rf"(?<!\w)(?:{phrases_pattern(THRESHOLD_WORDS)})\s*[^\w\s]{{0,3}}\s*$", re.IGNORECASE
 )
-# Mentions of shipping that say nothing about the price beside them.
+# Class and id words of the price to pay ("sale-price", "our-price", "buybox").
 _STRONG_PRICE_ATTRIBUTE = re.compile(
     r"current|sale|our|final|now|offer|deal|actual|selling|special|product[\s_-]*price|pdp"
     r"|main|priceblock|a-price|buybox|buy-box|your|pay",
@@ -1288,7 +1288,7 @@ def _content_score(candidate: _Candidate, context: _ContextCache) -> float:
         if digit and "free" in _LABELS.groups(own_text[: digit.start()]):
             if _THRESHOLD_BEFORE.search(own_text, 0, digit.start()):
                 return _NOT_A_PRICE  # "Free shipping on orders over $35": a threshold
-            groups.add("ship")  # "Free shipping 4,99 € cheaper": about shipping, no price
+            groups.add("ship")  # "Gratis Versand statt 4,95 €": a shipping cost
     after_words = _AFTER_WORDS.match(rest or _words_after_price(own_text) or after)
     # Every alternative of the pattern is a named group: a match names the one it took.
     if after_words and after_words.lastgroup is not None:
