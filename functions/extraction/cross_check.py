@@ -236,6 +236,8 @@ _STRUCK_MARKUP = re.compile(r"<(?:s|del|strike)\b|line-through|strike-?through")
 # Former-price words markup writes for itself: "alt" ("alter Preis") names every image's
 # text, "org" ("prc-org", original) every schema.org type.
 _MARKUP_WORDS = frozenset(("alt", "org"))
+# The words of raw markup: class names join theirs by "_" too ("pdp-price__old").
+_WORD_OF_MARKUP = re.compile(r"[^\W_]+")
 
 
 def _former_words() -> frozenset[str]:
@@ -266,7 +268,7 @@ def may_show_as_former(html: str, amount: Decimal, *, struck_only: bool = False)
         before = html[max(0, start - _FORMER_REACH) : start].lower()
         if _STRUCK_MARKUP.search(before):
             return True
-        if not struck_only and not _FORMER_WORDS.isdisjoint(WORDS_OF_TEXT.findall(before)):
+        if not struck_only and not _FORMER_WORDS.isdisjoint(_WORD_OF_MARKUP.findall(before)):
             return True
     return False
 

@@ -611,3 +611,30 @@ def test_a_struck_list_price_gives_way_to_the_sale_price_not_to_a_card_price() -
     offer = extract_offer(shop_page(ld_price("89000", "KRW"), buy_box, lang="ko", cart="장바구니"))
     assert offer is not None
     assert (offer.price, offer.currency) == (Decimal("75650"), "KRW")
+
+
+@pytest.mark.parametrize(
+    ("lang", "currency", "buy_box"),
+    [
+        (
+            "tr",
+            "TRY",
+            '<div class="pdp-price__old">1.599,90 TL</div><div class="pdp-price__new">'
+            "1.299,90 TL</div>",
+        ),
+        (
+            "pl",
+            "PLN",
+            '<span class="price_old">1 599,90 zł</span> '
+            '<span class="price_sale">1 299,90 zł</span>',
+        ),
+    ],
+)
+def test_a_lone_list_price_in_a_class_named_old_by_underscores_gives_way_to_the_sale(
+    lang: str, currency: str, buy_box: str
+) -> None:
+    # BEM class names join their words by "_" ("pdp-price__old"): the raw look at the
+    # markup before a lone JSON-LD price reads "old" in them, and the page decides.
+    offer = extract_offer(shop_page(ld_price("1599.90", currency), buy_box, lang=lang))
+    assert offer is not None
+    assert (offer.price, offer.currency) == (Decimal("1299.90"), currency)
