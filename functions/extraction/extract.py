@@ -139,9 +139,10 @@ def extract_offer(
         return _sold_out(evidence)
     if evidence is not None:
         offer = replace(offer, availability=evidence.availability)
-        if evidence.source == VISIBLE_SOURCE:
-            return offer
-    return _as_surely_shown(offer, page) if use_heuristic else offer
+    read_from_page = VISIBLE_SOURCE in (offer.source, evidence and evidence.source)
+    if read_from_page or not use_heuristic:
+        return offer  # the visible page gave the price or the status: it has had its say
+    return _as_surely_shown(offer, page)
 
 
 Source = Callable[[], SourceReading]
@@ -269,7 +270,7 @@ def _as_surely_shown(offer: Offer, page: Page) -> Offer:
     by its main control and a stated status both (a stale "InStock" by "Stokta yok" and
     "Gelince Haber Ver", a stale "OutOfStock" by "Є в наявності" and "Купити")."""
     contrary = _CONTRARY.get(offer.availability)
-    if contrary is None or offer.source == VISIBLE_SOURCE or offer.price is None:
+    if contrary is None or offer.price is None:
         return offer
     shown_at = page.first_written_as_text(offer.price)
     if shown_at is None or not may_state(page.html, shown_at, contrary):

@@ -13,7 +13,7 @@ is then such a name as a whole: tiles' titles are named so too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 
 from extraction.budget import UNLIMITED, Budget
@@ -142,14 +142,7 @@ class BlocksOfOtherProducts:
 
     def holds(self, element: Element) -> bool:
         """Whether `element` is in (or is) a block of other products."""
-        node: Element | None = element
-        for _ in range(_BLOCK_ANCESTORS):
-            if node is None:
-                return False
-            if is_block_of_other_products(node):
-                return not self._holds_title_at(node)
-            node = node.parent
-        return False
+        return self._foreign_above(element, _BLOCK_ANCESTORS, is_block_of_other_products)
 
     def in_tile(self, element: Element) -> bool:
         """Whether `element` is in (or is) a tile of a grid or carousel of products
@@ -157,15 +150,20 @@ class BlocksOfOtherProducts:
         hold the product's title. Read once per element, however many items it holds."""
         known = self._in_tile.get(id(element))
         if known is None:
-            known = self._in_tile[id(element)] = self._tile_above(element)
+            known = self._foreign_above(element, _TILE_ANCESTORS, self._tiles.is_tile)
+            self._in_tile[id(element)] = known
         return known
 
-    def _tile_above(self, element: Element) -> bool:
+    def _foreign_above(
+        self, element: Element, reach: int, is_block: Callable[[Element], bool]
+    ) -> bool:
+        """Whether the nearest of `element` and its ancestors, up to `reach` of them, that
+        `is_block` says is another product's block is one: it does not hold the title."""
         node: Element | None = element
-        for _ in range(_TILE_ANCESTORS):
+        for _ in range(reach):
             if node is None:
                 return False
-            if self._tiles.is_tile(node):
+            if is_block(node):
                 return not self._holds_title_at(node)
             node = node.parent
         return False
