@@ -1,3 +1,4 @@
+import gc
 import json
 from decimal import Decimal
 
@@ -180,6 +181,43 @@ def test_rule_reading_embedded_json_takes_availability_from_structured_data():
 def test_malformed_rule_is_a_clear_error():
     with pytest.raises(InvalidRuleError, match="selektor"):
         extract_offer(page(jsonld(PRODUCT)), rules={"selektor": "span"})
+
+
+@pytest.fixture
+def collector_enabled():
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was_enabled else gc.disable)()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_collector_is_paused_while_a_page_is_read_and_running_again_after():
+    seen = []
+    gc.callbacks.append(lambda phase, info: seen.append(phase))
+    try:
+        offer = extract_offer(page(body=VISIBLE * 1000))
+    finally:
+        gc.callbacks.pop()
+    assert offer.price == Decimal("21.50")
+    # Thousands of new elements (a collection every 700 without the pause), and at most
+    # the one collection that frees them once they are read.
+    assert seen.count("start") <= 1
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_collector_runs_again_after_a_page_that_raises():
+    with pytest.raises(InvalidRuleError):
+        extract_offer(page(jsonld(PRODUCT)), rules={"selektor": "span"})
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_collector_paused_by_another_caller_stays_paused():
+    gc.disable()
+    assert extract_offer(page(jsonld(PRODUCT))).price == Decimal("24.99")
+    assert not gc.isenabled()
 
 
 def test_variant_matching_the_page_url_is_chosen_among_disagreeing_offers():
