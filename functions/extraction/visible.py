@@ -10,6 +10,7 @@ page alike.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import islice
 
@@ -440,39 +441,72 @@ def names_buy_action(text: str) -> bool:
     return _CART_WORDS.search(text) is not None or bool(_BUY_ACTIONS.groups(text))
 
 
+# Letters by how many of the start tags and labels of a page's links and buttons hold them,
+# rarest first (measured on the corpus; any order would give the same answers).
+_LETTERS_BY_RARITY = "zjqyxvkgwbumdpnlfochiasrte"
+
+
+class SubstringKeys:
+    """Substrings tested for in lower-cased texts, each filed under one character it holds,
+    the rarest in a page's text: a non-ASCII one (the one most keys share), else a letter
+    by `_LETTERS_BY_RARITY`. A text lacking that character (one fast search) cannot hold
+    the keys filed under it, so most texts are searched for a few characters instead of
+    every key; nor can a text of ASCII characters hold a key of others."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        keys = sorted(set(keys))
+        shared = Counter(c for key in keys for c in set(key) if not c.isascii())
+        common = len(_LETTERS_BY_RARITY)
+
+        def rarity(character: str) -> tuple[bool, int]:
+            if not character.isascii():
+                return False, -shared[character]
+            rank = _LETTERS_BY_RARITY.find(character)
+            return True, common if rank < 0 else rank
+
+        filed: dict[str, list[str]] = {}
+        for key in keys:
+            filed.setdefault(min(key, key=rarity), []).append(key)
+        groups = [(character, tuple(filed[character])) for character in sorted(filed)]
+        self._ascii = tuple(group for group in groups if group[0].isascii())
+        self._other = tuple(group for group in groups if not group[0].isascii())
+
+    def found_in(self, lowered: str) -> bool:
+        """Whether the lower-cased text `lowered` holds one of the keys."""
+        if _holds_a_key(lowered, self._ascii):
+            return True
+        return not lowered.isascii() and _holds_a_key(lowered, self._other)
+
+
+def _holds_a_key(lowered: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    # Loops, not any() over generators: this runs for every control a page's walk meets.
+    for character, keys in groups:
+        if character in lowered:
+            for key in keys:
+                if key in lowered:
+                    return True
+    return False
+
+
 # Substrings one of which every text that names a buy action holds once lower-cased: what
 # every match of `_CART_WORDS` holds ("purcha", as "purchaſe" matches it too), and a word of
 # each phrase. Plain substring tests: a pattern of their alternatives reads a long raw
-# start tag more slowly, and a text of ASCII characters cannot hold the others.
-_BUY_ACTION_KEYS = sorted(_BUY_ACTIONS.keys(("add", "buy", "purcha")))
-_ASCII_KEYS = tuple(key for key in _BUY_ACTION_KEYS if key.isascii())
-_OTHER_KEYS = tuple(key for key in _BUY_ACTION_KEYS if not key.isascii())
+# start tag more slowly.
+_BUY_ACTION_KEYS = SubstringKeys(_BUY_ACTIONS.keys(("add", "buy", "purcha")))
 
 
 def may_name_buy_action(text: str) -> bool:
     """False only when no part of `text` names a buy action (`names_buy_action`): one
     cheap test of a whole raw start tag, or of a label, spares the word matching on the
     many that name none."""
-    lowered = text.lower()
-    for key in _ASCII_KEYS:
-        if key in lowered:
-            return True
-    if not text.isascii():
-        for key in _OTHER_KEYS:
-            if key in lowered:
-                return True
-    return False
+    return _BUY_ACTION_KEYS.found_in(text.lower())
 
 
 _RESTOCK_NOTICES = PhraseTable({"restock": RESTOCK_NOTICE})
-_RESTOCK_KEYS = tuple(sorted(_RESTOCK_NOTICES.keys()))
+_RESTOCK_KEYS = SubstringKeys(_RESTOCK_NOTICES.keys())
 
 
 def offers_restock_notice(text: str) -> bool:
     """Whether a control's label offers to tell the shopper once the product is back in
     stock ("Notify me when available", "Benachrichtigen, wenn verfügbar")."""
-    lowered = text.lower()
-    for key in _RESTOCK_KEYS:
-        if key in lowered:
-            return bool(_RESTOCK_NOTICES.groups(text))
-    return False
+    return _RESTOCK_KEYS.found_in(text.lower()) and bool(_RESTOCK_NOTICES.groups(text))

@@ -18,7 +18,13 @@ from extraction import extract_offer
 from extraction.availability import CONFIDENCE_AGREED, CONFIDENCE_ONE, visible_availability
 from extraction.budget import Budget, ExtractionTooSlowError
 from extraction.markup import parse_html
-from extraction.visible import may_name_buy_action, names_buy_action, stated_stock
+from extraction.visible import (
+    SubstringKeys,
+    may_name_buy_action,
+    names_buy_action,
+    offers_restock_notice,
+    stated_stock,
+)
 from extraction.vocabulary import BUY_ACTION_WORDS, BUY_CONTROL
 
 IN, OUT, UNKNOWN = Availability.IN_STOCK, Availability.OUT_OF_STOCK, Availability.UNKNOWN
@@ -391,8 +397,11 @@ def test_an_enabled_main_buy_control_means_in_stock_and_a_disabled_one_out_of_st
         "<button>Avísame cuando esté disponible</button>",
         "<button>Powiadom o dostępności</button>",
         "<button>入荷お知らせ</button>",
+        "<button>Сообщить о поступлении</button>",
+        "<button>Gelince Haber Ver</button>",
+        "<button>입고 알림 신청</button>",
     ],
-    ids=["en", "en-link", "de", "fr", "es", "pl", "ja"],
+    ids=["en", "en-link", "de", "fr", "es", "pl", "ja", "ru", "tr", "ko"],
 )
 def test_a_restock_notice_in_place_of_the_buy_control_means_out_of_stock(control):
     assert visible(f"<h1>Kettle</h1>{control}") == OUT
@@ -551,11 +560,20 @@ def test_a_stock_label_is_read_with_the_count_beside_it(quantities, expected):
         '<button class="&#97;dd-to-cart" disabled>Notify me</button>',  # "&#97;" spells "a"
         '<input type="submit" title="In&nbsp;den&nbsp;Warenkorb" disabled>',
         '<a href="#" CLASS="BTN ADD-TO-BASKET" aria-disabled="true">Go</a>',
+        '<a href="/p?id=1&amp;qty=1" title="In den Warenkorb" aria-disabled="true">Go</a>',
         "<button disabled>AGGIUNGİ AL CARRELLO</button>",  # U+0130 lower-cases to two characters
         "<button disabled>PURCHA\u017fE</button>",  # a long s: a case-insensitive "purchase"
         '<form action="/cart/add"><button disabled><span>Sold</span> <b>out</b></button></form>',
     ],
-    ids=["entity", "nbsp-entities", "upper-case", "dotted-capital-i", "long-s", "cart-form"],
+    ids=[
+        "entity",
+        "nbsp-entities",
+        "upper-case",
+        "amp-entities",
+        "dotted-capital-i",
+        "long-s",
+        "cart-form",
+    ],
 )
 def test_a_buy_control_is_found_however_its_name_is_spelled_in_the_markup(control):
     assert visible(f"<h1>Kettle</h1>{control}") == OUT
@@ -586,6 +604,26 @@ def test_every_spelling_of_what_the_cart_pattern_holds_lower_cases_to_its_keys()
 @given(st.text(max_size=40))
 def test_the_cheap_buy_action_test_never_misses_on_any_text(text):
     assert may_name_buy_action(text) or not names_buy_action(text)
+
+
+_KEYS = ("add", "kaufen", "koszyka", "köp", "корзину", "カートに追加", "입고 알림", "x1/")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30), st.sampled_from(_KEYS), st.booleans())
+def test_keys_filed_by_a_character_are_found_exactly_where_they_occur(before, after, key, put):
+    # Filed under "z", "ö", "к"..., each key is still found in any text that holds it, in
+    # ASCII text or not, and never in one that holds none.
+    keys = SubstringKeys(_KEYS)
+    text = f"{before}{key if put else ''}{after}".lower()
+    assert keys.found_in(text) == any(key in text for key in _KEYS)
+
+
+def test_a_restock_notice_is_read_in_any_script_and_only_when_offered():
+    assert offers_restock_notice("Powiadom o dostępności")
+    assert offers_restock_notice("Сообщить о поступлении")
+    assert not offers_restock_notice("Email")  # a key of the notices, but no notice
+    assert not offers_restock_notice("Zum Warenkorb")
 
 
 # --- stated statuses ------------------------------------------------------------------------
