@@ -143,13 +143,12 @@ def visible_availability(root: Element, budget: Budget = UNLIMITED) -> StockEvid
     title = page.title()
     control = page.main_control(title)
     anchors = [position for position in (title, control[0] if control else None) if position]
-    # Read the statements first: the sections around them are known once they are read.
     statements = list(page.statements(anchors))
-    others = page.other_products(title)
+    others = page.other_products(title, max((at for at, _, _ in statements), default=0))
     statuses = {
         status
-        for status, element in statements
-        if _shown(element, others=others)
+        for _, status, element in statements
+        if page.shown(element, others=others)
         and not in_variant_picker(element)
         and not is_toggled_off(element)
     }
@@ -201,22 +200,37 @@ class _WalkedPage:
     nearest it (outside the page's chrome and other products' blocks; in stock when
     enabled), and the statuses stated within reach of either. A page is read in full only
     when it has no title or no control; otherwise from its start to the title and then
-    around the title, as far as its nearest control and that control's reach."""
+    around the title, as far as its nearest control and that control's reach.
+
+    What is asked of many elements is read once per page: whether an ancestor hides what it
+    holds or is another product's block (each control and status asks of a dozen, mostly
+    the same ones), and the headings of other products' sections, only up to the furthest
+    element asked about (a section follows its heading, so a heading after an element
+    names no section around it)."""
 
     def __init__(self, root: Element, budget: Budget) -> None:
         self._unread = walk(root, budget, _UNSEEN_TAGS)
         self._read: list[Element] = []
         self._budget = budget
-        self._section_headings = SectionHeadings()  # among the elements read so far
+        self._section_headings = SectionHeadings()
+        self._headings_met = 0  # of `_read`, by `_section_headings`
         self._other_products: OtherProducts | None = None
         self._headings_added = 0  # of `_section_headings`, to `_other_products`
+        self._unshown_blocks: dict[int, bool] = {}  # by id of each ancestor tested
 
-    def other_products(self, title: int | None) -> Set[int]:
-        """Ids of the elements in sections of other products that headings read so far name
-        ("You may also like"): a section follows its heading, so every section around an
-        element read is known."""
+    def other_products(self, title: int | None, upto: int) -> Set[int]:
+        """Ids of the elements in sections of other products that the headings up to
+        `upto` name ("You may also like"): every section around an element up to there."""
         if self._other_products is None:
             self._other_products = OtherProducts(self.at(title or 0))
+        read, meet = self._read, self._section_headings.meet
+        upto = min(upto, len(read))
+        for start in range(self._headings_met, upto, BUDGET_STRIDE):
+            self._budget.check()
+            for element in read[start : min(start + BUDGET_STRIDE, upto)]:
+                if element.tag in HEADING_TAGS:
+                    meet(element)
+        self._headings_met = max(self._headings_met, upto)
         headings = self._section_headings.found
         self._other_products.add(headings[self._headings_added :])
         self._headings_added = len(headings)
@@ -230,23 +244,25 @@ class _WalkedPage:
             if not more:
                 return None
             read.extend(more)
-            for element in more:
-                if element.tag in HEADING_TAGS:
-                    self._section_headings.meet(element)
         return read[position - 1] if position > 0 else None
 
     def title(self) -> int | None:
         """Where the first shown h1 of the first few is: a page's own h1 may sit in a
         <header>, so only a hidden one, or another block's, is not the title."""
         headings = 0
-        position = 0
-        while (element := self.at(position := position + 1)) is not None:
-            if element.tag == "h1":
-                if _shown(element, chrome=False):
-                    return position
-                headings += 1
-                if headings == _MAX_HEADINGS:
-                    return None
+        read = self._read
+        start = 0  # of the elements not looked at yet
+        while self.at(start + 1) is not None:
+            # Each run read, from the list: one call of `at` per run, not per element.
+            for index in range(start, len(read)):
+                element = read[index]
+                if element.tag == "h1":
+                    if self.shown(element, chrome=False):
+                        return index + 1
+                    headings += 1
+                    if headings == _MAX_HEADINGS:
+                        return None
+            start = len(read)
         return None
 
     def main_control(self, title: int | None) -> tuple[int, Availability, bool] | None:
@@ -254,6 +270,7 @@ class _WalkedPage:
         disabled: the shown one nearest the title (the first, without a title), among the
         nearest named ones found, outside the sections of other products."""
         anchor = title or 0
+        read = self._read
         cart_forms: dict[int, bool] = {}
         named = 0
         distance = 0
@@ -261,18 +278,17 @@ class _WalkedPage:
             distance += 1
             if not distance % BUDGET_STRIDE:
                 self._budget.check()
-            after = self.at(anchor + distance)
+            before = read[anchor - distance - 1] if anchor - distance > 0 else None
+            after_at = anchor + distance
+            after = read[after_at - 1] if after_at <= len(read) else self.at(after_at)
             # At the same distance, the earlier one: before the title, then after it.
-            for element, position in (
-                (self.at(anchor - distance), anchor - distance),
-                (after, anchor + distance),
-            ):
+            for element, position in ((before, anchor - distance), (after, after_at)):
                 if element is None or element.tag not in _CONTROL_TAGS:
                     continue
                 status = _buy_control_status(element, cart_forms)
                 if status is None:
                     continue
-                if _shown(element, others=self.other_products(title)):
+                if self.shown(element, others=self.other_products(title, position)):
                     return position, *status
                 named += 1
                 if named == _MAX_CONTROLS:
@@ -280,9 +296,9 @@ class _WalkedPage:
             if after is None and anchor - distance < 1:
                 return None
 
-    def statements(self, anchors: list[int]) -> Iterator[tuple[Availability, Element]]:
+    def statements(self, anchors: list[int]) -> Iterator[tuple[int, Availability, Element]]:
         """The stock statuses stated on their own within reach of an anchor (anywhere,
-        without one), and the elements stating them, in page order."""
+        without one), with the elements stating them and their positions, in page order."""
         if anchors:
             near = {
                 position
@@ -292,11 +308,12 @@ class _WalkedPage:
             positions: Iterable[int] = sorted(near)
         else:
             positions = count(1)
+        read = self._read
         found = 0
         for steps, position in enumerate(positions, 1):
             if not steps % BUDGET_STRIDE:
                 self._budget.check()
-            element = self.at(position)
+            element = read[position - 1] if position <= len(read) else self.at(position)
             if element is None:
                 return  # past the page's end
             if element.tag in _UNSEEN_TAGS:
@@ -308,10 +325,32 @@ class _WalkedPage:
                     and not child.isspace()  # most texts: states nothing, as no word
                     and (status := stated_stock(child, element)) is not None
                 ):
-                    yield status, element
+                    yield position, status, element
                     found += 1
                     if found == _MAX_STATEMENTS:
                         return
+
+    def shown(self, element: Element, chrome: bool = True, others: Set[int] = frozenset()) -> bool:
+        """Visible, and part of the product's own block: not hidden, not in another
+        product's block (named so by its class or id, or in `others`, the ids of sections
+        of other products), nor (with `chrome`) in the page's header, footer or navigation
+        (looked for among the nearest ancestors)."""
+        unshown = self._unshown_blocks
+        node: Element | None = element
+        for _ in range(_ANCESTORS):
+            if node is None or node.tag in ("body", "html", "#document"):
+                return True
+            if (chrome and node.tag in _CHROME_TAGS) or id(node) in others:
+                return False
+            known = unshown.get(id(node))
+            if known is None:
+                known = unshown[id(node)] = is_hidden(node) or is_block_of_other_products(
+                    node, also=_CHROME_WORDS
+                )
+            if known:
+                return False
+            node = node.parent
+        return True
 
 
 def _buy_control_status(
@@ -346,7 +385,11 @@ def _start_tag_text(element: Element) -> str:
     parsing decodes it (an entity's name holds no quote nor space): tested whole, it tells
     at once of most tags that no value names a buy action, without parsing it."""
     raw = element.raw_attributes
-    return html.unescape(raw) if "&" in raw else raw
+    if "&" not in raw:
+        return raw
+    if raw.count("&") == raw.count("&amp;"):
+        return raw.replace("&amp;", "&")  # most: links' query strings, as html.unescape does
+    return html.unescape(raw)
 
 
 def _attributes_name_buy_action(element: Element, names: tuple[str, ...]) -> bool:
@@ -395,20 +438,3 @@ def _label(element: Element) -> str:
         elif node.tag not in _UNSEEN_TAGS:
             stack.extend(reversed(node.children))
     return " ".join(" ".join(parts).split())
-
-
-def _shown(element: Element, chrome: bool = True, others: Set[int] = frozenset()) -> bool:
-    """Visible, and part of the product's own block: not hidden, not in another product's
-    block (named so by its class or id, or in `others`, the ids of sections of other
-    products), nor (with `chrome`) in the page's header, footer or navigation (looked for
-    among the nearest ancestors)."""
-    node: Element | None = element
-    for _ in range(_ANCESTORS):
-        if node is None or node.tag in ("body", "html", "#document"):
-            return True
-        if (chrome and node.tag in _CHROME_TAGS) or is_hidden(node) or id(node) in others:
-            return False
-        if is_block_of_other_products(node, also=_CHROME_WORDS):
-            return False
-        node = node.parent
-    return True
