@@ -76,6 +76,7 @@ from extraction.visible import (
     is_hidden,
     is_toggled_off,
     may_name_cart,
+    may_name_cart_control,
     names_cart_control,
     own_names,
     phrases_pattern,
@@ -929,11 +930,11 @@ def _is_cart_control(element: Element) -> bool:
     attrs = element.attrs
     names = _CART_ATTRIBUTES_OF_FORM if tag == "form" else CART_ATTRIBUTES
     said = " ".join(attrs.get(name, "") for name in names)
-    if names_cart_control(said):
+    if may_name_cart_control(said) and names_cart_control(said):
         return True
     if tag == "button":
         text = _bounded_text(element, 40, from_end=False)
-        return len(text) < 40 and names_cart_control(text)
+        return len(text) < 40 and may_name_cart_control(text) and names_cart_control(text)
     return False
 
 

@@ -325,8 +325,11 @@ def _listed_runs(
         else []
     )
     at = 0
+    last = len(elements) - 1
     for jump in jumps:
-        if jump >= at:  # (else under an earlier one, jumped over with it)
+        # (Else under an earlier one, jumped over with it, or with only text under it, as
+        # scripts and styles are: no element to jump over.)
+        if jump >= at and jump < last and elements[jump + 1].parent is elements[jump]:
             yield from _runs(elements, at, jump + 1, budget)
             at = _after_subtree(elements, jump, budget)
     yield from _runs(elements, at, len(elements), budget)

@@ -502,6 +502,16 @@ def may_name_buy_action(text: str) -> bool:
     return _BUY_ACTION_KEYS.found_in(text.lower())
 
 
+# The same for what names a cart control: the cart alone too ("warenkorb", "basket").
+_CART_CONTROL_KEYS = SubstringKeys(_BUY_CONTROLS.keys(("add", "buy", "purcha")))
+
+
+def may_name_cart_control(text: str) -> bool:
+    """False only when `text` names no cart control (`names_cart_control`): the cheap test
+    first, for the many buttons and their attributes that name none."""
+    return _CART_CONTROL_KEYS.found_in(text.lower())
+
+
 _RESTOCK_NOTICES = PhraseTable({"restock": RESTOCK_NOTICE})
 _RESTOCK_KEYS = SubstringKeys(_RESTOCK_NOTICES.keys())
 

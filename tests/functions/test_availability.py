@@ -21,11 +21,13 @@ from extraction.markup import parse_html
 from extraction.visible import (
     SubstringKeys,
     may_name_buy_action,
+    may_name_cart_control,
     names_buy_action,
+    names_cart_control,
     offers_restock_notice,
     stated_stock,
 )
-from extraction.vocabulary import BUY_ACTION_WORDS, BUY_CONTROL
+from extraction.vocabulary import BUY_ACTION_WORDS, BUY_CONTROL, BUY_CONTROL_WORDS
 
 IN, OUT, UNKNOWN = Availability.IN_STOCK, Availability.OUT_OF_STOCK, Availability.UNKNOWN
 
@@ -580,30 +582,59 @@ def test_a_buy_control_is_found_however_its_name_is_spelled_in_the_markup(contro
 
 
 _SPELLINGS = st.sampled_from([str.lower, str.upper, str.title, lambda text: text])
-_BUY_NAMES = st.sampled_from([*BUY_CONTROL, *BUY_ACTION_WORDS, "add", "buy it now", "purchase"])
+# Each cheap test, the matching it spares, and names that matching finds: the cart alone
+# too for a cart control ("Warenkorb", "Koszyk", "カート"), as the survey's cart controls.
+_CHEAP_TESTS = pytest.mark.parametrize(
+    ("cheap", "matching", "names"),
+    [
+        (
+            may_name_buy_action,
+            names_buy_action,
+            [*BUY_CONTROL, *BUY_ACTION_WORDS, "add", "buy it now", "purchase"],
+        ),
+        (
+            may_name_cart_control,
+            names_cart_control,
+            [*BUY_CONTROL, *BUY_CONTROL_WORDS, "basket/add", "purchase"],
+        ),
+    ],
+    ids=["buy action", "cart control"],
+)
 
 
+@_CHEAP_TESTS
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=12), _BUY_NAMES, _SPELLINGS, st.sampled_from([" ", "-", "_", "", "/"]))
-def test_the_cheap_buy_action_test_never_misses_a_text_naming_one(noise, name, spell, gap):
-    text = f"{noise}{gap}{spell(name).replace(' ', gap or ' ')}{gap}{noise}"
-    if names_buy_action(text):
-        assert may_name_buy_action(text)
+@given(data=st.data())
+def test_the_cheap_test_never_misses_a_text_naming_one(cheap, matching, names, data):
+    noise = data.draw(st.text(max_size=12))
+    name = data.draw(_SPELLINGS)(data.draw(st.sampled_from(names)))
+    gap = data.draw(st.sampled_from([" ", "-", "_", "", "/"]))
+    text = f"{noise}{gap}{name.replace(' ', gap or ' ')}{gap}{noise}"
+    if matching(text):
+        assert cheap(text)
 
 
 def test_every_spelling_of_what_the_cart_pattern_holds_lower_cases_to_its_keys():
-    # `may_name_buy_action` looks for "add", "buy", "purcha" in the lower-cased text, where
-    # the cart pattern matches them in any case: that holds for every character there is.
+    # The cheap tests look for "add", "buy", "purcha" in the lower-cased text, where the
+    # cart pattern matches them in any case: that holds for every character there is.
     every = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code < 0xE000)
     for letter in set("addbuypurcha"):
         for spelling in re.findall(letter, every, re.IGNORECASE):
             assert letter in spelling.lower()
 
 
+@_CHEAP_TESTS
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=40))
-def test_the_cheap_buy_action_test_never_misses_on_any_text(text):
-    assert may_name_buy_action(text) or not names_buy_action(text)
+@given(text=st.text(max_size=40))
+def test_the_cheap_test_never_misses_on_any_text(cheap, matching, names, text):
+    assert cheap(text) or not matching(text)
+
+
+def test_the_cheap_cart_control_test_passes_over_controls_naming_none():
+    assert not may_name_cart_control("btn btn-primary js-toggle Menü öffnen")
+    assert not may_name_cart_control("Filter anwenden")
+    assert may_name_cart_control("Zum Warenkorb hinzufügen")
+    assert may_name_cart_control("Do koszyka")
 
 
 _KEYS = ("add", "kaufen", "koszyka", "köp", "корзину", "カートに追加", "입고 알림", "x1/")
