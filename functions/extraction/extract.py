@@ -335,7 +335,7 @@ def _structured_sources(page: Page) -> list[tuple[str, Source]]:
             _once(
                 lambda: (
                     microdata.read(page.tree, budget)
-                    if microdata.may_contain(page.html)
+                    if microdata.may_contain(page.html, budget)
                     else SourceReading([])
                 )
             ),

@@ -2,8 +2,8 @@
 
 Read with two regular expressions on the raw markup (no element tree): one over `<meta>`
 tags, one over `property="..."` attributes of other elements for simple RDFa
-(`<span property="schema:price" content="12.99">`). Only keys that name a price, its currency
-or availability are parsed, so the cost is the two scans.
+(`<span property="schema:price" content="12.99">`), tried only where "property" occurs. Only
+keys that name a price, its currency or availability are parsed, so the cost is the scans.
 
 Which price: a sale price (`product:sale_price:amount`) over the regular one; otherwise the
 Open Graph price (`product:price:amount`, `og:price:amount`), else RDFa `price`, else a
@@ -25,14 +25,17 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence, parse_attributes
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
+from extraction.raw_scan import LiteralLed
 
 SOURCE = "meta"
 
 _META_START = re.compile(r"<meta\b", re.IGNORECASE)
-# Literal first so the scan is a fast prefix search; the character before it is checked in code.
-_RDFA_PROPERTY = re.compile(
+# Literal first, so that only its occurrences are tried; the character before it is checked
+# in code.
+_RDFA_PROPERTY = LiteralLed(
+    "property",
     r"""property\s*+=\s*+["']?+\s*+(?:schema:|https?://schema\.org/)?"""
-    r"""(price|lowPrice|priceCurrency|availability|product:price:amount)\s*["']?(?=[\s/>])"""
+    r"""(price|lowPrice|priceCurrency|availability|product:price:amount)\s*["']?(?=[\s/>])""",
 )
 _TAG_NAME = re.compile(r"<([a-zA-Z][\w:-]*)")
 _INTERESTING = ("price", "availab", "twitter:", "currency")
@@ -94,9 +97,7 @@ def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
             _read_meta(parse_attributes(raw), found)
     budget.check()
     elements = _RdfaElements(html)
-    for count, match in enumerate(_RDFA_PROPERTY.finditer(html), 1):
-        if not count % BUDGET_STRIDE:
-            budget.check()
+    for match in _RDFA_PROPERTY.finditer(html, budget):
         if match.start() and not html[match.start() - 1].isspace():
             continue  # "data-property=..." and the like
         elements.read(match, found)

@@ -23,11 +23,12 @@ from extraction.markup import Element, walk
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.other_products import BlocksOfOtherProducts
 from extraction.price import normalize_currency, parse_price, parse_structured_price
+from extraction.raw_scan import LiteralLed
 
 SOURCE = "microdata"
 
 # `may_contain` reads an itemprop's value (to a quote or ">") for a price or availability.
-_ITEMPROP_VALUE = re.compile(r"""itemprop\s*+=\s*+["']?+""")
+_ITEMPROP_VALUE = LiteralLed("itemprop", r"""itemprop\s*+=\s*+["']?+""")
 _VALUE_END = re.compile(r"""["'>]""")
 _PRICE_NAME = re.compile(r"(?<![\w-])(?:[pP]rice|low[pP]rice|availability)(?![\w-])")
 _URL_ATTRIBUTE = {
@@ -55,15 +56,16 @@ _MAX_REFERENCE_STEPS = 10_000
 _MAX_VALUE_CHARS = 1_000  # of a property's text: a price, currency or stock status is short
 
 
-def may_contain(html: str) -> bool:
+def may_contain(html: str, budget: Budget = UNLIMITED) -> bool:
     """Whether the page has an `itemprop` price or availability at all: a cheap test before
     building a tree.
 
     Unquoted values run to the next quote or ">", so the values of consecutive itemprops
-    may end at the same place; each such stretch is searched once.
+    may end at the same place; each such stretch is searched once. Never raises but
+    `ExtractionTooSlowError` once `budget` is spent.
     """
     searched_to = -1
-    for value in _ITEMPROP_VALUE.finditer(html):
+    for value in _ITEMPROP_VALUE.finditer(html, budget):
         start = value.end()
         if start <= searched_to:
             continue  # inside the value of an earlier itemprop, already searched
