@@ -104,7 +104,7 @@ def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
         tag_end = next_gt.after(script.end())
         if tag_end < 0:
             break  # no ">" left: no later start tag can end either
-        if tag_end == searched_to or _LD_TYPE.search(html, script.end(), tag_end) is None:
+        if tag_end == searched_to or not _is_ld_json(html, script.end(), tag_end):
             # A "<script" inside the attributes of one already searched has nothing more.
             searched_to = tag_end
             position = script.end()
@@ -115,6 +115,13 @@ def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
             blocks.append(html[tag_end + 1 : content_end])
         position = end.end() if end else len(html)
     return blocks
+
+
+def _is_ld_json(html: str, start: int, end: int) -> bool:
+    """Whether the attributes `html[start:end]` of a script say JSON-LD. Most scripts' say
+    nothing with the "+" of "ld+json", which `str.find` rules out far faster than a search
+    of the pattern at each character."""
+    return html.find("+", start, end) >= 0 and _LD_TYPE.search(html, start, end) is not None
 
 
 def loads_lenient(text: str) -> list[object]:

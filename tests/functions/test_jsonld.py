@@ -253,7 +253,7 @@ def test_currency_symbol_in_price_text_is_used_when_no_price_currency():
 @pytest.mark.parametrize(
     "script",
     ["<script type='application/ld+json'>", "<script type=application/ld+json>",
-     '<SCRIPT TYPE="Application/LD+JSON">',
+     '<SCRIPT TYPE="Application/LD+JSON">', '<Script data-v="a+b" Type="application/ld+json">',
      '<script id="ld" type = "application/ld+json" nonce="x">',
      '<script\n  type="application/ld+json; charset=utf-8"\n>'],
 )  # fmt: skip
@@ -264,8 +264,10 @@ def test_script_tag_in_any_quoting_casing_or_with_extra_attributes_is_found(scri
 
 
 @pytest.mark.parametrize(
-    "script", ['<script type="application/json">', '<script data-type="application/ld+json">']
-)
+    "script",
+    ['<script type="application/json">', '<script data-type="application/ld+json">',
+     '<script data-v="a+b" type="text/javascript">'],
+)  # fmt: skip
 def test_other_scripts_are_not_json_ld(script):
     assert offers(page(product(OFFER), script=script)) == []
 
