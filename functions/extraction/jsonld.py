@@ -1,9 +1,10 @@
 """Offers a page declares in schema.org JSON-LD (`<script type="application/ld+json">`).
 
-Blocks are found with one regular expression on the raw markup (no element tree), and read
-leniently because real pages get JSON wrong in a handful of recurring ways: HTML comment or
-CDATA wrappers, trailing commas, raw control characters inside strings, several objects
-concatenated in one script, stray text after the JSON. A block that still cannot be read is
+Blocks are found on the raw markup (no element tree), from its `<script` start tags (the
+pass that finds the meta tags too, `raw_scan.tag_name_ends`), and read leniently because
+real pages get JSON wrong in a handful of recurring ways: HTML comment or CDATA wrappers,
+trailing commas, raw control characters inside strings, several objects concatenated in
+one script, stray text after the JSON. A block that still cannot be read is
 skipped; the others are used.
 
 Only offers of Product-like nodes reachable from the top level (a list, `@graph`, a page's
@@ -28,11 +29,12 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import normalize_currency, parse_structured_price
+from extraction.raw_scan import tag_name_ends
 
 SOURCE = "jsonld"
 
-# A JSON-LD script's start tag: `<script`, then before its ">" a type attribute saying so.
-_SCRIPT_START = re.compile(r"<script\b", re.IGNORECASE)
+# A JSON-LD script's start tag: `<script` (`raw_scan.tag_name_ends`), then before its ">" a
+# type attribute saying so.
 _LD_TYPE = re.compile(r"""(?<![\w-])type\s*+=\s*+["']?+\s*+application/ld\+json\b""", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 # Whitespace, comment and CDATA openers, and JS comments wrapped around the JSON.
@@ -94,20 +96,19 @@ def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
     """The text of each JSON-LD script, in page order (type attribute in any case/quoting)."""
     blocks = []
     next_gt = NextOccurrence(html, ">")
-    position = 0
-    scripts = 0
+    position = 0  # where the last JSON-LD script ended
     searched_to = -1  # the ">" of the last start tag found to be no JSON-LD script
-    while (script := _SCRIPT_START.search(html, position)) is not None:
-        scripts += 1
+    for scripts, name_end in enumerate(tag_name_ends(html, "script", budget), 1):
         if not scripts % BUDGET_STRIDE:
             budget.check()
-        tag_end = next_gt.after(script.end())
+        if name_end < position:
+            continue  # within a JSON-LD script's text
+        tag_end = next_gt.after(name_end)
         if tag_end < 0:
             break  # no ">" left: no later start tag can end either
-        if tag_end == searched_to or not _is_ld_json(html, script.end(), tag_end):
+        if tag_end == searched_to or not _is_ld_json(html, name_end, tag_end):
             # A "<script" inside the attributes of one already searched has nothing more.
             searched_to = tag_end
-            position = script.end()
             continue
         end = _SCRIPT_END.search(html, tag_end + 1)
         content_end = end.start() if end else len(html)

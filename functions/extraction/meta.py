@@ -1,9 +1,10 @@
 """Offers a page states in meta tags: Open Graph / Facebook product tags, Twitter cards, RDFa.
 
-Read with two regular expressions on the raw markup (no element tree): one over `<meta>`
-tags, one over `property="..."` attributes of other elements for simple RDFa
-(`<span property="schema:price" content="12.99">`), tried only where "property" occurs. Only
-keys that name a price, its currency or availability are parsed, so the cost is the scans.
+Read on the raw markup (no element tree): its `<meta>` tags (found by the pass that finds
+scripts too, `raw_scan.start_tags`), and with a regular expression tried only where
+"property" occurs, the `property="..."` attributes of other elements for simple RDFa
+(`<span property="schema:price" content="12.99">`). Only keys that name a price, its
+currency or availability are parsed, so the cost is the scans.
 
 Which price: a sale price (`product:sale_price:amount`) over the regular one; otherwise the
 Open Graph price (`product:price:amount`, `og:price:amount`), else RDFa `price`, else a
@@ -17,19 +18,17 @@ from __future__ import annotations
 
 import html as html_entities
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 from contracts.catalog import Availability
-from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.budget import UNLIMITED, Budget
 from extraction.markup import NextOccurrence, parse_attributes
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
-from extraction.raw_scan import LiteralLed
+from extraction.raw_scan import LiteralLed, start_tags
 
 SOURCE = "meta"
 
-_META_START = re.compile(r"<meta\b", re.IGNORECASE)
 # Literal first, so that only its occurrences are tried; the character before it is checked
 # in code.
 _RDFA_PROPERTY = LiteralLed(
@@ -91,7 +90,7 @@ def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
     they state no price; the tags describe the page, so one product. Never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
     found = _Found()
-    for raw in start_tags(html, _META_START, budget):
+    for raw in start_tags(html, ("meta",), budget):
         lowered = raw.lower()
         if any(word in lowered for word in _INTERESTING):
             _read_meta(parse_attributes(raw), found)
@@ -189,23 +188,6 @@ def _read_rdfa(key: str, value: str, machine: bool, found: _Found) -> None:
         found.fallback_currencies.append(value)
     elif key == "availability":
         found.availability.append(value)
-
-
-def start_tags(html: str, start_pattern: re.Pattern[str], budget: Budget) -> Iterator[str]:
-    """The attribute text of each start tag `start_pattern` finds (its "<name" matched), in
-    page order: a scan of the raw text, no element tree."""
-    next_gt = NextOccurrence(html, ">")
-    position = 0
-    count = 0
-    while (start := start_pattern.search(html, position)) is not None:
-        count += 1
-        if not count % BUDGET_STRIDE:
-            budget.check()
-        end = next_gt.after(start.end())
-        if end < 0:
-            return  # no ">" left: no later tag can end either
-        yield html[start.end() : end]
-        position = end + 1
 
 
 class _RdfaElements:

@@ -8,8 +8,8 @@ one the page names, so these are read for `choose_offer` to tell it apart:
   and its `og:url`;
 * titles: its `og:title` and `<title>`, and the text of its first `<h1>`.
 
-Addresses and the first two titles come from one scan of the raw text's `<link>` and
-`<meta>` tags; the h1 needs the element tree, so it is read only when a name is asked
+Addresses and the first two titles come from the raw text's `<link>` and `<meta>` tags
+(`raw_scan.start_tags`); the h1 needs the element tree, so it is read only when a name is asked
 about and the cheap titles name none exactly (the choice is ambiguous by then, and the
 cross-check that follows builds the tree anyway). Nothing is read until asked: a page
 declaring one Product pays nothing.
@@ -33,9 +33,8 @@ from urllib.parse import urljoin
 
 from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, parse_attributes, walk
-from extraction.meta import start_tags
+from extraction.raw_scan import start_tags
 
-_LINK_OR_META = re.compile(r"<(?:link|meta)\b", re.IGNORECASE)
 _TITLE_START = re.compile(r"<title\b[^<>]*+>", re.IGNORECASE)
 _TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
 _TITLE_PARTS = re.compile(r"\s+[|\-–—·:]+\s+")
@@ -125,7 +124,7 @@ class PageIdentity:
     def _tags(self) -> dict[str, str]:
         """The first canonical link, og:url and og:title the page's tags state."""
         found: dict[str, str] = {}
-        for raw in start_tags(self._html, _LINK_OR_META, self._budget):
+        for raw in start_tags(self._html, ("link", "meta"), self._budget):
             lowered = raw.lower()
             if "canonical" not in lowered and "og:" not in lowered:
                 continue

@@ -4,15 +4,19 @@ the text as the readers' answers allow.
 A pass of the regular expression engine over a page costs a loop step per character (about
 0.1 ms on a 120,000-character page), while `str.find` skips to a literal several times
 faster. So a pattern whose every match starts with a literal is run only where the literal
-occurs (`LiteralLed`).
+occurs (`LiteralLed`); and the start tags that are names in any case, which only the engine
+finds, are found for all the readers of a page by one pass, kept for the page
+(`tag_name_ends`, `start_tags`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
+from extraction.markup import NextOccurrence
 
 
 class LiteralLed:
@@ -47,3 +51,79 @@ class LiteralLed:
     def search(self, text: str) -> re.Match[str] | None:
         """`re.search`'s match: the first."""
         return next(self.finditer(text), None)
+
+
+# The start tags the raw readers read, `<name\b` in any case as IGNORECASE matches them
+# ("ſ" for "s", "İ" and "ı" for "i", "K" for "k" too). Scripts (JSON-LD) and meta tags (Open
+# Graph, RDFa) are read on every page, so one pass finds both: after the "<", one class of
+# their first letters, then the rest of the name that letter begins (the engine tries an
+# alternation of whole names at each "<" twice as slowly). Links (the canonical address)
+# are read on few pages, so they have a pass of their own.
+_SCRIPT_OR_META = re.compile(
+    r"<[sSſmM](?:(?<=[sSſ])[cC][rR][iIİı][pP][tT]|(?<=[mM])[eE][tT][aA])\b"
+)
+_LINK = re.compile(r"<link\b", re.IGNORECASE)
+
+
+class _PageTags:
+    """Where a page's start tag names end, by name, each pass made on first use."""
+
+    __slots__ = ("ends", "html")
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.ends: dict[str, list[int]] = {}
+
+    def name_ends(self, name: str, budget: Budget) -> list[int]:
+        if name not in self.ends:
+            if name == "link":
+                self.ends["link"] = [tag.end() for tag in _matches(_LINK, self.html, budget)]
+            else:
+                scripts: list[int] = []
+                metas: list[int] = []
+                for tag in _matches(_SCRIPT_OR_META, self.html, budget):
+                    (metas if self.html[tag.start() + 1] in "mM" else scripts).append(tag.end())
+                self.ends.update(script=scripts, meta=metas)
+        return self.ends[name]
+
+
+# The last page's: the readers of one page ask in turn, each given the page alone. The
+# same page is told by identity (comparing texts would read them whole).
+_last_page = _PageTags("")
+
+
+def tag_name_ends(html: str, name: str, budget: Budget = UNLIMITED) -> list[int]:
+    """Where each `<script`, `<meta` or `<link` start tag's name ends (`name` says which),
+    in page order: every place `<name\b` matches, in any case, also within another tag or
+    a script."""
+    global _last_page
+    page = _last_page
+    if page.html is not html:
+        page = _last_page = _PageTags(html)
+    return page.name_ends(name, budget)
+
+
+def _matches(pattern: re.Pattern[str], html: str, budget: Budget) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(html)`, checking the budget every so many matches."""
+    for count, match in enumerate(pattern.finditer(html), 1):
+        if not count % BUDGET_STRIDE:
+            budget.check()
+        yield match
+
+
+def start_tags(html: str, names: tuple[str, ...], budget: Budget = UNLIMITED) -> Iterator[str]:
+    """The attribute text of each start tag with one of `names` (`tag_name_ends`), in page
+    order, to its ">": a tag begun within an earlier one's attributes is part of them."""
+    next_gt = NextOccurrence(html, ">")
+    ends = sorted(chain.from_iterable(tag_name_ends(html, name, budget) for name in names))
+    position = 0
+    for count, name_end in enumerate(ends, 1):
+        if not count % BUDGET_STRIDE:
+            budget.check()
+        if name_end < position:
+            continue  # within the attributes of the tag just read
+        tag_end = next_gt.after(name_end)
+        if tag_end < 0:
+            return  # no ">" left: no later tag can end either
+        yield html[name_end:tag_end]
+        position = tag_end + 1

@@ -32,6 +32,12 @@ def test_open_graph_product_price_currency_and_availability():
     assert candidate.source == "meta"
 
 
+def test_meta_tags_in_any_case_are_read():
+    html = page("""<META PROPERTY="og:price:amount" CONTENT="99">
+                   <Meta Property='og:price:currency' Content=EUR>""")
+    assert offers(html) == [(Decimal("99"), "EUR", Availability.UNKNOWN)]
+
+
 def test_og_price_tags_and_name_attribute_are_read():
     html = page("""<meta name="og:price:amount" content="99">
                    <meta property="og:price:currency" content="eur">""")

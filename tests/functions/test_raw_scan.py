@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from stepping_clock import SteppingClock
 
 from extraction.budget import BUDGET_STRIDE, Budget, ExtractionTooSlowError
-from extraction.raw_scan import LiteralLed
+from extraction.raw_scan import LiteralLed, start_tags, tag_name_ends
 
 ITEMPROP = r"""itemprop\s*+=\s*+["']?+"""
 
@@ -51,3 +51,70 @@ def test_literal_led_matches_are_finditers_on_any_text(pieces):
     html = "".join(pieces)
     found = [match.span() for match in LiteralLed("itemprop", ITEMPROP).finditer(html)]
     assert found == [match.span() for match in re.finditer(ITEMPROP, html)]
+
+
+@pytest.mark.parametrize("name", ["script", "meta", "link"])
+def test_tag_names_are_found_in_any_case_as_ignorecase_finds_them(name):
+    variants = {
+        "script": "<SCRIPT <Script <\u017fcr\u0130pt <scr\u0131pt",
+        "meta": "<META <mEtA",
+        "link": "<LINK <lin\u212a",
+    }
+    html = f"<{name}><{name}x <{name}-a {variants[name]} <scripts <metal <links <{name}"
+    expected = [match.end() for match in re.finditer(rf"<{name}\b", html, re.IGNORECASE)]
+    assert tag_name_ends(html, name) == expected
+    assert len(expected) >= 5
+
+
+def test_tag_names_within_attributes_and_scripts_count_too():
+    html = "<div title='<meta a=1>'><script>var s = '<meta b=2>';</script>"
+    assert tag_name_ends(html, "meta") == [html.index("<meta") + 5, html.index("<meta b") + 5]
+    assert tag_name_ends(html, "script") == [html.index("<script") + 7]
+
+
+def test_each_page_is_scanned_afresh_and_its_answer_kept_for_the_next_reader():
+    first = "<meta a><script>"
+    second = "<script><meta a><meta b>"
+    assert tag_name_ends(first, "meta") == [5]
+    assert tag_name_ends(second, "meta") == [13, 21]
+    assert tag_name_ends(second, "script") == [7]
+    assert tag_name_ends(first, "script") == [15]
+    # An equal page that is another string object is scanned, never confused with another.
+    copy = "".join(["<script><meta a>", "<meta b>"])
+    assert tag_name_ends(copy, "meta") == [13, 21]
+
+
+def test_start_tags_read_each_tag_to_its_gt_in_page_order():
+    html = '<link rel=canonical href=/p><meta name=a content="1"><p><LINK rel=x><meta b'
+    assert list(start_tags(html, ("link", "meta"))) == [
+        " rel=canonical href=/p",
+        ' name=a content="1"',
+        " rel=x",
+    ]
+    assert list(start_tags(html, ("meta",))) == [' name=a content="1"']
+
+
+def test_a_start_tag_begun_within_another_is_part_of_its_attributes():
+    html = "<meta content='<meta name=x>' property=y><meta z>"
+    assert list(start_tags(html, ("meta",))) == [" content='<meta name=x", " z"]
+
+
+def test_start_tags_check_the_budget_along_many_tags():
+    html = "<meta>" * (4 * BUDGET_STRIDE)
+    clock = SteppingClock()
+    assert len(list(start_tags(html, ("meta",), Budget(10**9, clock)))) == 4 * BUDGET_STRIDE
+    assert clock.now - 1 >= 8  # the scan's checks and the reading's
+    with pytest.raises(ExtractionTooSlowError):
+        list(start_tags(html + " ", ("meta",), Budget(2, SteppingClock())))
+
+
+# Pieces of tag names, in the cases and the letters IGNORECASE reads as theirs.
+NAME_PIECES = [*"< s S \u017f cript CR\u0130PT m M eta ETA link LINK \u212a > - x".split(), " "]
+
+
+@given(st.lists(st.sampled_from(NAME_PIECES), max_size=30))
+def test_tag_names_are_ignorecases_matches_on_any_text(pieces):
+    html = "".join(pieces)
+    for name in ("script", "meta", "link"):
+        expected = [match.end() for match in re.finditer(rf"<{name}\b", html, re.IGNORECASE)]
+        assert tag_name_ends(html, name) == expected
