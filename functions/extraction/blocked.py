@@ -24,7 +24,10 @@ from extraction.markup import NextOccurrence
 _REGION_CHARS = 30_000
 _SMALL_PAGE_CHARS = 64_000
 
-_TITLE_START = re.compile(r"<title\b")
+# The title's tags in any ASCII case, as `<title` and `</title` match in the lower-cased
+# region: no other character lower-cases to one of their letters.
+_TITLE_START = re.compile(r"<[tT][iI][tT][lL][eE]\b")
+_TITLE_END = re.compile(r"</[tT][iI][tT][lL][eE]")
 # (needle in the lower-cased title, reason), on any page.
 _TITLE_MARKERS = (
     ("just a moment...", "cloudflare_challenge"),
@@ -40,32 +43,33 @@ _TITLE_MARKERS = (
     ("human verification", "bot_wall"),
 )
 # (needle in the lower-cased first 30 KB, reason), on any page: vendors' challenge markup.
+# The region's needles are bytes, ASCII, and none ends with "i" (`_lowered_utf8`).
 _VENDOR_MARKERS = (
-    ("cf_chl_", "cloudflare_challenge"),
-    ("cf-challenge", "cloudflare_challenge"),
-    ("cf-browser-verification", "cloudflare_challenge"),
-    ("/cdn-cgi/challenge-platform/h/", "cloudflare_challenge"),  # the challenge, not the beacon
-    ("checking your browser before accessing", "cloudflare_challenge"),
-    ("pardon our interruption", "bot_wall"),
-    ("px-captcha", "perimeterx"),
-    ("captcha-delivery.com", "datadome"),
-    ("to discuss automated access to amazon data", "captcha"),
+    (b"cf_chl_", "cloudflare_challenge"),
+    (b"cf-challenge", "cloudflare_challenge"),
+    (b"cf-browser-verification", "cloudflare_challenge"),
+    (b"/cdn-cgi/challenge-platform/h/", "cloudflare_challenge"),  # the challenge, not the beacon
+    (b"checking your browser before accessing", "cloudflare_challenge"),
+    (b"pardon our interruption", "bot_wall"),
+    (b"px-captcha", "perimeterx"),
+    (b"captcha-delivery.com", "datadome"),
+    (b"to discuss automated access to amazon data", "captcha"),
 )
 # Only on small pages: real product pages may carry these for login, reviews or analytics.
 _SMALL_PAGE_MARKERS = (
-    ("g-recaptcha", "captcha"),
-    ("h-captcha", "captcha"),
-    ("cf-turnstile", "captcha"),
-    ("enter the characters you see below", "captcha"),
-    ("are you a robot", "bot_wall"),
-    ("are you a human", "bot_wall"),
-    ("verify you are a human", "bot_wall"),
-    ("verify you are human", "bot_wall"),
-    ("unusual traffic from your computer", "bot_wall"),
-    ("_incapsula_resource", "bot_wall"),
-    ("challenge-platform", "cloudflare_challenge"),
-    ("_pxhd", "perimeterx"),
-    ("datadome", "datadome"),
+    (b"g-recaptcha", "captcha"),
+    (b"h-captcha", "captcha"),
+    (b"cf-turnstile", "captcha"),
+    (b"enter the characters you see below", "captcha"),
+    (b"are you a robot", "bot_wall"),
+    (b"are you a human", "bot_wall"),
+    (b"verify you are a human", "bot_wall"),
+    (b"verify you are human", "bot_wall"),
+    (b"unusual traffic from your computer", "bot_wall"),
+    (b"_incapsula_resource", "bot_wall"),
+    (b"challenge-platform", "cloudflare_challenge"),
+    (b"_pxhd", "perimeterx"),
+    (b"datadome", "datadome"),
 )
 # A form posting to a captcha URL, or an input named like one: the start tag, then (before
 # its ">") the attribute whose value is searched for "captcha".
@@ -75,7 +79,8 @@ _CAPTCHA_FORM_ATTRIBUTES = {
     "input": re.compile(r"""\bname\s*+=\s*+["']?+([^"'>\s]*+)"""),
 }
 # Akamai: "Access Denied" title and a "Reference #18.xxxx" line, often entity-encoded.
-_AKAMAI_REFERENCE = ("reference #", "reference&#32;&#35;", "reference&#32;#")
+_AKAMAI_REFERENCE = (b"reference #", b"reference&#32;&#35;", b"reference&#32;#")
+_KELVIN_SIGN = "\u212a".encode()  # lower-cases to "k"
 
 # Product markup, each a fast literal-prefix scan; run only when a marker was found.
 _PRODUCT_MARKUP = (
@@ -110,31 +115,45 @@ def has_product_markup(html: str) -> bool:
 
 
 def _marker(html: str) -> str | None:
-    region = html[:_REGION_CHARS].lower()
+    region = html[:_REGION_CHARS]
+    lowered = _lowered_utf8(region)
     title = _title(region)
     if title:
         for needle, reason in _TITLE_MARKERS:
             if needle in title:
                 return reason
-        if title.startswith("access denied") and any(ref in region for ref in _AKAMAI_REFERENCE):
+        if title.startswith("access denied") and any(ref in lowered for ref in _AKAMAI_REFERENCE):
             return "access_denied"
-    for needle, reason in _VENDOR_MARKERS:
-        if needle in region:
+    for marker, reason in _VENDOR_MARKERS:
+        if marker in lowered:
             return reason
     if len(html) > _SMALL_PAGE_CHARS:
         return None
     if title.startswith("access denied"):
         return "access_denied"
-    for needle, reason in _SMALL_PAGE_MARKERS:
-        if needle in region:
+    for marker, reason in _SMALL_PAGE_MARKERS:
+        if marker in lowered:
             return reason
-    if "captcha" in region and _has_captcha_form(region):
+    if b"captcha" in lowered and _has_captcha_form(region.lower()):
         return "captcha"
     return None
 
 
+def _lowered_utf8(region: str) -> bytes:
+    """The region lower-cased in UTF-8, as the markers in it tell: its ASCII letters only,
+    several times faster than `str.lower`, which looks each character up in Unicode's
+    tables. Only two other characters lower-case to ASCII: the Kelvin sign, to "k" (then
+    the whole region is lower-cased), and "İ", to "i" and a combining dot, which no marker
+    holds: its "i" could only be a marker's last letter, and none ends with "i"."""
+    lowered = region.encode("utf-8", "surrogatepass").lower()
+    if not region.isascii() and _KELVIN_SIGN in lowered:
+        return region.lower().encode("utf-8", "surrogatepass")
+    return lowered
+
+
 def _title(region: str) -> str:
-    """The first <title>'s text, to its end tag or the end of the region; "" without one."""
+    """The first <title>'s text lower-cased, to its end tag or the end of the region; ""
+    without one."""
     start = _TITLE_START.search(region)
     if start is None:
         return ""
@@ -142,8 +161,8 @@ def _title(region: str) -> str:
     text_start = region.find(">", start.end()) + 1
     if not text_start:
         return ""
-    text_end = region.find("</title", text_start)
-    return region[text_start : text_end if text_end >= 0 else len(region)].strip()
+    text_end = _TITLE_END.search(region, text_start)
+    return region[text_start : text_end.start() if text_end else len(region)].lower().strip()
 
 
 def _has_captcha_form(region: str) -> bool:

@@ -87,6 +87,32 @@ def test_challenge_and_captcha_pages_are_blocked(html, reason):
     assert classify_blocked(html, 200) == reason
 
 
+KELVIN_SIGN = "\u212a"  # lower-cases to "k"
+DOTTED_I = "\u0130"  # lower-cases to "i" and a combining dot
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("<HTML><TITLE>Just a moment...</TITLE>", "cloudflare_challenge"),
+        ("<Title lang=en>Robot Chec" + KELVIN_SIGN + "</tItLe>", "captcha"),
+        (page("Kettle", "<p>Chec" + KELVIN_SIGN + "ing your browser before accessing</p>"),
+         "cloudflare_challenge"),
+        (page("Café – Boutique", '<div class="CF-Challenge">Überprüfung…</div>'),
+         "cloudflare_challenge"),
+        (page("\u00a0Access Denied"), "access_denied"),
+        (page("Shop", "<p>VERIFY YOU ARE HUMAN</p>"), "bot_wall"),
+        (page("Shop", "<p>Ver" + DOTTED_I + "fy you are human</p>"), None),
+        ("<title\u00e9>Just a moment...</title>", None),
+        ("<titles>Just a moment...</title>", None),
+        ("<TİTLE>Just a moment...</title>", None),
+        (page("Shop", "<FORM ACTION='/Verify/CAPTCHA'>"), "captcha"),
+    ],
+)  # fmt: skip
+def test_markers_are_read_in_the_page_lower_cased_whatever_its_characters(html, reason):
+    assert classify_blocked(html) == reason
+
+
 def test_large_product_page_with_a_recaptcha_is_not_blocked():
     html = product_page(RECAPTCHA + '<div class="h-captcha"></div>')
     assert len(html) > 300_000
