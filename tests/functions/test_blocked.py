@@ -113,6 +113,10 @@ def test_markers_are_read_in_the_page_lower_cased_whatever_its_characters(html, 
     assert classify_blocked(html) == reason
 
 
+def test_a_title_tag_never_closed_has_no_title():
+    assert classify_blocked("<html><title lang=en Just a moment...") is None
+
+
 def test_large_product_page_with_a_recaptcha_is_not_blocked():
     html = product_page(RECAPTCHA + '<div class="h-captcha"></div>')
     assert len(html) > 300_000

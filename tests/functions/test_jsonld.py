@@ -301,6 +301,16 @@ def test_an_unreadable_block_is_skipped_and_the_others_used():
         (Decimal("19.99"), "EUR", Availability.IN_STOCK)]  # fmt: skip
 
 
+def test_a_script_tag_written_in_a_json_ld_text_starts_no_block():
+    text = json.dumps(product(OFFER, description='<script type="application/ld+json">{"a":'))
+    assert offers(page(text)) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
+
+
+def test_a_script_tag_never_closed_starts_no_block():
+    assert offers(page(GOOD) + '<script type="application/ld+json" {') == [
+        (Decimal("19.99"), "EUR", Availability.IN_STOCK)]  # fmt: skip
+
+
 def test_unterminated_script_is_still_read():
     html = f'<script type="application/ld+json">{GOOD}'
     assert offers(html) == [(Decimal("19.99"), "EUR", Availability.IN_STOCK)]
