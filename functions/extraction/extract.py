@@ -56,6 +56,7 @@ from extraction.heuristic import VisiblePage
 from extraction.markup import Element, parse_html
 from extraction.offer import Offer, OfferCandidate, SourceReading, choose_offer
 from extraction.page_identity import PageIdentity
+from extraction.raw_scan import StartTags
 
 # What no reader of the tree uses, other than a retailer rule: the heuristic and the stock
 # reading skip these parts unseen (or, for navigation, the site's banner and footer, take a
@@ -85,8 +86,10 @@ class Page:
         self.url = url
         self.budget = budget
         self.complete = complete
+        # Where its script, meta and link tags are, for every reader of the raw text.
+        self.start_tags = StartTags(html)
         # Its addresses and titles, read only when a source declares several products.
-        self.identity = PageIdentity(html, url, lambda: self.tree, budget)
+        self.identity = PageIdentity(html, url, lambda: self.tree, budget, self.start_tags)
         self._written_as_text: dict[Decimal, int | None] = {}
 
     @cached_property
@@ -329,7 +332,7 @@ def _structured_sources(page: Page) -> list[tuple[str, Source]]:
     at most once."""
     budget = page.budget
     return [
-        (jsonld.SOURCE, _once(lambda: jsonld.read(page.html, budget))),
+        (jsonld.SOURCE, _once(lambda: jsonld.read(page.html, budget, page.start_tags))),
         (
             microdata.SOURCE,
             _once(
@@ -340,7 +343,7 @@ def _structured_sources(page: Page) -> list[tuple[str, Source]]:
                 )
             ),
         ),
-        (meta.SOURCE, _once(lambda: meta.read(page.html, budget))),
+        (meta.SOURCE, _once(lambda: meta.read(page.html, budget, page.start_tags))),
     ]
 
 

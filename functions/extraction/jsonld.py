@@ -1,7 +1,7 @@
 """Offers a page declares in schema.org JSON-LD (`<script type="application/ld+json">`).
 
 Blocks are found on the raw markup (no element tree), from its `<script` start tags (the
-pass that finds the meta tags too, `raw_scan.tag_name_ends`), and read leniently because
+pass that finds the meta tags too, `raw_scan.StartTags`), and read leniently because
 real pages get JSON wrong in a handful of recurring ways: HTML comment or CDATA wrappers,
 trailing commas, raw control characters inside strings, several objects concatenated in
 one script, stray text after the JSON. A block that still cannot be read is
@@ -29,11 +29,11 @@ from extraction.budget import BUDGET_STRIDE, UNLIMITED, Budget
 from extraction.markup import NextOccurrence
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import normalize_currency, parse_structured_price
-from extraction.raw_scan import tag_name_ends
+from extraction.raw_scan import StartTags
 
 SOURCE = "jsonld"
 
-# A JSON-LD script's start tag: `<script` (`raw_scan.tag_name_ends`), then before its ">" a
+# A JSON-LD script's start tag: `<script` (`raw_scan.StartTags`), then before its ">" a
 # type attribute saying so.
 _LD_TYPE = re.compile(r"""(?<![\w-])type\s*+=\s*+["']?+\s*+application/ld\+json\b""", re.IGNORECASE)
 _SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
@@ -68,13 +68,13 @@ def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     return read(html, budget).candidates
 
 
-def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
+def read(html: str, budget: Budget = UNLIMITED, tags: StartTags | None = None) -> SourceReading:
     """The page's JSON-LD offers with a price, and the availability of those without one;
     never raises but `ExtractionTooSlowError` once `budget` is spent."""
     found: list[OfferCandidate] = []
     unpriced: list[Availability] = []
     products: set[str] = set()
-    for block in _blocks(html, budget):
+    for block in _blocks(html, budget, StartTags.of(html, tags)):
         budget.check()
         walk = _Walk()
         try:
@@ -92,13 +92,13 @@ def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
     )
 
 
-def _blocks(html: str, budget: Budget = UNLIMITED) -> list[str]:
+def _blocks(html: str, budget: Budget, tags: StartTags) -> list[str]:
     """The text of each JSON-LD script, in page order (type attribute in any case/quoting)."""
     blocks = []
     next_gt = NextOccurrence(html, ">")
     position = 0  # where the last JSON-LD script ended
     searched_to = -1  # the ">" of the last start tag found to be no JSON-LD script
-    for scripts, name_end in enumerate(tag_name_ends(html, "script", budget), 1):
+    for scripts, name_end in enumerate(tags.name_ends("script", budget), 1):
         if not scripts % BUDGET_STRIDE:
             budget.check()
         if name_end < position:

@@ -1,7 +1,7 @@
 """Offers a page states in meta tags: Open Graph / Facebook product tags, Twitter cards, RDFa.
 
 Read on the raw markup (no element tree): its `<meta>` tags (found by the pass that finds
-scripts too, `raw_scan.start_tags`), and with a regular expression tried only where
+scripts too, `raw_scan.StartTags`), and with a regular expression tried only where
 "property" occurs, the `property="..."` attributes of other elements for simple RDFa
 (`<span property="schema:price" content="12.99">`). Only keys that name a price, its
 currency or availability are parsed, so the cost is the scans.
@@ -25,7 +25,7 @@ from extraction.budget import UNLIMITED, Budget
 from extraction.markup import NextOccurrence, parse_attributes
 from extraction.offer import OfferCandidate, SourceReading, normalize_availability
 from extraction.price import ParsedPrice, normalize_currency, parse_price, parse_structured_price
-from extraction.raw_scan import LiteralLed, start_tags
+from extraction.raw_scan import LiteralLed, StartTags
 
 SOURCE = "meta"
 
@@ -85,12 +85,12 @@ def candidates(html: str, budget: Budget = UNLIMITED) -> list[OfferCandidate]:
     return read(html, budget).candidates
 
 
-def read(html: str, budget: Budget = UNLIMITED) -> SourceReading:
+def read(html: str, budget: Budget = UNLIMITED, tags: StartTags | None = None) -> SourceReading:
     """The prices the page's meta/RDFa tags state, and the availability they state when
     they state no price; the tags describe the page, so one product. Never raises but
     `ExtractionTooSlowError` once `budget` is spent."""
     found = _Found()
-    for raw in start_tags(html, ("meta",), budget):
+    for raw in StartTags.of(html, tags).attributes(("meta",), budget):
         lowered = raw.lower()
         if any(word in lowered for word in _INTERESTING):
             _read_meta(parse_attributes(raw), found)

@@ -9,7 +9,7 @@ one the page names, so these are read for `choose_offer` to tell it apart:
 * titles: its `og:title` and `<title>`, and the text of its first `<h1>`.
 
 Addresses and the first two titles come from the raw text's `<link>` and `<meta>` tags
-(`raw_scan.start_tags`); the h1 needs the element tree, so it is read only when a name is asked
+(`raw_scan.StartTags`); the h1 needs the element tree, so it is read only when a name is asked
 about and the cheap titles name none exactly (the choice is ambiguous by then, and the
 cross-check that follows builds the tree anyway). Nothing is read until asked: a page
 declaring one Product pays nothing.
@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 
 from extraction.budget import UNLIMITED, Budget
 from extraction.markup import Element, parse_attributes, walk
-from extraction.raw_scan import start_tags
+from extraction.raw_scan import StartTags
 
 _TITLE_START = re.compile(r"<title\b[^<>]*+>", re.IGNORECASE)
 _TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
@@ -56,11 +56,13 @@ class PageIdentity:
         url: str | None = None,
         tree: Callable[[], Element] | None = None,
         budget: Budget = UNLIMITED,
+        tags: StartTags | None = None,
     ) -> None:
         self._html = html
         self._url = url
         self._tree = tree
         self._budget = budget
+        self._start_tags = StartTags.of(html, tags)
 
     @cached_property
     def urls(self) -> tuple[str, ...]:
@@ -124,7 +126,7 @@ class PageIdentity:
     def _tags(self) -> dict[str, str]:
         """The first canonical link, og:url and og:title the page's tags state."""
         found: dict[str, str] = {}
-        for raw in start_tags(self._html, ("link", "meta"), self._budget):
+        for raw in self._start_tags.attributes(("link", "meta"), self._budget):
             lowered = raw.lower()
             if "canonical" not in lowered and "og:" not in lowered:
                 continue

