@@ -39,7 +39,7 @@ import bisect
 import html
 import math
 import re
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -1353,7 +1353,7 @@ def _width(text: str) -> int:
     return len(text) + sum(1 for char in text if char >= WIDE_SCRIPTS)
 
 
-def _neighbour_text(siblings: list[Element | str], index: int, step: int, limit: int) -> str:
+def _neighbour_text(siblings: Sequence[Element | str], index: int, step: int, limit: int) -> str:
     """Up to `limit` characters of text beside siblings[index], stopping at another price."""
     parts: list[str] = []
     length = 0

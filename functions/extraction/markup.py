@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 import sys
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from enum import Enum
 from itertools import chain
 from typing import Any, overload
@@ -155,7 +155,9 @@ class Element:
     def __init__(self, tag: str, raw_attrs: str = "", parent: Element | None = None) -> None:
         self.tag = tag
         self.parent = parent
-        self.children: list[Element | str] = []
+        # A list while the element may take more; a tuple once the builder closed it with
+        # what it holds (a leaf's text, nothing): the tree is read, never changed.
+        self.children: Sequence[Element | str] = []
         self.raw_attributes = raw_attrs
         self._attrs: dict[str, str] | None = None
 
@@ -391,6 +393,12 @@ class NextOccurrence:
         return self._at
 
 
+# The children of an element closed as soon as opened (void, self-closed, left unread, or
+# a leaf, whose text is then its only child): a tuple, one allocation fewer per element
+# than a list for half a page's elements.
+_NO_CHILDREN: tuple[Element | str, ...] = ()
+
+
 class _TreeBuilder:
     """Adds a page's tokens to its tree, keeping the open elements and a count of open
     elements per tag, so that a stray end tag is dismissed at once instead of by a walk down
@@ -422,11 +430,13 @@ class _TreeBuilder:
         steps = BUDGET_STRIDE
         unread = False  # the loop below stopped after an element left unread
         tokens: Iterator[re.Match[str] | _ReadToken] = _TOKEN.finditer(markup)
+        # The open elements' children (`current`'s and the stack's) are lists, the only
+        # ones that take more (hence the ignored types of their appends).
         while True:
             for token in tokens:
                 text, end_name, name, raw_attrs, leaf, hard = token.groups()
                 if text:
-                    current.children.append(text)
+                    current.children.append(text)  # type: ignore[attr-defined]
                 steps -= 1
                 if not steps:
                     steps = BUDGET_STRIDE
@@ -442,10 +452,10 @@ class _TreeBuilder:
                     element = new_element(Element)
                     element.tag = tag
                     element.parent = current
-                    element.children = []
+                    element.children = _NO_CHILDREN  # (a list once it may take children)
                     element.raw_attributes = raw_attrs
                     element._attrs = None
-                    current.children.append(element)
+                    current.children.append(element)  # type: ignore[attr-defined]
                     add_to_document(element)
                     may_leave_unread = (
                         kind is _UNREAD
@@ -454,14 +464,14 @@ class _TreeBuilder:
                     )
                     if leaf is not None:  # its end tag read too: the element is closed
                         if kind is _VOID:
-                            if leaf:
-                                current.children.append(leaf)  # void: the text is after it
+                            if leaf:  # void: the text is after it
+                                current.children.append(leaf)  # type: ignore[attr-defined]
                         elif leaf and not (
                             may_leave_unread
                             and self.unread_content.end(tag, name, current.tag, _leaf_start(token))
                             >= 0
                         ):
-                            element.children.append(leaf)
+                            element.children = (leaf,)
                         continue
                     if may_leave_unread:
                         resume = self.unread_content.end(tag, name, current.tag, token.end())
@@ -472,6 +482,7 @@ class _TreeBuilder:
                         # Else read after all: an element like any other.
                     if kind is None or kind is _CLOSES_SIBLING or kind is _UNREAD:
                         if raw_attrs[-1:] != "/":
+                            element.children = []
                             stack.append(element)
                             open_tags[tag] = open_tags.get(tag, 0) + 1
                             current = element
@@ -508,14 +519,15 @@ class _TreeBuilder:
                 position = token.end()
                 close = _RAW_TEXT_END[tag].search(markup, position)
                 content_end = len(markup) if close is None else close.start()
-                if content_end > position:
-                    element.children.append(markup[position:content_end])
+                element.children = (
+                    (markup[position:content_end],) if content_end > position else _NO_CHILDREN
+                )
                 after = markup.find(">", content_end)
                 tokens = _TOKEN.finditer(markup, len(markup) if after < 0 else after + 1)
             else:
                 # A hard token: read again by `_HardTokens`, with the text before its "<".
                 if text:
-                    current.children.pop()
+                    current.children.pop()  # type: ignore[attr-defined]
                 start = token.end() - 1
                 read = self.hard.read(start - len(text), start)
                 tokens = chain((read,), _TOKEN.finditer(markup, read.end()))

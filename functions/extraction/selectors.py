@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -108,7 +109,7 @@ class _Siblings:
 
     def __init__(
         self,
-        children: list[Element | str],
+        children: Sequence[Element | str],
         parent_states: tuple[_State, ...],
         no_matches: tuple[int, ...],
         budget: Budget,

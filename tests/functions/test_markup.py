@@ -236,7 +236,7 @@ def test_unread_elements_are_built_without_their_content():
     )
     div = root.children[0]
     nav, paragraph = div.children
-    assert (nav.tag, nav.children, paragraph.text()) == ("nav", [], "19,99 €")
+    assert (nav.tag, len(nav.children), paragraph.text()) == ("nav", 0, "19,99 €")
     assert tags(root) == ["#document", "div", "nav", "p"]
     assert root.elements == list(root.iter())
 
