@@ -48,10 +48,6 @@ class LiteralLed:
                 yield match
                 position = text.find(literal, match.end())
 
-    def search(self, text: str) -> re.Match[str] | None:
-        """`re.search`'s match: the first."""
-        return next(self.finditer(text), None)
-
 
 # The start tags the raw readers read, `<name\b` in any case as IGNORECASE matches them
 # ("ſ" for "s", "İ" and "ı" for "i", "K" for "k" too). Scripts (JSON-LD) and meta tags (Open

@@ -492,7 +492,8 @@ def _holds_a_key(lowered: str, groups: tuple[tuple[str, tuple[str, ...]], ...]) 
 # every match of `_CART_WORDS` holds ("purcha", as "purchaſe" matches it too), and a word of
 # each phrase. Plain substring tests: a pattern of their alternatives reads a long raw
 # start tag more slowly.
-_BUY_ACTION_KEYS = SubstringKeys(_BUY_ACTIONS.keys(("add", "buy", "purcha")))
+_CART_WORDS_KEYS = ("add", "buy", "purcha")
+_BUY_ACTION_KEYS = SubstringKeys(_BUY_ACTIONS.keys(_CART_WORDS_KEYS))
 
 
 def may_name_buy_action(text: str) -> bool:
@@ -503,7 +504,7 @@ def may_name_buy_action(text: str) -> bool:
 
 
 # The same for what names a cart control: the cart alone too ("warenkorb", "basket").
-_CART_CONTROL_KEYS = SubstringKeys(_BUY_CONTROLS.keys(("add", "buy", "purcha")))
+_CART_CONTROL_KEYS = SubstringKeys(_BUY_CONTROLS.keys(_CART_WORDS_KEYS))
 
 
 def may_name_cart_control(text: str) -> bool:

@@ -24,12 +24,6 @@ def test_literal_led_goes_on_after_a_match_not_inside_it():
     assert [match.group() for match in pattern.finditer("aaaaaa")] == ["aaaa", "aa"]
 
 
-def test_literal_led_search_is_the_first_match_or_none():
-    pattern = LiteralLed("price", r"price:amount")
-    assert pattern.search("price, price:amount").start() == 7
-    assert pattern.search("price, price:currency") is None
-
-
 def test_literal_led_refuses_a_pattern_that_does_not_start_with_its_literal():
     with pytest.raises(ValueError, match="does not start with"):
         LiteralLed("itemprop", r"\s*itemprop")
